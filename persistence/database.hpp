@@ -1,0 +1,60 @@
+// Schema migrations and the embedded PostgreSQL used when no DATABASE_URL is configured.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+namespace rm::persistence {
+
+struct migration {
+  int version;       // from the file name: 001_init.sql → 1
+  std::string name;  // "init"
+  std::string sql;
+};
+
+// The migrations compiled into the binary from persistence/migrations/*.sql, ascending.
+const std::vector<migration>& embedded_migrations();
+int latest_schema_version();
+
+// The highest applied version in schema_migrations (0 on an empty database).
+int current_schema_version(pqxx::connection& c);
+
+struct migrate_result {
+  int from_version = 0;
+  int to_version = 0;
+  std::vector<std::string> applied;  // "001_init", …
+};
+// Applies every pending migration, each in its own transaction together with its
+// schema_migrations row, under a session advisory lock (so two processes never migrate at once).
+// Throws std::runtime_error when the database's schema is newer than this binary
+// ("database schema version N is newer than this ringmaster (M)").
+migrate_result migrate(pqxx::connection& c);
+
+// A private PostgreSQL cluster under `data_dir`/postgres, started with the server binaries of the
+// newest /usr/lib/postgresql/*/bin. As root, initdb/pg_ctl run as the `postgres` OS user (they
+// refuse root) and the directory is chowned to it. Listens on 127.0.0.1 only, on the first free
+// port from 54329, trust auth for loopback. stop() (and the destructor) stops it (`-m fast`).
+class embedded_postgres {
+ public:
+  explicit embedded_postgres(std::string data_dir);
+  ~embedded_postgres();
+  embedded_postgres(const embedded_postgres&) = delete;
+  embedded_postgres& operator=(const embedded_postgres&) = delete;
+
+  // initdb on first use, start, create database "ringmaster"; returns its connection URL.
+  // Throws std::runtime_error with the server log's tail on failure.
+  std::string start();
+  void stop();
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  std::string data_dir_;
+  std::string pg_dir_;
+  std::string log_path_;
+  std::string bin_dir_;
+  bool running_ = false;
+};
+
+}  // namespace rm::persistence

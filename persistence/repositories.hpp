@@ -1,0 +1,108 @@
+// SQL over libpqxx 6.4, one function per question. Every function runs inside the caller's
+// transaction (`pqxx::work&`), so an actor can combine several into one atomic unit (e.g. claim a
+// toolCallId, insert a hold and store the tool result in one commit). Functions throw
+// pqxx exceptions on database errors, except where a result type names the expected failure.
+// Schema: persistence/migrations/*.sql.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "persistence/records.hpp"
+
+namespace rm::persistence {
+
+// ---- tenants and numbers ------------------------------------------------------------------------
+
+enum class create_tenant_error { none, number_taken };
+struct create_tenant_result {
+  std::string org_id;
+  create_tenant_error error = create_tenant_error::none;
+  std::string conflicting_number;  // E.164 already active for a tenant (which one is not revealed)
+};
+// Inserts the organization, its numbers and (if given) its Twilio account.
+// A number active for any tenant → number_taken (nothing written: uses a subtransaction).
+create_tenant_result create_tenant(pqxx::work& tx, const new_tenant& t);
+
+std::optional<tenant_record> load_tenant(pqxx::work& tx, const std::string& org_id);
+std::optional<number_route> find_route_by_number(pqxx::work& tx, const std::string& e164);
+std::optional<number_route> find_route_by_vapi_id(pqxx::work& tx, const std::string& vapi_id);
+std::vector<tenant_summary> list_tenants(pqxx::work& tx);
+std::optional<twilio_account> load_twilio_account(pqxx::work& tx, const std::string& org_id);
+
+// ---- calls and their events -----------------------------------------------------------------------
+
+// Inserts the call if unknown (first writer wins; later calls change nothing).
+void ensure_call(pqxx::work& tx, const call_identity& c);
+// Appends an event; false when its dedup_key was already stored for this call (a duplicate).
+bool append_call_event(pqxx::work& tx, const std::string& call_id, const std::string& org_id,
+                       const domain::call_event& e, const std::string& payload_json);
+// All events of a call, in insertion order.
+std::vector<stored_event> load_call_events(pqxx::work& tx, const std::string& call_id);
+// Writes the projection (state, outcome, ended_reason, started/ended times) to `calls`.
+void save_projection(pqxx::work& tx, const std::string& call_id, const domain::call_projection& p);
+void save_report(pqxx::work& tx, const std::string& call_id, const call_report& r);
+std::optional<call_row> load_call(pqxx::work& tx, const std::string& call_id);
+// Calls whose state is before `ended` (rebuilt at start-up).
+std::vector<std::string> unfinished_call_ids(pqxx::work& tx);
+
+// ---- tool invocations (exactly once per call and toolCallId) ----------------------------------------
+
+// INSERT … ON CONFLICT DO NOTHING. Blocks while another transaction holds the same key, so two
+// concurrent deliveries of one toolCallId serialise here; the loser sees the winner's result.
+claim claim_tool_call(pqxx::work& tx, const std::string& call_id, const std::string& tool_call_id,
+                      const std::string& org_id, const std::string& name,
+                      const std::string& arguments_json);
+void complete_tool_call(pqxx::work& tx, const std::string& call_id,
+                        const std::string& tool_call_id, const tool_outcome& outcome);
+
+// ---- appointments ---------------------------------------------------------------------------------
+
+// Busy intervals (booked, and held with hold_expires_at > now) overlapping [from, to), each as
+// [starts_at, blocked_until).
+std::vector<domain::busy_interval> busy_between(pqxx::work& tx, const std::string& org_id,
+                                                domain::instant from, domain::instant to,
+                                                domain::instant now);
+
+// Marks held rows whose hold_expires_at <= now as expired; returns their ids. With `start`/`end`
+// given, only holds overlapping [start, end) are touched (used right before inserting a hold).
+std::vector<std::string> expire_holds(pqxx::work& tx, const std::string& org_id,
+                                      domain::instant now,
+                                      std::optional<domain::busy_interval> only_overlapping = {});
+
+enum class insert_error { none, overlaps };
+struct insert_result {
+  std::optional<appointment> row;
+  insert_error error = insert_error::none;
+};
+// Inserts a held (or directly booked) appointment inside a subtransaction; the exclusion
+// constraint (SQLSTATE 23P01) → overlaps, and the outer transaction stays usable.
+insert_result insert_appointment(pqxx::work& tx, const appointment& a);
+
+std::optional<appointment> find_appointment(pqxx::work& tx, const std::string& org_id,
+                                            const std::string& id);
+// held → booked for the contact; clears hold_expires_at. False when the row is not `held`.
+bool book_held(pqxx::work& tx, const std::string& appointment_id, const std::string& contact_id);
+std::vector<appointment> appointments_for_call(pqxx::work& tx, const std::string& call_id);
+// The earliest live hold expiry of a tenant (for its timer), if any.
+std::optional<domain::instant> next_hold_expiry(pqxx::work& tx, const std::string& org_id);
+
+// ---- contacts and messages ------------------------------------------------------------------------
+
+// Upserts by (org_id, phone); a non-empty name replaces the stored one. Returns the contact id.
+std::string upsert_contact(pqxx::work& tx, const std::string& org_id, const std::string& e164,
+                           const std::string& name);
+std::optional<std::string> contact_by_phone(pqxx::work& tx, const std::string& org_id,
+                                            const std::string& e164);
+// Audit trail of every outbound (and inbound) message. Returns the message id.
+std::string insert_message(pqxx::work& tx, const message_row& m);
+std::vector<message_row> messages_for_call(pqxx::work& tx, const std::string& call_id);
+
+// ---- time conversion helpers used by the SQL above ------------------------------------------------
+std::int64_t to_epoch(domain::instant t);
+domain::instant from_epoch(std::int64_t seconds);
+
+}  // namespace rm::persistence
