@@ -1,0 +1,146 @@
+#include "tests/fakes/fake_twilio_messages.hpp"
+
+#include <cctype>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <random>
+
+namespace rm::fakes {
+namespace {
+
+using nlohmann::json;
+
+// twilio.md §4, "SMS From": these apply whatever the mode.
+const std::map<std::string, fake_error> magic_from = {
+    {"+15005550001",
+     {400, 21212,
+      "The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric "
+      "sender ID."}},
+    {"+15005550007",
+     {400, 21606,
+      "The 'From' phone number provided is not a valid, message-capable Twilio phone number "
+      "for this destination."}},
+    {"+15005550008",
+     {400, 21611, "This 'From' number has exceeded the maximum number of queued messages."}},
+};
+const char* const magic_from_ok = "+15005550006";
+
+// twilio.md §4, "SMS To".
+const std::map<std::string, fake_error> magic_to = {
+    {"+15005550001", {400, 21211, "The 'To' number +15005550001 is not a valid phone number."}},
+    {"+15005550002",
+     {400, 21612, "The 'To' phone number: +15005550002, is not currently reachable via SMS."}},
+    {"+15005550003",
+     {400, 21408,
+      "Permission to send an SMS has not been enabled for the region indicated by the 'To' "
+      "number: +15005550003."}},
+    {"+15005550004", {400, 21610, "Attempt to send to unsubscribed recipient"}},
+    {"+15005550009", {400, 21614, "'To' number +15005550009 is not a valid mobile number"}},
+};
+
+bool is_e164(const std::string& s) {
+  if (s.size() < 9 || s.size() > 16 || s[0] != '+' || s[1] == '0') return false;
+  for (size_t i = 1; i < s.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+// GSM-7 (approximated as ASCII) packs 160/153 characters per segment, UCS-2 70/67.
+int num_segments(const std::string& body) {
+  size_t units = 0;
+  bool ucs2 = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    auto c = static_cast<unsigned char>(body[i]);
+    if (c >= 0x80) ucs2 = true;
+    if ((c & 0xC0) == 0x80) continue;  // UTF-8 continuation byte
+    units += (c >= 0xF0) ? 2 : 1;      // outside the BMP: a UTF-16 surrogate pair
+  }
+  size_t single = ucs2 ? 70 : 160, multi = ucs2 ? 67 : 153;
+  if (units <= single) return 1;
+  return static_cast<int>((units + multi - 1) / multi);
+}
+
+std::string rfc2822_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  static const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
+                tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return buf;
+}
+
+std::string new_message_sid() {
+  static std::mutex mutex;
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::lock_guard<std::mutex> lock(mutex);
+  static const char hex[] = "0123456789abcdef";
+  std::string sid = "SM";
+  for (int i = 0; i < 32; ++i) sid += hex[rng() % 16];
+  return sid;
+}
+
+}  // namespace
+
+json error_body(const fake_error& e) {
+  return {{"code", e.code},
+          {"message", e.message},
+          {"more_info", "https://www.twilio.com/docs/errors/" + std::to_string(e.code)},
+          {"status", e.http_status}};
+}
+
+std::optional<fake_error> check_sms(const std::string* from, const std::string* to,
+                                    const std::string* body, bool enforce_magic_from) {
+  if (!to || to->empty()) return fake_error{400, 21604, "A 'To' phone number is required."};
+  if (!from || from->empty()) return fake_error{400, 21603, "A 'From' phone number is required."};
+  if (!body || body->empty()) return fake_error{400, 21602, "Message body is required."};
+  if (body->size() > 1600) {
+    return fake_error{400, 21617,
+                      "The concatenated message body exceeds the 1600 character limit."};
+  }
+  if (auto it = magic_from.find(*from); it != magic_from.end()) return it->second;
+  if (enforce_magic_from && *from != magic_from_ok) return magic_from.at("+15005550007");
+  if (!is_e164(*from)) {
+    return fake_error{400, 21212, "The 'From' number " + *from + " is not a valid phone number."};
+  }
+  if (auto it = magic_to.find(*to); it != magic_to.end()) return it->second;
+  if (!is_e164(*to)) {
+    return fake_error{400, 21211, "The 'To' number " + *to + " is not a valid phone number."};
+  }
+  return std::nullopt;
+}
+
+json message_resource(const std::string& account_sid, const std::string& from,
+                      const std::string& to, const std::string& body) {
+  const std::string sid = new_message_sid();
+  const std::string uri = "/2010-04-01/Accounts/" + account_sid + "/Messages/" + sid;
+  const std::string now = rfc2822_now();
+  return {{"account_sid", account_sid},
+          {"api_version", "2010-04-01"},
+          {"body", body},
+          {"date_created", now},
+          {"date_sent", nullptr},
+          {"date_updated", now},
+          {"direction", "outbound-api"},
+          {"error_code", nullptr},
+          {"error_message", nullptr},
+          {"from", from},
+          {"messaging_service_sid", nullptr},
+          {"num_media", "0"},
+          {"num_segments", std::to_string(num_segments(body))},
+          {"price", nullptr},
+          {"price_unit", "USD"},
+          {"sid", sid},
+          {"status", "queued"},
+          {"subresource_uris", {{"media", uri + "/Media.json"}}},
+          {"to", to},
+          {"uri", uri + ".json"}};
+}
+
+}  // namespace rm::fakes
