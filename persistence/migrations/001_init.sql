@@ -169,7 +169,7 @@ CREATE TABLE appointments (
   ends_at         timestamptz NOT NULL,
   blocked_until   timestamptz NOT NULL,  -- ends_at + the tenant's buffer
   hold_expires_at timestamptz,
-  created_at      timestamptz NOT NULL DEFAULT now(),
+  created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),  -- orders rows of one tx
   updated_at      timestamptz NOT NULL DEFAULT now(),
   FOREIGN KEY (contact_id, org_id) REFERENCES contacts (id, org_id),
   FOREIGN KEY (call_id, org_id) REFERENCES calls (id, org_id),
@@ -205,7 +205,7 @@ CREATE TABLE messages (
   error_code          text,
   error_message       text,
   sent_at             timestamptz,
-  created_at          timestamptz NOT NULL DEFAULT now(),
+  created_at          timestamptz NOT NULL DEFAULT clock_timestamp(),  -- orders rows of one tx
   FOREIGN KEY (contact_id, org_id) REFERENCES contacts (id, org_id),
   FOREIGN KEY (call_id, org_id) REFERENCES calls (id, org_id)
 );

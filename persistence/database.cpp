@@ -1,0 +1,94 @@
+// Schema migrations: embedded SQL files applied in order, one transaction each.
+#include "persistence/database.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace rm::persistence {
+namespace {
+
+// One key for every ringmaster process sharing a database.
+constexpr const char* lock_sql =
+    "SELECT pg_advisory_lock(hashtextextended('ringmaster.migrate', 0))";
+constexpr const char* unlock_sql =
+    "SELECT pg_advisory_unlock(hashtextextended('ringmaster.migrate', 0))";
+
+// Holds the session-level advisory lock for its lifetime, also when a migration throws.
+class migration_lock {
+ public:
+  explicit migration_lock(pqxx::connection& c) : c_(c) {
+    pqxx::nontransaction tx{c_};
+    tx.exec(lock_sql);
+  }
+  ~migration_lock() {
+    try {
+      pqxx::nontransaction tx{c_};
+      tx.exec(unlock_sql);
+    } catch (...) {
+      // A broken connection releases session locks by itself.
+    }
+  }
+  migration_lock(const migration_lock&) = delete;
+  migration_lock& operator=(const migration_lock&) = delete;
+
+ private:
+  pqxx::connection& c_;
+};
+
+std::string label(const migration& m) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%03d", m.version);
+  return buf + ("_" + m.name);
+}
+
+}  // namespace
+
+int latest_schema_version() {
+  const auto& all = embedded_migrations();
+  return all.empty() ? 0 : all.back().version;
+}
+
+int current_schema_version(pqxx::connection& c) {
+  pqxx::read_transaction tx{c};
+  // to_regclass: an empty database has no schema_migrations yet.
+  auto r = tx.exec1(
+      "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 "
+      "ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END");
+  return r[0].as<int>();
+}
+
+migrate_result migrate(pqxx::connection& c) {
+  migration_lock lock{c};
+  {
+    pqxx::work tx{c};
+    tx.exec0(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version int PRIMARY KEY, name text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())");
+    tx.commit();
+  }
+  migrate_result result;
+  result.from_version = current_schema_version(c);
+  const int latest = latest_schema_version();
+  if (result.from_version > latest) {
+    throw std::runtime_error("database schema version " + std::to_string(result.from_version) +
+                             " is newer than this ringmaster (" + std::to_string(latest) + ")");
+  }
+  for (const auto& m : embedded_migrations()) {
+    if (m.version <= result.from_version) continue;
+    try {
+      pqxx::work tx{c};
+      tx.exec(m.sql);
+      tx.exec_params0("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version,
+                      m.name);
+      tx.commit();
+    } catch (const pqxx::sql_error& e) {
+      throw std::runtime_error("migration " + label(m) + " failed: " + e.what());
+    }
+    result.applied.push_back(label(m));
+  }
+  result.to_version = current_schema_version(c);
+  return result;
+}
+
+}  // namespace rm::persistence
