@@ -1,0 +1,94 @@
+#include "domain/e164.hpp"
+
+#include <cctype>
+
+#include <phonenumbers/phonenumberutil.h>
+
+namespace rm::domain {
+
+namespace {
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+const char* parse_error_name(PhoneNumberUtil::ErrorType e) {
+  switch (e) {
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR: return "invalid_country_code";
+    case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+    case PhoneNumberUtil::TOO_SHORT_NSN: return "too_short";
+    case PhoneNumberUtil::TOO_LONG_NSN: return "too_long";
+    case PhoneNumberUtil::NOT_A_NUMBER:
+    case PhoneNumberUtil::NO_PARSING_ERROR: break;
+  }
+  return "not_a_number";
+}
+
+// A number that parses but is not valid: say why when the length alone explains it.
+const char* invalid_reason(PhoneNumberUtil::ValidationResult r) {
+  switch (r) {
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE: return "invalid_country_code";
+    case PhoneNumberUtil::TOO_SHORT: return "too_short";
+    case PhoneNumberUtil::TOO_LONG: return "too_long";
+    default: return "invalid_number";
+  }
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// RFC 3966 "tel:" URIs come from SIP headers; libphonenumber parses the rest.
+std::string_view strip_tel(std::string_view s) {
+  if (s.size() >= 4 && std::tolower(static_cast<unsigned char>(s[0])) == 't' &&
+      std::tolower(static_cast<unsigned char>(s[1])) == 'e' &&
+      std::tolower(static_cast<unsigned char>(s[2])) == 'l' && s[3] == ':')
+    s.remove_prefix(4);
+  return trim(s);
+}
+
+}  // namespace
+
+parsed_number normalize_e164(std::string_view input, std::string_view default_region) {
+  parsed_number out;
+  const std::string_view text = strip_tel(trim(input));
+  if (text.empty()) {
+    out.error = "not_a_number";
+    return out;
+  }
+  const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  const auto err = util->Parse(std::string(text), std::string(default_region), &number);
+  if (err != PhoneNumberUtil::NO_PARSING_ERROR) {
+    out.error = parse_error_name(err);
+    return out;
+  }
+  if (!util->IsValidNumber(number)) {
+    out.error = invalid_reason(util->IsPossibleNumberWithReason(number));
+    return out;
+  }
+  util->Format(number, PhoneNumberUtil::E164, &out.e164);
+  out.ok = true;
+  return out;
+}
+
+bool is_e164_syntax(std::string_view value) {
+  if (value.size() < 3 || value.size() > 16 || value[0] != '+' || value[1] < '1' || value[1] > '9')
+    return false;
+  for (std::size_t i = 2; i < value.size(); ++i)
+    if (value[i] < '0' || value[i] > '9') return false;
+  return true;
+}
+
+std::string region_of(std::string_view e164) {
+  const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  std::string region = "ZZ";
+  if (util->Parse(std::string(e164), "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR &&
+      util->IsValidNumber(number))
+    util->GetRegionCodeForNumber(number, &region);
+  return region;
+}
+
+}  // namespace rm::domain
