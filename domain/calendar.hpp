@@ -70,6 +70,8 @@ busy_interval block_for(const calendar_rules& rules, instant start);
 // Free appointment starts on `date` (tenant-local), ascending. A start is free when it lies on the
 // grid of an opening window, the appointment (without buffer) ends by closing time, it is at least
 // min_notice after `now`, and its block does not overlap any busy interval.
+// DST: a window opens at the first instant its wall-clock open time occurs and closes at the last
+// instant its close time occurs; a skipped time (spring-forward gap) resolves to the gap's end.
 std::vector<instant> free_starts(const calendar_rules& rules, local_date date,
                                  const std::vector<busy_interval>& busy, instant now);
 
@@ -87,8 +89,9 @@ const char* to_string(slot_verdict v);
 slot_verdict check_start(const calendar_rules& rules, instant start,
                          const std::vector<busy_interval>& busy, instant now);
 
-// Up to `n` free starts nearest to `start` (by absolute distance, earlier first on ties), searched
-// over the 7 local days before and after it. Used to name alternatives when a slot is refused.
+// Up to `n` free starts nearest to `start` (by absolute distance, earlier first on ties), nearest
+// first, searched over the 7 local days before and after it. Used to name alternatives when a
+// slot is refused.
 std::vector<instant> nearest_free(const calendar_rules& rules, instant start,
                                   const std::vector<busy_interval>& busy, instant now,
                                   std::size_t n = 3);
