@@ -1,0 +1,75 @@
+#include <catch2/catch.hpp>
+
+#include "domain/e164.hpp"
+
+using rm::domain::is_e164_syntax;
+using rm::domain::normalize_e164;
+using rm::domain::region_of;
+
+TEST_CASE("a US number written the human way normalises to E.164") {
+  for (const char* input : {"(415) 555-2671", "415.555.2671", "+1-415-555-2671",
+                            "  1 415 555 2671 ", "tel:+1-415-555-2671", "TEL:+14155552671"}) {
+    INFO(input);
+    const auto n = normalize_e164(input, "US");
+    CHECK(n.ok);
+    CHECK(n.e164 == "+14155552671");
+    CHECK(n.error.empty());
+  }
+}
+
+TEST_CASE("a UK number with its country code needs no default region") {
+  for (const char* region : {"ZZ", "US", "GB"}) {
+    INFO(region);
+    const auto n = normalize_e164("+44 20 7946 0958", region);
+    CHECK(n.ok);
+    CHECK(n.e164 == "+442079460958");
+  }
+  CHECK(normalize_e164("020 7946 0958", "GB").e164 == "+442079460958");
+}
+
+TEST_CASE("the seed number +1-555-0100 is possible but not valid and is rejected") {
+  const auto n = normalize_e164("+1-555-0100", "US");
+  CHECK_FALSE(n.ok);
+  CHECK(n.error == "invalid_number");
+  CHECK(n.e164.empty());
+}
+
+TEST_CASE("garbage and empty input are not a number") {
+  for (const char* input : {"hello", "", "   ", "tel:", "call me maybe"}) {
+    INFO('"' << input << '"');
+    const auto n = normalize_e164(input, "US");
+    CHECK_FALSE(n.ok);
+    CHECK(n.error == "not_a_number");
+  }
+}
+
+TEST_CASE("a national number without a default region has no country code") {
+  CHECK(normalize_e164("415 555 2671", "ZZ").error == "invalid_country_code");
+  CHECK(normalize_e164("+999 415 555 2671", "US").error == "invalid_country_code");
+}
+
+TEST_CASE("numbers of the wrong length are too short or too long") {
+  CHECK(normalize_e164("+1 415 555", "US").error == "too_short");
+  CHECK(normalize_e164("+1 415 555 2671 2671", "US").error == "too_long");
+}
+
+TEST_CASE("the E.164 syntax check accepts only plus and 2 to 15 digits") {
+  CHECK(is_e164_syntax("+14155552671"));
+  CHECK(is_e164_syntax("+12"));
+  CHECK(is_e164_syntax("+123456789012345"));
+  CHECK_FALSE(is_e164_syntax("+1234567890123456"));  // 16 digits
+  CHECK_FALSE(is_e164_syntax("+1"));
+  CHECK_FALSE(is_e164_syntax("+"));
+  CHECK_FALSE(is_e164_syntax(""));
+  CHECK_FALSE(is_e164_syntax("+0123456"));
+  CHECK_FALSE(is_e164_syntax("14155552671"));
+  CHECK_FALSE(is_e164_syntax("+1 415 555 2671"));
+  CHECK_FALSE(is_e164_syntax("+1415555267a"));
+}
+
+TEST_CASE("the region of a valid number is its country and ZZ otherwise") {
+  CHECK(region_of("+14155552671") == "US");
+  CHECK(region_of("+442079460958") == "GB");
+  CHECK(region_of("+15550100") == "ZZ");
+  CHECK(region_of("garbage") == "ZZ");
+}
