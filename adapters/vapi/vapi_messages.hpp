@@ -49,6 +49,7 @@ struct tool_call {
 
 // The tool calls of a tool-calls message, in order, de-duplicated by id (toolCallList first,
 // then toolCalls, then toolWithToolCallList; the first list that has an id wins for that id).
+// An entry without an id is skipped: no result could name it.
 std::vector<tool_call> extract_tool_calls(const nlohmann::json& message);
 
 struct tool_result {
