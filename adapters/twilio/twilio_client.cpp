@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <stdexcept>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -62,9 +61,10 @@ std::string form_unescape(const std::string& s) {
 }
 
 // "scheme://host[:port][/prefix]" → ("scheme://host[:port]", "/prefix"); httplib takes no path.
+// An empty first part means the URL is unusable.
 std::pair<std::string, std::string> split_base_url(const std::string& base_url) {
   auto scheme_end = base_url.find("://");
-  if (scheme_end == std::string::npos) throw std::invalid_argument("twilio base_url: " + base_url);
+  if (scheme_end == std::string::npos) return {};
   auto path_start = base_url.find('/', scheme_end + 3);
   if (path_start == std::string::npos) return {base_url, ""};
   std::string prefix = base_url.substr(path_start);
@@ -113,7 +113,8 @@ bool retryable(int http_status) {
 // A numeric Retry-After in seconds, or -1 (HTTP-date forms are ignored).
 long long retry_after_seconds(const httplib::Response& res) {
   auto value = res.get_header_value("Retry-After");
-  if (value.empty() || !std::all_of(value.begin(), value.end(), ::isdigit)) return -1;
+  auto digit = [](unsigned char c) { return std::isdigit(c) != 0; };
+  if (value.empty() || !std::all_of(value.begin(), value.end(), digit)) return -1;
   try {
     return std::stoll(value);
   } catch (const std::exception&) {
@@ -215,7 +216,12 @@ client::client(std::string base_url, retry_policy retry, std::chrono::millisecon
 }
 
 sms_result client::send_sms(const credentials& creds, const sms_request& req) {
+  sms_result result;
   auto [scheme_host_port, prefix] = split_base_url(base_url_);
+  if (scheme_host_port.empty()) {
+    result.error = twilio_error{0, 0, "invalid base URL " + base_url_};
+    return result;
+  }
   std::string path = prefix + "/2010-04-01/Accounts/" + percent_encode(creds.account_sid, false) +
                      "/Messages.json";
   std::vector<std::pair<std::string, std::string>> fields{
@@ -230,7 +236,6 @@ sms_result client::send_sms(const credentials& creds, const sms_request& req) {
   http.set_read_timeout(timeout_);
   http.set_write_timeout(timeout_);
 
-  sms_result result;
   const int max_attempts = std::max(1, retry_.max_attempts);
   auto backoff = retry_.first_backoff;
   while (true) {

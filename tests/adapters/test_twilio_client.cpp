@@ -72,7 +72,7 @@ struct canned_server {
 
 }  // namespace
 
-TEST_CASE("form encoding round-trips plus, ampersand, equals, spaces and unicode",
+TEST_CASE("twilio form encoding round-trips plus, ampersand, equals, spaces and unicode",
           "[twilio]") {
   std::vector<std::pair<std::string, std::string>> fields{
       {"To", "+14155550199"},
@@ -85,13 +85,13 @@ TEST_CASE("form encoding round-trips plus, ampersand, equals, spaces and unicode
   CHECK(rm::twilio::form_decode(encoded) == fields);
 }
 
-TEST_CASE("form decoding turns '+' into a space and keeps keys without values", "[twilio]") {
+TEST_CASE("twilio form decoding turns '+' into a space and keeps keys without values", "[twilio]") {
   using pairs = std::vector<std::pair<std::string, std::string>>;
   CHECK(rm::twilio::form_decode("a=1+2&b=&c&&d=%41%2b") ==
         pairs{{"a", "1 2"}, {"b", ""}, {"c", ""}, {"d", "A+"}});
 }
 
-TEST_CASE("an SMS is sent with the tenant's Basic auth and form fields", "[twilio]") {
+TEST_CASE("twilio client sends an SMS with the tenant's Basic auth and form fields", "[twilio]") {
   fake_twilio fake(accounts);
   recording_client c(fake.base_url());
 
@@ -115,7 +115,7 @@ TEST_CASE("an SMS is sent with the tenant's Basic auth and form fields", "[twili
   CHECK(c.slept.empty());
 }
 
-TEST_CASE("each magic To number gives its documented Twilio code, not retried", "[twilio]") {
+TEST_CASE("twilio client gets each magic To number's documented code, not retried", "[twilio]") {
   auto [to, code] = GENERATE(table<std::string, int>({{"+15005550001", 21211},
                                                       {"+15005550002", 21612},
                                                       {"+15005550003", 21408},
@@ -134,7 +134,8 @@ TEST_CASE("each magic To number gives its documented Twilio code, not retried", 
   CHECK(rm::twilio::describe(result.error).find("Twilio error") == std::string::npos);
 }
 
-TEST_CASE("magic From numbers apply always; other From numbers only in test mode", "[twilio]") {
+TEST_CASE("fake twilio applies magic From numbers always, other From numbers in test mode",
+          "[twilio]") {
   fake_twilio relaxed(accounts);
   fake_twilio strict(accounts, {0, true});
   auto with_from = [](const std::string& from) {
@@ -150,7 +151,7 @@ TEST_CASE("magic From numbers apply always; other From numbers only in test mode
   CHECK(client(strict.base_url()).send_sms(tenant, with_from("+15005550006")).ok);
 }
 
-TEST_CASE("the fake rejects a missing Body or a non-form request with 400", "[twilio]") {
+TEST_CASE("fake twilio rejects a missing Body or a non-form request with 400", "[twilio]") {
   fake_twilio fake(accounts);
   auto no_body = client(fake.base_url()).send_sms(tenant, {tenant_number, patient_number, "", ""});
   CHECK(no_body.error.http_status == 400);
@@ -166,7 +167,7 @@ TEST_CASE("the fake rejects a missing Body or a non-form request with 400", "[tw
   CHECK(fake.messages().empty());
 }
 
-TEST_CASE("a wrong auth token fails with 20003 and is not retried", "[twilio]") {
+TEST_CASE("twilio client fails a wrong auth token with 20003 and does not retry", "[twilio]") {
   fake_twilio fake(accounts);
   recording_client c(fake.base_url());
 
@@ -181,7 +182,7 @@ TEST_CASE("a wrong auth token fails with 20003 and is not retried", "[twilio]") 
   CHECK(rm::twilio::describe(result.error).find("credentials") != std::string::npos);
 }
 
-TEST_CASE("an account sid is percent-encoded as one path segment", "[twilio]") {
+TEST_CASE("twilio client percent-encodes the account sid as one path segment", "[twilio]") {
   fake_twilio fake(accounts);
   auto result = client(fake.base_url()).send_sms({"AC x/y", "t"}, confirmation());
 
@@ -191,8 +192,7 @@ TEST_CASE("an account sid is percent-encoded as one path segment", "[twilio]") {
   CHECK(seen[0].path == "/2010-04-01/Accounts/AC x/y/Messages.json");  // httplib decodes it
 }
 
-TEST_CASE("two 503s then success succeed on the third attempt after 200 ms and 400 ms",
-          "[twilio]") {
+TEST_CASE("twilio client succeeds after two 503s, waiting 200 ms then 400 ms", "[twilio]") {
   fake_twilio fake(accounts);
   fake.fail_next(503, 2);
   recording_client c(fake.base_url());
@@ -206,7 +206,7 @@ TEST_CASE("two 503s then success succeed on the third attempt after 200 ms and 4
   CHECK(fake.messages().size() == 1);
 }
 
-TEST_CASE("a persistent 500 fails after max_attempts", "[twilio]") {
+TEST_CASE("twilio client gives up on a persistent 500 after max_attempts", "[twilio]") {
   fake_twilio fake(accounts);
   fake.fail_next(500, 10);
   recording_client c(fake.base_url(), {4, 200ms, 2000ms});
@@ -221,7 +221,7 @@ TEST_CASE("a persistent 500 fails after max_attempts", "[twilio]") {
   CHECK(rm::twilio::describe(result.error).find("500") != std::string::npos);
 }
 
-TEST_CASE("backoff doubles up to max_backoff", "[twilio]") {
+TEST_CASE("twilio client doubles its backoff up to max_backoff", "[twilio]") {
   fake_twilio fake(accounts);
   fake.fail_next(502, 10);
   recording_client c(fake.base_url(), {5, 200ms, 500ms});
@@ -231,7 +231,7 @@ TEST_CASE("backoff doubles up to max_backoff", "[twilio]") {
   CHECK(c.slept == std::vector<std::chrono::milliseconds>{200ms, 400ms, 500ms, 500ms});
 }
 
-TEST_CASE("429 is retried, honouring a numeric Retry-After capped by max_backoff", "[twilio]") {
+TEST_CASE("twilio client retries 429, honouring Retry-After capped by max_backoff", "[twilio]") {
   fake_twilio fake(accounts);
   recording_client c(fake.base_url(), {3, 200ms, 2000ms});
 
@@ -252,7 +252,7 @@ TEST_CASE("429 is retried, honouring a numeric Retry-After capped by max_backoff
   }
 }
 
-TEST_CASE("a refused connection is retried, then reported as could not reach Twilio",
+TEST_CASE("twilio client retries a refused connection, then could not reach Twilio",
           "[twilio]") {
   recording_client c("http://127.0.0.1:" + std::to_string(closed_port()));
 
@@ -265,7 +265,18 @@ TEST_CASE("a refused connection is retried, then reported as could not reach Twi
   CHECK(rm::twilio::describe(result.error).find("could not reach Twilio") == 0);
 }
 
-TEST_CASE("the RFC 9457 error shape is parsed too", "[twilio]") {
+TEST_CASE("twilio client reports an unusable base URL without trying", "[twilio]") {
+  recording_client c("api.twilio.com");
+
+  auto result = c.twilio.send_sms(tenant, confirmation());
+
+  CHECK_FALSE(result.ok);
+  CHECK(result.attempts == 0);
+  CHECK(result.error.http_status == 0);
+  CHECK(result.error.message.find("api.twilio.com") != std::string::npos);
+}
+
+TEST_CASE("twilio client parses the RFC 9457 error shape too", "[twilio]") {
   canned_server twilio(400, R"({"type":"https://www.twilio.com/docs/errors/21211",
       "title":"Invalid 'To' Phone Number","status":400,"code":21211,
       "detail":"The 'To' number +1555 is not a valid phone number.","instance":"/x"})");
@@ -278,7 +289,7 @@ TEST_CASE("the RFC 9457 error shape is parsed too", "[twilio]") {
   CHECK(rm::twilio::describe(result.error) == "the number +1555 is not a valid phone number");
 }
 
-TEST_CASE("describe has sentences for common codes and a fallback with code and message",
+TEST_CASE("twilio describe has sentences for common codes, else code and message",
           "[twilio]") {
   for (int code : {20003, 21211, 21212, 21408, 21606, 21610, 21611, 21612, 21614}) {
     auto sentence = rm::twilio::describe({400, code, "Twilio's text"});
