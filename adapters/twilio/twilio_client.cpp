@@ -106,6 +106,26 @@ twilio_error parse_error(int http_status, const std::string& body) {
   return e;
 }
 
+// httplib 0.11 names its errors tersely ("Connection", "Read"); say what happened.
+std::string transport_message(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "connection failed";
+    case httplib::Error::ConnectionTimeout:
+      return "connection timed out";
+    case httplib::Error::Read:
+      return "no response (read failed or timed out)";
+    case httplib::Error::Write:
+      return "sending the request failed";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake failed";
+    case httplib::Error::SSLServerVerification:
+      return "TLS certificate verification failed";
+    default:
+      return "transport error: " + httplib::to_string(error);
+  }
+}
+
 bool retryable(int http_status) {
   return http_status == 0 || http_status == 429 || http_status >= 500;
 }
@@ -243,7 +263,7 @@ sms_result client::send_sms(const credentials& creds, const sms_request& req) {
     auto res = http.Post(path, body, "application/x-www-form-urlencoded");
     long long retry_after = -1;
     if (!res) {
-      result.error = twilio_error{0, 0, httplib::to_string(res.error())};
+      result.error = twilio_error{0, 0, transport_message(res.error())};
     } else if (res->status >= 200 && res->status < 300) {
       auto j = json::parse(res->body, nullptr, false);
       result.sent.sid = j.is_object() ? json_string(j, "sid") : "";
