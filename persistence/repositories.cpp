@@ -24,6 +24,22 @@ bool is_uuid(const std::string& s) {
   return true;
 }
 
+// libpqxx 6.4 issues a subtransaction's SAVEPOINT lazily, on its first exec(); exec_params()
+// skips that step and would run in the outer transaction, so a failure would abort the caller's
+// whole transaction. Open the savepoint explicitly.
+pqxx::subtransaction& begun(pqxx::subtransaction& sub) {
+  sub.exec("SELECT 1");
+  return sub;
+}
+
+// Concurrent inserts into one exclusion constraint can deadlock: each checker waits for the
+// other's uncommitted row. Writers of one tenant's calendar therefore queue on a transaction-level
+// advisory lock (released at commit/rollback); the constraint stays the guarantee.
+void lock_calendar(pqxx::work& tx, const std::string& org_id) {
+  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('rm.calendar:' || $1, 0))",
+                 org_id);
+}
+
 std::string text(const pqxx::field& f) { return f.is_null() ? std::string{} : f.c_str(); }
 
 std::optional<std::string> optional_text(const pqxx::field& f) {
@@ -146,6 +162,7 @@ domain::instant from_epoch(std::int64_t seconds) {
 create_tenant_result create_tenant(pqxx::work& tx, const new_tenant& t) {
   create_tenant_result result;
   pqxx::subtransaction sub{tx, "create_tenant"};
+  begun(sub);
   const auto& r = t.rules;
   result.org_id = sub.exec_params1(
       "INSERT INTO organizations (name, time_zone, working_hours, slot_minutes, buffer_minutes,"
@@ -158,6 +175,7 @@ create_tenant_result create_tenant(pqxx::work& tx, const new_tenant& t) {
     try {
       // One savepoint per number, so the conflicting one can be named.
       pqxx::subtransaction one{sub, "tenant_number"};
+      begun(one);
       one.exec_params0(
           "INSERT INTO phone_numbers (org_id, e164, label, vapi_phone_number_id)"
           " VALUES ($1, $2, $3, $4)",
@@ -416,6 +434,7 @@ std::vector<std::string> expire_holds(pqxx::work& tx, const std::string& org_id,
                                       domain::instant now,
                                       std::optional<domain::busy_interval> only_overlapping) {
   if (!is_uuid(org_id)) return {};
+  lock_calendar(tx, org_id);  // before touching rows, so the lock order is always the same
   pqxx::result rows;
   if (only_overlapping && only_overlapping->end > only_overlapping->start) {
     rows = tx.exec_params(
@@ -442,9 +461,11 @@ std::vector<std::string> expire_holds(pqxx::work& tx, const std::string& org_id,
 insert_result insert_appointment(pqxx::work& tx, const appointment& a) {
   std::optional<std::int64_t> hold;
   if (a.hold_expires_at) hold = to_epoch(*a.hold_expires_at);
+  lock_calendar(tx, a.org_id);
   try {
     // A savepoint: the exclusion violation must not poison the caller's transaction.
     pqxx::subtransaction sub{tx, "insert_appointment"};
+    begun(sub);
     auto r = sub.exec_params1(
         std::string("INSERT INTO appointments (org_id, contact_id, call_id, tool_call_id, status,"
                     " starts_at, ends_at, blocked_until, hold_expires_at)"

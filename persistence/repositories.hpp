@@ -80,6 +80,9 @@ struct insert_result {
 };
 // Inserts a held (or directly booked) appointment inside a subtransaction; the exclusion
 // constraint (SQLSTATE 23P01) → overlaps, and the outer transaction stays usable.
+// insert_appointment and expire_holds first take the tenant's calendar lock (an advisory lock
+// held until the caller's transaction ends), so racing writers queue instead of deadlocking in
+// the exclusion check.
 insert_result insert_appointment(pqxx::work& tx, const appointment& a);
 
 std::optional<appointment> find_appointment(pqxx::work& tx, const std::string& org_id,
