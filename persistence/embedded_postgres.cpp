@@ -275,14 +275,17 @@ std::string embedded_postgres::start() {
 
   std::error_code ec;
   fs::create_directories(pg_dir_, ec);
-  if (ec) throw failure("cannot create " + pg_dir_ + ": " + ec.message());
+  if (ec) {
+    throw failure("cannot create " + pg_dir_ + ": " + ec.message() +
+                  "; set RINGMASTER_DATA_DIR to a writable directory");
+  }
   ::chmod(pg_dir_.c_str(), 0700);
   {
     std::ofstream touch{log_path_, std::ios::app};  // created by us, so chown covers it
   }
   if (as_root) {
     const os_user pg = postgres_user();
-    require_traversable(pg_dir_, pg);
+    require_traversable(data_dir_, pg);  // pg_dir_ itself is chowned to postgres next
     chown_tree(pg_dir_, pg);
   }
 
