@@ -1,0 +1,45 @@
+// Spawning every actor. The behaviours and their state structs stay private to their .cpp files;
+// parents monitor what they spawn (supervision by monitor + re-spawn, see supervisor.cpp).
+#pragma once
+
+#include <string>
+
+#include "actors/interfaces.hpp"
+#include "actors/wiring.hpp"
+
+namespace rm::actors {
+
+// ---- adapters (adapters.cpp) ----
+// A pool of `workers` connections to `database_url`. `detached` false runs workers on the
+// scheduler (deterministic actor tests); production always uses detached workers, so blocking
+// libpqxx calls never starve the scheduler.
+db_actor spawn_db_pool(caf::actor_system& sys, std::string database_url, std::size_t workers,
+                       bool detached = true);
+// Twilio REST (base URL e.g. https://api.twilio.com) on a detached worker per request.
+twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url);
+// The local PostgreSQL calendar (appointments table).
+calendar_actor spawn_local_calendar(caf::actor_system& sys, wiring_ptr w);
+
+// ---- tenants (tenant.cpp, directory.cpp) ----
+tenant_actor spawn_tenant(caf::actor_system& sys, wiring_ptr w, persistence::tenant_record record);
+directory_actor spawn_directory(caf::actor_system& sys, wiring_ptr w);
+
+// ---- calls (call.cpp, call_registry.cpp) ----
+// With `identity.org_id` empty the actor rebuilds identity and events from the database.
+call_actor spawn_call(caf::actor_system& sys, wiring_ptr w, persistence::call_identity identity);
+call_registry_actor spawn_call_registry(caf::actor_system& sys, wiring_ptr w);
+
+// ---- supervision (supervisor.cpp) ----
+struct supervisor_settings {
+  std::string database_url;
+  std::size_t db_workers = 4;
+  std::string twilio_base_url = "https://api.twilio.com";
+  bool detached_db = true;
+};
+// Spawns the adapters, the directory and the call registry, publishes their handles in `w`,
+// restarts any of them that fails, and asks the registry to rebuild unfinished calls.
+// Stop it with anon_send_exit(handle, exit_reason::user_shutdown): it takes its children along.
+caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
+                                 supervisor_settings settings);
+
+}  // namespace rm::actors

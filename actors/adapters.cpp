@@ -1,0 +1,160 @@
+// The adapter actors: the only actors that do I/O.
+#include <deque>
+
+#include <pqxx/pqxx>
+
+#include "actors/actors.hpp"
+#include "actors/db_call.hpp"
+#include "persistence/repositories.hpp"
+
+namespace rm::actors {
+
+namespace {
+
+// ---- database -------------------------------------------------------------------------------------
+
+struct db_worker_state {
+  std::unique_ptr<pqxx::connection> conn;
+  static inline const char* name = "db_worker";
+};
+
+db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> self,
+                                  std::string url) {
+  return {
+      [=](const db_job& job) -> db_done {
+        auto& conn = self->state.conn;
+        try {
+          if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(url);
+        } catch (const std::exception& e) {
+          conn.reset();
+          return {false, std::string{"database unreachable: "} + e.what()};
+        }
+        try {
+          (*job.run)(*conn);
+          return {true, ""};
+        } catch (const pqxx::broken_connection& e) {
+          conn.reset();  // reconnect on the next job; this one's outcome is reported as failed
+          return {false, e.what()};
+        } catch (const std::exception& e) {
+          return {false, e.what()};
+        }
+      },
+  };
+}
+
+struct db_pool_state {
+  std::vector<db_actor> idle;
+  std::deque<std::pair<db_job, caf::typed_response_promise<db_done>>> queue;
+  static inline const char* name = "db_pool";
+};
+
+void dispatch(db_actor::stateful_pointer<db_pool_state> self) {
+  auto& st = self->state;
+  while (!st.idle.empty() && !st.queue.empty()) {
+    auto worker = st.idle.back();
+    st.idle.pop_back();
+    auto [job, rp] = std::move(st.queue.front());
+    st.queue.pop_front();
+    self->request(worker, caf::infinite, std::move(job))
+        .then(
+            [=](const db_done& d) mutable {
+              rp.deliver(d);
+              self->state.idle.push_back(worker);
+              dispatch(self);
+            },
+            [=](caf::error& err) mutable {
+              rp.deliver(db_done{false, self->system().render(err)});
+            });
+  }
+}
+
+db_actor::behavior_type db_pool(db_actor::stateful_pointer<db_pool_state> self, std::string url,
+                                std::size_t workers, bool detached) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, workers); ++i) {
+    // Linked: a dead worker takes the pool down, and the supervisor restarts the whole pool.
+    auto w = detached ? self->spawn<caf::detached + caf::linked>(db_worker, url)
+                      : self->spawn<caf::linked>(db_worker, url);
+    self->state.idle.push_back(w);
+  }
+  return {
+      [=](db_job& job) -> caf::typed_response_promise<db_done> {
+        auto rp = self->make_response_promise<db_done>();
+        self->state.queue.emplace_back(std::move(job), rp);
+        dispatch(self);
+        return rp;
+      },
+  };
+}
+
+// ---- Twilio ------------------------------------------------------------------------------------------
+
+twilio_actor::behavior_type twilio_worker(twilio_actor::pointer self, std::string base_url) {
+  return {
+      [=](sms_atom, const twilio::credentials& creds,
+          const twilio::sms_request& req) -> twilio::sms_result {
+        twilio::client client{base_url};
+        auto result = client.send_sms(creds, req);
+        self->quit();  // one request per worker thread
+        return result;
+      },
+  };
+}
+
+twilio_actor::behavior_type twilio_adapter(twilio_actor::pointer self, std::string base_url) {
+  return {
+      [=](sms_atom, const twilio::credentials& creds, const twilio::sms_request& req) {
+        auto worker = self->spawn<caf::detached>(twilio_worker, base_url);
+        return self->delegate(worker, sms_atom::value, creds, req);
+      },
+  };
+}
+
+// ---- calendar ------------------------------------------------------------------------------------------
+
+calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wiring_ptr w) {
+  return {
+      [=](busy_atom, const std::string& org_id, std::int64_t from,
+          std::int64_t to) -> caf::typed_response_promise<busy_list> {
+        auto rp = self->make_response_promise<busy_list>();
+        auto now = w->now();
+        db_then<busy_list>(
+            self, *w,
+            [=](pqxx::connection& c) {
+              pqxx::work tx{c};
+              auto busy = persistence::busy_between(tx, org_id, persistence::from_epoch(from),
+                                                    persistence::from_epoch(to), now);
+              tx.commit();
+              busy_list out;
+              for (const auto& b : busy) {
+                out.starts.push_back(persistence::to_epoch(b.start));
+                out.ends.push_back(persistence::to_epoch(b.end));
+              }
+              return out;
+            },
+            [rp](busy_list list, const std::string& error) mutable {
+              if (error.empty())
+                rp.deliver(std::move(list));
+              else
+                rp.deliver(caf::make_error(caf::sec::runtime_error, error));
+            });
+        return rp;
+      },
+  };
+}
+
+}  // namespace
+
+db_actor spawn_db_pool(caf::actor_system& sys, std::string url, std::size_t workers,
+                       bool detached) {
+  return sys.spawn(db_pool, std::move(url), workers, detached);
+}
+
+twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url) {
+  return sys.spawn(twilio_adapter, std::move(base_url));
+}
+
+calendar_actor spawn_local_calendar(caf::actor_system& sys, wiring_ptr w) {
+  return sys.spawn(local_calendar, std::move(w));
+}
+
+}  // namespace rm::actors

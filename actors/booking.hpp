@@ -1,0 +1,50 @@
+// The booking tools as database transactions: check_availability, reserve_slot, book_appointment.
+// Run by the tenant actor on a pool worker's connection (no CAF here, so they are tested directly
+// against PostgreSQL). Each tool claims its (call id, toolCallId) and stores its result in the
+// same transaction as its action, so a retried tool call returns the first result and never acts
+// twice — even after a crash between the action and the reply.
+//
+// Tool arguments (Vapi tool-calls, ../shared/contracts/vapi.md §1):
+//   check_availability {date: "YYYY-MM-DD"}         tenant-local date
+//   reserve_slot       {start: ISO 8601}             with offset, or tenant-local wall time
+//   book_appointment   {hold_id?: uuid, start?: ISO 8601, name: string}   hold_id or start required
+// Results are single-line JSON strings; errors are single-line sentences naming the argument or
+// the reason and, for a refused slot, the nearest free alternatives.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <pqxx/connection>
+
+#include "actors/messages.hpp"
+#include "persistence/records.hpp"
+
+
+namespace rm::booking {
+
+struct context {
+  persistence::tenant_record tenant;
+  std::string call_id;
+  std::string caller;  // E.164, "" when unknown
+  actors::tool_request request;
+  domain::instant now;
+  // Busy intervals from the calendar adapter (external calendars); PostgreSQL's own holds and
+  // bookings are always read inside the transaction as well.
+  std::vector<domain::busy_interval> calendar_busy;
+};
+
+// Dispatches on request.name; an unknown name → error outcome "unknown tool 'x'".
+actors::tenant_tool_reply run_tool(pqxx::connection& c, const context& ctx);
+
+// Marks the tenant's due holds expired; returns the next live expiry (epoch s, 0 = none).
+std::int64_t expire_due_holds(pqxx::connection& c, const std::string& org_id, domain::instant now);
+
+// The window [from, to) of busy data a tool needs (the named date, or the start's neighbourhood
+// for alternatives), so the tenant actor can ask the calendar adapter for exactly that.
+domain::busy_interval busy_window(const persistence::tenant_record& tenant,
+                                  const actors::tool_request& request, domain::instant now);
+
+}  // namespace rm::booking

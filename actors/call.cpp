@@ -1,0 +1,374 @@
+// The call actor: one per live call. Every message it handles waits for its database work
+// (CAF `await`), so a call's webhooks and tool calls are processed strictly one at a time, in
+// arrival order, and each reply is sent only after its commit. Its state is rebuilt from the
+// database on the first message, so a crash or a restart loses nothing that was acknowledged.
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "actors/actors.hpp"
+#include "actors/call_store.hpp"
+#include "actors/db_call.hpp"
+#include "domain/e164.hpp"
+#include "persistence/repositories.hpp"
+
+namespace rm::actors {
+
+namespace {
+
+using nlohmann::json;
+namespace p = rm::persistence;
+
+struct call_state {
+  persistence::call_identity identity;
+  domain::call_projection projection;
+  bool loaded = false;
+  std::uint64_t generation = 1;  // bumped by every message; the sanity timer compares it
+  tenant_actor tenant;           // cached; re-resolved through the directory when dead
+  static inline const char* name = "call";
+};
+using call_ptr = call_actor::stateful_pointer<call_state>;
+
+bool booking_tool(const std::string& name) {
+  return name == "check_availability" || name == "reserve_slot" || name == "book_appointment";
+}
+
+tool_reply reply_of(const tool_request& req, std::string text, bool is_error) {
+  return {req.name, req.tool_call_id, std::move(text), is_error};
+}
+
+// Restarts the sanity timer: a call silent for `sanity_timeout` gets closed.
+void touch(call_ptr self, const wiring_ptr& w) {
+  self->delayed_send(self, w->times.sanity_timeout, sanity_atom::value,
+                     ++self->state.generation);
+}
+
+// Timers follow the state: linger after the report, close when the report never comes.
+void arm_timers(call_ptr self, const wiring_ptr& w) {
+  auto state = self->state.projection.state;
+  if (state == domain::call_state::reported)
+    self->delayed_send(self, w->times.call_linger, linger_atom::value);
+  else if (state == domain::call_state::ended)
+    self->delayed_send(self, w->times.no_report_timeout, noreport_atom::value);
+  touch(self, w);
+}
+
+// Runs `next(error)` once the call's identity and projection are loaded from the database.
+template <class Next>
+void with_loaded(call_ptr self, const wiring_ptr& w, Next next) {
+  if (self->state.loaded) {
+    next(std::string{});
+    return;
+  }
+  auto id = self->state.identity.id;
+  db_await<calls::loaded_call>(
+      self, *w, [id](pqxx::connection& c) { return calls::load(c, id); },
+      [=](calls::loaded_call l, const std::string& error) mutable {
+        if (!error.empty()) {
+          next(error);
+          return;
+        }
+        auto& st = self->state;
+        if (l.found) {
+          if (st.identity.org_id.empty()) st.identity = l.identity;
+          st.projection = l.projection;
+        }
+        st.loaded = true;
+        arm_timers(self, w);
+        next(std::string{});
+      });
+}
+
+// Resolves the tenant actor (cached) and runs `next(handle, error)`.
+template <class Next>
+void with_tenant(call_ptr self, const wiring_ptr& w, Next next) {
+  if (self->state.tenant) {
+    next(self->state.tenant, std::string{});
+    return;
+  }
+  self->request(w->directory(), w->times.db_timeout, org_atom::value, self->state.identity.org_id)
+      .await(
+          [=](tenant_actor t) mutable {
+            self->state.tenant = t;
+            next(t, std::string{});
+          },
+          [=](caf::error& err) mutable { next(tenant_actor{}, self->system().render(err)); });
+}
+
+using results_ptr = std::shared_ptr<std::vector<tool_reply>>;
+using tools_promise = caf::typed_response_promise<std::vector<tool_reply>>;
+
+void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<tool_request>> reqs,
+               std::size_t i, results_ptr results, tools_promise rp);
+
+void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
+              std::function<void(tool_reply)> done);
+
+void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<tool_request>> reqs,
+               std::size_t i, results_ptr results, tools_promise rp) {
+  if (i == reqs->size()) {
+    rp.deliver(std::move(*results));
+    return;
+  }
+  const auto& req = (*reqs)[i];
+  auto next = [=](tool_reply r) mutable {
+    results->push_back(std::move(r));
+    run_tools(self, w, reqs, i + 1, results, rp);
+  };
+  if (!req.arguments_error.empty()) {
+    next(reply_of(req, "the arguments of " + req.name + " are not valid JSON: " +
+                           req.arguments_error, true));
+    return;
+  }
+  if (req.name == "send_sms") {
+    send_sms(self, w, req, next);
+    return;
+  }
+  if (!booking_tool(req.name)) {
+    next(reply_of(req, "unknown tool '" + req.name + "'", true));
+    return;
+  }
+  with_tenant(self, w, [=](tenant_actor t, const std::string& error) mutable {
+    if (!error.empty()) {
+      next(reply_of(req, "the clinic's calendar is unavailable right now (" + error + ")", true));
+      return;
+    }
+    tenant_tool_call call{self->state.identity.id, self->state.identity.caller, req};
+    self->request(t, w->times.db_timeout * 2, tool_atom::value, std::move(call))
+        .await(
+            [=](const tenant_tool_reply& r) mutable {
+              next(reply_of(req, r.outcome.result, r.outcome.is_error));
+            },
+            [=](caf::error& err) mutable {
+              self->state.tenant = tenant_actor{};  // it may have died: resolve again next time
+              next(reply_of(req, "the clinic's calendar did not answer (" +
+                                     self->system().render(err) + ")", true));
+            });
+  });
+}
+
+struct sms_claim {
+  p::claim claim;
+  std::optional<p::twilio_account> account;
+  std::string contact_id;
+};
+
+void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
+              std::function<void(tool_reply)> done) {
+  const auto& id = self->state.identity;
+  auto args = json::parse(req.arguments_json, nullptr, false);
+  auto text = [&](const char* k) {
+    auto it = args.find(k);
+    return it != args.end() && it->is_string() ? it->get<std::string>() : std::string{};
+  };
+  auto body = text("message");
+  if (body.empty()) return done(reply_of(req, "argument 'message' is required", true));
+  if (body.size() > 1600)
+    return done(reply_of(req, "argument 'message' is too long (at most 1600 characters)", true));
+  auto to_text = text("to");
+  if (to_text.empty()) to_text = id.caller;
+  if (to_text.empty())
+    return done(reply_of(req, "argument 'to' is required: the caller's number is unknown", true));
+  auto region = domain::region_of(id.dialled);
+  auto to = domain::normalize_e164(to_text, region == "ZZ" ? "US" : region);
+  if (!to.ok)
+    return done(reply_of(req, "argument 'to' is not a valid phone number ('" + to_text + "': " +
+                                  to.error + ")", true));
+
+  auto call_id = id.id;
+  auto org_id = id.org_id;
+  auto from = id.dialled;
+  auto to_e164 = to.e164;
+  // 1. Claim the toolCallId first: a retry after this point never sends a second SMS.
+  db_await<sms_claim>(
+      self, *w,
+      [=](pqxx::connection& c) {
+        pqxx::work tx{c};
+        sms_claim out;
+        out.claim = p::claim_tool_call(tx, call_id, req.tool_call_id, org_id, req.name,
+                                       req.arguments_json);
+        if (out.claim.claimed) {
+          out.account = p::load_twilio_account(tx, org_id);
+          out.contact_id = p::contact_by_phone(tx, org_id, to_e164).value_or("");
+        }
+        tx.commit();
+        return out;
+      },
+      [=](sms_claim cl, const std::string& error) mutable {
+        if (!error.empty())
+          return done(reply_of(req, "the SMS could not be sent right now (" + error + ")", true));
+        if (!cl.claim.claimed) {
+          if (cl.claim.stored)
+            return done(reply_of(req, cl.claim.stored->result, cl.claim.stored->is_error));
+          return done(reply_of(req, "this SMS is already being sent", true));
+        }
+        p::message_row row;
+        row.org_id = org_id;
+        row.contact_id = cl.contact_id;
+        row.call_id = call_id;
+        row.direction = "outbound";
+        row.method = "sms";
+        row.recipient = to_e164;
+        row.content = body;
+        // 3. Audit the attempt and store the tool's result in one transaction.
+        auto finish = [=](p::message_row row, p::tool_outcome outcome) mutable {
+          db_await<bool>(
+              self, *w,
+              [=](pqxx::connection& c) {
+                pqxx::work tx{c};
+                p::insert_message(tx, row);
+                p::complete_tool_call(tx, call_id, req.tool_call_id, outcome);
+                tx.commit();
+                return true;
+              },
+              [=](bool, const std::string& error) mutable {
+                if (!error.empty())
+                  outcome.result += " (the audit record could not be written: " + error + ")";
+                done(reply_of(req, outcome.result, outcome.is_error));
+              });
+        };
+        if (!cl.account) {
+          row.status = "failed";
+          row.error_code = "no_credentials";
+          row.error_message = "no Twilio account configured for this clinic";
+          return finish(row, {"the SMS was not sent: this clinic has no Twilio account set up",
+                              true});
+        }
+        // 2. Send through the tenant's own Twilio account, from the number that was dialled.
+        twilio::credentials creds{cl.account->account_sid, cl.account->auth_token};
+        twilio::sms_request sms{from, to_e164, body, ""};
+        self->request(w->twilio(), w->times.twilio_timeout, sms_atom::value, creds, sms)
+            .await(
+                [=](const twilio::sms_result& r) mutable {
+                  if (r.ok) {
+                    row.status = "sent";
+                    row.external_message_id = r.sent.sid;
+                    row.sent_at = w->now();
+                    json result{{"status", "sent"}, {"sid", r.sent.sid}, {"to", to_e164}};
+                    finish(row, {result.dump(), false});
+                  } else {
+                    row.status = "failed";
+                    row.error_code = r.error.code ? std::to_string(r.error.code)
+                                                  : "http_" + std::to_string(r.error.http_status);
+                    row.error_message = r.error.message;
+                    finish(row, {"the SMS was not sent: " + twilio::describe(r.error), true});
+                  }
+                },
+                [=](caf::error& err) mutable {
+                  row.status = "failed";
+                  row.error_code = "adapter_error";
+                  row.error_message = self->system().render(err);
+                  finish(row, {"the SMS was not sent: the Twilio adapter did not answer", true});
+                });
+      });
+}
+
+call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
+                                        persistence::call_identity identity) {
+  self->state.identity = std::move(identity);
+  // Generation 0 never matches: this only loads the call and arms its timers right away.
+  self->send(self, sanity_atom::value, std::uint64_t{0});
+  return {
+      [=](event_atom, call_event_msg& msg) -> caf::typed_response_promise<event_ack> {
+        auto rp = self->make_response_promise<event_ack>();
+        if (self->state.identity.org_id.empty()) self->state.identity = msg.identity;
+        with_loaded(self, w, [=, msg = std::move(msg)](const std::string& error) mutable {
+          if (!error.empty()) {
+            rp.deliver(caf::make_error(caf::sec::runtime_error, error));
+            return;
+          }
+          msg.identity = self->state.identity;  // the first identity stays authoritative
+          db_await<calls::recorded>(
+              self, *w, [msg](pqxx::connection& c) { return calls::record_event(c, msg); },
+              [=](calls::recorded r, const std::string& error) mutable {
+                if (!error.empty()) {
+                  rp.deliver(caf::make_error(caf::sec::runtime_error, error));
+                  return;
+                }
+                auto before = self->state.projection.state;
+                self->state.projection = r.projection;
+                if (r.projection.state != before || r.stored) arm_timers(self, w);
+                rp.deliver(event_ack{r.stored, domain::to_string(r.projection.state),
+                                     domain::to_string(r.projection.outcome)});
+              });
+        });
+        return rp;
+      },
+      [=](tools_atom, std::vector<tool_request>& reqs)
+          -> caf::typed_response_promise<std::vector<tool_reply>> {
+        auto rp = self->make_response_promise<std::vector<tool_reply>>();
+        auto shared = std::make_shared<std::vector<tool_request>>(std::move(reqs));
+        with_loaded(self, w, [=](const std::string& error) mutable {
+          touch(self, w);
+          if (!error.empty()) {
+            std::vector<tool_reply> out;
+            for (const auto& r : *shared)
+              out.push_back(reply_of(r, "the call's record is unavailable (" + error + ")", true));
+            rp.deliver(std::move(out));
+            return;
+          }
+          // The call row must exist before tool results reference it.
+          auto identity = self->state.identity;
+          db_await<bool>(
+              self, *w,
+              [identity](pqxx::connection& c) {
+                pqxx::work tx{c};
+                p::ensure_call(tx, identity);
+                tx.commit();
+                return true;
+              },
+              [=](bool, const std::string&) mutable {
+                run_tools(self, w, shared, 0, std::make_shared<std::vector<tool_reply>>(), rp);
+              });
+        });
+        return rp;
+      },
+      [=](view_atom) -> caf::typed_response_promise<std::string> {
+        auto rp = self->make_response_promise<std::string>();
+        auto id = self->state.identity.id;
+        db_then<std::string>(
+            self, *w, [id](pqxx::connection& c) { return calls::view_json(c, id, true); },
+            [rp](std::string view, const std::string& error) mutable {
+              if (error.empty())
+                rp.deliver(std::move(view));
+              else
+                rp.deliver(caf::make_error(caf::sec::runtime_error, error));
+            });
+        return rp;
+      },
+      [=](linger_atom) {
+        if (self->state.projection.state == domain::call_state::reported) self->quit();
+      },
+      [=](noreport_atom) {
+        if (self->state.projection.state == domain::call_state::ended) self->quit();
+      },
+      [=](sanity_atom, std::uint64_t generation) {
+        with_loaded(self, w, [=](const std::string&) {
+          if (generation != self->state.generation) return;  // something happened since
+          if (self->state.projection.state >= domain::call_state::ended) {
+            self->quit();
+            return;
+          }
+          // Silent for hours without an end: close it as ended so it is not rebuilt forever.
+          call_event_msg msg;
+          msg.identity = self->state.identity;
+          msg.event.kind = domain::call_event_kind::status;
+          msg.event.status = domain::call_state::ended;
+          msg.event.ended_reason = "ringmaster-sanity-timeout";
+          msg.event.occurred_at_ms = p::to_epoch(w->now()) * 1000;
+          msg.event.dedup_key = "status:ended:sanity";
+          msg.payload_json = R"({"source":"ringmaster","reason":"sanity-timeout"})";
+          db_await<calls::recorded>(
+              self, *w, [msg](pqxx::connection& c) { return calls::record_event(c, msg); },
+              [=](calls::recorded, const std::string&) { self->quit(); });
+        });
+      },
+  };
+}
+
+}  // namespace
+
+call_actor spawn_call(caf::actor_system& sys, wiring_ptr w, persistence::call_identity identity) {
+  return sys.spawn(call_behavior, std::move(w), std::move(identity));
+}
+
+}  // namespace rm::actors

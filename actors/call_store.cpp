@@ -1,0 +1,103 @@
+#include "actors/call_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "persistence/repositories.hpp"
+
+namespace rm::calls {
+
+namespace p = rm::persistence;
+using nlohmann::json;
+
+domain::call_projection refresh_projection(pqxx::work& tx, const std::string& call_id) {
+  std::vector<domain::call_event> events;
+  for (auto& e : p::load_call_events(tx, call_id)) events.push_back(std::move(e.event));
+  auto projection = domain::project(std::move(events));
+  p::save_projection(tx, call_id, projection);
+  return projection;
+}
+
+recorded record_event(pqxx::connection& c, const actors::call_event_msg& msg) {
+  pqxx::work tx{c};
+  const auto& id = msg.identity.id;
+  p::ensure_call(tx, msg.identity);
+  recorded r;
+  r.stored = p::append_call_event(tx, id, msg.identity.org_id, msg.event, msg.payload_json);
+  if (r.stored && msg.report) p::save_report(tx, id, *msg.report);
+  r.projection = refresh_projection(tx, id);
+  tx.commit();
+  return r;
+}
+
+loaded_call load(pqxx::connection& c, const std::string& call_id) {
+  pqxx::work tx{c};
+  loaded_call out;
+  if (auto row = p::load_call(tx, call_id)) {
+    out.found = true;
+    out.identity = row->identity;
+    out.projection = row->projection;
+  }
+  tx.commit();
+  return out;
+}
+
+namespace {
+
+std::string utc_iso(domain::instant t) { return domain::format_local(t, "UTC"); }
+
+json optional_number(const std::optional<double>& x) { return x ? json(*x) : json(nullptr); }
+
+}  // namespace
+
+std::string view_json(pqxx::connection& c, const std::string& call_id, bool live) {
+  pqxx::work tx{c};
+  auto row = p::load_call(tx, call_id);
+  if (!row) return "";
+  json holds = json::array();
+  for (const auto& a : p::appointments_for_call(tx, call_id)) {
+    holds.push_back({{"id", a.id},
+                     {"status", p::to_string(a.status)},
+                     {"start", utc_iso(a.starts_at)},
+                     {"end", utc_iso(a.ends_at)},
+                     {"expires_at", a.hold_expires_at ? json(utc_iso(*a.hold_expires_at))
+                                                      : json(nullptr)}});
+  }
+  json events = json::array();
+  for (const auto& e : p::load_call_events(tx, call_id)) {
+    events.push_back({{"kind", domain::to_string(e.event.kind)},
+                      {"status", e.event.kind == domain::call_event_kind::status
+                                     ? json(domain::to_string(e.event.status))
+                                     : json(nullptr)},
+                      {"ended_reason", e.event.ended_reason},
+                      {"occurred_at_ms", e.event.occurred_at_ms},
+                      {"dedup_key", e.event.dedup_key}});
+  }
+  tx.commit();
+  const auto& pr = row->projection;
+  const auto& rep = row->report;
+  json report = nullptr;
+  if (pr.state == domain::call_state::reported)
+    report = {{"ended_reason", rep.ended_reason},
+              {"summary", rep.summary},
+              {"transcript", rep.transcript},
+              {"recording_url", rep.recording_url},
+              {"duration_seconds", optional_number(rep.duration_seconds)},
+              {"cost_usd", optional_number(rep.cost_usd)},
+              {"success_evaluation", rep.success_evaluation}};
+  const char* outcome = domain::to_string(pr.outcome);
+  json j{{"id", call_id},
+         {"tenant_id", row->identity.org_id},
+         {"state", domain::to_string(pr.state)},
+         {"outcome", *outcome ? json(outcome) : json(nullptr)},
+         {"caller", row->identity.caller},
+         {"dialled", row->identity.dialled},
+         {"direction", row->identity.direction},
+         {"ended_reason", pr.ended_reason},
+         {"holds", holds},
+         {"events", events},
+         {"report", report},
+         {"live", live}};
+  return j.dump();
+}
+
+}  // namespace rm::calls

@@ -1,0 +1,160 @@
+// Every actor of ringmaster and every message it understands, in one place (CAF 0.17 typed
+// actors). Read this file to know the whole actor system:
+//
+//   root_supervisor ── restarts ──┬─ db_pool (N detached workers, one PostgreSQL connection each)
+//                                 ├─ twilio (one detached worker per request: blocking REST)
+//                                 ├─ calendar (local PostgreSQL calendar)
+//                                 ├─ directory ── spawns/monitors ── tenant × N
+//                                 └─ call_registry ── spawns/monitors ── call × M
+//
+// Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
+// current handle, so a restart is invisible to callers. Call actors are never restarted: the
+// next event for a call rebuilds its actor from call_events.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include <pqxx/connection>
+
+#include "actors/messages.hpp"
+#include "adapters/twilio/twilio_client.hpp"
+
+
+namespace rm::actors {
+
+// ---- atoms (CAF 0.17: at most 10 characters) ------------------------------------------------------
+using event_atom = caf::atom_constant<caf::atom("event")>;
+using tools_atom = caf::atom_constant<caf::atom("tools")>;
+using tool_atom = caf::atom_constant<caf::atom("tool")>;
+using view_atom = caf::atom_constant<caf::atom("view")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
+using org_atom = caf::atom_constant<caf::atom("org")>;
+using invalidate_atom = caf::atom_constant<caf::atom("invalidat")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using linger_atom = caf::atom_constant<caf::atom("linger")>;
+using noreport_atom = caf::atom_constant<caf::atom("noreport")>;
+using sanity_atom = caf::atom_constant<caf::atom("sanity")>;
+using sms_atom = caf::atom_constant<caf::atom("sms")>;
+using busy_atom = caf::atom_constant<caf::atom("busy")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using recover_atom = caf::atom_constant<caf::atom("recover")>;
+
+// ---- the database adapter --------------------------------------------------------------------------
+
+// A unit of work run on a pool worker's own connection. The closure opens its own transaction(s);
+// an exception it throws becomes db_done{ok=false}. Local messages only (never serialised).
+struct db_job {
+  std::shared_ptr<std::function<void(pqxx::connection&)>> run;
+};
+struct db_done {
+  bool ok = false;
+  std::string error;  // what() of the exception when !ok
+};
+
+// db_pool: queues jobs and hands each to an idle worker (FIFO). Workers reconnect after a broken
+// connection. Replies when the job has finished (committed or failed).
+using db_actor = caf::typed_actor<caf::replies_to<db_job>::with<db_done>>;
+
+// ---- the Twilio adapter -----------------------------------------------------------------------------
+
+// Sends one SMS with the tenant's credentials (retries inside, see twilio::client).
+using twilio_actor = caf::typed_actor<
+    caf::replies_to<sms_atom, twilio::credentials, twilio::sms_request>::with<twilio::sms_result>>;
+
+// ---- the calendar adapter -----------------------------------------------------------------------------
+
+// Busy intervals of a tenant between two instants (epoch seconds, UTC), as [start, end) pairs that
+// already include buffers. The default adapter reads PostgreSQL's appointments (held and booked);
+// a Google Calendar adapter (later) would add the clinic's external events through the same message.
+struct busy_list {
+  std::vector<std::int64_t> starts;  // epoch seconds
+  std::vector<std::int64_t> ends;
+};
+using calendar_actor = caf::typed_actor<
+    caf::replies_to<busy_atom, std::string /*org_id*/, std::int64_t /*from*/,
+                    std::int64_t /*to*/>::with<busy_list>>;
+
+// ---- tenants ---------------------------------------------------------------------------------------
+
+// One per organization: its calendar rules, its hold-expiry timer, and booking decisions (reserve,
+// book) made one at a time in arrival order.
+using tenant_actor = caf::typed_actor<
+    // check_availability | reserve_slot | book_appointment for a call; stores the result with the
+    // toolCallId in the same transaction as the action (exactly once).
+    caf::replies_to<tool_atom, tenant_tool_call>::with<tenant_tool_reply>,
+    // JSON summary for the inspection API.
+    caf::replies_to<view_atom>::with<std::string>,
+    // self-sent: expire holds whose time has come and re-arm the timer.
+    caf::reacts_to<expire_atom>>;
+
+// Dialled number → tenant, cached; org_id → tenant actor (spawned on first use, monitored,
+// re-spawned on next use after a failure).
+using directory_actor = caf::typed_actor<
+    // (E.164 dialled number, Vapi phone-number id) → tenant; either may be "".
+    caf::replies_to<resolve_atom, std::string, std::string>::with<tenant_ref>,
+    caf::replies_to<org_atom, std::string /*org_id*/>::with<tenant_actor>,
+    // forget every cached route (after numbers changed)
+    caf::reacts_to<invalidate_atom>,
+    // JSON array of the tenants with a live actor, for GET /sessions/tenants
+    caf::replies_to<list_atom>::with<std::string>>;
+
+// ---- calls -------------------------------------------------------------------------------------------
+
+// One per live call: the lifecycle state machine (domain/call_lifecycle), the ordered queue of its
+// tool calls, its linger / no-report / sanity timers.
+using call_actor = caf::typed_actor<
+    // store the event (deduplicated), update the projection; replies after commit
+    caf::replies_to<event_atom, call_event_msg>::with<event_ack>,
+    // run the tool calls in order, one at a time; a repeated toolCallId returns its first result
+    caf::replies_to<tools_atom, std::vector<tool_request>>::with<std::vector<tool_reply>>,
+    // JSON view for GET /sessions/calls/{id}
+    caf::replies_to<view_atom>::with<std::string>,
+    caf::reacts_to<linger_atom>, caf::reacts_to<noreport_atom>,
+    caf::reacts_to<sanity_atom, std::uint64_t /*generation*/>>;
+
+// call id → call actor. Spawns (rebuilding from the database) on first use; at start-up it
+// rebuilds every call that has not ended.
+using call_registry_actor = caf::typed_actor<
+    caf::replies_to<event_atom, call_event_msg>::with<event_ack>,
+    caf::replies_to<tools_atom, persistence::call_identity,
+                    std::vector<tool_request>>::with<std::vector<tool_reply>>,
+    // JSON view of a live call, "" when no actor is live for that id
+    caf::replies_to<view_atom, std::string>::with<std::string>,
+    // ids of the live calls
+    caf::replies_to<list_atom>::with<std::vector<std::string>>,
+    // rebuild the unfinished calls (sent once at start-up)
+    caf::reacts_to<recover_atom>>;
+
+}  // namespace rm::actors
+
+// CAF 0.17 requires `inspect` for every message type. These messages never leave the process, so
+// only their type names are exposed (no field serialisation to keep in sync).
+#define RM_LOCAL_MESSAGE(ns, type)                                            \
+  namespace ns {                                                              \
+  template <class Inspector>                                                  \
+  typename Inspector::result_type inspect(Inspector& f, type&) {              \
+    return f(caf::meta::type_name(#type));                                    \
+  }                                                                           \
+  }
+RM_LOCAL_MESSAGE(rm::actors, db_job)
+RM_LOCAL_MESSAGE(rm::actors, db_done)
+RM_LOCAL_MESSAGE(rm::actors, busy_list)
+RM_LOCAL_MESSAGE(rm::actors, tenant_ref)
+RM_LOCAL_MESSAGE(rm::actors, call_event_msg)
+RM_LOCAL_MESSAGE(rm::actors, event_ack)
+RM_LOCAL_MESSAGE(rm::actors, tool_request)
+RM_LOCAL_MESSAGE(rm::actors, tool_reply)
+RM_LOCAL_MESSAGE(rm::actors, tenant_tool_call)
+RM_LOCAL_MESSAGE(rm::actors, tenant_tool_reply)
+RM_LOCAL_MESSAGE(rm::twilio, credentials)
+RM_LOCAL_MESSAGE(rm::twilio, sms_request)
+RM_LOCAL_MESSAGE(rm::twilio, sms_result)
+RM_LOCAL_MESSAGE(rm::persistence, call_identity)
+#undef RM_LOCAL_MESSAGE

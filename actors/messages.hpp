@@ -1,0 +1,77 @@
+// Plain message payloads exchanged between actors and with the HTTP layer. No CAF here, so
+// code that only builds or reads messages (the HTTP adapter, tests) stays cheap to compile.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/call_lifecycle.hpp"
+#include "persistence/records.hpp"
+
+namespace rm::actors {
+
+// What the tenant directory knows of a dialled number.
+struct tenant_ref {
+  bool found = false;
+  std::string org_id;
+  std::string org_name;
+  std::string assistant_id;    // Vapi assistant for assistant-request ("" when none)
+  std::string dialled_e164;    // the tenant's number that was dialled
+  std::string number_label;    // clinic name / line label
+};
+
+// One lifecycle event as delivered by a webhook, ready to be stored.
+struct call_event_msg {
+  persistence::call_identity identity;  // org_id already resolved
+  domain::call_event event;
+  std::string payload_json;                   // message as received (stored in call_events)
+  std::optional<persistence::call_report> report;  // for end-of-call-report
+};
+
+struct event_ack {
+  bool stored = false;     // false: a duplicate (already stored earlier; nothing changed)
+  std::string state;       // the call's state after the event ("ringing" …)
+  std::string outcome;     // "" | "booked" | "lost"
+};
+
+// One tool call of a tool-calls message.
+struct tool_request {
+  std::string tool_call_id;
+  std::string name;
+  std::string arguments_json;   // a JSON object, as text
+  std::string arguments_error;  // non-empty when the arguments could not be parsed
+};
+
+struct tool_reply {
+  std::string name;
+  std::string tool_call_id;
+  std::string text;  // result or error string (single line)
+  bool is_error = false;
+};
+
+// A tool call handed by the call actor to its tenant actor (which owns booking decisions).
+struct tenant_tool_call {
+  std::string call_id;
+  std::string caller;  // E.164 of the caller (contact), "" when unknown
+  tool_request request;
+};
+
+struct tenant_tool_reply {
+  persistence::tool_outcome outcome;
+  std::string booked_appointment_id;  // set when book_appointment booked something now
+  std::string hold_id;                // set when reserve_slot placed a hold now
+  bool transient = false;  // nothing was stored (database unavailable): a retry may act
+};
+
+// A send_sms request from a call.
+struct sms_job {
+  std::string org_id;
+  std::string call_id;
+  std::string from;  // the tenant's number (E.164)
+  std::string to;    // E.164
+  std::string body;
+};
+
+}  // namespace rm::actors

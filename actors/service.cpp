@@ -1,0 +1,89 @@
+#include "actors/service.hpp"
+
+#include "actors/actors.hpp"
+
+namespace rm::actors {
+
+struct service::impl {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  wiring_ptr w = std::make_shared<wiring>();
+  caf::actor supervisor;
+  std::chrono::milliseconds timeout;
+
+  explicit impl(const service_options& o) : timeout(o.request_timeout) {
+    // Request/response dominates: the sharing policy answers a round trip several times faster
+    // than work stealing on this kind of load (see ../shared/guides/stack.md, gotcha 3).
+    cfg.set("scheduler.policy", caf::atom("sharing"));
+    if (o.scheduler_threads > 0) cfg.set("scheduler.max-threads", o.scheduler_threads);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    w->times.call_linger = o.call_linger;
+    w->times.no_report_timeout = o.no_report_timeout;
+    w->times.sanity_timeout = o.sanity_timeout;
+    supervisor_settings s;
+    s.database_url = o.database_url;
+    s.db_workers = o.db_workers;
+    s.twilio_base_url = o.twilio_base_url;
+    supervisor = spawn_root_supervisor(*sys, w, s);
+  }
+
+  ~impl() {
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+    supervisor = nullptr;
+    sys.reset();  // waits for every actor
+  }
+
+  // One blocking request from this thread; errors become service_error.
+  template <class Result, class Handle, class... Ts>
+  Result ask(const Handle& dest, Ts&&... xs) {
+    caf::scoped_actor self{*sys};
+    std::optional<Result> out;
+    caf::error err;
+    self->request(dest, timeout, std::forward<Ts>(xs)...)
+        .receive([&](Result& r) { out = std::move(r); }, [&](caf::error& e) { err = e; });
+    if (!out) {
+      bool is_timeout = err == caf::sec::request_timeout;
+      throw service_error(err ? sys->render(err) : "no answer", is_timeout);
+    }
+    return std::move(*out);
+  }
+};
+
+service::service(service_options options) : impl_(std::make_unique<impl>(options)) {}
+service::~service() = default;
+
+tenant_ref service::resolve(const std::string& e164, const std::string& vapi_id) {
+  return impl_->ask<tenant_ref>(impl_->w->directory(), resolve_atom::value, e164, vapi_id);
+}
+
+event_ack service::record_event(const call_event_msg& msg) {
+  return impl_->ask<event_ack>(impl_->w->calls(), event_atom::value, msg);
+}
+
+std::vector<tool_reply> service::run_tools(const persistence::call_identity& call,
+                                           std::vector<tool_request> requests) {
+  return impl_->ask<std::vector<tool_reply>>(impl_->w->calls(), tools_atom::value, call,
+                                             std::move(requests));
+}
+
+std::string service::live_call_view(const std::string& call_id) {
+  return impl_->ask<std::string>(impl_->w->calls(), view_atom::value, call_id);
+}
+
+std::vector<std::string> service::live_calls() {
+  return impl_->ask<std::vector<std::string>>(impl_->w->calls(), list_atom::value);
+}
+
+std::string service::live_tenants_json() {
+  return impl_->ask<std::string>(impl_->w->directory(), list_atom::value);
+}
+
+void service::invalidate_routes() { caf::anon_send(impl_->w->directory(), invalidate_atom::value); }
+
+void service::with_db(std::function<void(pqxx::connection&)> job) {
+  auto done = impl_->ask<db_done>(
+      impl_->w->db(), db_job{std::make_shared<std::function<void(pqxx::connection&)>>(job)});
+  if (!done.ok) throw service_error(done.error, false);
+}
+
+}  // namespace rm::actors

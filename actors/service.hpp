@@ -1,0 +1,65 @@
+// The actor system seen from a plain thread (the HTTP server's workers). No CAF in this header:
+// each call blocks the calling thread on a request to the right actor, with a timeout.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <pqxx/connection>
+
+#include "actors/messages.hpp"
+
+
+namespace rm::actors {
+
+struct service_options {
+  std::string database_url;
+  std::size_t db_workers = 4;
+  std::string twilio_base_url = "https://api.twilio.com";
+  std::chrono::milliseconds request_timeout{8000};  // one HTTP request's wait on the actors
+  std::chrono::milliseconds call_linger{120000};
+  std::chrono::milliseconds no_report_timeout{600000};
+  std::chrono::milliseconds sanity_timeout{4 * 3600 * 1000};
+  std::size_t scheduler_threads = 0;                 // 0 = CAF default (max(4, cores))
+};
+
+// Thrown when the actors could not answer: `timeout` true when the deadline passed.
+struct service_error : std::runtime_error {
+  service_error(const std::string& what, bool timeout)
+      : std::runtime_error(what), timeout(timeout) {}
+  bool timeout;
+};
+
+class service {
+ public:
+  explicit service(service_options options);
+  ~service();  // stops every actor (user_shutdown) and waits for them
+  service(const service&) = delete;
+  service& operator=(const service&) = delete;
+
+  // Tenant of a dialled number (E.164) or Vapi phone-number id; found=false when unknown.
+  tenant_ref resolve(const std::string& e164, const std::string& vapi_phone_number_id);
+  // Stores one lifecycle event; returns after it is committed.
+  event_ack record_event(const call_event_msg& msg);
+  // Runs a tool-calls message's calls for one call, in order.
+  std::vector<tool_reply> run_tools(const persistence::call_identity& call,
+                                    std::vector<tool_request> requests);
+  // JSON view of a live call, "" when no actor is live for it.
+  std::string live_call_view(const std::string& call_id);
+  std::vector<std::string> live_calls();
+  std::string live_tenants_json();
+  // Forget cached number routes (after numbers or tenants changed).
+  void invalidate_routes();
+  // Runs `job` on a database pool worker and waits for it (rethrows its failure as service_error).
+  void with_db(std::function<void(pqxx::connection&)> job);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace rm::actors

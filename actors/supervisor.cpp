@@ -1,0 +1,85 @@
+// The root supervisor: spawns the adapters, the directory and the call registry, publishes their
+// handles in `wiring`, and restarts whichever of them fails (one-for-one). A child that fails
+// more than `max_restarts` times within a minute is not restarted again and the supervisor stops,
+// which ends the service loudly instead of spinning.
+#include <deque>
+#include <set>
+
+#include "actors/actors.hpp"
+
+namespace rm::actors {
+
+namespace {
+
+enum class child_kind { db, twilio, calendar, directory, calls };
+
+struct supervisor_state {
+  std::vector<std::pair<caf::actor_addr, child_kind>> live;
+  std::set<caf::actor_addr> children;  // every child ever spawned (exit may trail down)
+  std::deque<std::chrono::steady_clock::time_point> restarts;
+  static inline const char* name = "root_supervisor";
+};
+using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
+
+constexpr std::size_t max_restarts = 10;
+
+void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_settings& s,
+                 child_kind kind) {
+  auto& sys = self->system();
+  caf::actor_addr addr;
+  auto adopt = [&](auto handle) {
+    self->link_to(handle);
+    self->monitor(handle);
+    addr = handle.address();
+    w->set(handle);
+  };
+  switch (kind) {
+    case child_kind::db: adopt(spawn_db_pool(sys, s.database_url, s.db_workers, s.detached_db));
+      break;
+    case child_kind::twilio: adopt(spawn_twilio(sys, s.twilio_base_url)); break;
+    case child_kind::calendar: adopt(spawn_local_calendar(sys, w)); break;
+    case child_kind::directory: adopt(spawn_directory(sys, w)); break;
+    case child_kind::calls:
+      adopt(spawn_call_registry(sys, w));
+      caf::anon_send(w->calls(), recover_atom::value);
+      break;
+  }
+  self->state.children.insert(addr);
+  self->state.live.emplace_back(addr, kind);
+}
+
+}  // namespace
+
+caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
+                                 supervisor_settings settings) {
+  auto fn = [w, settings](caf::stateful_actor<supervisor_state>* self) -> caf::behavior {
+    self->set_exit_handler([=](const caf::exit_msg& em) {
+      if (self->state.children.count(em.source) == 0) self->quit(em.reason);
+    });
+    self->set_down_handler([=](const caf::down_msg& dm) {
+      auto& live = self->state.live;
+      for (auto i = live.begin(); i != live.end(); ++i) {
+        if (i->first != dm.source) continue;
+        auto kind = i->second;
+        live.erase(i);
+        auto now = std::chrono::steady_clock::now();
+        auto& r = self->state.restarts;
+        while (!r.empty() && now - r.front() > std::chrono::minutes(1)) r.pop_front();
+        if (r.size() >= max_restarts) {
+          self->quit(caf::make_error(caf::sec::runtime_error, "restart budget exhausted"));
+          return;
+        }
+        r.push_back(now);
+        start_child(self, w, settings, kind);
+        return;
+      }
+    });
+    for (auto kind : {child_kind::db, child_kind::twilio, child_kind::calendar,
+                      child_kind::directory, child_kind::calls})
+      start_child(self, w, settings, kind);
+    return {[](status_atom) {}};  // it only supervises
+  };
+  return sys.spawn(fn);
+}
+
+}  // namespace rm::actors

@@ -1,0 +1,136 @@
+// The tenant actor: one per organization. Booking decisions (reserve, book) are made one at a
+// time in arrival order (CAF `await`), reads (check_availability) run concurrently. PostgreSQL's
+// exclusion constraint stays the arbiter across processes; this actor adds per-tenant ordering,
+// the hold-expiry timer and the calendar lookups.
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "actors/actors.hpp"
+#include "actors/booking.hpp"
+#include "actors/db_call.hpp"
+#include "persistence/repositories.hpp"
+
+namespace rm::actors {
+
+namespace {
+
+struct tenant_state {
+  persistence::tenant_record record;
+  std::int64_t timer_due = 0;  // epoch seconds of the armed expiry timer, 0 = none
+  static inline const char* name = "tenant";
+};
+using tenant_ptr = tenant_actor::stateful_pointer<tenant_state>;
+
+// Arms the hold-expiry timer for `due` (epoch s) unless an earlier one is already armed.
+void arm_expiry(tenant_ptr self, const wiring_ptr& w, std::int64_t due) {
+  auto& st = self->state;
+  if (due == 0 || (st.timer_due != 0 && st.timer_due <= due)) return;
+  st.timer_due = due;
+  auto now = persistence::to_epoch(w->now());
+  auto delay = std::chrono::seconds(std::max<std::int64_t>(0, due - now));
+  self->delayed_send(self, delay, expire_atom::value);
+}
+
+bool is_mutating(const std::string& tool) {
+  return tool == "reserve_slot" || tool == "book_appointment";
+}
+
+tenant_tool_reply unavailable(const std::string& why) {
+  tenant_tool_reply r;
+  r.outcome = {"the booking system is unavailable right now, please try again (" + why + ")",
+               true};
+  r.transient = true;
+  return r;
+}
+
+void run_tool(tenant_ptr self, const wiring_ptr& w, tenant_tool_call call,
+              caf::typed_response_promise<tenant_tool_reply> rp) {
+  auto now = w->now();
+  auto window = booking::busy_window(self->state.record, call.request, now);
+  bool ordered = is_mutating(call.request.name);
+
+  auto on_busy = [=](const busy_list& busy) mutable {
+    booking::context ctx;
+    ctx.tenant = self->state.record;
+    ctx.call_id = call.call_id;
+    ctx.caller = call.caller;
+    ctx.request = call.request;
+    ctx.now = now;
+    for (std::size_t i = 0; i < busy.starts.size(); ++i)
+      ctx.calendar_busy.push_back({persistence::from_epoch(busy.starts[i]),
+                                   persistence::from_epoch(busy.ends[i])});
+    auto job = [ctx](pqxx::connection& c) { return booking::run_tool(c, ctx); };
+    auto done = [=](tenant_tool_reply reply, const std::string& error) mutable {
+      if (!error.empty()) {
+        rp.deliver(unavailable(error));
+        return;
+      }
+      if (!reply.hold_id.empty()) {
+        auto minutes = self->state.record.rules.hold_minutes;
+        arm_expiry(self, w, persistence::to_epoch(now) + minutes * 60);
+      }
+      rp.deliver(std::move(reply));
+    };
+    if (ordered)
+      db_await<tenant_tool_reply>(self, *w, job, done);
+    else
+      db_then<tenant_tool_reply>(self, *w, job, done);
+  };
+  auto on_error = [=](caf::error& err) mutable {
+    rp.deliver(unavailable("calendar: " + self->system().render(err)));
+  };
+  auto req = self->request(w->calendar(), w->times.db_timeout, busy_atom::value,
+                           self->state.record.id, persistence::to_epoch(window.start),
+                           persistence::to_epoch(window.end));
+  if (ordered)
+    req.await(on_busy, on_error);
+  else
+    req.then(on_busy, on_error);
+}
+
+tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
+                                            persistence::tenant_record record) {
+  self->state.record = std::move(record);
+  // Holds left by an earlier run (or another process) still need their expiry.
+  self->send(self, expire_atom::value);
+  return {
+      [=](tool_atom, tenant_tool_call& call) -> caf::typed_response_promise<tenant_tool_reply> {
+        auto rp = self->make_response_promise<tenant_tool_reply>();
+        run_tool(self, w, std::move(call), rp);
+        return rp;
+      },
+      [=](view_atom) -> std::string {
+        const auto& r = self->state.record;
+        nlohmann::json j{{"id", r.id},
+                         {"name", r.name},
+                         {"time_zone", r.rules.time_zone},
+                         {"live", true},
+                         {"next_hold_expiry", self->state.timer_due}};
+        return j.dump();
+      },
+      [=](expire_atom) {
+        self->state.timer_due = 0;
+        auto org = self->state.record.id;
+        auto now = w->now();
+        db_then<std::int64_t>(
+            self, *w,
+            [org, now](pqxx::connection& c) { return booking::expire_due_holds(c, org, now); },
+            [=](std::int64_t next, const std::string& error) {
+              if (!error.empty()) {  // try again in a minute rather than leave holds behind
+                arm_expiry(self, w, persistence::to_epoch(w->now()) + 60);
+                return;
+              }
+              arm_expiry(self, w, next);
+            });
+      },
+  };
+}
+
+}  // namespace
+
+tenant_actor spawn_tenant(caf::actor_system& sys, wiring_ptr w,
+                          persistence::tenant_record record) {
+  return sys.spawn(tenant_behavior, std::move(w), std::move(record));
+}
+
+}  // namespace rm::actors

@@ -1,0 +1,53 @@
+// How actors find each other and the settings they share. Supervised actors may be restarted with
+// a new address; the supervisor stores the new handle here and everybody reads the current one.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+
+#include "actors/interfaces.hpp"
+#include "domain/calendar.hpp"
+
+namespace rm::actors {
+
+struct timings {
+  std::chrono::milliseconds db_timeout{10000};        // one DB job, queueing included
+  std::chrono::milliseconds twilio_timeout{30000};    // one SMS, retries included
+  std::chrono::milliseconds call_linger{120000};      // stay after the end-of-call report
+  std::chrono::milliseconds no_report_timeout{600000};  // ended, report never came: close
+  std::chrono::milliseconds sanity_timeout{4 * 3600 * 1000};  // silent this long: close as ended
+};
+
+class wiring {
+ public:
+  // Wall clock used for booking rules (tests inject a clock that follows the test scheduler).
+  std::function<domain::instant()> now = [] {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  };
+  timings times;
+
+  db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
+  twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }
+  calendar_actor calendar() const { std::lock_guard<std::mutex> g{m_}; return calendar_; }
+  directory_actor directory() const { std::lock_guard<std::mutex> g{m_}; return directory_; }
+  call_registry_actor calls() const { std::lock_guard<std::mutex> g{m_}; return calls_; }
+
+  void set(db_actor x) { std::lock_guard<std::mutex> g{m_}; db_ = std::move(x); }
+  void set(twilio_actor x) { std::lock_guard<std::mutex> g{m_}; twilio_ = std::move(x); }
+  void set(calendar_actor x) { std::lock_guard<std::mutex> g{m_}; calendar_ = std::move(x); }
+  void set(directory_actor x) { std::lock_guard<std::mutex> g{m_}; directory_ = std::move(x); }
+  void set(call_registry_actor x) { std::lock_guard<std::mutex> g{m_}; calls_ = std::move(x); }
+
+ private:
+  mutable std::mutex m_;
+  db_actor db_;
+  twilio_actor twilio_;
+  calendar_actor calendar_;
+  directory_actor directory_;
+  call_registry_actor calls_;
+};
+
+using wiring_ptr = std::shared_ptr<wiring>;
+
+}  // namespace rm::actors

@@ -1,0 +1,124 @@
+// The seed's legacy tool endpoints (seed 000), kept working for agents configured against them:
+//   POST /api/vapi/tools/calendar/check    → check_availability
+//   POST /api/vapi/tools/calendar/reserve  → reserve_slot
+//   POST /api/vapi/tools/sms/send          → send_sms (needs arguments.to: there is no caller)
+// Body {"toolCall":{"id"?,"arguments":{…,"tenantId"|"inboundPhoneNumber"}}} (arguments may be a
+// JSON string); reply {"toolResult":{"content":"<JSON string>"},"speech":"…"}. The tenant comes
+// from tenantId or from inboundPhoneNumber in any human format (normalised to E.164 first).
+// Without a Vapi call id, exactly-once is keyed by "legacy:<toolCall.id>".
+#include <random>
+
+#include "actors/service.hpp"
+#include "adapters/http/routes.hpp"
+#include "domain/e164.hpp"
+#include "persistence/repositories.hpp"
+
+namespace rm::http {
+
+namespace {
+
+using nlohmann::json;
+
+std::string random_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+std::string speech_for(const std::string& tool, const json& result, bool is_error,
+                       const std::string& text) {
+  if (is_error) return "Sorry, " + text;
+  if (result.contains("speech") && result["speech"].is_string()) return result["speech"];
+  if (tool == "reserve_slot") return "I have held that time for you for a few minutes.";
+  if (tool == "send_sms") return "I have sent you a text message.";
+  return "Done.";
+}
+
+void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& req,
+                 httplib::Response& res) {
+  auto body = parse_body(req, res, ctx);
+  if (body.is_discarded()) return;
+  const json* call = body.is_object() && body.contains("toolCall") ? &body["toolCall"] : nullptr;
+  if (!call || !call->is_object()) {
+    send_error(res, 400, "missing_tool_call", "the body must be {\"toolCall\":{\"arguments\":{…}}}",
+               "toolCall");
+    return;
+  }
+  json args = call->value("arguments", json::object());
+  if (args.is_string()) args = json::parse(args.get<std::string>(), nullptr, false);
+  if (!args.is_object()) {
+    send_error(res, 400, "invalid_arguments", "toolCall.arguments must be a JSON object",
+               "toolCall.arguments");
+    return;
+  }
+  // Resolve the tenant.
+  actors::tenant_ref tenant;
+  if (args.contains("inboundPhoneNumber") && args["inboundPhoneNumber"].is_string()) {
+    auto n = domain::normalize_e164(args["inboundPhoneNumber"].get<std::string>(), "US");
+    if (!n.ok) {
+      send_error(res, 400, "invalid_phone_number",
+                 "inboundPhoneNumber is not a valid phone number (" + n.error + ")",
+                 "toolCall.arguments.inboundPhoneNumber");
+      return;
+    }
+    tenant = ctx.service.resolve(n.e164, "");
+  } else if (args.contains("tenantId") && args["tenantId"].is_string()) {
+    auto org_id = args["tenantId"].get<std::string>();
+    ctx.service.with_db([&](pqxx::connection& c) {
+      pqxx::work tx{c};
+      for (const auto& t : persistence::list_tenants(tx))
+        if (t.id == org_id && !t.numbers.empty()) tenant = ctx.service.resolve(t.numbers[0], "");
+      tx.commit();
+    });
+  } else {
+    send_error(res, 400, "missing_tenant",
+               "toolCall.arguments needs tenantId or inboundPhoneNumber",
+               "toolCall.arguments.inboundPhoneNumber");
+    return;
+  }
+  if (!tenant.found) {
+    ++ctx.counters.unknown_number;
+    send_error(res, 404, "unknown_tenant", "no clinic matches that tenantId or number");
+    return;
+  }
+  args.erase("tenantId");
+  args.erase("inboundPhoneNumber");
+
+  std::string tool_call_id = call->contains("id") && (*call)["id"].is_string()
+                                 ? (*call)["id"].get<std::string>()
+                                 : random_id();
+  persistence::call_identity identity;
+  identity.id = "legacy:" + tool_call_id;
+  identity.org_id = tenant.org_id;
+  identity.direction = "inbound";
+  identity.dialled = tenant.dialled_e164;
+  auto replies = ctx.service.run_tools(identity, {{tool_call_id, tool, args.dump(), ""}});
+  const auto& r = replies.at(0);
+  json result = r.is_error ? json::object() : json::parse(r.text, nullptr, false);
+  if (!result.is_object()) result = json::object();
+  json content = result;
+  content["success"] = !r.is_error;
+  if (r.is_error) content["error"] = r.text;
+  send_json(res, 200, {{"toolResult", {{"content", content.dump()}}},
+                       {"speech", speech_for(tool, result, r.is_error, r.text)}});
+}
+
+}  // namespace
+
+void add_legacy_routes(httplib::Server& srv, context& ctx) {
+  const std::pair<const char*, const char*> routes[] = {
+      {"/api/vapi/tools/calendar/check", "check_availability"},
+      {"/api/vapi/tools/calendar/reserve", "reserve_slot"},
+      {"/api/vapi/tools/sms/send", "send_sms"},
+  };
+  for (const auto& [path, tool] : routes) {
+    std::string name = tool;
+    srv.Post(path, [&ctx, name](const httplib::Request& req, httplib::Response& res) {
+      legacy_tool(ctx, name, req, res);
+    });
+  }
+}
+
+}  // namespace rm::http

@@ -1,0 +1,186 @@
+// Operator and inspection API (Bearer operator token) and health checks:
+//   POST /ops/tenants           create a clinic with its numbers (201 {"id"})
+//   GET  /sessions/calls        live calls with their views
+//   GET  /sessions/calls/{id}   one call: live view, or the stored record with "live": false
+//   GET  /sessions/tenants      every tenant, with "live" when its actor is running
+//   GET  /healthz               the process answers
+//   GET  /readyz                the database answers and its schema is this binary's
+#include <regex>
+#include <set>
+
+#include "actors/service.hpp"
+#include "actors/call_store.hpp"
+#include "adapters/http/routes.hpp"
+#include "domain/calendar.hpp"
+#include "domain/e164.hpp"
+#include "persistence/database.hpp"
+#include "persistence/repositories.hpp"
+
+namespace rm::http {
+
+namespace {
+
+using nlohmann::json;
+
+struct field_error {
+  std::string field, message;
+};
+
+// Reads an optional integer setting into `out`.
+std::optional<field_error> read_int(const json& body, const char* key, int& out) {
+  if (!body.contains(key)) return std::nullopt;
+  if (!body[key].is_number_integer()) return field_error{key, std::string{key} + " must be an integer"};
+  out = body[key].get<int>();
+  return std::nullopt;
+}
+
+// Validates POST /ops/tenants and builds the tenant to insert.
+std::optional<field_error> read_tenant(const json& body, persistence::new_tenant& t) {
+  if (!body.is_object()) return field_error{"", "the body must be a JSON object"};
+  if (!body.contains("name") || !body["name"].is_string() || body["name"].get<std::string>().empty())
+    return field_error{"name", "name is required"};
+  t.name = body["name"];
+  if (body.contains("time_zone")) {
+    if (!body["time_zone"].is_string()) return field_error{"time_zone", "time_zone must be a string"};
+    t.rules.time_zone = body["time_zone"];
+  }
+  if (body.contains("working_hours")) {
+    auto err = domain::working_hours_from_json(body["working_hours"], t.rules);
+    if (!err.empty()) return field_error{"working_hours", err};
+  }
+  for (auto [key, slot] : {std::pair{"slot_minutes", &t.rules.slot_minutes},
+                           std::pair{"buffer_minutes", &t.rules.buffer_minutes},
+                           std::pair{"min_notice_minutes", &t.rules.min_notice_minutes},
+                           std::pair{"hold_minutes", &t.rules.hold_minutes}})
+    if (auto e = read_int(body, key, *slot)) return e;
+  if (auto err = domain::validate(t.rules); !err.empty()) {
+    auto field = err.substr(0, err.find(':'));
+    return field_error{field, err};
+  }
+  if (!body.contains("numbers") || !body["numbers"].is_array() || body["numbers"].empty())
+    return field_error{"numbers", "numbers must be a non-empty array"};
+  for (std::size_t i = 0; i < body["numbers"].size(); ++i) {
+    const auto& n = body["numbers"][i];
+    auto field = "numbers[" + std::to_string(i) + "].e164";
+    if (!n.is_object() || !n.contains("e164") || !n["e164"].is_string())
+      return field_error{field, field + " is required"};
+    auto parsed = domain::normalize_e164(n["e164"].get<std::string>(), "US");
+    if (!parsed.ok)
+      return field_error{field, field + " is not a valid phone number (" + parsed.error + ")"};
+    persistence::number_spec spec;
+    spec.e164 = parsed.e164;
+    spec.label = n.value("label", t.name);
+    spec.vapi_phone_number_id = n.value("vapi_phone_number_id", "");
+    t.numbers.push_back(spec);
+  }
+  t.assistant_id = body.value("assistant_id", "");
+  if (body.contains("twilio")) {
+    const auto& tw = body["twilio"];
+    static const std::regex sid{"^AC[0-9a-fA-F]{32}$"};
+    if (!tw.is_object() || !tw.contains("account_sid") || !tw["account_sid"].is_string() ||
+        !std::regex_match(tw["account_sid"].get<std::string>(), sid))
+      return field_error{"twilio.account_sid", "twilio.account_sid must be AC followed by 32 hex digits"};
+    if (!tw.contains("auth_token") || !tw["auth_token"].is_string() ||
+        tw["auth_token"].get<std::string>().empty())
+      return field_error{"twilio.auth_token", "twilio.auth_token is required"};
+    t.twilio = persistence::twilio_account{tw["account_sid"], tw["auth_token"]};
+  }
+  return std::nullopt;
+}
+
+void create_tenant(context& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (!require_operator(req, res, ctx)) return;
+  auto body = parse_body(req, res, ctx);
+  if (body.is_discarded()) return;
+  persistence::new_tenant t;
+  if (auto err = read_tenant(body, t)) {
+    send_error(res, 400, "invalid_field", err->message, err->field);
+    return;
+  }
+  persistence::create_tenant_result result;
+  ctx.service.with_db([&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    result = persistence::create_tenant(tx, t);
+    tx.commit();
+  });
+  if (result.error == persistence::create_tenant_error::number_taken) {
+    send_error(res, 409, "number_taken",
+               "the number " + result.conflicting_number + " already belongs to a tenant",
+               "numbers");
+    return;
+  }
+  ctx.service.invalidate_routes();
+  send_json(res, 201, {{"id", result.org_id}});
+}
+
+json live_view(context& ctx, const std::string& id) {
+  auto view = ctx.service.live_call_view(id);
+  return view.empty() ? json(nullptr) : json::parse(view, nullptr, false);
+}
+
+}  // namespace
+
+void add_ops_routes(httplib::Server& srv, context& ctx) {
+  srv.Post("/ops/tenants", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    create_tenant(ctx, req, res);
+  });
+  srv.Get("/sessions/calls", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    if (!require_operator(req, res, ctx)) return;
+    json calls = json::array();
+    for (const auto& id : ctx.service.live_calls()) {
+      auto v = live_view(ctx, id);
+      if (v.is_object()) calls.push_back(v);
+    }
+    send_json(res, 200, {{"calls", calls}});
+  });
+  srv.Get(R"(/sessions/calls/([^/]+))", [&ctx](const httplib::Request& req,
+                                                httplib::Response& res) {
+    if (!require_operator(req, res, ctx)) return;
+    std::string id = req.matches[1];
+    auto v = live_view(ctx, id);
+    if (v.is_object()) return send_json(res, 200, v);
+    std::string stored;
+    ctx.service.with_db([&](pqxx::connection& c) { stored = calls::view_json(c, id, false); });
+    if (stored.empty()) return send_error(res, 404, "not_found", "no call with id " + id);
+    send_json(res, 200, json::parse(stored));
+  });
+  srv.Get("/sessions/tenants", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    if (!require_operator(req, res, ctx)) return;
+    auto live = json::parse(ctx.service.live_tenants_json(), nullptr, false);
+    std::set<std::string> live_ids;
+    if (live.is_array())
+      for (const auto& t : live) live_ids.insert(t.value("id", ""));
+    json tenants = json::array();
+    ctx.service.with_db([&](pqxx::connection& c) {
+      pqxx::work tx{c};
+      for (const auto& t : persistence::list_tenants(tx))
+        tenants.push_back({{"id", t.id},
+                           {"name", t.name},
+                           {"time_zone", t.time_zone},
+                           {"numbers", t.numbers},
+                           {"live", live_ids.count(t.id) > 0}});
+      tx.commit();
+    });
+    send_json(res, 200, {{"tenants", tenants}});
+  });
+  srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, {{"status", "ok"}});
+  });
+  srv.Get("/readyz", [&ctx](const httplib::Request&, httplib::Response& res) {
+    int current = -1;
+    try {
+      ctx.service.with_db([&](pqxx::connection& c) {
+        current = persistence::current_schema_version(c);
+      });
+    } catch (const std::exception& e) {
+      return send_json(res, 503, {{"status", "unavailable"}, {"database", e.what()}});
+    }
+    int latest = persistence::latest_schema_version();
+    send_json(res, current == latest ? 200 : 503,
+              {{"status", current == latest ? "ready" : "schema_mismatch"},
+               {"schema_version", current},
+               {"expected_schema_version", latest}});
+  });
+}
+
+}  // namespace rm::http

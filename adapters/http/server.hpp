@@ -1,0 +1,49 @@
+// The HTTP front door: Vapi webhooks, the legacy tool endpoints, the operator and inspection API,
+// health checks. Handlers run on httplib's worker threads and talk to the actors through
+// actors::service (no CAF here). Every response carries X-Request-Id; every error body is
+// {"error":{"code":"snake_case","message":"…"}} (docs/api.md lists every route).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace rm::actors {
+class service;
+}
+
+namespace rm::http {
+
+struct server_options {
+  std::string operator_token;          // Bearer token for /ops/* and /sessions/*
+  std::size_t max_body_bytes = 1 << 20;  // larger bodies → 413
+  std::size_t worker_threads = 32;      // httplib workers (each may wait on the actors)
+};
+
+// Counters exposed in logs and tests.
+struct server_counters {
+  std::atomic<std::uint64_t> unknown_number{0};  // webhooks/tools for numbers of no tenant
+  std::atomic<std::uint64_t> bad_request{0};
+  std::atomic<std::uint64_t> unauthorized{0};
+};
+
+class server {
+ public:
+  server(actors::service& service, server_options options);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Binds host:port (port 0 = ephemeral); returns the bound port or -1.
+  int bind(const std::string& host, int port);
+  // Serves until stop() (blocking; call from its own thread).
+  bool listen();
+  void stop();
+  const server_counters& counters() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace rm::http

@@ -1,0 +1,175 @@
+// POST /webhooks/vapi — Vapi server messages (../shared/contracts/vapi.md §1–§2).
+//   assistant-request   → {"assistantId"} of the dialled number's tenant, or {"error"} (rejects)
+//   status-update, end-of-call-report, hang → stored as call events, 200 after the commit
+//   tool-calls          → {"results":[…]} (always HTTP 200, one result per call, in order)
+//   anything else       → 200 {}
+#include <spdlog/spdlog.h>
+
+#include "actors/service.hpp"
+#include "adapters/http/routes.hpp"
+#include "adapters/vapi/vapi_messages.hpp"
+#include "domain/e164.hpp"
+#include "persistence/repositories.hpp"
+
+namespace rm::http {
+
+namespace {
+
+using nlohmann::json;
+
+// E.164 when the number is valid, the text as received otherwise (kept for the record).
+std::string normalised_or_raw(const std::string& number) {
+  if (number.empty()) return number;
+  auto n = domain::normalize_e164(number, "US");
+  return n.ok ? n.e164 : number;
+}
+
+// The tenant for a message: by dialled number, then by Vapi phone-number id, then (for a call we
+// already know) by the call's stored tenant.
+actors::tenant_ref resolve_tenant(context& ctx, const vapi::envelope& env) {
+  auto dialled = env.dialled.empty() ? std::string{} : domain::normalize_e164(env.dialled, "US").e164;
+  auto ref = ctx.service.resolve(dialled, env.phone_number_id);
+  if (ref.found || env.call_id.empty()) return ref;
+  std::string org_id, number;
+  ctx.service.with_db([&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    if (auto row = persistence::load_call(tx, env.call_id)) {
+      org_id = row->identity.org_id;
+      number = row->identity.dialled;
+    }
+    tx.commit();
+  });
+  if (org_id.empty()) return ref;
+  ref = ctx.service.resolve(number, "");
+  return ref.found && ref.org_id == org_id ? ref : actors::tenant_ref{};
+}
+
+persistence::call_identity identity_of(const vapi::envelope& env, const actors::tenant_ref& t) {
+  persistence::call_identity id;
+  id.id = env.call_id;
+  id.org_id = t.org_id;
+  id.direction = env.call_type == "outboundPhoneCall" ? "outbound" : "inbound";
+  id.caller = normalised_or_raw(env.caller);
+  id.dialled = t.dialled_e164;
+  id.provider_call_sid = env.provider_call_sid;
+  return id;
+}
+
+void unknown_number(context& ctx, const vapi::envelope& env) {
+  auto n = ++ctx.counters.unknown_number;
+  spdlog::warn("vapi {}: dialled number '{}' (phone-number id '{}') belongs to no tenant; "
+               "refused ({} so far)", env.type, env.dialled, env.phone_number_id, n);
+}
+
+void on_assistant_request(context& ctx, const vapi::envelope& env, httplib::Response& res) {
+  auto t = resolve_tenant(ctx, env);
+  if (!t.found) {
+    unknown_number(ctx, env);
+    send_json(res, 200, {{"error", "Sorry, this number is not in service."}});
+    return;
+  }
+  if (t.assistant_id.empty()) {
+    send_json(res, 200, {{"error", "Sorry, this line is not set up to take calls yet."}});
+    return;
+  }
+  send_json(res, 200, {{"assistantId", t.assistant_id}});
+}
+
+void on_lifecycle(context& ctx, const vapi::envelope& env, const json& message,
+                  httplib::Response& res) {
+  if (env.call_id.empty()) {
+    send_error(res, 400, "missing_call_id", "message.call.id is required for " + env.type,
+               "message.call.id");
+    return;
+  }
+  std::optional<domain::call_event> event;
+  if (env.type == "hang") {
+    domain::call_event e;
+    e.kind = domain::call_event_kind::hang;
+    e.occurred_at_ms = env.timestamp_ms;
+    e.dedup_key = "hang:" + std::to_string(env.timestamp_ms);
+    event = e;
+  } else {
+    event = vapi::lifecycle_event(env);
+  }
+  if (!event) {  // e.g. status "not-found": nothing to record
+    send_json(res, 200, json::object());
+    return;
+  }
+  auto t = resolve_tenant(ctx, env);
+  if (!t.found) {
+    unknown_number(ctx, env);
+    send_error(res, 404, "unknown_number", "the dialled number belongs to no tenant");
+    return;
+  }
+  actors::call_event_msg msg;
+  msg.identity = identity_of(env, t);
+  msg.event = *event;
+  msg.payload_json = message.dump();
+  if (env.type == "end-of-call-report") {
+    auto r = vapi::extract_report(message);
+    msg.report = persistence::call_report{r.ended_reason,     r.transcript, r.summary,
+                                          r.recording_url,    r.duration_seconds,
+                                          r.cost_usd,         r.success_evaluation,
+                                          r.structured_data_json};
+  }
+  auto ack = ctx.service.record_event(msg);  // returns after the commit
+  send_json(res, 200, {{"received", true}, {"duplicate", !ack.stored}, {"state", ack.state}});
+}
+
+void on_tool_calls(context& ctx, const vapi::envelope& env, const json& message,
+                   httplib::Response& res) {
+  auto calls = vapi::extract_tool_calls(message);
+  std::vector<vapi::tool_result> results;
+  auto fail_all = [&](const std::string& why) {
+    for (const auto& c : calls) results.push_back({c.name, c.id, why, true});
+    send_json(res, 200, vapi::tool_results_body(results));
+  };
+  if (calls.empty()) {
+    send_json(res, 200, vapi::tool_results_body({}));
+    return;
+  }
+  if (env.call_id.empty()) return fail_all("message.call.id is missing, so the tool cannot run");
+  auto t = resolve_tenant(ctx, env);
+  if (!t.found) {
+    unknown_number(ctx, env);
+    return fail_all("this phone number is not assigned to any clinic");
+  }
+  std::vector<actors::tool_request> requests;
+  for (const auto& c : calls)
+    requests.push_back({c.id, c.name, c.arguments.dump(), c.arguments_error});
+  std::vector<actors::tool_reply> replies;
+  try {
+    replies = ctx.service.run_tools(identity_of(env, t), std::move(requests));
+  } catch (const actors::service_error& e) {
+    spdlog::warn("tool-calls for call {} did not complete: {}", env.call_id, e.what());
+    return fail_all("the clinic's system did not answer in time, please try again");
+  }
+  for (const auto& r : replies)
+    results.push_back({r.name, r.tool_call_id, vapi::single_line(r.text), r.is_error});
+  send_json(res, 200, vapi::tool_results_body(results));
+}
+
+}  // namespace
+
+void add_vapi_routes(httplib::Server& srv, context& ctx) {
+  srv.Post("/webhooks/vapi", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req, res, ctx);
+    if (body.is_discarded()) return;
+    vapi::parse_error error;
+    auto env = vapi::parse_envelope(body, &error);
+    if (!env) {
+      ++ctx.counters.bad_request;
+      send_error(res, 400, error.code, error.message);
+      return;
+    }
+    const auto& message = body["message"];
+    if (env->type == "assistant-request") return on_assistant_request(ctx, *env, res);
+    if (env->type == "tool-calls") return on_tool_calls(ctx, *env, message, res);
+    if (env->type == "status-update" || env->type == "end-of-call-report" || env->type == "hang")
+      return on_lifecycle(ctx, *env, message, res);
+    send_json(res, 200, json::object());
+  });
+}
+
+}  // namespace rm::http

@@ -1,0 +1,119 @@
+#include "app/config.hpp"
+
+#include <cstdlib>
+#include <regex>
+#include <unistd.h>
+
+namespace rm::app {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::optional<config_error> parse_int(const std::string& setting, const std::string& text, int lo,
+                                      int hi, int& out) {
+  if (text.empty()) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    int v = std::stoi(text, &used);
+    if (used != text.size() || v < lo || v > hi) throw std::out_of_range(text);
+    out = v;
+    return std::nullopt;
+  } catch (const std::exception&) {
+    return config_error{setting, "must be an integer from " + std::to_string(lo) + " to " +
+                                     std::to_string(hi) + ", got '" + text + "'"};
+  }
+}
+
+bool is_http_url(const std::string& s) {
+  static const std::regex url{R"(^https?://[A-Za-z0-9.\-\[\]:]+(:[0-9]+)?(/.*)?$)"};
+  return std::regex_match(s, url);
+}
+
+}  // namespace
+
+std::string default_data_dir() {
+  if (geteuid() == 0) return "/var/lib/ringmaster";
+  auto home = env("HOME");
+  return (home.empty() ? std::string{"/tmp"} : home) + "/.local/share/ringmaster";
+}
+
+std::optional<config_error> load_config(const std::vector<std::string>& args,
+                                        bool need_operator_token, config& out) {
+  std::string listen = env("RINGMASTER_LISTEN");
+  out.database_url = env("DATABASE_URL");
+  out.data_dir = env("RINGMASTER_DATA_DIR");
+  out.operator_token = env("RINGMASTER_OPERATOR_TOKEN");
+  out.public_url = env("RINGMASTER_PUBLIC_URL");
+  if (auto v = env("RINGMASTER_TWILIO_API_BASE"); !v.empty()) out.twilio_api_base = v;
+  if (auto v = env("RINGMASTER_VAPI_API_BASE"); !v.empty()) out.vapi_api_base = v;
+
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i], value;
+    auto eq = a.find('=');
+    if (a.rfind("--", 0) != 0) return config_error{a, "unexpected argument"};
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return config_error{a, "needs a value"};
+    }
+    if (a == "--database-url") out.database_url = value;
+    else if (a == "--listen") listen = value;
+    else if (a == "--data-dir") out.data_dir = value;
+    else if (a == "--operator-token") out.operator_token = value;
+    else if (a == "--public-url") out.public_url = value;
+    else if (a == "--twilio-api-base") out.twilio_api_base = value;
+    else if (a == "--vapi-api-base") out.vapi_api_base = value;
+    else return config_error{a, "unknown option (see ringmaster --help)"};
+  }
+
+  if (!listen.empty()) {
+    static const std::regex host_port{R"(^([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):([0-9]{1,5})$)"};
+    std::smatch m;
+    int port = -1;
+    if (!std::regex_match(listen, m, host_port) ||
+        parse_int("RINGMASTER_LISTEN", m[2], 0, 65535, port))
+      return config_error{"RINGMASTER_LISTEN", "must be host:port, e.g. 127.0.0.1:8080, got '" +
+                                                   listen + "'"};
+    out.listen_host = m[1];
+    out.listen_port = port;
+  }
+  if (out.data_dir.empty()) out.data_dir = default_data_dir();
+  if (need_operator_token && out.operator_token.empty())
+    return config_error{"RINGMASTER_OPERATOR_TOKEN",
+                        "is required: the Bearer token for /ops/* and /sessions/*"};
+  if (!out.operator_token.empty() && out.operator_token.size() < 16)
+    return config_error{"RINGMASTER_OPERATOR_TOKEN", "must be at least 16 characters"};
+  if (!out.public_url.empty() && !is_http_url(out.public_url))
+    return config_error{"RINGMASTER_PUBLIC_URL", "must be an http(s) URL"};
+  if (!is_http_url(out.twilio_api_base))
+    return config_error{"RINGMASTER_TWILIO_API_BASE", "must be an http(s) URL"};
+  if (!is_http_url(out.vapi_api_base))
+    return config_error{"RINGMASTER_VAPI_API_BASE", "must be an http(s) URL"};
+  if (!out.database_url.empty() && out.database_url.rfind("postgres", 0) != 0 &&
+      out.database_url.find('=') == std::string::npos)
+    return config_error{"DATABASE_URL",
+                        "must be a PostgreSQL URL (postgresql://…) or a key=value DSN"};
+  if (auto e = parse_int("RINGMASTER_DB_WORKERS", env("RINGMASTER_DB_WORKERS"), 1, 64,
+                         out.db_workers))
+    return e;
+  if (auto e = parse_int("RINGMASTER_HTTP_THREADS", env("RINGMASTER_HTTP_THREADS"), 1, 1024,
+                         out.http_threads))
+    return e;
+  if (auto e = parse_int("RINGMASTER_CALL_LINGER_SECONDS", env("RINGMASTER_CALL_LINGER_SECONDS"),
+                         0, 86400, out.call_linger_seconds))
+    return e;
+  if (auto e = parse_int("RINGMASTER_NO_REPORT_TIMEOUT_SECONDS",
+                         env("RINGMASTER_NO_REPORT_TIMEOUT_SECONDS"), 1, 7 * 86400,
+                         out.no_report_timeout_seconds))
+    return e;
+  return std::nullopt;
+}
+
+}  // namespace rm::app

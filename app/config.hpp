@@ -1,0 +1,41 @@
+// Configuration from the environment (flags may override): every setting, its default, and the
+// validation that stops start-up with a message naming the setting. README lists them all.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rm::app {
+
+struct config {
+  std::string database_url;     // DATABASE_URL; empty → embedded PostgreSQL under data_dir
+  std::string listen_host = "127.0.0.1";  // RINGMASTER_LISTEN host:port
+  int listen_port = 8080;
+  std::string data_dir;         // RINGMASTER_DATA_DIR
+  std::string operator_token;   // RINGMASTER_OPERATOR_TOKEN (required by `serve`)
+  std::string public_url;       // RINGMASTER_PUBLIC_URL (how providers reach us; optional)
+  std::string twilio_api_base = "https://api.twilio.com";  // RINGMASTER_TWILIO_API_BASE
+  std::string vapi_api_base = "https://api.vapi.ai";       // RINGMASTER_VAPI_API_BASE
+  int db_workers = 4;           // RINGMASTER_DB_WORKERS (1–64)
+  int http_threads = 32;        // RINGMASTER_HTTP_THREADS (1–1024)
+  int call_linger_seconds = 120;        // RINGMASTER_CALL_LINGER_SECONDS
+  int no_report_timeout_seconds = 600;  // RINGMASTER_NO_REPORT_TIMEOUT_SECONDS
+};
+
+struct config_error {
+  std::string setting;  // e.g. "RINGMASTER_LISTEN"
+  std::string message;
+};
+
+// Reads the environment, then `--name=value` / `--name value` flags (--database-url, --listen,
+// --data-dir, --operator-token, --public-url, --twilio-api-base, --vapi-api-base) from `args`.
+// `need_operator_token` makes a missing RINGMASTER_OPERATOR_TOKEN an error.
+std::optional<config_error> load_config(const std::vector<std::string>& args,
+                                        bool need_operator_token, config& out);
+
+// Default data directory: /var/lib/ringmaster as root, else $HOME/.local/share/ringmaster.
+std::string default_data_dir();
+
+}  // namespace rm::app

@@ -1,0 +1,130 @@
+// ringmaster — the phone side of AI voice agents for many tenants.
+//   ringmaster serve     run the service (embedded PostgreSQL when DATABASE_URL is unset)
+//   ringmaster migrate   apply the schema migrations and exit
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include "actors/service.hpp"
+#include "adapters/http/server.hpp"
+#include "app/config.hpp"
+#include "persistence/database.hpp"
+
+namespace {
+
+constexpr const char* usage = R"(ringmaster — the phone side of AI voice agents for many tenants
+
+Usage:
+  ringmaster serve   [--listen HOST:PORT] [--database-url URL] [--data-dir DIR] [--operator-token T]
+  ringmaster migrate [--database-url URL] [--data-dir DIR]
+  ringmaster --help
+
+Configuration comes from the environment; the flags above override it:
+  DATABASE_URL                  PostgreSQL URL; unset → an embedded cluster under the data dir
+  RINGMASTER_LISTEN             host:port to serve on (default 127.0.0.1:8080)
+  RINGMASTER_DATA_DIR           data directory (default /var/lib/ringmaster as root,
+                                else ~/.local/share/ringmaster)
+  RINGMASTER_OPERATOR_TOKEN     Bearer token for /ops/* and /sessions/* (required, ≥ 16 chars)
+  RINGMASTER_PUBLIC_URL         public base URL providers use to reach this service
+  RINGMASTER_TWILIO_API_BASE    Twilio REST base (default https://api.twilio.com)
+  RINGMASTER_VAPI_API_BASE      Vapi REST base (default https://api.vapi.ai)
+  RINGMASTER_DB_WORKERS         database connections (default 4)
+  RINGMASTER_HTTP_THREADS       HTTP worker threads (default 32)
+  RINGMASTER_CALL_LINGER_SECONDS        keep a call actor after its report (default 120)
+  RINGMASTER_NO_REPORT_TIMEOUT_SECONDS  close an ended call whose report never came (default 600)
+)";
+
+// The database to use: DATABASE_URL, or an embedded cluster that lives as long as `embedded`.
+std::string open_database(const rm::app::config& cfg,
+                          std::unique_ptr<rm::persistence::embedded_postgres>& embedded) {
+  if (!cfg.database_url.empty()) return cfg.database_url;
+  embedded = std::make_unique<rm::persistence::embedded_postgres>(cfg.data_dir);
+  auto url = embedded->start();
+  spdlog::info("embedded PostgreSQL started under {} (log: {})", cfg.data_dir,
+               embedded->log_path());
+  return url;
+}
+
+void migrate(const std::string& url) {
+  pqxx::connection c{url};
+  auto r = rm::persistence::migrate(c);
+  for (const auto& m : r.applied) spdlog::info("applied migration {}", m);
+  spdlog::info("schema at version {} (was {})", r.to_version, r.from_version);
+}
+
+int run(const std::string& command, const std::vector<std::string>& args) {
+  rm::app::config cfg;
+  if (auto err = rm::app::load_config(args, command == "serve", cfg)) {
+    std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
+    return 2;
+  }
+  // Block the stop signals before any thread starts, so only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::unique_ptr<rm::persistence::embedded_postgres> embedded;
+  std::string url = open_database(cfg, embedded);
+  migrate(url);  // throws when the database's schema is newer than this binary
+  if (command == "migrate") return 0;
+
+  rm::actors::service_options so;
+  so.database_url = url;
+  so.db_workers = static_cast<std::size_t>(cfg.db_workers);
+  so.twilio_base_url = cfg.twilio_api_base;
+  so.call_linger = std::chrono::seconds(cfg.call_linger_seconds);
+  so.no_report_timeout = std::chrono::seconds(cfg.no_report_timeout_seconds);
+  auto service = std::make_unique<rm::actors::service>(so);
+
+  rm::http::server_options ho;
+  ho.operator_token = cfg.operator_token;
+  ho.worker_threads = static_cast<std::size_t>(cfg.http_threads);
+  auto server = std::make_unique<rm::http::server>(*service, ho);
+  int port = server->bind(cfg.listen_host, cfg.listen_port);
+  if (port < 0) {
+    std::cerr << "ringmaster: RINGMASTER_LISTEN: cannot listen on " << cfg.listen_host << ":"
+              << cfg.listen_port << "\n";
+    return 2;
+  }
+  std::thread http{[&] { server->listen(); }};
+  spdlog::info("ringmaster listening on http://{}:{}", cfg.listen_host, port);
+  std::cout << "ringmaster listening on http://" << cfg.listen_host << ":" << port << std::endl;
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {} received, stopping", sig);
+  server->stop();
+  http.join();
+  server.reset();
+  service.reset();  // stops every actor
+  if (embedded) embedded->stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  auto command = args[0];
+  args.erase(args.begin());
+  if (command != "serve" && command != "migrate") {
+    std::cerr << "ringmaster: unknown command '" << command << "'\n\n" << usage;
+    return 2;
+  }
+  try {
+    return run(command, args);
+  } catch (const std::exception& e) {
+    std::cerr << "ringmaster: " << e.what() << "\n";
+    return 1;
+  }
+}
