@@ -1,0 +1,244 @@
+// Timers of the tenant and call actors, run on CAF's deterministic test coordinator: time moves
+// only when the test advances it, so five-minute holds and two-minute lingers take no real time.
+// The database is a real PostgreSQL (a scratch database); its pool workers run on the test
+// scheduler instead of detached threads, so every step is deterministic.
+#include <catch2/catch.hpp>
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "actors/actors.hpp"
+#include "persistence/repositories.hpp"
+#include "tests/support/test_db.hpp"
+
+using namespace rm;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture {
+  testing::scratch_database db;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::scheduler::test_coordinator* sched = nullptr;
+  actors::wiring_ptr w = std::make_shared<actors::wiring>();
+  caf::timestamp clock_start;
+  domain::instant wall_start;
+  persistence::tenant_record tenant;
+
+  fixture() {
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    cfg.set("logger.inline-output", true);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+    // Booking rules read the wall clock through wiring::now; here it follows the test clock,
+    // starting on a Monday morning so that the default working hours apply.
+    wall_start = *domain::parse_instant("2030-01-07T09:00:00-05:00", "America/New_York");
+    auto start = sched->clock().now();
+    w->now = [this, start] {
+      auto elapsed = sched->clock().now() - start;
+      return wall_start + std::chrono::duration_cast<std::chrono::seconds>(elapsed);
+    };
+    w->set(actors::spawn_db_pool(*sys, db.url(), 1, /*detached=*/false));
+    w->set(actors::spawn_local_calendar(*sys, w));
+    w->set(actors::spawn_directory(*sys, w));
+    persistence::new_tenant t;
+    t.name = "Harbor Dental";
+    t.numbers.push_back({"+14155550100", "Harbor Dental", ""});
+    pqxx::connection c{db.url()};
+    pqxx::work tx{c};
+    auto created = persistence::create_tenant(tx, t);
+    tenant = *persistence::load_tenant(tx, created.org_id);
+    tx.commit();
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(w->db(), caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(w->calendar(), caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(w->directory(), caf::exit_reason::user_shutdown);
+    sched->run();
+    sys.reset();
+  }
+
+  void run() { sched->run(); }
+
+  // Advances the test clock, firing due timers, and runs everything they caused.
+  void advance(caf::timespan d) {
+    sched->advance_time(d);
+    sched->run();
+  }
+
+  std::string appointment_status(const std::string& id) {
+    pqxx::connection c{db.url()};
+    pqxx::work tx{c};
+    auto a = persistence::find_appointment(tx, tenant.id, id);
+    return a ? persistence::to_string(a->status) : "missing";
+  }
+
+  void ensure_call(const std::string& call_id) {
+    pqxx::connection c{db.url()};
+    pqxx::work tx{c};
+    persistence::ensure_call(tx, {call_id, tenant.id, "inbound", "+14155550177", "+14155550100", ""});
+    tx.commit();
+  }
+};
+
+actors::tenant_tool_reply ask_tenant(fixture& f, caf::scoped_actor& self,
+                                     const actors::tenant_actor& t, const std::string& call_id,
+                                     const std::string& tool_call_id, const std::string& name,
+                                     const nlohmann::json& args) {
+  actors::tenant_tool_call call{call_id, "+14155550177", {tool_call_id, name, args.dump(), ""}};
+  self->send(t, actors::tool_atom::value, call);
+  f.run();
+  actors::tenant_tool_reply reply;
+  self->receive([&](actors::tenant_tool_reply& r) { reply = std::move(r); },
+                caf::after(std::chrono::seconds(0)) >> [] { FAIL("the tenant did not reply"); });
+  return reply;
+}
+
+bool slot_offered(const actors::tenant_tool_reply& r, const std::string& iso) {
+  auto j = nlohmann::json::parse(r.outcome.result);
+  for (const auto& s : j["slots"])
+    if (s == iso) return true;
+  return false;
+}
+
+actors::call_event_msg status_event(const persistence::call_identity& id, domain::call_state s,
+                                    const std::string& key) {
+  actors::call_event_msg m;
+  m.identity = id;
+  m.event.kind = domain::call_event_kind::status;
+  m.event.status = s;
+  m.event.dedup_key = key;
+  m.payload_json = "{}";
+  return m;
+}
+
+bool is_down(caf::scoped_actor& self) {
+  bool down = false;
+  self->receive([&](caf::down_msg&) { down = true; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  return down;
+}
+
+}  // namespace
+
+TEST_CASE("a hold expires after five minutes and frees its slot") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  auto tenant = actors::spawn_tenant(*f.sys, f.w, f.tenant);
+  f.run();
+  f.ensure_call("call-a");
+  const std::string slot = "2030-01-08T10:00:00-05:00";
+
+  auto held = ask_tenant(f, self, tenant, "call-a", "t1", "reserve_slot", {{"start", slot}});
+  REQUIRE_FALSE(held.outcome.is_error);
+  REQUIRE_FALSE(held.hold_id.empty());
+  CHECK(f.appointment_status(held.hold_id) == "held");
+  CHECK_FALSE(slot_offered(
+      ask_tenant(f, self, tenant, "call-a", "t2", "check_availability", {{"date", "2030-01-08"}}),
+      slot));
+
+  f.advance(4min + 59s);
+  CHECK(f.appointment_status(held.hold_id) == "held");
+
+  f.advance(1s);
+  CHECK(f.appointment_status(held.hold_id) == "expired");
+  CHECK(slot_offered(
+      ask_tenant(f, self, tenant, "call-a", "t3", "check_availability", {{"date", "2030-01-08"}}),
+      slot));
+  caf::anon_send_exit(tenant, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("another call can hold a slot once the first hold has expired") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  auto tenant = actors::spawn_tenant(*f.sys, f.w, f.tenant);
+  f.run();
+  f.ensure_call("call-a");
+  f.ensure_call("call-b");
+  const nlohmann::json args{{"start", "2030-01-08T11:00"}};
+  REQUIRE_FALSE(ask_tenant(f, self, tenant, "call-a", "a1", "reserve_slot", args).outcome.is_error);
+  auto refused = ask_tenant(f, self, tenant, "call-b", "b1", "reserve_slot", args);
+  CHECK(refused.outcome.is_error);
+  CHECK_THAT(refused.outcome.result, Catch::Contains("nearest free"));
+  f.advance(5min);
+  CHECK_FALSE(ask_tenant(f, self, tenant, "call-b", "b2", "reserve_slot", args).outcome.is_error);
+  caf::anon_send_exit(tenant, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("a call lingers two minutes after its end-of-call report, then stops") {
+  fixture f;
+  f.w->times.call_linger = 2min;
+  caf::scoped_actor self{*f.sys};
+  persistence::call_identity id{"call-linger", f.tenant.id, "inbound", "+14155550177",
+                                "+14155550100", ""};
+  auto call = actors::spawn_call(*f.sys, f.w, id);
+  self->monitor(call);
+  f.run();
+  for (auto [state, key] : {std::pair{domain::call_state::ringing, "status:ringing"},
+                            std::pair{domain::call_state::in_progress, "status:in-progress"},
+                            std::pair{domain::call_state::ended, "status:ended"}}) {
+    self->send(call, actors::event_atom::value, status_event(id, state, key));
+    f.run();
+  }
+  auto report = status_event(id, domain::call_state::ringing, "report");
+  report.event.kind = domain::call_event_kind::report;
+  report.report = persistence::call_report{};
+  self->send(call, actors::event_atom::value, report);
+  f.run();
+  actors::event_ack ack;
+  for (int i = 0; i < 4; ++i)
+    self->receive([&](actors::event_ack& a) { ack = a; },
+                  caf::after(std::chrono::seconds(0)) >> [] { FAIL("no ack"); });
+  CHECK(ack.state == "reported");
+  CHECK(ack.outcome == "lost");
+
+  f.advance(119s);
+  CHECK_FALSE(is_down(self));
+  f.advance(1s);
+  CHECK(is_down(self));
+}
+
+TEST_CASE("an ended call whose report never comes closes after the no-report timeout") {
+  fixture f;
+  f.w->times.no_report_timeout = 10min;
+  caf::scoped_actor self{*f.sys};
+  persistence::call_identity id{"call-noreport", f.tenant.id, "inbound", "+14155550177",
+                                "+14155550100", ""};
+  auto call = actors::spawn_call(*f.sys, f.w, id);
+  self->monitor(call);
+  f.run();
+  self->send(call, actors::event_atom::value, status_event(id, domain::call_state::ended,
+                                                           "status:ended"));
+  f.run();
+  f.advance(9min);
+  CHECK_FALSE(is_down(self));
+  f.advance(1min);
+  CHECK(is_down(self));
+}
+
+TEST_CASE("a call silent for hours is closed as ended by the sanity timer") {
+  fixture f;
+  f.w->times.sanity_timeout = 4h;
+  caf::scoped_actor self{*f.sys};
+  persistence::call_identity id{"call-silent", f.tenant.id, "inbound", "+14155550177",
+                                "+14155550100", ""};
+  auto call = actors::spawn_call(*f.sys, f.w, id);
+  self->monitor(call);
+  f.run();
+  self->send(call, actors::event_atom::value,
+             status_event(id, domain::call_state::in_progress, "status:in-progress"));
+  f.run();
+  f.advance(3h);
+  CHECK_FALSE(is_down(self));
+  f.advance(1h);
+  CHECK(is_down(self));
+  pqxx::connection c{f.db.url()};
+  pqxx::work tx{c};
+  auto row = persistence::load_call(tx, "call-silent");
+  REQUIRE(row);
+  CHECK(row->projection.state == domain::call_state::ended);
+  CHECK(row->projection.ended_reason == "ringmaster-sanity-timeout");
+}
