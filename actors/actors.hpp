@@ -12,9 +12,10 @@ namespace rm::actors {
 // ---- adapters (adapters.cpp) ----
 // A pool of `workers` connections to `database_url`. `detached` false runs workers on the
 // scheduler (deterministic actor tests); production always uses detached workers, so blocking
-// libpqxx calls never starve the scheduler.
+// libpqxx calls never starve the scheduler. Each connection does `SET ROLE runtime_role` first
+// (the role row-level security applies to); "" when the URL already logs in as that role.
 db_actor spawn_db_pool(caf::actor_system& sys, std::string database_url, std::size_t workers,
-                       bool detached = true);
+                       bool detached = true, std::string runtime_role = "ringmaster_app");
 // Twilio REST (base URL e.g. https://api.twilio.com) on a detached worker per request.
 twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url);
 // The local PostgreSQL calendar (appointments table).
@@ -35,6 +36,7 @@ struct supervisor_settings {
   std::size_t db_workers = 4;
   std::string twilio_base_url = "https://api.twilio.com";
   bool detached_db = true;
+  std::string runtime_role = "ringmaster_app";  // "" when database_url logs in as the app role
 };
 // Spawns the adapters, the directory and the call registry, publishes their handles in `w`,
 // restarts any of them that fails, and asks the registry to rebuild unfinished calls.

@@ -19,12 +19,19 @@ struct db_worker_state {
 };
 
 db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> self,
-                                  std::string url) {
+                                  std::string url, std::string role) {
   return {
       [=](const db_job& job) -> db_done {
         auto& conn = self->state.conn;
         try {
-          if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(url);
+          if (!conn || !conn->is_open()) {
+            conn = std::make_unique<pqxx::connection>(url);
+            // Request work runs under the runtime role, so row-level security always applies.
+            if (!role.empty()) {
+              pqxx::nontransaction n{*conn};
+              n.exec("SET ROLE " + n.quote_name(role));
+            }
+          }
         } catch (const std::exception& e) {
           conn.reset();
           return {false, std::string{"database unreachable: "} + e.what()};
@@ -69,11 +76,11 @@ void dispatch(db_actor::stateful_pointer<db_pool_state> self) {
 }
 
 db_actor::behavior_type db_pool(db_actor::stateful_pointer<db_pool_state> self, std::string url,
-                                std::size_t workers, bool detached) {
+                                std::size_t workers, bool detached, std::string role) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, workers); ++i) {
     // Linked: a dead worker takes the pool down, and the supervisor restarts the whole pool.
-    auto w = detached ? self->spawn<caf::detached + caf::linked>(db_worker, url)
-                      : self->spawn<caf::linked>(db_worker, url);
+    auto w = detached ? self->spawn<caf::detached + caf::linked>(db_worker, url, role)
+                      : self->spawn<caf::linked>(db_worker, url, role);
     self->state.idle.push_back(w);
   }
   return {
@@ -121,6 +128,7 @@ calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wirin
             self, *w,
             [=](pqxx::connection& c) {
               pqxx::work tx{c};
+              persistence::set_tenant(tx, org_id);
               auto busy = persistence::busy_between(tx, org_id, persistence::from_epoch(from),
                                                     persistence::from_epoch(to), now);
               tx.commit();
@@ -145,8 +153,8 @@ calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wirin
 }  // namespace
 
 db_actor spawn_db_pool(caf::actor_system& sys, std::string url, std::size_t workers,
-                       bool detached) {
-  return sys.spawn(db_pool, std::move(url), workers, detached);
+                       bool detached, std::string runtime_role) {
+  return sys.spawn(db_pool, std::move(url), workers, detached, std::move(runtime_role));
 }
 
 twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url) {

@@ -67,6 +67,7 @@ std::string verdict_sentence(d::slot_verdict v) {
 template <class Action>
 tenant_tool_reply exactly_once(pqxx::connection& c, const context& ctx, Action act) {
   pqxx::work tx{c};
+  p::set_tenant(tx, ctx.tenant.id);
   auto cl = p::claim_tool_call(tx, ctx.call_id, ctx.request.tool_call_id, ctx.tenant.id,
                                ctx.request.name, ctx.request.arguments_json);
   if (!cl.claimed) {
@@ -241,6 +242,7 @@ tenant_tool_reply run_tool(pqxx::connection& c, const context& ctx) {
 
 std::int64_t expire_due_holds(pqxx::connection& c, const std::string& org_id, d::instant now) {
   pqxx::work tx{c};
+  p::set_tenant(tx, org_id);
   p::expire_holds(tx, org_id, now);
   auto next = p::next_hold_expiry(tx, org_id);
   tx.commit();

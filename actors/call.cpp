@@ -68,8 +68,8 @@ void with_loaded(call_ptr self, const wiring_ptr& w, Next next) {
           return;
         }
         auto& st = self->state;
-        if (l.found) {
-          if (st.identity.org_id.empty()) st.identity = l.identity;
+        if (l.found) {  // the stored identity is authoritative, whoever spawned the actor
+          st.identity = l.identity;
           st.projection = l.projection;
         }
         st.loaded = true;
@@ -183,6 +183,7 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
       self, *w,
       [=](pqxx::connection& c) {
         pqxx::work tx{c};
+        p::set_tenant(tx, org_id);
         sms_claim out;
         out.claim = p::claim_tool_call(tx, call_id, req.tool_call_id, org_id, req.name,
                                        req.arguments_json);
@@ -215,6 +216,7 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
               self, *w,
               [=](pqxx::connection& c) {
                 pqxx::work tx{c};
+                p::set_tenant(tx, org_id);
                 p::insert_message(tx, row);
                 p::complete_tool_call(tx, call_id, req.tool_call_id, outcome);
                 tx.commit();
@@ -276,6 +278,11 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
             rp.deliver(caf::make_error(caf::sec::runtime_error, error));
             return;
           }
+          if (msg.identity.org_id != self->state.identity.org_id) {
+            // A call id of another tenant: refuse without touching its record.
+            rp.deliver(event_ack{false, "", "", true});
+            return;
+          }
           msg.identity = self->state.identity;  // the first identity stays authoritative
           db_await<calls::recorded>(
               self, *w, [msg](pqxx::connection& c) { return calls::record_event(c, msg); },
@@ -293,25 +300,29 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
         });
         return rp;
       },
-      [=](tools_atom, std::vector<tool_request>& reqs)
+      [=](tools_atom, const persistence::call_identity& requester, std::vector<tool_request>& reqs)
           -> caf::typed_response_promise<std::vector<tool_reply>> {
         auto rp = self->make_response_promise<std::vector<tool_reply>>();
         auto shared = std::make_shared<std::vector<tool_request>>(std::move(reqs));
+        auto caller_org = requester.org_id;
         with_loaded(self, w, [=](const std::string& error) mutable {
           touch(self, w);
-          if (!error.empty()) {
+          auto fail_all = [&](const std::string& why) {
             std::vector<tool_reply> out;
-            for (const auto& r : *shared)
-              out.push_back(reply_of(r, "the call's record is unavailable (" + error + ")", true));
+            for (const auto& r : *shared) out.push_back(reply_of(r, why, true));
             rp.deliver(std::move(out));
-            return;
-          }
+          };
+          if (!error.empty())
+            return fail_all("the call's record is unavailable (" + error + ")");
+          if (caller_org != self->state.identity.org_id)
+            return fail_all("this call does not belong to the clinic of the dialled number");
           // The call row must exist before tool results reference it.
           auto identity = self->state.identity;
           db_await<bool>(
               self, *w,
               [identity](pqxx::connection& c) {
                 pqxx::work tx{c};
+                p::set_tenant(tx, identity.org_id);
                 p::ensure_call(tx, identity);
                 tx.commit();
                 return true;

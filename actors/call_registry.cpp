@@ -53,7 +53,7 @@ call_registry_actor::behavior_type registry_behavior(registry_ptr self, wiring_p
       [=](tools_atom, const persistence::call_identity& identity,
           std::vector<tool_request>& reqs) {
         auto actor = find_or_spawn(self, w, identity);
-        return self->delegate(actor, tools_atom::value, std::move(reqs));
+        return self->delegate(actor, tools_atom::value, identity, std::move(reqs));
       },
       [=](view_atom, const std::string& id) -> caf::result<std::string> {
         auto i = self->state.calls.find(id);

@@ -19,6 +19,7 @@ domain::call_projection refresh_projection(pqxx::work& tx, const std::string& ca
 
 recorded record_event(pqxx::connection& c, const actors::call_event_msg& msg) {
   pqxx::work tx{c};
+  p::set_tenant(tx, msg.identity.org_id);
   const auto& id = msg.identity.id;
   p::ensure_call(tx, msg.identity);
   recorded r;
@@ -32,7 +33,9 @@ recorded record_event(pqxx::connection& c, const actors::call_event_msg& msg) {
 loaded_call load(pqxx::connection& c, const std::string& call_id) {
   pqxx::work tx{c};
   loaded_call out;
-  if (auto row = p::load_call(tx, call_id)) {
+  auto org = p::call_org(tx, call_id);
+  if (org) p::set_tenant(tx, *org);
+  if (auto row = org ? p::load_call(tx, call_id) : std::nullopt) {
     out.found = true;
     out.identity = row->identity;
     out.projection = row->projection;
@@ -51,6 +54,9 @@ json optional_number(const std::optional<double>& x) { return x ? json(*x) : jso
 
 std::string view_json(pqxx::connection& c, const std::string& call_id, bool live) {
   pqxx::work tx{c};
+  auto org = p::call_org(tx, call_id);
+  if (!org) return "";
+  p::set_tenant(tx, *org);
   auto row = p::load_call(tx, call_id);
   if (!row) return "";
   json holds = json::array();

@@ -84,7 +84,10 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
               if (!e164.empty()) l.route = persistence::find_route_by_number(tx, e164);
               if (!l.route && !vapi_id.empty())
                 l.route = persistence::find_route_by_vapi_id(tx, vapi_id);
-              if (l.route) l.tenant = persistence::load_tenant(tx, l.route->org_id);
+              if (l.route) {
+                persistence::set_tenant(tx, l.route->org_id);
+                l.tenant = persistence::load_tenant(tx, l.route->org_id);
+              }
               tx.commit();
               return l;
             },
@@ -117,6 +120,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
             self, *w,
             [org_id](pqxx::connection& c) {
               pqxx::work tx{c};
+              persistence::set_tenant(tx, org_id);
               auto t = persistence::load_tenant(tx, org_id);
               tx.commit();
               return t;

@@ -112,8 +112,10 @@ using directory_actor = caf::typed_actor<
 using call_actor = caf::typed_actor<
     // store the event (deduplicated), update the projection; replies after commit
     caf::replies_to<event_atom, call_event_msg>::with<event_ack>,
-    // run the tool calls in order, one at a time; a repeated toolCallId returns its first result
-    caf::replies_to<tools_atom, std::vector<tool_request>>::with<std::vector<tool_reply>>,
+    // run the tool calls in order, one at a time; a repeated toolCallId returns its first result.
+    // The identity is the requester's view of the call: a different tenant is refused.
+    caf::replies_to<tools_atom, persistence::call_identity,
+                    std::vector<tool_request>>::with<std::vector<tool_reply>>,
     // JSON view for GET /sessions/calls/{id}
     caf::replies_to<view_atom>::with<std::string>,
     caf::reacts_to<linger_atom>, caf::reacts_to<noreport_atom>,

@@ -34,6 +34,7 @@ struct event_ack {
   bool stored = false;     // false: a duplicate (already stored earlier; nothing changed)
   std::string state;       // the call's state after the event ("ringing" …)
   std::string outcome;     // "" | "booked" | "lost"
+  bool foreign = false;    // refused: the call id belongs to another tenant (nothing stored)
 };
 
 // One tool call of a tool-calls message.

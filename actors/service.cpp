@@ -22,6 +22,7 @@ struct service::impl {
     w->times.sanity_timeout = o.sanity_timeout;
     supervisor_settings s;
     s.database_url = o.database_url;
+    s.runtime_role = o.runtime_role;
     s.db_workers = o.db_workers;
     s.twilio_base_url = o.twilio_base_url;
     supervisor = spawn_root_supervisor(*sys, w, s);

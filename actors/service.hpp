@@ -17,7 +17,10 @@
 namespace rm::actors {
 
 struct service_options {
-  std::string database_url;
+  std::string database_url;  // where request work connects (see runtime_role)
+  // SET ROLE on every connection, so row-level security applies; "" when database_url already
+  // logs in as a member of ringmaster_app (RINGMASTER_APP_DATABASE_URL).
+  std::string runtime_role = "ringmaster_app";
   std::size_t db_workers = 4;
   std::string twilio_base_url = "https://api.twilio.com";
   std::chrono::milliseconds request_timeout{8000};  // one HTTP request's wait on the actors

@@ -34,7 +34,8 @@ void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_sett
     w->set(handle);
   };
   switch (kind) {
-    case child_kind::db: adopt(spawn_db_pool(sys, s.database_url, s.db_workers, s.detached_db));
+    case child_kind::db: adopt(spawn_db_pool(sys, s.database_url, s.db_workers, s.detached_db,
+                                            s.runtime_role));
       break;
     case child_kind::twilio: adopt(spawn_twilio(sys, s.twilio_base_url)); break;
     case child_kind::calendar: adopt(spawn_local_calendar(sys, w)); break;

@@ -45,6 +45,7 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
                                         bool need_operator_token, config& out) {
   std::string listen = env("RINGMASTER_LISTEN");
   out.database_url = env("DATABASE_URL");
+  out.app_database_url = env("RINGMASTER_APP_DATABASE_URL");
   out.data_dir = env("RINGMASTER_DATA_DIR");
   out.operator_token = env("RINGMASTER_OPERATOR_TOKEN");
   out.public_url = env("RINGMASTER_PUBLIC_URL");
@@ -100,6 +101,13 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
       out.database_url.find('=') == std::string::npos)
     return config_error{"DATABASE_URL",
                         "must be a PostgreSQL URL (postgresql://…) or a key=value DSN"};
+  if (!out.app_database_url.empty() && out.app_database_url.rfind("postgres", 0) != 0 &&
+      out.app_database_url.find('=') == std::string::npos)
+    return config_error{"RINGMASTER_APP_DATABASE_URL",
+                        "must be a PostgreSQL URL (postgresql://…) or a key=value DSN"};
+  if (!out.app_database_url.empty() && out.database_url.empty())
+    return config_error{"RINGMASTER_APP_DATABASE_URL",
+                        "needs DATABASE_URL too (the owner role that runs the migrations)"};
   if (auto e = parse_int("RINGMASTER_DB_WORKERS", env("RINGMASTER_DB_WORKERS"), 1, 64,
                          out.db_workers))
     return e;

@@ -11,6 +11,9 @@ namespace rm::app {
 
 struct config {
   std::string database_url;     // DATABASE_URL; empty → embedded PostgreSQL under data_dir
+  // RINGMASTER_APP_DATABASE_URL: a login role made by a DBA, member of ringmaster_app, used for
+  // request work; empty → request work uses database_url with SET ROLE ringmaster_app.
+  std::string app_database_url;
   std::string listen_host = "127.0.0.1";  // RINGMASTER_LISTEN host:port
   int listen_port = 8080;
   std::string data_dir;         // RINGMASTER_DATA_DIR

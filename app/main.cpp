@@ -12,6 +12,8 @@
 #include "actors/service.hpp"
 #include "adapters/http/server.hpp"
 #include "app/config.hpp"
+#include "app/forwarding_codes_cli.hpp"
+#include "app/twilio_signature_cli.hpp"
 #include "persistence/database.hpp"
 
 namespace {
@@ -21,10 +23,17 @@ constexpr const char* usage = R"(ringmaster — the phone side of AI voice agent
 Usage:
   ringmaster serve   [--listen HOST:PORT] [--database-url URL] [--data-dir DIR] [--operator-token T]
   ringmaster migrate [--database-url URL] [--data-dir DIR]
+  ringmaster forwarding-codes --carrier tmobile|att|verizon|sprint|other_gsm
+                              --mode total_ai|safety_net --destination NUMBER [--ring-time S]
+  ringmaster verify-twilio-signature --auth-token T --url URL --signature S
+                              [--param key=value]… [--body-file F]
   ringmaster --help
 
 Configuration comes from the environment; the flags above override it:
-  DATABASE_URL                  PostgreSQL URL; unset → an embedded cluster under the data dir
+  DATABASE_URL                  PostgreSQL URL of the schema owner (runs migrations);
+                                unset → an embedded cluster under the data dir
+  RINGMASTER_APP_DATABASE_URL   optional login role (member of ringmaster_app) for request work;
+                                unset → DATABASE_URL with SET ROLE ringmaster_app
   RINGMASTER_LISTEN             host:port to serve on (default 127.0.0.1:8080)
   RINGMASTER_DATA_DIR           data directory (default /var/lib/ringmaster as root,
                                 else ~/.local/share/ringmaster)
@@ -75,7 +84,8 @@ int run(const std::string& command, const std::vector<std::string>& args) {
   if (command == "migrate") return 0;
 
   rm::actors::service_options so;
-  so.database_url = url;
+  so.database_url = cfg.app_database_url.empty() ? url : cfg.app_database_url;
+  so.runtime_role = cfg.app_database_url.empty() ? "ringmaster_app" : "";
   so.db_workers = static_cast<std::size_t>(cfg.db_workers);
   so.twilio_base_url = cfg.twilio_api_base;
   so.call_linger = std::chrono::seconds(cfg.call_linger_seconds);
@@ -117,6 +127,10 @@ int main(int argc, char** argv) {
   }
   auto command = args[0];
   args.erase(args.begin());
+  // Tools for support staff and operators: no configuration, no database.
+  if (command == "forwarding-codes") return rm::app::run_forwarding_codes(args, std::cout, std::cerr);
+  if (command == "verify-twilio-signature")
+    return rm::app::run_verify_twilio_signature(args, std::cout, std::cerr);
   if (command != "serve" && command != "migrate") {
     std::cerr << "ringmaster: unknown command '" << command << "'\n\n" << usage;
     return 2;

@@ -91,7 +91,7 @@ appointment_status status_from_string(const std::string& s) {
 // ---- row readers (column lists kept next to the functions that read them) ----
 
 constexpr const char* route_columns =
-    "org_id, id, e164, label, coalesce(vapi_phone_number_id, '')";
+    "org_id, phone_number_id, e164, label, coalesce(vapi_phone_number_id, '')";
 
 number_route read_route(const pqxx::row& r) {
   return {r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[4].c_str()};
@@ -159,17 +159,30 @@ domain::instant from_epoch(std::int64_t seconds) {
 
 // ---- tenants and numbers --------------------------------------------------------------------
 
+void set_tenant(pqxx::work& tx, const std::string& org_id) {
+  tx.exec_params("SELECT set_config('ringmaster.org_id', $1, true)", org_id);
+}
+
+std::optional<std::string> call_org(pqxx::work& tx, const std::string& call_id) {
+  auto rows = tx.exec_params("SELECT rm_call_org($1)", call_id);
+  if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
+  return std::string{rows[0][0].c_str()};
+}
+
 create_tenant_result create_tenant(pqxx::work& tx, const new_tenant& t) {
   create_tenant_result result;
+  // The id comes first so that the transaction can name its tenant before writing its rows.
+  result.org_id = tx.exec1("SELECT gen_random_uuid()")[0].c_str();
+  set_tenant(tx, result.org_id);
   pqxx::subtransaction sub{tx, "create_tenant"};
   begun(sub);
   const auto& r = t.rules;
-  result.org_id = sub.exec_params1(
-      "INSERT INTO organizations (name, time_zone, working_hours, slot_minutes, buffer_minutes,"
-      " min_notice_minutes, hold_minutes, assistant_id)"
-      " VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8) RETURNING id",
-      t.name, r.time_zone, domain::working_hours_to_json(r).dump(), r.slot_minutes,
-      r.buffer_minutes, r.min_notice_minutes, r.hold_minutes, t.assistant_id)[0].c_str();
+  sub.exec_params0(
+      "INSERT INTO organizations (id, name, time_zone, working_hours, slot_minutes,"
+      " buffer_minutes, min_notice_minutes, hold_minutes, assistant_id)"
+      " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9)",
+      result.org_id, t.name, r.time_zone, domain::working_hours_to_json(r).dump(),
+      r.slot_minutes, r.buffer_minutes, r.min_notice_minutes, r.hold_minutes, t.assistant_id);
   for (const auto& n : t.numbers) {
     bool taken = false;
     try {
@@ -225,7 +238,7 @@ std::optional<tenant_record> load_tenant(pqxx::work& tx, const std::string& org_
 
 std::optional<number_route> find_route_by_number(pqxx::work& tx, const std::string& e164) {
   auto rows = tx.exec_params(std::string("SELECT ") + route_columns +
-                                 " FROM phone_numbers WHERE e164 = $1 AND active",
+                                 " FROM rm_route_by_number($1)",
                              e164);
   if (rows.empty()) return std::nullopt;
   return read_route(rows[0]);
@@ -235,8 +248,7 @@ std::optional<number_route> find_route_by_vapi_id(pqxx::work& tx, const std::str
   if (vapi_id.empty()) return std::nullopt;
   // Not unique by constraint (Vapi owns these ids); the oldest active row wins deterministically.
   auto rows = tx.exec_params(std::string("SELECT ") + route_columns +
-                                 " FROM phone_numbers WHERE vapi_phone_number_id = $1 AND active"
-                                 " ORDER BY created_at, id LIMIT 1",
+                                 " FROM rm_route_by_vapi_id($1) ORDER BY phone_number_id LIMIT 1",
                              vapi_id);
   if (rows.empty()) return std::nullopt;
   return read_route(rows[0]);
@@ -244,9 +256,9 @@ std::optional<number_route> find_route_by_vapi_id(pqxx::work& tx, const std::str
 
 std::vector<tenant_summary> list_tenants(pqxx::work& tx) {
   auto rows = tx.exec(
-      "SELECT o.id, o.name, o.time_zone, p.e164 FROM organizations o"
-      " LEFT JOIN phone_numbers p ON p.org_id = o.id AND p.active"
-      " ORDER BY o.created_at, o.id, p.e164");
+      "SELECT t.id, t.name, t.time_zone, n.e164 FROM rm_list_tenants() WITH ORDINALITY AS t"
+      " (id, name, time_zone, numbers, ord)"
+      " LEFT JOIN LATERAL unnest(t.numbers) AS n (e164) ON true ORDER BY t.ord, n.e164");
   std::vector<tenant_summary> out;
   for (const auto& r : rows) {
     if (out.empty() || out.back().id != r[0].c_str()) {
@@ -366,8 +378,7 @@ std::optional<call_row> load_call(pqxx::work& tx, const std::string& call_id) {
 }
 
 std::vector<std::string> unfinished_call_ids(pqxx::work& tx) {
-  auto rows = tx.exec(
-      "SELECT id FROM calls WHERE state NOT IN ('ended', 'reported') ORDER BY created_at, id");
+  auto rows = tx.exec("SELECT id FROM rm_unfinished_calls()");
   std::vector<std::string> out;
   for (const auto& r : rows) out.emplace_back(r[0].c_str());
   return out;

@@ -15,6 +15,20 @@
 
 namespace rm::persistence {
 
+// ---- tenancy ------------------------------------------------------------------------------------
+
+// Names the transaction's tenant (set_config('ringmaster.org_id', …, true): SET LOCAL semantics).
+// Under the runtime role, row-level security shows and accepts only that tenant's rows; a
+// transaction that names none sees nothing (persistence/migrations/002_row_level_security.sql).
+void set_tenant(pqxx::work& tx, const std::string& org_id);
+
+// The cross-tenant reads below go through SECURITY DEFINER functions (rm_route_by_number,
+// rm_route_by_vapi_id, rm_call_org, rm_unfinished_calls, rm_list_tenants); every other function
+// needs set_tenant first.
+
+// The tenant of a call id, if the call is stored.
+std::optional<std::string> call_org(pqxx::work& tx, const std::string& call_id);
+
 // ---- tenants and numbers ------------------------------------------------------------------------
 
 enum class create_tenant_error { none, number_taken };
@@ -23,7 +37,8 @@ struct create_tenant_result {
   create_tenant_error error = create_tenant_error::none;
   std::string conflicting_number;  // E.164 already active for a tenant (which one is not revealed)
 };
-// Inserts the organization, its numbers and (if given) its Twilio account.
+// Inserts the organization, its numbers and (if given) its Twilio account; names the new tenant
+// on `tx` (set_tenant) first.
 // A number active for any tenant → number_taken (nothing written: uses a subtransaction).
 create_tenant_result create_tenant(pqxx::work& tx, const new_tenant& t);
 

@@ -33,9 +33,12 @@ actors::tenant_ref resolve_tenant(context& ctx, const vapi::envelope& env) {
   std::string org_id, number;
   ctx.service.with_db([&](pqxx::connection& c) {
     pqxx::work tx{c};
-    if (auto row = persistence::load_call(tx, env.call_id)) {
-      org_id = row->identity.org_id;
-      number = row->identity.dialled;
+    if (auto org = persistence::call_org(tx, env.call_id)) {
+      persistence::set_tenant(tx, *org);
+      if (auto row = persistence::load_call(tx, env.call_id)) {
+        org_id = row->identity.org_id;
+        number = row->identity.dialled;
+      }
     }
     tx.commit();
   });
@@ -114,6 +117,10 @@ void on_lifecycle(context& ctx, const vapi::envelope& env, const json& message,
                                           r.structured_data_json};
   }
   auto ack = ctx.service.record_event(msg);  // returns after the commit
+  if (ack.foreign) {
+    send_error(res, 404, "unknown_call", "no call with that id for the dialled number's tenant");
+    return;
+  }
   send_json(res, 200, {{"received", true}, {"duplicate", !ack.stored}, {"state", ack.state}});
 }
 
