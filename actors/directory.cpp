@@ -150,6 +150,26 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
         self->state.by_number.clear();
         self->state.by_vapi_id.clear();
       },
+      [=](changed_atom, const std::string& org_id) {
+        self->state.by_number.clear();  // names and assistant ids are cached in the routes
+        self->state.by_vapi_id.clear();
+        if (self->state.tenants.count(org_id) == 0) return;  // loaded fresh on next use
+        db_then<std::optional<persistence::tenant_record>>(
+            self, *w,
+            [org_id](pqxx::connection& c) {
+              pqxx::work tx{c};
+              persistence::set_tenant(tx, org_id);
+              auto t = persistence::load_tenant(tx, org_id);
+              tx.commit();
+              return t;
+            },
+            [=](std::optional<persistence::tenant_record> record, const std::string&) {
+              auto i = self->state.tenants.find(org_id);
+              if (!record || i == self->state.tenants.end()) return;
+              i->second.record = *record;
+              self->send(i->second.handle, changed_atom::value, *record);
+            });
+      },
       [=](list_atom) -> std::string {
         auto out = nlohmann::json::array();
         for (const auto& [id, t] : self->state.tenants)

@@ -45,6 +45,7 @@ using sms_atom = caf::atom_constant<caf::atom("sms")>;
 using busy_atom = caf::atom_constant<caf::atom("busy")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
+using changed_atom = caf::atom_constant<caf::atom("changed")>;
 
 // ---- the database adapter --------------------------------------------------------------------------
 
@@ -92,7 +93,9 @@ using tenant_actor = caf::typed_actor<
     // JSON summary for the inspection API.
     caf::replies_to<view_atom>::with<std::string>,
     // self-sent: expire holds whose time has come and re-arm the timer.
-    caf::reacts_to<expire_atom>>;
+    caf::reacts_to<expire_atom>,
+    // the tenant's settings or calendar changed elsewhere (API): take the new record, drop caches
+    caf::reacts_to<changed_atom, persistence::tenant_record>>;
 
 // Dialled number → tenant, cached; org_id → tenant actor (spawned on first use, monitored,
 // re-spawned on next use after a failure).
@@ -102,6 +105,8 @@ using directory_actor = caf::typed_actor<
     caf::replies_to<org_atom, std::string /*org_id*/>::with<tenant_actor>,
     // forget every cached route (after numbers changed)
     caf::reacts_to<invalidate_atom>,
+    // a tenant's settings or appointments changed: reload it into its live actor, if any
+    caf::reacts_to<changed_atom, std::string /*org_id*/>,
     // JSON array of the tenants with a live actor, for GET /sessions/tenants
     caf::replies_to<list_atom>::with<std::string>>;
 
@@ -159,4 +164,5 @@ RM_LOCAL_MESSAGE(rm::twilio, credentials)
 RM_LOCAL_MESSAGE(rm::twilio, sms_request)
 RM_LOCAL_MESSAGE(rm::twilio, sms_result)
 RM_LOCAL_MESSAGE(rm::persistence, call_identity)
+RM_LOCAL_MESSAGE(rm::persistence, tenant_record)
 #undef RM_LOCAL_MESSAGE

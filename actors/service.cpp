@@ -81,6 +81,10 @@ std::string service::live_tenants_json() {
 
 void service::invalidate_routes() { caf::anon_send(impl_->w->directory(), invalidate_atom::value); }
 
+void service::tenant_changed(const std::string& org_id) {
+  caf::anon_send(impl_->w->directory(), changed_atom::value, org_id);
+}
+
 void service::with_db(std::function<void(pqxx::connection&)> job) {
   auto done = impl_->ask<db_done>(
       impl_->w->db(), db_job{std::make_shared<std::function<void(pqxx::connection&)>>(job)});

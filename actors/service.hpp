@@ -57,6 +57,9 @@ class service {
   std::string live_tenants_json();
   // Forget cached number routes (after numbers or tenants changed).
   void invalidate_routes();
+  // A tenant's settings or appointments changed outside its actor (tenant API): its live actor
+  // reloads the record and drops cached availability. Returns at once.
+  void tenant_changed(const std::string& org_id);
   // Runs `job` on a database pool worker and waits for it (rethrows its failure as service_error).
   void with_db(std::function<void(pqxx::connection&)> job);
 

@@ -108,6 +108,9 @@ tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
                          {"next_hold_expiry", self->state.timer_due}};
         return j.dump();
       },
+      [=](changed_atom, persistence::tenant_record& record) {
+        self->state.record = std::move(record);
+      },
       [=](expire_atom) {
         self->state.timer_due = 0;
         auto org = self->state.record.id;

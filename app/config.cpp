@@ -1,6 +1,8 @@
 #include "app/config.hpp"
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <regex>
 #include <unistd.h>
 
@@ -50,6 +52,15 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   out.operator_token = env("RINGMASTER_OPERATOR_TOKEN");
   out.public_url = env("RINGMASTER_PUBLIC_URL");
   if (auto v = env("RINGMASTER_TWILIO_API_BASE"); !v.empty()) out.twilio_api_base = v;
+  out.jwt_secret = env("RINGMASTER_JWT_SECRET");
+  out.jwt_public_key_file = env("RINGMASTER_JWT_PUBLIC_KEY_FILE");
+  out.jwt_issuer = env("RINGMASTER_JWT_ISSUER");
+  out.jwt_audience = env("RINGMASTER_JWT_AUDIENCE");
+  out.service_token = env("RINGMASTER_SERVICE_TOKEN");
+  out.vapi_secret = env("RINGMASTER_VAPI_SECRET");
+  out.vapi_bearer_token = env("RINGMASTER_VAPI_BEARER_TOKEN");
+  out.vapi_hmac_secret = env("RINGMASTER_VAPI_HMAC_SECRET");
+  out.twilio_auth_token = env("RINGMASTER_TWILIO_AUTH_TOKEN");
   if (auto v = env("RINGMASTER_VAPI_API_BASE"); !v.empty()) out.vapi_api_base = v;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -91,6 +102,19 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
                         "is required: the Bearer token for /ops/* and /sessions/*"};
   if (!out.operator_token.empty() && out.operator_token.size() < 16)
     return config_error{"RINGMASTER_OPERATOR_TOKEN", "must be at least 16 characters"};
+  if (!out.jwt_public_key_file.empty()) {
+    std::ifstream in{out.jwt_public_key_file};
+    std::stringstream pem;
+    pem << in.rdbuf();
+    if (!in || pem.str().empty())
+      return config_error{"RINGMASTER_JWT_PUBLIC_KEY_FILE",
+                          "cannot read '" + out.jwt_public_key_file + "'"};
+    out.jwt_public_key_pem = pem.str();
+  }
+  if (!out.jwt_secret.empty() && out.jwt_secret.size() < 32)
+    return config_error{"RINGMASTER_JWT_SECRET", "must be at least 32 bytes (RFC 7518 §3.2)"};
+  if (!out.service_token.empty() && out.service_token.size() < 16)
+    return config_error{"RINGMASTER_SERVICE_TOKEN", "must be at least 16 characters"};
   if (!out.public_url.empty() && !is_http_url(out.public_url))
     return config_error{"RINGMASTER_PUBLIC_URL", "must be an http(s) URL"};
   if (!is_http_url(out.twilio_api_base))

@@ -23,6 +23,17 @@ struct config {
   std::string vapi_api_base = "https://api.vapi.ai";       // RINGMASTER_VAPI_API_BASE
   int db_workers = 4;           // RINGMASTER_DB_WORKERS (1–64)
   int http_threads = 32;        // RINGMASTER_HTTP_THREADS (1–1024)
+  // Authentication (docs/security.md).
+  std::string jwt_secret;            // RINGMASTER_JWT_SECRET: HS256 key of tenant JWTs (≥ 32 bytes)
+  std::string jwt_public_key_file;   // RINGMASTER_JWT_PUBLIC_KEY_FILE: RS256 public key (PEM)
+  std::string jwt_public_key_pem;    //   … its contents, read at start-up
+  std::string jwt_issuer;            // RINGMASTER_JWT_ISSUER: required `iss` when set
+  std::string jwt_audience;          // RINGMASTER_JWT_AUDIENCE: required `aud` when set
+  std::string service_token;         // RINGMASTER_SERVICE_TOKEN: service-to-service lookups
+  std::string vapi_secret;           // RINGMASTER_VAPI_SECRET: X-Vapi-Secret
+  std::string vapi_bearer_token;     // RINGMASTER_VAPI_BEARER_TOKEN: Authorization: Bearer
+  std::string vapi_hmac_secret;      // RINGMASTER_VAPI_HMAC_SECRET: x-signature over ts.body
+  std::string twilio_auth_token;     // RINGMASTER_TWILIO_AUTH_TOKEN: platform fallback
   int call_linger_seconds = 120;        // RINGMASTER_CALL_LINGER_SECONDS
   int no_report_timeout_seconds = 600;  // RINGMASTER_NO_REPORT_TIMEOUT_SECONDS
 };

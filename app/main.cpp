@@ -40,6 +40,14 @@ Configuration comes from the environment; the flags above override it:
   RINGMASTER_OPERATOR_TOKEN     Bearer token for /ops/* and /sessions/* (required, ≥ 16 chars)
   RINGMASTER_PUBLIC_URL         public base URL providers use to reach this service
   RINGMASTER_TWILIO_API_BASE    Twilio REST base (default https://api.twilio.com)
+  RINGMASTER_JWT_SECRET         HS256 secret of tenant JWTs (≥ 32 bytes)
+  RINGMASTER_JWT_PUBLIC_KEY_FILE  RS256 public key (PEM) of tenant JWTs
+  RINGMASTER_JWT_ISSUER / RINGMASTER_JWT_AUDIENCE   required iss / aud when set
+  RINGMASTER_SERVICE_TOKEN      Bearer token for service-to-service lookups (≥ 16 chars)
+  RINGMASTER_VAPI_SECRET        Vapi webhooks: required X-Vapi-Secret
+  RINGMASTER_VAPI_BEARER_TOKEN  Vapi webhooks: required Authorization: Bearer
+  RINGMASTER_VAPI_HMAC_SECRET   Vapi webhooks: required HMAC-SHA256 x-signature
+  RINGMASTER_TWILIO_AUTH_TOKEN  platform Twilio auth token (signature fallback)
   RINGMASTER_VAPI_API_BASE      Vapi REST base (default https://api.vapi.ai)
   RINGMASTER_DB_WORKERS         database connections (default 4)
   RINGMASTER_HTTP_THREADS       HTTP worker threads (default 32)
@@ -71,6 +79,21 @@ int run(const std::string& command, const std::vector<std::string>& args) {
     std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
     return 2;
   }
+  if (command == "serve") {
+    rm::http::jwt_settings jwt{cfg.jwt_secret, cfg.jwt_public_key_pem, cfg.jwt_issuer,
+                               cfg.jwt_audience, 60};
+    if (cfg.jwt_secret.empty() && cfg.jwt_public_key_pem.empty())
+      spdlog::warn("no RINGMASTER_JWT_SECRET or RINGMASTER_JWT_PUBLIC_KEY_FILE: the tenant API "
+                   "(/api/*) refuses every request");
+    else if (auto problem = rm::http::check_jwt_settings(jwt); !problem.empty()) {
+      std::cerr << "ringmaster: " << problem << "\n";
+      return 2;
+    }
+    if (cfg.vapi_secret.empty() && cfg.vapi_bearer_token.empty() && cfg.vapi_hmac_secret.empty())
+      spdlog::warn("no Vapi webhook credential configured (RINGMASTER_VAPI_SECRET, "
+                   "RINGMASTER_VAPI_BEARER_TOKEN or RINGMASTER_VAPI_HMAC_SECRET): Vapi webhooks "
+                   "are accepted unauthenticated — a development default only");
+  }
   // Block the stop signals before any thread starts, so only sigwait below sees them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -94,6 +117,11 @@ int run(const std::string& command, const std::vector<std::string>& args) {
 
   rm::http::server_options ho;
   ho.operator_token = cfg.operator_token;
+  ho.service_token = cfg.service_token;
+  ho.jwt = {cfg.jwt_secret, cfg.jwt_public_key_pem, cfg.jwt_issuer, cfg.jwt_audience, 60};
+  ho.vapi_auth = {cfg.vapi_secret, cfg.vapi_bearer_token, cfg.vapi_hmac_secret, 300};
+  ho.twilio_auth_token = cfg.twilio_auth_token;
+  ho.public_url = cfg.public_url;
   ho.worker_threads = static_cast<std::size_t>(cfg.http_threads);
   auto server = std::make_unique<rm::http::server>(*service, ho);
   int port = server->bind(cfg.listen_host, cfg.listen_port);

@@ -38,6 +38,7 @@ std::string speech_for(const std::string& tool, const json& result, bool is_erro
 
 void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& req,
                  httplib::Response& res) {
+  if (!require_vapi(req, res, ctx)) return;  // the same credentials as /webhooks/vapi
   auto body = parse_body(req, res, ctx);
   if (body.is_discarded()) return;
   const json* call = body.is_object() && body.contains("toolCall") ? &body["toolCall"] : nullptr;

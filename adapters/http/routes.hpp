@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "adapters/http/auth_throttle.hpp"
 #include "adapters/http/server.hpp"
 
 namespace rm::http {
@@ -14,6 +15,7 @@ struct context {
   actors::service& service;
   const server_options& options;
   server_counters& counters;
+  auth_throttle& throttle;  // failed authentications per client address
 };
 
 // {"error":{"code","message"[, "field"]}} with `status`.
@@ -24,8 +26,19 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 // Parses the body as JSON; on failure answers 400 invalid_json and returns discarded.
 nlohmann::json parse_body(const httplib::Request& req, httplib::Response& res, context& ctx);
 
-// Checks `Authorization: Bearer <operator token>` in constant time; answers 401 when wrong.
+// Authentication. Each answers the request itself when it fails: 401 (with the reason counted
+// per kind in server_counters), or 429 with Retry-After once an address has failed more than 20
+// times within a minute. Tokens are compared in constant time.
+// `Authorization: Bearer <RINGMASTER_OPERATOR_TOKEN>` (/ops/*, /sessions/*).
 bool require_operator(const httplib::Request& req, httplib::Response& res, context& ctx);
+// `Authorization: Bearer <RINGMASTER_SERVICE_TOKEN>` (service-to-service lookups).
+bool require_service(const httplib::Request& req, httplib::Response& res, context& ctx);
+// `Authorization: Bearer <JWT>` of a tenant user (/api/*): the tenant, user and role.
+std::optional<principal> require_tenant(const httplib::Request& req, httplib::Response& res,
+                                        context& ctx);
+// Vapi webhook credentials (X-Vapi-Secret | Bearer | HMAC, ../shared/contracts/vapi.md §3) as
+// configured for the deployment; accepts everything when none is configured.
+bool require_vapi(const httplib::Request& req, httplib::Response& res, context& ctx);
 
 void add_vapi_routes(httplib::Server& srv, context& ctx);    // vapi_routes.cpp
 void add_legacy_routes(httplib::Server& srv, context& ctx);  // legacy_routes.cpp

@@ -31,19 +31,87 @@ nlohmann::json parse_body(const httplib::Request& req, httplib::Response& res, c
   return j;
 }
 
-bool require_operator(const httplib::Request& req, httplib::Response& res, context& ctx) {
-  const auto& token = ctx.options.operator_token;
+namespace {
+
+std::string bearer_of(const httplib::Request& req) {
   auto header = req.get_header_value("Authorization");
   const std::string prefix = "Bearer ";
-  bool ok = !token.empty() && header.size() == prefix.size() + token.size() &&
-            header.compare(0, prefix.size(), prefix) == 0 &&
-            CRYPTO_memcmp(header.data() + prefix.size(), token.data(), token.size()) == 0;
-  if (!ok) {
-    ++ctx.counters.unauthorized;
-    res.set_header("WWW-Authenticate", "Bearer");
-    send_error(res, 401, "unauthorized", "a valid operator Bearer token is required");
+  return header.compare(0, prefix.size(), prefix) == 0 ? header.substr(prefix.size()) : "";
+}
+
+bool same_secret(const std::string& given, const std::string& expected) {
+  return !expected.empty() && given.size() == expected.size() &&
+         CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+// 429 when the client address has failed too often; true when the request may go on.
+bool not_throttled(const httplib::Request& req, httplib::Response& res, context& ctx) {
+  int retry_after = 0;
+  if (!ctx.throttle.blocked(req.remote_addr, &retry_after)) return true;
+  res.set_header("Retry-After", std::to_string(retry_after));
+  send_error(res, 429, "too_many_failed_authentications",
+             "too many failed authentications from this address; retry later");
+  return false;
+}
+
+void refuse(const httplib::Request& req, httplib::Response& res, context& ctx,
+            const std::string& reason, const std::string& message) {
+  ctx.throttle.record_failure(req.remote_addr);
+  ctx.counters.count_auth_failure(reason);
+  res.set_header("WWW-Authenticate", "Bearer");
+  send_error(res, 401, "unauthorized", message);
+}
+
+bool require_token(const httplib::Request& req, httplib::Response& res, context& ctx,
+                   const std::string& expected, const char* kind) {
+  if (!not_throttled(req, res, ctx)) return false;
+  auto given = bearer_of(req);
+  if (same_secret(given, expected)) return true;
+  refuse(req, res, ctx, std::string{kind} + (given.empty() ? ":missing" : ":mismatch"),
+         std::string{"a valid "} + kind + " Bearer token is required");
+  return false;
+}
+
+}  // namespace
+
+bool require_operator(const httplib::Request& req, httplib::Response& res, context& ctx) {
+  return require_token(req, res, ctx, ctx.options.operator_token, "operator");
+}
+
+bool require_service(const httplib::Request& req, httplib::Response& res, context& ctx) {
+  return require_token(req, res, ctx, ctx.options.service_token, "service");
+}
+
+std::optional<principal> require_tenant(const httplib::Request& req, httplib::Response& res,
+                                        context& ctx) {
+  if (!not_throttled(req, res, ctx)) return std::nullopt;
+  auto token = bearer_of(req);
+  if (token.empty()) {
+    refuse(req, res, ctx, "jwt:missing", "a Bearer JWT is required");
+    return std::nullopt;
   }
-  return ok;
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  auto verdict = verify_jwt(token, ctx.options.jwt, now);
+  if (!verdict.ok) {
+    refuse(req, res, ctx, "jwt:" + verdict.error, "the Bearer JWT was refused: " + verdict.error);
+    return std::nullopt;
+  }
+  return verdict.who;
+}
+
+bool require_vapi(const httplib::Request& req, httplib::Response& res, context& ctx) {
+  if (!not_throttled(req, res, ctx)) return false;
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  auto header = [&req](const std::string& name) { return req.get_header_value(name.c_str()); };
+  auto result = vapi::verify_webhook(ctx.options.vapi_auth, header, req.body, now);
+  if (result == vapi::auth_result::ok || result == vapi::auth_result::not_configured) return true;
+  ctx.throttle.record_failure(req.remote_addr);
+  ctx.counters.count_auth_failure(std::string{"vapi:"} + vapi::to_string(result));
+  send_error(res, 401, "unauthorized",
+             std::string{"the Vapi webhook credentials were refused: "} + vapi::to_string(result));
+  return false;
 }
 
 namespace {
@@ -69,6 +137,7 @@ const char* code_for(int status) {
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 413: return "payload_too_large";
+    case 429: return "too_many_requests";
     case 503: return "unavailable";
     default: return status >= 500 ? "internal_error" : "error";
   }
@@ -80,7 +149,8 @@ struct server::impl {
   actors::service& service;
   server_options options;
   server_counters counters;
-  context ctx{service, options, counters};
+  auth_throttle throttle;
+  context ctx{service, options, counters, throttle};
   httplib::Server srv;
 
   impl(actors::service& s, server_options o) : service(s), options(std::move(o)) {

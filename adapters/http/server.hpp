@@ -5,8 +5,13 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+
+#include "adapters/http/jwt.hpp"
+#include "adapters/vapi/webhook_auth.hpp"
 
 namespace rm::actors {
 class service;
@@ -16,6 +21,11 @@ namespace rm::http {
 
 struct server_options {
   std::string operator_token;          // Bearer token for /ops/* and /sessions/*
+  std::string service_token;           // Bearer token for service-to-service lookups
+  jwt_settings jwt;                    // tenant API tokens (/api/*)
+  vapi::webhook_auth_settings vapi_auth;  // deployment-wide Vapi webhook authentication
+  std::string twilio_auth_token;       // platform Twilio token (fallback for signatures)
+  std::string public_url;              // public base URL (Twilio signs the URL it called)
   std::size_t max_body_bytes = 1 << 20;  // larger bodies → 413
   std::size_t worker_threads = 32;      // httplib workers (each may wait on the actors)
 };
@@ -25,6 +35,21 @@ struct server_counters {
   std::atomic<std::uint64_t> unknown_number{0};  // webhooks/tools for numbers of no tenant
   std::atomic<std::uint64_t> bad_request{0};
   std::atomic<std::uint64_t> unauthorized{0};
+
+  // Rejected authentications by reason ("operator:missing", "jwt:expired", "vapi:mismatch", …).
+  void count_auth_failure(const std::string& reason) {
+    std::lock_guard<std::mutex> g{m_};
+    ++auth_failures_[reason];
+    ++unauthorized;
+  }
+  std::map<std::string, std::uint64_t> auth_failures() const {
+    std::lock_guard<std::mutex> g{m_};
+    return auth_failures_;
+  }
+
+ private:
+  mutable std::mutex m_;
+  std::map<std::string, std::uint64_t> auth_failures_;
 };
 
 class server {

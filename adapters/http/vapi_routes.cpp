@@ -161,6 +161,7 @@ void on_tool_calls(context& ctx, const vapi::envelope& env, const json& message,
 
 void add_vapi_routes(httplib::Server& srv, context& ctx) {
   srv.Post("/webhooks/vapi", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    if (!require_vapi(req, res, ctx)) return;  // nothing is parsed or stored before this
     auto body = parse_body(req, res, ctx);
     if (body.is_discarded()) return;
     vapi::parse_error error;
