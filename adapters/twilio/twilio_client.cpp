@@ -293,4 +293,79 @@ sms_result client::send_sms(const credentials& creds, const sms_request& req) {
   }
 }
 
+namespace {
+
+// One POST of a form to an account resource, without retry; 2xx → parsed body.
+struct single_post {
+  bool ok = false;
+  json body;
+  twilio_error error;
+};
+single_post post_once(const std::string& base_url, std::chrono::milliseconds timeout,
+                      const credentials& creds, const std::string& resource,
+                      const std::vector<std::pair<std::string, std::string>>& fields) {
+  single_post out;
+  auto [scheme_host_port, prefix] = split_base_url(base_url);
+  if (scheme_host_port.empty()) {
+    out.error = twilio_error{0, 0, "invalid base URL " + base_url};
+    return out;
+  }
+  std::string path = prefix + "/2010-04-01/Accounts/" + percent_encode(creds.account_sid, false) +
+                     "/" + resource;
+  httplib::Client http(scheme_host_port);
+  http.set_basic_auth(creds.account_sid, creds.auth_token);
+  http.set_connection_timeout(timeout);
+  http.set_read_timeout(timeout);
+  http.set_write_timeout(timeout);
+  auto res = http.Post(path, form_encode(fields), "application/x-www-form-urlencoded");
+  if (!res) {
+    out.error = twilio_error{0, 0, transport_message(res.error())};
+  } else if (res->status >= 200 && res->status < 300) {
+    out.body = json::parse(res->body, nullptr, false);
+    out.ok = out.body.is_object();
+    if (!out.ok) out.error = twilio_error{res->status, 0, "unexpected success body from Twilio"};
+  } else {
+    out.error = parse_error(res->status, res->body);
+  }
+  return out;
+}
+
+}  // namespace
+
+call_result client::create_call(const credentials& creds, const call_request& req) {
+  std::vector<std::pair<std::string, std::string>> fields{
+      {"To", req.to}, {"From", req.from}, {"Twiml", req.twiml}};
+  if (!req.status_callback.empty()) fields.emplace_back("StatusCallback", req.status_callback);
+  auto r = post_once(base_url_, timeout_, creds, "Calls.json", fields);
+  call_result out;
+  out.error = r.error;
+  if (r.ok) {
+    out.sid = json_string(r.body, "sid");
+    out.status = json_string(r.body, "status");
+    out.ok = !out.sid.empty();
+    if (!out.ok) out.error = twilio_error{201, 0, "Twilio's call resource has no sid"};
+  }
+  return out;
+}
+
+caller_id_result client::create_caller_id(const credentials& creds,
+                                          const caller_id_request& req) {
+  std::vector<std::pair<std::string, std::string>> fields{{"PhoneNumber", req.phone_number}};
+  if (!req.friendly_name.empty()) fields.emplace_back("FriendlyName", req.friendly_name);
+  if (!req.status_callback.empty()) fields.emplace_back("StatusCallback", req.status_callback);
+  auto r = post_once(base_url_, timeout_, creds, "OutgoingCallerIds.json", fields);
+  caller_id_result out;
+  out.error = r.error;
+  if (r.ok) {
+    out.validation_code = json_string(r.body, "validation_code");
+    if (out.validation_code.empty() && r.body.contains("validation_code") &&
+        r.body["validation_code"].is_number_integer())
+      out.validation_code = std::to_string(r.body["validation_code"].get<long long>());
+    out.call_sid = json_string(r.body, "call_sid");
+    out.ok = !out.validation_code.empty();
+    if (!out.ok) out.error = twilio_error{200, 0, "Twilio's validation request has no code"};
+  }
+  return out;
+}
+
 }  // namespace rm::twilio

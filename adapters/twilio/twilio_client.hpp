@@ -51,6 +51,34 @@ struct retry_policy {
   std::chrono::milliseconds max_backoff{2000};
 };
 
+// A voice call whose behaviour is given inline as TwiML (`Twiml` parameter of Calls.json).
+struct call_request {
+  std::string from;   // E.164 (the tenant's number)
+  std::string to;     // E.164
+  std::string twiml;  // <Response>…</Response>
+  std::string status_callback;  // optional URL
+};
+struct call_result {
+  bool ok = false;
+  std::string sid;     // CA… when ok
+  std::string status;  // "queued" when ok
+  twilio_error error;  // when !ok
+};
+
+// OutgoingCallerIds.json (CreateValidationRequest): Twilio calls `phone_number` and the owner keys
+// in `validation_code` (shown by us); Twilio then posts VerificationStatus to `status_callback`.
+struct caller_id_request {
+  std::string phone_number;  // E.164
+  std::string friendly_name;
+  std::string status_callback;  // optional URL
+};
+struct caller_id_result {
+  bool ok = false;
+  std::string validation_code;  // 6 digits, when ok
+  std::string call_sid;         // CA…
+  twilio_error error;
+};
+
 class client {
  public:
   // base_url: "https://api.twilio.com" in production; "http://127.0.0.1:PORT" for fakes.
@@ -62,6 +90,12 @@ class client {
   // POST /2010-04-01/Accounts/{Sid}/Messages.json (To, From, Body[, StatusCallback]) → 201.
   // 429 and 5xx (and transport failures) are retried with exponential backoff; 4xx are not.
   sms_result send_sms(const credentials& creds, const sms_request& req);
+
+  // POST …/Calls.json (To, From, Twiml[, StatusCallback]) → 201. Never retried: a retry after a
+  // lost reply could ring the phone twice.
+  call_result create_call(const credentials& creds, const call_request& req);
+  // POST …/OutgoingCallerIds.json (PhoneNumber[, FriendlyName, StatusCallback]) → 200. Not retried.
+  caller_id_result create_caller_id(const credentials& creds, const caller_id_request& req);
 
   const std::string& base_url() const { return base_url_; }
 
