@@ -122,6 +122,16 @@ json fake_twilio::messages() const {
   return messages_;
 }
 
+json fake_twilio::calls() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return calls_;
+}
+
+json fake_twilio::caller_id_requests() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return caller_ids_;
+}
+
 void fake_twilio::handle(const httplib::Request& req, httplib::Response& res) {
   // Inspection endpoint for the demo; not part of Twilio's API, so not recorded or failed.
   if (req.method == "GET" && req.path == "/_fake/messages") return reply(res, 200, messages());
@@ -160,6 +170,39 @@ void fake_twilio::handle(const httplib::Request& req, httplib::Response& res) {
     // Another account's resources are not visible with these credentials.
     if (m[1] != user) return reply_error(res, {401, 20003, "Authenticate"});
     return send_message(req, res, user);
+  }
+  static const std::regex calls_path{R"(/2010-04-01/Accounts/([^/]+)/Calls\.json)"};
+  if (req.method == "POST" && std::regex_match(req.path, m, calls_path)) {
+    if (m[1] != user) return reply_error(res, {401, 20003, "Authenticate"});
+    const std::string* from = first(req.params, "From");
+    const std::string* to = first(req.params, "To");
+    const std::string* twiml = first(req.params, "Twiml");
+    if (auto error = check_call(from, to, twiml, first(req.params, "Url"),
+                                options_.enforce_magic_from))
+      return reply_error(res, *error);
+    json call = call_resource(user, *from, *to);
+    json recorded = call;
+    recorded["twiml"] = twiml ? *twiml : "";
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      calls_.push_back(recorded);
+    }
+    return reply(res, 201, call);
+  }
+  static const std::regex caller_ids_path{
+      R"(/2010-04-01/Accounts/([^/]+)/OutgoingCallerIds\.json)"};
+  if (req.method == "POST" && std::regex_match(req.path, m, caller_ids_path)) {
+    if (m[1] != user) return reply_error(res, {401, 20003, "Authenticate"});
+    const std::string* number = first(req.params, "PhoneNumber");
+    if (!number || number->empty())
+      return reply_error(res, {400, 21604, "A 'PhoneNumber' is required."});
+    const std::string* name = first(req.params, "FriendlyName");
+    json body = caller_id_validation(user, *number, name ? *name : "");
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      caller_ids_.push_back(body);
+    }
+    return reply(res, 200, body);
   }
   reply_error(res, {404, 20404, "The requested resource " + req.path + " was not found"});
 }

@@ -60,6 +60,10 @@ class fake_twilio {
 
   std::vector<recorded_request> requests() const;  // every request received, in order
   nlohmann::json messages() const;                 // accepted messages, Twilio's 201 bodies
+  // Accepted calls: Twilio's 201 bodies plus "twiml" (the Twiml parameter as received).
+  nlohmann::json calls() const;
+  // Accepted OutgoingCallerIds.json requests: Twilio's 200 bodies.
+  nlohmann::json caller_id_requests() const;
 
   void stop();  // idempotent; the destructor calls it
 
@@ -84,6 +88,8 @@ class fake_twilio {
   std::deque<scripted_failure> failures_;
   std::vector<recorded_request> requests_;
   nlohmann::json messages_ = nlohmann::json::array();
+  nlohmann::json calls_ = nlohmann::json::array();
+  nlohmann::json caller_ids_ = nlohmann::json::array();
 };
 
 }  // namespace rm::fakes

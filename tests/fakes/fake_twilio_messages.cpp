@@ -76,17 +76,77 @@ std::string rfc2822_now() {
   return buf;
 }
 
-std::string new_message_sid() {
+std::string new_sid(const char* prefix) {
   static std::mutex mutex;
   static std::mt19937_64 rng{std::random_device{}()};
   std::lock_guard<std::mutex> lock(mutex);
   static const char hex[] = "0123456789abcdef";
-  std::string sid = "SM";
+  std::string sid = prefix;
   for (int i = 0; i < 32; ++i) sid += hex[rng() % 16];
   return sid;
 }
 
+std::string new_message_sid() { return new_sid("SM"); }
+
+// twilio.md §4, "Calls To".
+const std::map<std::string, fake_error> magic_call_to = {
+    {"+15005550001", {400, 21217, "Phone number does not appear to be valid"}},
+    {"+15005550002", {400, 21214, "'To' phone number cannot be reached"}},
+    {"+15005550003", {400, 21215, "Account not authorized to call +15005550003"}},
+    {"+15005550004", {400, 21216, "Account not allowed to call +15005550004"}},
+};
+
 }  // namespace
+
+std::optional<fake_error> check_call(const std::string* from, const std::string* to,
+                                     const std::string* twiml, const std::string* url,
+                                     bool enforce_magic_from) {
+  if (!to || to->empty()) return fake_error{400, 21201, "No 'To' number is specified"};
+  if (!from || from->empty()) return fake_error{400, 21213, "No 'From' number is specified"};
+  if ((!twiml || twiml->empty()) && (!url || url->empty()))
+    return fake_error{400, 21205, "Url parameter is required."};
+  if (*from == "+15005550001")
+    return fake_error{400, 21212, "The 'From' number +15005550001 is not a valid phone number"};
+  if ((enforce_magic_from && *from != magic_from_ok) || !is_e164(*from))
+    return fake_error{400, 21210, "The source phone number provided, " + *from +
+                                      ", is not yet verified for your account."};
+  if (auto it = magic_call_to.find(*to); it != magic_call_to.end()) return it->second;
+  if (!is_e164(*to)) return fake_error{400, 21217, "Phone number does not appear to be valid"};
+  return std::nullopt;
+}
+
+json call_resource(const std::string& account_sid, const std::string& from,
+                   const std::string& to) {
+  const std::string sid = new_sid("CA");
+  const std::string now = rfc2822_now();
+  return {{"account_sid", account_sid}, {"answered_by", nullptr},
+          {"api_version", "2010-04-01"}, {"caller_name", nullptr},
+          {"date_created", now},        {"date_updated", now},
+          {"direction", "outbound-api"}, {"duration", nullptr},
+          {"end_time", nullptr},        {"from", from},
+          {"from_formatted", from},     {"parent_call_sid", nullptr},
+          {"phone_number_sid", nullptr}, {"price", nullptr},
+          {"price_unit", "USD"},        {"sid", sid},
+          {"start_time", nullptr},      {"status", "queued"},
+          {"to", to},                   {"to_formatted", to},
+          {"uri", "/2010-04-01/Accounts/" + account_sid + "/Calls/" + sid + ".json"}};
+}
+
+json caller_id_validation(const std::string& account_sid, const std::string& phone_number,
+                          const std::string& friendly_name) {
+  static std::mutex mutex;
+  static std::mt19937 rng{std::random_device{}()};
+  std::string code;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    code = std::to_string(100000 + rng() % 900000);
+  }
+  return {{"account_sid", account_sid},
+          {"call_sid", new_sid("CA")},
+          {"friendly_name", friendly_name.empty() ? phone_number : friendly_name},
+          {"phone_number", phone_number},
+          {"validation_code", code}};
+}
 
 json error_body(const fake_error& e) {
   return {{"code", e.code},

@@ -26,4 +26,19 @@ std::optional<fake_error> check_sms(const std::string* from, const std::string* 
 nlohmann::json message_resource(const std::string& account_sid, const std::string& from,
                                 const std::string& to, const std::string& body);
 
+// Calls.json (twilio.md §4 "Calls From/To"): From +15005550001 → 21212, and in test-credential
+// mode any From but +15005550006 → 21210; To +15005550001..4 → 21217, 21214, 21215, 21216.
+// Url or Twiml is required (21205).
+std::optional<fake_error> check_call(const std::string* from, const std::string* to,
+                                     const std::string* twiml, const std::string* url,
+                                     bool enforce_magic_from);
+// The 201 call resource (sid CA + 32 hex, status "queued").
+nlohmann::json call_resource(const std::string& account_sid, const std::string& from,
+                             const std::string& to);
+// The 200 body of OutgoingCallerIds.json (CreateValidationRequest): account_sid, call_sid,
+// friendly_name, phone_number, validation_code (6 digits).
+nlohmann::json caller_id_validation(const std::string& account_sid,
+                                    const std::string& phone_number,
+                                    const std::string& friendly_name);
+
 }  // namespace rm::fakes
