@@ -85,6 +85,10 @@ void service::tenant_changed(const std::string& org_id) {
   caf::anon_send(impl_->w->directory(), changed_atom::value, org_id);
 }
 
+caf::actor_system& service::system() { return *impl_->sys; }
+wiring_ptr service::shared_wiring() { return impl_->w; }
+std::chrono::milliseconds service::request_timeout() const { return impl_->timeout; }
+
 void service::with_db(std::function<void(pqxx::connection&)> job) {
   auto done = impl_->ask<db_done>(
       impl_->w->db(), db_job{std::make_shared<std::function<void(pqxx::connection&)>>(job)});

@@ -13,6 +13,14 @@
 
 #include "actors/messages.hpp"
 
+namespace caf {
+class actor_system;
+}
+
+namespace rm::actors {
+class wiring;
+}
+
 
 namespace rm::actors {
 
@@ -62,6 +70,11 @@ class service {
   void tenant_changed(const std::string& org_id);
   // Runs `job` on a database pool worker and waits for it (rethrows its failure as service_error).
   void with_db(std::function<void(pqxx::connection&)> job);
+
+  // For modules that add their own actors to the same system (they stop them before ~service).
+  caf::actor_system& system();
+  std::shared_ptr<actors::wiring> shared_wiring();
+  std::chrono::milliseconds request_timeout() const;
 
  private:
   struct impl;
