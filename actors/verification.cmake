@@ -1,0 +1,17 @@
+# Caller-ID verification (hybrid telephony). Included from actors/CMakeLists.txt.
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+
+# Plain C++ (no CAF): the rules, the code's cryptography and the SQL.
+add_library(rm_verification_core STATIC
+  ${PROJECT_SOURCE_DIR}/domain/verification.cpp
+  ${PROJECT_SOURCE_DIR}/actors/verification_code.cpp
+  ${PROJECT_SOURCE_DIR}/persistence/verification_queries.cpp)
+target_include_directories(rm_verification_core PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(rm_verification_core PUBLIC rm_persistence rm_domain PkgConfig::SODIUM
+                                                  OpenSSL::Crypto)
+
+# The actors and their blocking facade (the only CAF file of the feature).
+add_library(rm_verification STATIC ${PROJECT_SOURCE_DIR}/actors/verification.cpp)
+target_include_directories(rm_verification PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(rm_verification PUBLIC rm_verification_core rm_actors rm_twilio
+                                             spdlog::spdlog)
