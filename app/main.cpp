@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/service.hpp"
+#include "actors/verification_service.hpp"
 #include "adapters/http/server.hpp"
 #include "app/config.hpp"
 #include "app/forwarding_codes_cli.hpp"
@@ -114,6 +115,10 @@ int run(const std::string& command, const std::vector<std::string>& args) {
   so.call_linger = std::chrono::seconds(cfg.call_linger_seconds);
   so.no_report_timeout = std::chrono::seconds(cfg.no_report_timeout_seconds);
   auto service = std::make_unique<rm::actors::service>(so);
+  // Caller-ID verification actors live in the service's actor system: built after it, and
+  // destroyed before it.
+  auto verification = std::make_unique<rm::actors::verification_service>(
+      *service, rm::actors::verification_service_options{cfg.twilio_api_base, cfg.public_url});
 
   rm::http::server_options ho;
   ho.operator_token = cfg.operator_token;
@@ -123,6 +128,7 @@ int run(const std::string& command, const std::vector<std::string>& args) {
   ho.twilio_auth_token = cfg.twilio_auth_token;
   ho.public_url = cfg.public_url;
   ho.worker_threads = static_cast<std::size_t>(cfg.http_threads);
+  ho.verification = verification.get();
   auto server = std::make_unique<rm::http::server>(*service, ho);
   int port = server->bind(cfg.listen_host, cfg.listen_port);
   if (port < 0) {
@@ -140,6 +146,7 @@ int run(const std::string& command, const std::vector<std::string>& args) {
   server->stop();
   http.join();
   server.reset();
+  verification.reset();
   service.reset();  // stops every actor
   if (embedded) embedded->stop();
   return 0;

@@ -15,6 +15,7 @@
 
 namespace rm::actors {
 class service;
+class verification_service;
 }
 
 namespace rm::http {
@@ -28,6 +29,8 @@ struct server_options {
   std::string public_url;              // public base URL (Twilio signs the URL it called)
   std::size_t max_body_bytes = 1 << 20;  // larger bodies → 413
   std::size_t worker_threads = 32;      // httplib workers (each may wait on the actors)
+  // Caller-ID verification (/api/telephony/*); those routes answer 503 when null.
+  actors::verification_service* verification = nullptr;
 };
 
 // Counters exposed in logs and tests.

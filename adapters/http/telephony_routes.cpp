@@ -1,0 +1,409 @@
+// Hybrid telephony (seed 001 §17): caller-ID verification, verified numbers, carrier forwarding
+// configurations, the operator's view of live verification sessions, and Twilio's status callback
+// for caller-ID registration. docs/api.md "Hybrid telephony" lists the shapes; docs/
+// hybrid-telephony.md the rules. Verification goes through actors::verification_service (the
+// session actors); the rest is plain SQL on the pool under the tenant (row-level security).
+#include <ctime>
+
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include "actors/service.hpp"
+#include "actors/verification_service.hpp"
+#include "adapters/http/routes.hpp"
+#include "adapters/twilio/request_validator.hpp"
+#include "adapters/twilio/twilio_client.hpp"
+#include "domain/forwarding_codes.hpp"
+#include "persistence/repositories.hpp"
+#include "persistence/verification_queries.hpp"
+
+namespace rm::http {
+namespace {
+
+using nlohmann::json;
+
+std::string iso_utc(std::int64_t epoch_seconds) {
+  std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void send_result(httplib::Response& res, const actors::api_result& r) {
+  if (r.retry_after >= 0) res.set_header("Retry-After", std::to_string(r.retry_after));
+  send_json(res, r.status, r.body);
+}
+
+// A string field: absent → "", present but not a string → nullopt (the caller answers 400).
+std::optional<std::string> string_field(const json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::string{};
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+bool bad_field(httplib::Response& res, context& ctx, const std::string& field,
+               const std::string& message) {
+  ++ctx.counters.bad_request;
+  send_error(res, 400, "invalid_field", message, field);
+  return false;
+}
+
+actors::verification_service* facade(httplib::Response& res, context& ctx) {
+  if (ctx.options.verification) return ctx.options.verification;
+  send_error(res, 503, "unavailable", "caller-ID verification is not enabled on this server");
+  return nullptr;
+}
+
+json forwarding_json(const persistence::forwarding_row& f) {
+  json j{{"id", f.id},
+         {"verifiedCallerId", f.verified_caller_id},
+         {"simPhoneNumber", f.sim_phone_number},
+         {"forwardingType", f.forwarding_type},
+         {"carrier", f.carrier},
+         {"destinationNumber", f.destination},
+         {"ringTimeSeconds", f.ring_time_seconds ? json(*f.ring_time_seconds) : json(nullptr)},
+         {"generatedActivationCode", f.activation_code},
+         {"generatedDeactivationCode", f.deactivation_code},
+         {"statusCheckCode", f.status_check_code},
+         {"instructions", json::parse(f.instructions_json)},
+         {"notes", json::parse(f.notes_json)},
+         {"status", f.status},
+         {"userConfirmedSetup", f.user_confirmed_setup}};
+  if (f.confirmed_at) j["confirmedAt"] = iso_utc(*f.confirmed_at);
+  return j;
+}
+
+void create_forwarding(const httplib::Request& req, httplib::Response& res, context& ctx,
+                       const principal& who) {
+  auto body = parse_body(req, res, ctx);
+  if (body.is_discarded()) return;
+  if (!body.is_object()) return (void)bad_field(res, ctx, "", "the body must be a JSON object");
+  auto caller_id = string_field(body, "verifiedCallerId");
+  auto type = string_field(body, "forwardingType");
+  auto carrier = string_field(body, "carrier");
+  if (!caller_id || caller_id->empty())
+    return (void)bad_field(res, ctx, "verifiedCallerId", "verifiedCallerId is required");
+  if (!type || type->empty())
+    return (void)bad_field(res, ctx, "forwardingType", "forwardingType is required");
+  if (!carrier || carrier->empty())
+    return (void)bad_field(res, ctx, "carrier", "carrier is required");
+  std::optional<int> ring_time;
+  if (auto it = body.find("ringTimeSeconds"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer())
+      return (void)bad_field(res, ctx, "ringTimeSeconds", "ringTimeSeconds must be an integer");
+    auto v = it->get<long long>();
+    ring_time = static_cast<int>(std::max<long long>(-1000, std::min<long long>(1000, v)));
+  }
+  auto reject = [&](const domain::forwarding_rejection& r, const std::string& field) {
+    ++ctx.counters.bad_request;
+    send_error(res, 400, r.code, r.message, field);
+  };
+  auto parsed_carrier = domain::parse_carrier(*carrier);
+  if (auto* r = std::get_if<domain::forwarding_rejection>(&parsed_carrier))
+    return reject(*r, "carrier");
+  auto parsed_mode = domain::parse_mode(*type);
+  if (auto* r = std::get_if<domain::forwarding_rejection>(&parsed_mode))
+    return reject(*r, "forwardingType");
+
+  // An explicit destination is allowed only when it is the tenant's own active AI number.
+  std::string destination_input;
+  if (auto d = string_field(body, "destinationNumber"); !d) {
+    return (void)bad_field(res, ctx, "destinationNumber", "destinationNumber must be a string");
+  } else {
+    destination_input = *d;
+  }
+
+  std::optional<persistence::caller_id_row> caller;
+  std::optional<std::string> ai_number;
+  auto& svc = ctx.service;
+  svc.with_db([&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    persistence::set_tenant(tx, who.org_id);
+    caller = persistence::find_caller_id(tx, *caller_id);
+    ai_number = persistence::active_ai_number(tx);
+    tx.commit();
+  });
+  if (!caller)
+    return send_error(res, 404, "not_found", "no such verified number", "verifiedCallerId");
+  if (caller->status != "verified")
+    return send_error(res, 409, "number_not_verified",
+                      "the number must be verified before forwarding is set up",
+                      "verifiedCallerId");
+  if (!ai_number)
+    return send_error(res, 409, "no_ai_number", "the clinic has no active AI number to forward to");
+
+  domain::forwarding_request fr;
+  fr.carrier_kind = std::get<domain::carrier>(parsed_carrier);
+  fr.mode = std::get<domain::forwarding_mode>(parsed_mode);
+  fr.destination = destination_input.empty() ? *ai_number : destination_input;
+  fr.ring_time_seconds = ring_time;
+  auto result = domain::generate_forwarding_codes(fr);
+  if (auto* r = std::get_if<domain::forwarding_rejection>(&result)) {
+    bool ring = r->code.rfind("ring_time", 0) == 0;
+    return reject(*r, ring ? "ringTimeSeconds" : "destinationNumber");
+  }
+  auto& codes = std::get<domain::forwarding_codes>(result);
+
+  persistence::forwarding_row row;
+  row.org_id = who.org_id;
+  row.verified_caller_id = caller->id;
+  row.sim_phone_number = caller->phone_number;
+  row.forwarding_type = domain::to_string(fr.mode);
+  row.carrier = domain::to_string(fr.carrier_kind);
+  row.destination = codes.destination_e164;
+  // The code carries T only for GSM safety_net; elsewhere the value was ignored (see notes).
+  bool uses_ring_time = fr.mode == domain::forwarding_mode::safety_net &&
+                        fr.carrier_kind != domain::carrier::verizon;
+  if (uses_ring_time) row.ring_time_seconds = ring_time;
+  row.activation_code = codes.activation;
+  row.deactivation_code = codes.deactivation;
+  row.status_check_code = codes.status_check;
+  row.instructions_json = json(codes.instructions).dump();
+  row.notes_json = json(codes.notes).dump();
+
+  bool own_number = true;
+  persistence::insert_forwarding_error error = persistence::insert_forwarding_error::none;
+  svc.with_db([&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    persistence::set_tenant(tx, who.org_id);
+    own_number = persistence::is_active_ai_number(tx, codes.destination_e164);
+    if (own_number) error = persistence::insert_forwarding(tx, row);
+    tx.commit();
+  });
+  if (!own_number) {
+    ++ctx.counters.bad_request;
+    return send_error(res, 400, "destination_not_own_ai_number",
+                      "calls can only be forwarded to the clinic's own active AI number",
+                      "destinationNumber");
+  }
+  if (error == persistence::insert_forwarding_error::live_config_exists)
+    return send_error(res, 409, "forwarding_config_exists",
+                      "this number already has a forwarding configuration; disable it first",
+                      "verifiedCallerId");
+  send_json(res, 201, {{"success", true}, {"config", forwarding_json(row)}});
+}
+
+}  // namespace
+
+void add_telephony_routes(httplib::Server& srv, context& ctx) {
+  srv.Post("/api/telephony/verify-caller-id/initiate",
+           [&ctx](const httplib::Request& req, httplib::Response& res) {
+             auto who = require_tenant(req, res, ctx);
+             if (!who) return;
+             auto* v = facade(res, ctx);
+             if (!v) return;
+             auto body = parse_body(req, res, ctx);
+             if (body.is_discarded()) return;
+             if (!body.is_object())
+               return (void)bad_field(res, ctx, "", "the body must be a JSON object");
+             auto phone = string_field(body, "phoneNumber");
+             auto name = string_field(body, "friendlyName");
+             auto channel = string_field(body, "channel");
+             if (!phone || phone->empty())
+               return (void)bad_field(res, ctx, "phoneNumber", "phoneNumber is required");
+             if (!name) return (void)bad_field(res, ctx, "friendlyName", "must be a string");
+             if (!channel)
+               return (void)bad_field(res, ctx, "channel", "channel must be \"call\" or \"sms\"");
+             if (name->size() > 64)
+               return (void)bad_field(res, ctx, "friendlyName", "at most 64 characters");
+             send_result(res, v->initiate(who->org_id, *phone, *name,
+                                          channel->empty() ? "sms" : *channel));
+           });
+
+  srv.Post("/api/telephony/verify-caller-id/confirm",
+           [&ctx](const httplib::Request& req, httplib::Response& res) {
+             auto who = require_tenant(req, res, ctx);
+             if (!who) return;
+             auto* v = facade(res, ctx);
+             if (!v) return;
+             auto body = parse_body(req, res, ctx);
+             if (body.is_discarded()) return;
+             if (!body.is_object())
+               return (void)bad_field(res, ctx, "", "the body must be a JSON object");
+             auto id = string_field(body, "verificationId");
+             auto code = string_field(body, "verificationCode");
+             if (!id) return (void)bad_field(res, ctx, "verificationId", "must be a string");
+             if (!code) return (void)bad_field(res, ctx, "verificationCode", "must be a string");
+             send_result(res, v->confirm(who->org_id, *id, *code));
+           });
+
+  srv.Get("/api/telephony/verified-numbers",
+          [&ctx](const httplib::Request& req, httplib::Response& res) {
+            auto who = require_tenant(req, res, ctx);
+            if (!who) return;
+            std::vector<persistence::caller_id_row> rows;
+            ctx.service.with_db([&](pqxx::connection& c) {
+              pqxx::work tx{c};
+              persistence::set_tenant(tx, who->org_id);
+              rows = persistence::list_caller_ids(tx);
+              tx.commit();
+            });
+            json numbers = json::array();
+            for (const auto& r : rows)
+              numbers.push_back(
+                  {{"id", r.id},
+                   {"phoneNumber", r.phone_number},
+                   {"friendlyName", r.friendly_name.empty() ? json(nullptr) : json(r.friendly_name)},
+                   {"status", r.status},
+                   {"verifiedAt", r.verified_at ? json(iso_utc(*r.verified_at)) : json(nullptr)},
+                   {"hasForwardingConfig", r.has_forwarding_config},
+                   {"twilioCallerIdStatus", r.twilio_validation_status.empty()
+                                                ? json(nullptr)
+                                                : json(r.twilio_validation_status)}});
+            send_json(res, 200, {{"success", true}, {"numbers", numbers}});
+          });
+
+  srv.Delete(R"(/api/telephony/verified-numbers/([^/]+))",
+             [&ctx](const httplib::Request& req, httplib::Response& res) {
+               auto who = require_tenant(req, res, ctx);
+               if (!who) return;
+               std::string id = req.matches[1];
+               bool deleted = false;
+               ctx.service.with_db([&](pqxx::connection& c) {
+                 pqxx::work tx{c};
+                 persistence::set_tenant(tx, who->org_id);
+                 deleted = persistence::delete_caller_id(tx, id);
+                 tx.commit();
+               });
+               if (!deleted) return send_error(res, 404, "not_found", "no such verified number");
+               if (ctx.options.verification) ctx.options.verification->forget(id);
+               send_json(res, 200, {{"success", true}, {"message", "Verified number removed"}});
+             });
+
+  srv.Post(R"(/api/telephony/verified-numbers/([^/]+)/caller-id)",
+           [&ctx](const httplib::Request& req, httplib::Response& res) {
+             auto who = require_tenant(req, res, ctx);
+             if (!who) return;
+             auto* v = facade(res, ctx);
+             if (!v) return;
+             send_result(res, v->register_caller_id(who->org_id, req.matches[1]));
+           });
+
+  // Twilio's StatusCallback for OutgoingCallerIds (form: VerificationStatus, OutgoingCallerIdSid),
+  // signed with the tenant's auth token.
+  srv.Post(R"(/webhooks/twilio/caller-id/([0-9a-fA-F-]{36})/([0-9a-fA-F-]{36}))",
+           [&ctx](const httplib::Request& req, httplib::Response& res) {
+             auto* v = facade(res, ctx);
+             if (!v) return;
+             std::string org = req.matches[1], id = req.matches[2];
+             std::optional<persistence::twilio_account> account;
+             ctx.service.with_db([&](pqxx::connection& c) {
+               pqxx::work tx{c};
+               persistence::set_tenant(tx, org);
+               account = persistence::load_twilio_account(tx, org);
+               tx.commit();
+             });
+             twilio::params form(req.params.begin(), req.params.end());
+             auto check = twilio::validate_request(account ? account->auth_token : "",
+                                                   ctx.options.public_url + req.path, form,
+                                                   req.get_header_value("X-Twilio-Signature"));
+             if (!check.valid) {
+               ctx.counters.count_auth_failure("twilio:" + check.reason);
+               return send_error(res, 401, "unauthorized", "invalid Twilio signature");
+             }
+             v->caller_id_status(org, id, req.get_param_value("VerificationStatus"),
+                                 req.get_param_value("OutgoingCallerIdSid"));
+             res.status = 204;
+           });
+
+  srv.Post("/api/telephony/forwarding-config",
+           [&ctx](const httplib::Request& req, httplib::Response& res) {
+             auto who = require_tenant(req, res, ctx);
+             if (!who) return;
+             create_forwarding(req, res, ctx, *who);
+           });
+
+  srv.Get("/api/telephony/forwarding-config",
+          [&ctx](const httplib::Request& req, httplib::Response& res) {
+            auto who = require_tenant(req, res, ctx);
+            if (!who) return;
+            auto caller_id = req.get_param_value("verifiedCallerId");
+            if (caller_id.empty())
+              return (void)bad_field(res, ctx, "verifiedCallerId", "verifiedCallerId is required");
+            std::vector<persistence::forwarding_row> rows;
+            ctx.service.with_db([&](pqxx::connection& c) {
+              pqxx::work tx{c};
+              persistence::set_tenant(tx, who->org_id);
+              rows = persistence::forwarding_for_caller_id(tx, caller_id);
+              tx.commit();
+            });
+            // The live configuration is "config" (seed 001); every one, disabled included, is
+            // in "configs".
+            json all = json::array();
+            json live = nullptr;
+            for (const auto& r : rows) {
+              all.push_back(forwarding_json(r));
+              if (r.status != "disabled") live = forwarding_json(r);
+            }
+            send_json(res, 200, {{"success", true}, {"config", live}, {"configs", all}});
+          });
+
+  srv.Post("/api/telephony/forwarding-config/confirm",
+           [&ctx](const httplib::Request& req, httplib::Response& res) {
+             auto who = require_tenant(req, res, ctx);
+             if (!who) return;
+             auto body = parse_body(req, res, ctx);
+             if (body.is_discarded()) return;
+             auto id = body.is_object() ? string_field(body, "forwardingConfigId")
+                                        : std::optional<std::string>{};
+             if (!id || id->empty())
+               return (void)bad_field(res, ctx, "forwardingConfigId",
+                                      "forwardingConfigId is required");
+             std::optional<persistence::forwarding_row> row;
+             auto now = ctx.options.verification ? ctx.options.verification->now_epoch()
+                                                 : static_cast<std::int64_t>(std::time(nullptr));
+             ctx.service.with_db([&](pqxx::connection& c) {
+               pqxx::work tx{c};
+               persistence::set_tenant(tx, who->org_id);
+               row = persistence::find_forwarding(tx, *id);
+               if (row && row->status == "pending_setup")
+                 persistence::set_forwarding_status(tx, *id, "active", now);
+               tx.commit();
+             });
+             if (!row) return send_error(res, 404, "not_found", "no such forwarding config");
+             if (row->status == "disabled")
+               return send_error(res, 409, "forwarding_disabled",
+                                 "this configuration was disabled; create a new one");
+             send_json(res, 200,
+                       {{"success", true},
+                        {"message", "Setup confirmed! Your calls are now forwarding to the AI."},
+                        {"status", "active"}});
+           });
+
+  srv.Delete(R"(/api/telephony/forwarding-config/([^/]+))",
+             [&ctx](const httplib::Request& req, httplib::Response& res) {
+               auto who = require_tenant(req, res, ctx);
+               if (!who) return;
+               std::string id = req.matches[1];
+               std::optional<persistence::forwarding_row> row;
+               auto now = ctx.options.verification
+                              ? ctx.options.verification->now_epoch()
+                              : static_cast<std::int64_t>(std::time(nullptr));
+               ctx.service.with_db([&](pqxx::connection& c) {
+                 pqxx::work tx{c};
+                 persistence::set_tenant(tx, who->org_id);
+                 row = persistence::find_forwarding(tx, id);
+                 if (row) persistence::set_forwarding_status(tx, id, "disabled", now);
+                 tx.commit();
+               });
+               if (!row) return send_error(res, 404, "not_found", "no such forwarding config");
+               send_json(res, 200,
+                         {{"success", true},
+                          {"status", "disabled"},
+                          {"deactivationCode", row->deactivation_code},
+                          {"message", "Forwarding disabled in ringmaster. To stop forwarding on "
+                                      "the phone, dial: " + row->deactivation_code}});
+             });
+
+  srv.Get("/sessions/verifications", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    if (!require_operator(req, res, ctx)) return;
+    auto* v = facade(res, ctx);
+    if (!v) return;
+    send_json(res, 200, {{"sessions", json::parse(v->live_sessions_json())}});
+  });
+}
+
+}  // namespace rm::http
