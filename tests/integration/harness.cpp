@@ -187,6 +187,12 @@ harness::harness(harness_options options)
   http::server_options ho;
   ho.operator_token = operator_token;
   ho.worker_threads = options.http_threads;
+  ho.jwt.hs256_secret = options.jwt_hs256_secret;
+  if (options.verification) {
+    verification_ = std::make_unique<actors::verification_service>(
+        *service_, actors::verification_service_options{twilio_.base_url(), ""});
+    ho.verification = verification_.get();
+  }
   server_ = std::make_unique<http::server>(*service_, ho);
   port_ = server_->bind("127.0.0.1", 0);
   if (port_ <= 0) throw std::runtime_error("the HTTP server could not bind a loopback port");
@@ -200,6 +206,7 @@ harness::~harness() {
   server_->stop();
   if (listener_.joinable()) listener_.join();
   server_.reset();
+  verification_.reset();
   service_.reset();
 }
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/service.hpp"
+#include "actors/verification_service.hpp"
 #include "adapters/http/server.hpp"
 #include "tests/fakes/fake_twilio.hpp"
 #include "tests/support/test_db.hpp"
@@ -91,6 +92,8 @@ bool eventually(Probe probe, std::chrono::milliseconds timeout = std::chrono::se
 
 struct harness_options {
   std::size_t http_threads = 48;
+  std::string jwt_hs256_secret;  // tenant JWTs (/api/*) accepted when non-empty
+  bool verification = false;     // caller-ID verification actors and /api/telephony/*
 };
 
 class harness {
@@ -103,6 +106,7 @@ class harness {
   int port() const { return port_; }
   const std::string& db_url() const { return db_.url(); }
   fakes::fake_twilio& twilio() { return twilio_; }
+  actors::verification_service* verification() { return verification_.get(); }
 
   reply post(const std::string& path, const json& body, bool auth = false);
   reply vapi(const json& body) { return post("/webhooks/vapi", body); }
@@ -128,6 +132,7 @@ class harness {
   testing::scratch_database db_;
   fakes::fake_twilio twilio_;
   std::unique_ptr<actors::service> service_;
+  std::unique_ptr<actors::verification_service> verification_;
   std::unique_ptr<http::server> server_;
   std::thread listener_;
   int port_ = -1;
