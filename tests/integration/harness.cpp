@@ -120,7 +120,10 @@ namespace {
 
 reply to_reply(const httplib::Result& res) {
   reply r;
-  if (!res) return r;
+  if (!res) {
+    r.transport_error = httplib::to_string(res.error());
+    return r;
+  }
   r.status = res->status;
   r.text = res->body;
   r.body = json::parse(res->body, nullptr, false);
@@ -155,7 +158,7 @@ reply http_get(int port, const std::string& path, const std::string& token) {
 }
 
 json only_result(const reply& r) {
-  INFO(r.text);
+  INFO(r.text << r.transport_error);
   REQUIRE(r.status == 200);
   REQUIRE(r.body.is_object());
   REQUIRE(r.body["results"].size() == 1);

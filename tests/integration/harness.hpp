@@ -67,6 +67,7 @@ struct reply {
   std::string text;
   json body;  // discarded when not JSON
   std::map<std::string, std::string> headers;
+  std::string transport_error;  // httplib's error when status is 0
 };
 
 // One request on a fresh client (safe from any thread). `token` "" sends no Authorization.
