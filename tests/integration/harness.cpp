@@ -1,13 +1,13 @@
 #include "tests/integration/harness.hpp"
 
-#include <ctime>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
+#include <httplib.h>
 
 #include <catch2/catch.hpp>
-#include <httplib.h>
+#include <ctime>
+#include <fstream>
 #include <pqxx/pqxx>
+#include <sstream>
+#include <stdexcept>
 
 namespace rm::itest {
 
@@ -59,7 +59,8 @@ json status_update(const call_spec& call, const std::string& status, std::int64_
   return body;
 }
 
-json end_of_call_report(const call_spec& call, std::int64_t ts_ms, const std::string& ended_reason) {
+json end_of_call_report(const call_spec& call, std::int64_t ts_ms,
+                        const std::string& ended_reason) {
   json body = cached("end-of-call-report");
   auto& m = body["message"];
   retarget(m, call);
@@ -114,7 +115,8 @@ std::string future_weekday(int min_days) {
   }
 }
 
-// ---- HTTP ----------------------------------------------------------------------------------------
+// ---- HTTP
+// ----------------------------------------------------------------------------------------
 
 namespace {
 
@@ -165,7 +167,8 @@ json only_result(const reply& r) {
   return r.body["results"][0];
 }
 
-// ---- the in-process service ----------------------------------------------------------------------
+// ---- the in-process service
+// ----------------------------------------------------------------------
 
 namespace {
 
@@ -186,7 +189,8 @@ actors::service_options service_options_for(const std::string& url, const std::s
 
 harness::harness(harness_options options)
     : twilio_(std::map<std::string, std::string>{{account_sid, auth_token}}),
-      service_(std::make_unique<actors::service>(service_options_for(db_.url(), twilio_.base_url()))) {
+      service_(
+          std::make_unique<actors::service>(service_options_for(db_.url(), twilio_.base_url()))) {
   http::server_options ho;
   ho.operator_token = operator_token;
   ho.worker_threads = options.http_threads;
@@ -224,11 +228,12 @@ reply harness::get(const std::string& path, bool auth) {
 std::string harness::create_tenant(const std::string& name, const std::string& number,
                                    const std::string& vapi_id, bool with_twilio,
                                    const std::string& assistant_id) {
-  json body{{"name", name},
-            {"time_zone", "America/New_York"},
-            {"numbers", {{{"e164", number}, {"label", name + " main line"},
-                          {"vapi_phone_number_id", vapi_id}}}},
-            {"assistant_id", assistant_id}};
+  json body{
+      {"name", name},
+      {"time_zone", "America/New_York"},
+      {"numbers",
+       {{{"e164", number}, {"label", name + " main line"}, {"vapi_phone_number_id", vapi_id}}}},
+      {"assistant_id", assistant_id}};
   if (with_twilio) body["twilio"] = {{"account_sid", account_sid}, {"auth_token", auth_token}};
   auto r = post("/ops/tenants", body, true);
   INFO(r.text);
@@ -249,11 +254,20 @@ std::string harness::scalar(const std::string& sql, const std::vector<std::strin
   pqxx::work tx{c};
   pqxx::result res;
   switch (params.size()) {
-    case 0: res = tx.exec(sql); break;
-    case 1: res = tx.exec_params(sql, params[0]); break;
-    case 2: res = tx.exec_params(sql, params[0], params[1]); break;
-    case 3: res = tx.exec_params(sql, params[0], params[1], params[2]); break;
-    default: throw std::invalid_argument("scalar(): at most 3 parameters");
+    case 0:
+      res = tx.exec(sql);
+      break;
+    case 1:
+      res = tx.exec_params(sql, params[0]);
+      break;
+    case 2:
+      res = tx.exec_params(sql, params[0], params[1]);
+      break;
+    case 3:
+      res = tx.exec_params(sql, params[0], params[1], params[2]);
+      break;
+    default:
+      throw std::invalid_argument("scalar(): at most 3 parameters");
   }
   tx.commit();
   if (res.empty() || res[0][0].is_null()) return "";

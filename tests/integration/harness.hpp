@@ -6,11 +6,10 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "actors/service.hpp"
 #include "actors/verification_service.hpp"
@@ -30,7 +29,8 @@ inline constexpr const char* caller_number = "+14155550177";  // the samples' ca
 inline constexpr const char* account_sid = "AC0123456789abcdef0123456789abcdef";
 inline constexpr const char* auth_token = "integration-auth-token";
 
-// ---- the shared samples and messages built from them ---------------------------------------------
+// ---- the shared samples and messages built from them
+// ---------------------------------------------
 
 json load_sample(const std::string& name);  // "status-update-ringing" → parsed file
 
@@ -60,7 +60,8 @@ json tool_calls(const call_spec& call, const std::vector<tool_spec>& tools);
 // A weekday (Mon–Fri) at least `min_days` days after today (UTC), as YYYY-MM-DD.
 std::string future_weekday(int min_days = 2);
 
-// ---- HTTP ----------------------------------------------------------------------------------------
+// ---- HTTP
+// ----------------------------------------------------------------------------------------
 
 struct reply {
   int status = 0;  // 0 when the request failed at the transport level
@@ -72,7 +73,8 @@ struct reply {
 
 // One request on a fresh client (safe from any thread). `token` "" sends no Authorization.
 reply http_post(int port, const std::string& path, const std::string& body,
-                const std::string& token = "", const std::string& content_type = "application/json");
+                const std::string& token = "",
+                const std::string& content_type = "application/json");
 reply http_get(int port, const std::string& path, const std::string& token = "");
 
 // The single result of a tool-calls reply: {"name","toolCallId","result"|"error"}.
@@ -89,7 +91,8 @@ bool eventually(Probe probe, std::chrono::milliseconds timeout = std::chrono::se
   }
 }
 
-// ---- the in-process service ----------------------------------------------------------------------
+// ---- the in-process service
+// ----------------------------------------------------------------------
 
 struct harness_options {
   std::size_t http_threads = 48;

@@ -24,8 +24,8 @@ TEST_CASE("bad requests are refused with JSON errors and leave stored data intac
   call_spec call{"bad-input-call"};
   REQUIRE(h.vapi(status_update(call, "ringing", 1000)).status == 200);
   REQUIRE(h.vapi(status_update(call, "in-progress", 2000)).status == 200);
-  auto hold = only_result(h.vapi(tool_calls(call, {{"tc-good-hold", "reserve_slot",
-                                                    json{{"start", future_weekday(2) + "T10:00"}}}})));
+  auto hold = only_result(h.vapi(tool_calls(
+      call, {{"tc-good-hold", "reserve_slot", json{{"start", future_weekday(2) + "T10:00"}}}})));
   REQUIRE(hold.contains("result"));
   const auto before = h.call_view(call.call_id);
   const auto tenants_before = h.get("/sessions/tenants").body;
@@ -35,8 +35,8 @@ TEST_CASE("bad requests are refused with JSON errors and leave stored data intac
   };
 
   SECTION("a body over 1 MiB gets 413 with a JSON error") {
-    std::string big = R"({"message":{"type":"status-update","pad":")" +
-                      std::string(1 << 20, 'x') + R"("}})";
+    std::string big =
+        R"({"message":{"type":"status-update","pad":")" + std::string(1 << 20, 'x') + R"("}})";
     check_error(http_post(h.port(), "/webhooks/vapi", big), 413, "payload_too_large");
     intact();
   }
@@ -52,20 +52,20 @@ TEST_CASE("bad requests are refused with JSON errors and leave stored data intac
     intact();
   }
   SECTION("tool calls with bad arguments get a 200 error result naming the argument") {
-    auto not_json = only_result(h.vapi(tool_calls(call, {{"tc-bad-1", "reserve_slot",
-                                                          json("{start: tomorrow")}})));
+    auto not_json = only_result(
+        h.vapi(tool_calls(call, {{"tc-bad-1", "reserve_slot", json("{start: tomorrow")}})));
     INFO(not_json.dump());
     REQUIRE(not_json["error"].is_string());
     CHECK(not_json["error"].get<std::string>().find("arguments") != std::string::npos);
 
-    auto no_date = only_result(h.vapi(tool_calls(call, {{"tc-bad-2", "check_availability",
-                                                         json::object()}})));
+    auto no_date =
+        only_result(h.vapi(tool_calls(call, {{"tc-bad-2", "check_availability", json::object()}})));
     INFO(no_date.dump());
     REQUIRE(no_date["error"].is_string());
     CHECK(no_date["error"].get<std::string>().find("'date'") != std::string::npos);
 
-    auto bad_start = only_result(h.vapi(tool_calls(call, {{"tc-bad-3", "reserve_slot",
-                                                           json{{"start", "next tuesday-ish"}}}})));
+    auto bad_start = only_result(h.vapi(
+        tool_calls(call, {{"tc-bad-3", "reserve_slot", json{{"start", "next tuesday-ish"}}}})));
     INFO(bad_start.dump());
     REQUIRE(bad_start["error"].is_string());
     CHECK(bad_start["error"].get<std::string>().find("'start'") != std::string::npos);
@@ -76,7 +76,8 @@ TEST_CASE("bad requests are refused with JSON errors and leave stored data intac
     for (const std::string token : {"", "wrong-token-wrong-token-wrong"}) {
       check_error(http_post(h.port(), "/ops/tenants", tenant.dump(), token), 401, "unauthorized");
       check_error(http_get(h.port(), "/sessions/calls", token), 401, "unauthorized");
-      check_error(http_get(h.port(), "/sessions/calls/" + call.call_id, token), 401, "unauthorized");
+      check_error(http_get(h.port(), "/sessions/calls/" + call.call_id, token), 401,
+                  "unauthorized");
       check_error(http_get(h.port(), "/sessions/tenants", token), 401, "unauthorized");
     }
     intact();
@@ -96,8 +97,8 @@ TEST_CASE("bad requests are refused with JSON errors and leave stored data intac
     check_error(h.post("/ops/tenants", tenant, true), 409, "number_taken");
     intact();
     // The call still routes to its own clinic.
-    auto check = only_result(h.vapi(tool_calls(call, {{"tc-after-409", "check_availability",
-                                                       json{{"date", future_weekday(2)}}}})));
+    auto check = only_result(h.vapi(tool_calls(
+        call, {{"tc-after-409", "check_availability", json{{"date", future_weekday(2)}}}})));
     CHECK(check.contains("result"));
   }
 }

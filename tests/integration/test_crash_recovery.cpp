@@ -8,12 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "tests/integration/harness.hpp"
 
@@ -67,8 +66,8 @@ class child_process {
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
     int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
@@ -122,12 +121,12 @@ TEST_CASE("a call survives kill -9 of the service and carries on after the resta
       {"RINGMASTER_TWILIO_API_BASE", twilio.base_url()},
   };
   auto start = [&] {
-    auto child = std::make_unique<child_process>(bin, std::vector<std::string>{"serve"}, env,
-                                                 log_path);
+    auto child =
+        std::make_unique<child_process>(bin, std::vector<std::string>{"serve"}, env, log_path);
     REQUIRE(child->started());
-    bool ready = eventually(
-        [&] { return !child->running() || http_get(port, "/readyz").status == 200; },
-        std::chrono::seconds(60));
+    bool ready =
+        eventually([&] { return !child->running() || http_get(port, "/readyz").status == 200; },
+                   std::chrono::seconds(60));
     INFO(read_file(log_path));
     REQUIRE(ready);
     REQUIRE(child->running());
@@ -146,8 +145,8 @@ TEST_CASE("a call survives kill -9 of the service and carries on after the resta
   };
 
   call_spec call{"crash-call-1"};
-  const auto reserve = tool_calls(call, {{"tc-crash-hold", "reserve_slot",
-                                          json{{"start", future_weekday(2) + "T13:00"}}}});
+  const auto reserve = tool_calls(
+      call, {{"tc-crash-hold", "reserve_slot", json{{"start", future_weekday(2) + "T13:00"}}}});
   std::string hold_result;
   {
     auto first = start();
@@ -171,13 +170,15 @@ TEST_CASE("a call survives kill -9 of the service and carries on after the resta
   const std::string hold_id = json::parse(hold_result)["hold_id"];
 
   auto second = start();
-  bool listed = eventually([&] {
-    auto r = http_get(port, "/sessions/calls", operator_token);
-    if (r.status != 200 || !r.body["calls"].is_array()) return false;
-    for (const auto& c : r.body["calls"])
-      if (c["id"] == call.call_id) return true;
-    return false;
-  }, std::chrono::seconds(30));
+  bool listed = eventually(
+      [&] {
+        auto r = http_get(port, "/sessions/calls", operator_token);
+        if (r.status != 200 || !r.body["calls"].is_array()) return false;
+        for (const auto& c : r.body["calls"])
+          if (c["id"] == call.call_id) return true;
+        return false;
+      },
+      std::chrono::seconds(30));
   INFO(read_file(log_path));
   REQUIRE(listed);
 

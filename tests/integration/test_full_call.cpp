@@ -15,16 +15,16 @@ TEST_CASE("a full recorded call ends reported and booked, with one SMS sent from
   REQUIRE(h.vapi(status_update(call, "ringing", 1000)).status == 200);
   REQUIRE(h.vapi(status_update(call, "in-progress", 2000)).status == 200);
 
-  auto check = only_result(h.vapi(tool_calls(call, {{"tc-check", "check_availability",
-                                                     json{{"date", date}}}})));
+  auto check = only_result(
+      h.vapi(tool_calls(call, {{"tc-check", "check_availability", json{{"date", date}}}})));
   INFO(check.dump());
   REQUIRE(check.contains("result"));
   auto slots = json::parse(check["result"].get<std::string>())["slots"];
   REQUIRE_FALSE(slots.empty());
   const std::string start = slots[0];
 
-  auto hold = only_result(h.vapi(tool_calls(call, {{"tc-reserve", "reserve_slot",
-                                                    json{{"start", start}}}})));
+  auto hold = only_result(
+      h.vapi(tool_calls(call, {{"tc-reserve", "reserve_slot", json{{"start", start}}}})));
   INFO(hold.dump());
   REQUIRE(hold.contains("result"));
   auto hold_json = json::parse(hold["result"].get<std::string>());
@@ -32,7 +32,8 @@ TEST_CASE("a full recorded call ends reported and booked, with one SMS sent from
   CHECK(hold_json["start"] == start);
 
   auto booked = only_result(h.vapi(tool_calls(
-      call, {{"tc-book", "book_appointment", json{{"hold_id", hold_id}, {"name", "Ada Lovelace"}}}})));
+      call,
+      {{"tc-book", "book_appointment", json{{"hold_id", hold_id}, {"name", "Ada Lovelace"}}}})));
   INFO(booked.dump());
   REQUIRE(booked.contains("result"));
   auto booked_json = json::parse(booked["result"].get<std::string>());
@@ -61,7 +62,8 @@ TEST_CASE("a full recorded call ends reported and booked, with one SMS sent from
   // The audit row and what Twilio (the fake) saw.
   CHECK(h.count("SELECT count(*) FROM messages WHERE call_id = $1", {call.call_id}) == 1);
   CHECK(h.scalar("SELECT status FROM messages WHERE call_id = $1", {call.call_id}) == "sent");
-  auto sid = h.scalar("SELECT external_message_id FROM messages WHERE call_id = $1", {call.call_id});
+  auto sid =
+      h.scalar("SELECT external_message_id FROM messages WHERE call_id = $1", {call.call_id});
   CHECK(sid.rfind("SM", 0) == 0);
   CHECK(sid == sms_json["sid"]);
   CHECK(h.scalar("SELECT recipient FROM messages WHERE call_id = $1", {call.call_id}) ==

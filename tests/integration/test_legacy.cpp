@@ -32,14 +32,14 @@ TEST_CASE("the legacy availability check finds the clinic by a human-format numb
   };
 
   SECTION("by inboundPhoneNumber as people write it") {
-    check_reply(h.post("/api/vapi/tools/calendar/check",
-                       legacy_check("legacy-human", {{"date", date},
-                                                     {"inboundPhoneNumber", "(415) 555-0100"}})));
+    check_reply(h.post(
+        "/api/vapi/tools/calendar/check",
+        legacy_check("legacy-human", {{"date", date}, {"inboundPhoneNumber", "(415) 555-0100"}})));
   }
   SECTION("by tenantId, with arguments as a JSON string") {
-    check_reply(h.post("/api/vapi/tools/calendar/check",
-                       legacy_check("legacy-tenant",
-                                    json{{"date", date}, {"tenantId", tenant}}.dump())));
+    check_reply(
+        h.post("/api/vapi/tools/calendar/check",
+               legacy_check("legacy-tenant", json{{"date", date}, {"tenantId", tenant}}.dump())));
   }
 }
 
@@ -49,15 +49,15 @@ TEST_CASE("the legacy availability check refuses a missing tenant and the seed's
   h.create_sample_clinic();
   const auto date = future_weekday(2);
 
-  auto missing = h.post("/api/vapi/tools/calendar/check", legacy_check("legacy-missing",
-                                                                       {{"date", date}}));
+  auto missing =
+      h.post("/api/vapi/tools/calendar/check", legacy_check("legacy-missing", {{"date", date}}));
   INFO(missing.text);
   CHECK(missing.status == 400);
   CHECK(missing.body["error"]["code"] == "missing_tenant");
 
-  auto seed = h.post("/api/vapi/tools/calendar/check",
-                     legacy_check("legacy-seed", {{"date", date},
-                                                  {"inboundPhoneNumber", "+1-555-0100"}}));
+  auto seed =
+      h.post("/api/vapi/tools/calendar/check",
+             legacy_check("legacy-seed", {{"date", date}, {"inboundPhoneNumber", "+1-555-0100"}}));
   INFO(seed.text);
   CHECK(seed.status == 400);
   CHECK(seed.body["error"]["code"] == "invalid_phone_number");

@@ -1,6 +1,5 @@
 // 5. Lifecycle webhooks duplicated and out of order give the same call.
 #include <algorithm>
-
 #include <catch2/catch.hpp>
 
 #include "tests/integration/harness.hpp"

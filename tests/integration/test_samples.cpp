@@ -71,8 +71,8 @@ TEST_CASE("a call to a number of no tenant gets a tool error, 404s and leaves no
   stranger.dialled = "+14155550111";
   stranger.phone_number_id = "00000000-0000-4000-8000-000000000000";
 
-  auto tools = h.vapi(tool_calls(stranger, {{"tc-unknown-1", "check_availability",
-                                             json{{"date", future_weekday(2)}}}}));
+  auto tools = h.vapi(tool_calls(
+      stranger, {{"tc-unknown-1", "check_availability", json{{"date", future_weekday(2)}}}}));
   auto result = only_result(tools);
   CHECK(result["toolCallId"] == "tc-unknown-1");
   CHECK_FALSE(result.contains("result"));

@@ -48,8 +48,8 @@ TEST_CASE("a clinic without Twilio credentials gets an SMS error and a failed au
   call.dialled = "+12125550123";
   call.phone_number_id = "vapi-no-twilio";
   REQUIRE(h.vapi(status_update(call, "in-progress", 1000)).status == 200);
-  auto r = only_result(h.vapi(tool_calls(call, {{"tc-no-creds", "send_sms",
-                                                  json{{"message", "Hello"}}}})));
+  auto r = only_result(
+      h.vapi(tool_calls(call, {{"tc-no-creds", "send_sms", json{{"message", "Hello"}}}})));
   INFO(r.dump());
   REQUIRE(r["error"].is_string());
   CHECK(r["error"].get<std::string>().find("no Twilio account") != std::string::npos);
