@@ -43,6 +43,7 @@ bool require_vapi(const httplib::Request& req, httplib::Response& res, context& 
 void add_vapi_routes(httplib::Server& srv, context& ctx);    // vapi_routes.cpp
 void add_legacy_routes(httplib::Server& srv, context& ctx);  // legacy_routes.cpp
 void add_ops_routes(httplib::Server& srv, context& ctx);     // ops_routes.cpp
+void add_twilio_routes(httplib::Server& srv, context& ctx);  // twilio_routes.cpp
 void add_telephony_routes(httplib::Server& srv, context& ctx);  // telephony_routes.cpp
 
 }  // namespace rm::http
