@@ -15,6 +15,7 @@
 #include "domain/e164.hpp"
 #include "persistence/database.hpp"
 #include "persistence/repositories.hpp"
+#include "persistence/twilio_queries.hpp"
 
 namespace rm::http {
 
@@ -88,12 +89,38 @@ std::optional<field_error> read_tenant(const json& body, persistence::new_tenant
   return std::nullopt;
 }
 
+// Optional `agent_sip_uri` ("sip:…"/"sips:…", where the Twilio voice webhook dials the agent) and
+// `fallback_number` (the front desk, any format, stored as E.164); see docs/telephony.md.
+std::optional<field_error> read_destinations(const json& body,
+                                             persistence::voice_destinations& d) {
+  if (body.contains("agent_sip_uri")) {
+    const auto& v = body["agent_sip_uri"];
+    static const std::regex sip{"^sips?:[^\\s[:cntrl:]]+$"};
+    if (!v.is_string() || v.get<std::string>().size() > 512 ||
+        !std::regex_match(v.get<std::string>(), sip))
+      return field_error{"agent_sip_uri",
+                         "agent_sip_uri must be a sip: or sips: URI without spaces (at most 512)"};
+    d.agent_sip_uri = v;
+  }
+  if (body.contains("fallback_number")) {
+    const auto& v = body["fallback_number"];
+    auto parsed = domain::normalize_e164(v.is_string() ? v.get<std::string>() : "", "US");
+    if (!parsed.ok)
+      return field_error{"fallback_number", "fallback_number is not a valid phone number"};
+    d.fallback_number = parsed.e164;
+  }
+  return std::nullopt;
+}
+
 void create_tenant(context& ctx, const httplib::Request& req, httplib::Response& res) {
   if (!require_operator(req, res, ctx)) return;
   auto body = parse_body(req, res, ctx);
   if (body.is_discarded()) return;
   persistence::new_tenant t;
-  if (auto err = read_tenant(body, t)) {
+  persistence::voice_destinations destinations;
+  auto err = read_tenant(body, t);
+  if (!err) err = read_destinations(body, destinations);
+  if (err) {
     send_error(res, 400, "invalid_field", err->message, err->field);
     return;
   }
@@ -101,6 +128,8 @@ void create_tenant(context& ctx, const httplib::Request& req, httplib::Response&
   ctx.service.with_db([&](pqxx::connection& c) {
     pqxx::work tx{c};
     result = persistence::create_tenant(tx, t);
+    if (result.error == persistence::create_tenant_error::none)
+      persistence::save_voice_destinations(tx, result.org_id, destinations);
     tx.commit();
   });
   if (result.error == persistence::create_tenant_error::number_taken) {
