@@ -10,6 +10,7 @@
 #include "actors/db_call.hpp"
 #include "domain/e164.hpp"
 #include "persistence/repositories.hpp"
+#include "persistence/twilio_queries.hpp"
 
 namespace rm::actors {
 
@@ -150,6 +151,7 @@ struct sms_claim {
   p::claim claim;
   std::optional<p::twilio_account> account;
   std::string contact_id;
+  bool opted_out = false;  // the recipient replied STOP (persistence/twilio_queries.hpp)
 };
 
 void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
@@ -190,6 +192,7 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
         if (out.claim.claimed) {
           out.account = p::load_twilio_account(tx, org_id);
           out.contact_id = p::contact_by_phone(tx, org_id, to_e164).value_or("");
+          out.opted_out = p::contact_opted_out(tx, org_id, to_e164);
         }
         tx.commit();
         return out;
@@ -228,6 +231,12 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
                 done(reply_of(req, outcome.result, outcome.is_error));
               });
         };
+        if (cl.opted_out) {  // refused before Twilio is called (it would answer 21610)
+          row.status = "refused";
+          row.error_code = "opted_out";
+          row.error_message = "the recipient has opted out of SMS (replied STOP)";
+          return finish(row, {"the recipient has opted out of SMS (replied STOP)", true});
+        }
         if (!cl.account) {
           row.status = "failed";
           row.error_code = "no_credentials";
