@@ -1,0 +1,315 @@
+// SQL behind tenant_queries.hpp. Every statement also filters on rm_current_org() explicitly:
+// under ringmaster_app row-level security already does, but a connection that runs as the owner
+// (migrations, tests, a DBA's console) passes the owner_access policy, and these functions must
+// mean "this tenant's rows" there too.
+#include "persistence/tenant_queries.hpp"
+
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "persistence/repositories.hpp"
+
+namespace rm::persistence {
+namespace {
+
+bool is_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+std::string text(const pqxx::field& f) { return f.is_null() ? std::string{} : f.c_str(); }
+domain::instant at(const pqxx::field& f) { return from_epoch(f.as<std::int64_t>()); }
+std::optional<domain::instant> optional_at(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return at(f);
+}
+
+// Transaction-scoped advisory lock on a key (released at commit/rollback).
+void lock_key(pqxx::work& tx, const std::string& key) {
+  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key);
+}
+
+constexpr const char* settings_columns =
+    "id, name, time_zone, working_hours::text, slot_minutes, buffer_minutes, min_notice_minutes,"
+    " hold_minutes, extract(epoch from updated_at)::bigint";
+
+org_settings read_settings(const pqxx::row& r) {
+  org_settings s;
+  s.id = r[0].c_str();
+  s.name = r[1].c_str();
+  s.rules.time_zone = r[2].c_str();
+  auto error = domain::working_hours_from_json(nlohmann::json::parse(r[3].c_str()), s.rules);
+  if (!error.empty())
+    throw std::runtime_error("organizations " + s.id + ": bad working_hours: " + error);
+  s.rules.slot_minutes = r[4].as<int>();
+  s.rules.buffer_minutes = r[5].as<int>();
+  s.rules.min_notice_minutes = r[6].as<int>();
+  s.rules.hold_minutes = r[7].as<int>();
+  s.updated_at = at(r[8]);
+  return s;
+}
+
+constexpr const char* mapping_columns =
+    "id, org_id, e164, label, coalesce(vapi_phone_number_id, ''), active,"
+    " coalesce(created_by, ''), extract(epoch from created_at)::bigint,"
+    " extract(epoch from updated_at)::bigint, extract(epoch from deactivated_at)::bigint,"
+    " coalesce(deactivated_by, '')";
+
+phone_mapping read_mapping(const pqxx::row& r) {
+  phone_mapping m;
+  m.id = r[0].c_str();
+  m.org_id = r[1].c_str();
+  m.e164 = r[2].c_str();
+  m.clinic_name = r[3].c_str();
+  m.vapi_phone_number_id = r[4].c_str();
+  m.active = r[5].as<bool>();
+  m.created_by = r[6].c_str();
+  m.created_at = at(r[7]);
+  m.updated_at = at(r[8]);
+  m.deactivated_at = optional_at(r[9]);
+  m.deactivated_by = r[10].c_str();
+  return m;
+}
+
+phone_mapping mapping_by_id(pqxx::work& tx, const std::string& id) {
+  return read_mapping(tx.exec_params1(std::string{"SELECT "} + mapping_columns +
+                                          " FROM phone_numbers WHERE id = $1",
+                                      id));
+}
+
+constexpr const char* appointment_view_columns =
+    "a.id, a.status, extract(epoch from a.starts_at)::bigint,"
+    " extract(epoch from a.ends_at)::bigint, coalesce(a.contact_id::text, ''),"
+    " coalesce(c.name, ''), coalesce(c.phone_e164, ''), coalesce(a.call_id, ''),"
+    " extract(epoch from a.created_at)::bigint, extract(epoch from a.cancelled_at)::bigint,"
+    " coalesce(a.cancelled_by, '')";
+constexpr const char* appointment_view_from =
+    " FROM appointments a LEFT JOIN contacts c ON c.id = a.contact_id AND c.org_id = a.org_id";
+
+appointment_view read_appointment_view(const pqxx::row& r) {
+  appointment_view a;
+  a.id = r[0].c_str();
+  a.status = r[1].c_str();
+  a.starts_at = at(r[2]);
+  a.ends_at = at(r[3]);
+  a.contact_id = r[4].c_str();
+  a.contact_name = r[5].c_str();
+  a.phone_number = r[6].c_str();
+  a.call_id = r[7].c_str();
+  a.created_at = at(r[8]);
+  a.cancelled_at = optional_at(r[9]);
+  a.cancelled_by = r[10].c_str();
+  return a;
+}
+
+}  // namespace
+
+// ---- settings -----------------------------------------------------------------------------------
+
+std::optional<org_settings> load_settings(pqxx::work& tx, bool for_update) {
+  auto rows = tx.exec(std::string{"SELECT "} + settings_columns +
+                      " FROM organizations WHERE id = rm_current_org()" +
+                      (for_update ? " FOR UPDATE" : ""));
+  if (rows.empty()) return std::nullopt;
+  return read_settings(rows[0]);
+}
+
+org_settings update_settings(pqxx::work& tx, const std::string& name,
+                             const domain::calendar_rules& r) {
+  return read_settings(tx.exec_params1(
+      std::string{"UPDATE organizations SET name = $1, time_zone = $2, working_hours = $3::jsonb,"
+                  " slot_minutes = $4, buffer_minutes = $5, min_notice_minutes = $6,"
+                  " hold_minutes = $7 WHERE id = rm_current_org() RETURNING "} +
+          settings_columns,
+      name, r.time_zone, domain::working_hours_to_json(r).dump(), r.slot_minutes,
+      r.buffer_minutes, r.min_notice_minutes, r.hold_minutes));
+}
+
+// ---- phone mappings -----------------------------------------------------------------------------
+
+save_mapping_result save_phone_mapping(pqxx::work& tx, const std::string& org_id,
+                                       const std::string& user_id, const std::string& e164,
+                                       const std::string& clinic_name,
+                                       const std::optional<std::string>& vapi_phone_number_id) {
+  // Locks first (number, then Vapi id: one order for everyone), so the reads below see what any
+  // concurrent writer of the same number committed.
+  lock_key(tx, "rm.number:" + e164);
+  if (vapi_phone_number_id && !vapi_phone_number_id->empty())
+    lock_key(tx, "rm.vapi_id:" + *vapi_phone_number_id);
+
+  if (!tx.exec_params("SELECT 1 FROM rm_route_by_number($1) WHERE org_id <> $2", e164, org_id)
+           .empty())
+    return {mapping_outcome::number_taken, std::nullopt};
+  if (vapi_phone_number_id && !vapi_phone_number_id->empty() &&
+      !tx.exec_params("SELECT 1 FROM rm_route_by_vapi_id($1) WHERE org_id <> $2",
+                      *vapi_phone_number_id, org_id)
+           .empty())
+    return {mapping_outcome::vapi_id_taken, std::nullopt};
+
+  // The active row if there is one, else the newest inactive one.
+  auto existing = tx.exec_params(
+      "SELECT id, active FROM phone_numbers WHERE org_id = rm_current_org() AND e164 = $1"
+      " ORDER BY active DESC, updated_at DESC, id LIMIT 1 FOR UPDATE",
+      e164);
+  const bool keep_vapi_id = !vapi_phone_number_id.has_value();
+  const std::string vapi_id = vapi_phone_number_id.value_or("");
+  try {
+    if (existing.empty()) {
+      auto id = tx.exec_params1(
+                      "INSERT INTO phone_numbers (org_id, e164, label, vapi_phone_number_id,"
+                      " created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                      org_id, e164, clinic_name, or_null(vapi_id), or_null(user_id))[0]
+                    .as<std::string>();
+      return {mapping_outcome::created, mapping_by_id(tx, id)};
+    }
+    const std::string id = existing[0][0].c_str();
+    const bool was_active = existing[0][1].as<bool>();
+    tx.exec_params0(
+        "UPDATE phone_numbers SET label = $2,"
+        " vapi_phone_number_id = CASE WHEN $3::boolean THEN vapi_phone_number_id ELSE $4 END,"
+        " active = true, deactivated_at = NULL, deactivated_by = NULL WHERE id = $1",
+        id, clinic_name, keep_vapi_id, or_null(vapi_id));
+    return {was_active ? mapping_outcome::updated : mapping_outcome::reactivated,
+            mapping_by_id(tx, id)};
+  } catch (const pqxx::unique_violation&) {
+    // phone_numbers_active_e164: a writer that does not take the number lock (the operator API)
+    // activated the number elsewhere between the check above and our write.
+    return {mapping_outcome::number_taken, std::nullopt};
+  }
+}
+
+std::vector<phone_mapping> list_phone_mappings(pqxx::work& tx, bool include_inactive) {
+  auto rows = tx.exec(std::string{"SELECT "} + mapping_columns +
+                      " FROM phone_numbers WHERE org_id = rm_current_org()" +
+                      (include_inactive ? "" : " AND active") + " ORDER BY created_at, id");
+  std::vector<phone_mapping> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(read_mapping(r));
+  return out;
+}
+
+std::optional<phone_mapping> deactivate_phone_mapping(pqxx::work& tx, const std::string& id,
+                                                      const std::string& user_id) {
+  if (!is_uuid(id)) return std::nullopt;
+  tx.exec_params0(
+      "UPDATE phone_numbers SET active = false, deactivated_at = now(), deactivated_by = $2"
+      " WHERE id = $1 AND org_id = rm_current_org() AND active",
+      id, or_null(user_id));
+  auto found = tx.exec_params(
+      "SELECT 1 FROM phone_numbers WHERE id = $1 AND org_id = rm_current_org()", id);
+  if (found.empty()) return std::nullopt;
+  return mapping_by_id(tx, id);
+}
+
+std::optional<std::string> first_active_number(pqxx::work& tx) {
+  auto rows = tx.exec(
+      "SELECT e164 FROM phone_numbers WHERE org_id = rm_current_org() AND active"
+      " ORDER BY created_at, id LIMIT 1");
+  if (rows.empty()) return std::nullopt;
+  return std::string{rows[0][0].c_str()};
+}
+
+// ---- calls --------------------------------------------------------------------------------------
+
+std::vector<call_summary> list_calls(pqxx::work& tx, int limit) {
+  auto rows = tx.exec_params(
+      "SELECT id, direction, caller, dialled, state, coalesce(outcome, ''),"
+      " coalesce(ended_reason, ''), extract(epoch from started_at)::bigint,"
+      " extract(epoch from ended_at)::bigint, duration_seconds::float8, coalesce(summary, ''),"
+      " extract(epoch from created_at)::bigint"
+      " FROM calls WHERE org_id = rm_current_org() ORDER BY created_at DESC, id LIMIT $1",
+      limit);
+  std::vector<call_summary> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    call_summary c;
+    c.id = r[0].c_str();
+    c.direction = r[1].c_str();
+    c.caller = r[2].c_str();
+    c.dialled = r[3].c_str();
+    c.state = r[4].c_str();
+    c.outcome = r[5].c_str();
+    c.ended_reason = r[6].c_str();
+    c.started_at = optional_at(r[7]);
+    c.ended_at = optional_at(r[8]);
+    if (!r[9].is_null()) c.duration_seconds = r[9].as<double>();
+    c.summary = r[10].c_str();
+    c.created_at = at(r[11]);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// ---- appointments -------------------------------------------------------------------------------
+
+std::vector<appointment_view> list_appointments(pqxx::work& tx, domain::instant from,
+                                                domain::instant to, int limit) {
+  auto rows = tx.exec_params(
+      std::string{"SELECT "} + appointment_view_columns + appointment_view_from +
+          " WHERE a.org_id = rm_current_org() AND a.status <> 'expired'"
+          " AND a.starts_at >= to_timestamp($1) AND a.starts_at < to_timestamp($2)"
+          " ORDER BY a.starts_at, a.id LIMIT $3",
+      to_epoch(from), to_epoch(to), limit);
+  std::vector<appointment_view> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(read_appointment_view(r));
+  return out;
+}
+
+std::optional<appointment_view> find_appointment_view(pqxx::work& tx, const std::string& id) {
+  if (!is_uuid(id)) return std::nullopt;
+  auto rows = tx.exec_params(std::string{"SELECT "} + appointment_view_columns +
+                                 appointment_view_from +
+                                 " WHERE a.id = $1 AND a.org_id = rm_current_org()",
+                             id);
+  if (rows.empty()) return std::nullopt;
+  return read_appointment_view(rows[0]);
+}
+
+cancel_result cancel_appointment(pqxx::work& tx, const std::string& id,
+                                 const std::string& user_id) {
+  if (!is_uuid(id)) return {};
+  // The row lock orders us against the tenant actor's held → booked (book_held), so a hold is
+  // either booked first and then cancelled, or cancelled and then refused to the caller.
+  auto current = tx.exec_params(
+      "SELECT status FROM appointments WHERE id = $1 AND org_id = rm_current_org() FOR UPDATE",
+      id);
+  if (current.empty()) return {};
+  const std::string status = current[0][0].c_str();
+  cancel_outcome outcome = cancel_outcome::cancelled;
+  if (status == "cancelled") {
+    outcome = cancel_outcome::already_cancelled;
+  } else if (status == "expired") {
+    outcome = cancel_outcome::not_cancellable;
+  } else {
+    tx.exec_params0(
+        "UPDATE appointments SET status = 'cancelled', cancelled_at = now(), cancelled_by = $2"
+        " WHERE id = $1",
+        id, or_null(user_id));
+  }
+  return {outcome, find_appointment_view(tx, id)};
+}
+
+// ---- contacts -----------------------------------------------------------------------------------
+
+std::vector<contact_view> list_contacts(pqxx::work& tx, int limit) {
+  auto rows = tx.exec_params(
+      "SELECT id, name, phone_e164, opted_out, extract(epoch from created_at)::bigint,"
+      " extract(epoch from updated_at)::bigint FROM contacts WHERE org_id = rm_current_org()"
+      " ORDER BY name, phone_e164 LIMIT $1",
+      limit);
+  std::vector<contact_view> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows)
+    out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<bool>(), at(r[4]),
+                   at(r[5])});
+  return out;
+}
+
+}  // namespace rm::persistence
