@@ -1,7 +1,9 @@
 // Internal to the HTTP adapter: shared helpers and the route groups.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -43,6 +45,24 @@ bool require_vapi(const httplib::Request& req, httplib::Response& res, context& 
 void add_vapi_routes(httplib::Server& srv, context& ctx);    // vapi_routes.cpp
 void add_legacy_routes(httplib::Server& srv, context& ctx);  // legacy_routes.cpp
 void add_ops_routes(httplib::Server& srv, context& ctx);     // ops_routes.cpp
+void add_tenant_routes(httplib::Server& srv, context& ctx);  // tenant_routes.cpp
+
+// The tenant API (/api/org/*, /api/inbound/*, /api/calls, /api/appointments, /api/contacts; see
+// docs/api.md and docs/security.md). Its routes are registered only from this table, and the
+// registration applies the route's authentication and role before the handler runs, so no route
+// can forget them. tests/tenant_api enumerates the table: a route without an entry in its
+// isolation matrix fails the suite.
+enum class route_auth {
+  tenant,   // a tenant user's JWT (require_tenant), at least `min_role`
+  service,  // the service token (require_service)
+};
+struct route_info {
+  std::string method;    // "GET" | "POST" | "PATCH" | "DELETE"
+  std::string path;      // with {name} placeholders, e.g. "/api/calls/{id}"
+  route_auth auth = route_auth::tenant;
+  std::string min_role;  // tenant routes: "member" (any user) or "admin"; "" for service routes
+};
+std::vector<route_info> tenant_route_table();
 void add_twilio_routes(httplib::Server& srv, context& ctx);  // twilio_routes.cpp
 void add_telephony_routes(httplib::Server& srv, context& ctx);  // telephony_routes.cpp
 

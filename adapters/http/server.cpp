@@ -195,6 +195,7 @@ struct server::impl {
     add_vapi_routes(srv, ctx);
     add_legacy_routes(srv, ctx);
     add_ops_routes(srv, ctx);
+    add_tenant_routes(srv, ctx);
     add_twilio_routes(srv, ctx);
     add_telephony_routes(srv, ctx);
   }

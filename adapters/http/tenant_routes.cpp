@@ -1,0 +1,631 @@
+// The tenant API: a clinic's users (JWT, adapters/http/jwt.hpp) read and manage their own
+// clinic. docs/api.md lists the shapes; docs/security.md the tenancy model.
+//   GET    /api/org/settings                   member  settings
+//   PATCH  /api/org/settings                   admin   change settings → tenant actor reloads
+//   POST   /api/inbound/phone-mappings         admin   create / update / reactivate by number
+//   GET    /api/inbound/phone-mappings         member  ?include_inactive=true
+//   DELETE /api/inbound/phone-mappings/{id}    admin   soft delete (who and when)
+//   GET    /api/inbound/phone-lookup/{phone}   service token: number → tenant
+//   GET    /api/calls, /api/calls/{id}         member
+//   GET    /api/appointments?from=&to=         member
+//   POST   /api/appointments/{id}/cancel       member  frees the slot
+//   GET    /api/contacts                       member
+//
+// Isolation: every handler works in a transaction that names the JWT's tenant (set_tenant) before
+// anything else, so row-level security shows it only its own rows; another tenant's id is simply
+// unknown (404). Numbers and routes: after any mapping change the directory's route cache is
+// invalidated before the reply, so the next webhook routes by the new truth.
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "actors/service.hpp"
+#include "adapters/http/routes.hpp"
+#include "domain/calendar.hpp"
+#include "domain/call_lifecycle.hpp"
+#include "domain/e164.hpp"
+#include "persistence/repositories.hpp"
+#include "persistence/tenant_queries.hpp"
+
+namespace rm::http {
+
+namespace {
+
+using nlohmann::json;
+namespace p = rm::persistence;
+
+constexpr std::size_t max_text = 200;  // clinic names, Vapi ids
+
+// ---- small helpers ------------------------------------------------------------------------------
+
+struct field_error {
+  std::string field, message;
+};
+
+void send_field_error(httplib::Response& res, const field_error& e) {
+  send_error(res, 400, "invalid_field", e.message, e.field);
+}
+
+std::string utc(domain::instant t) { return domain::format_local(t, "UTC"); }
+json utc_or_null(const std::optional<domain::instant>& t) {
+  return t ? json(utc(*t)) : json(nullptr);
+}
+json text_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+// Runs `work` in one transaction on a pool connection, with the tenant named first. The
+// transaction commits only when `work` returns true (a refusal rolls back whatever it touched).
+template <class Work>
+void in_tenant(context& ctx, const std::string& org_id, Work work) {
+  ctx.service.with_db([&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    p::set_tenant(tx, org_id);
+    if (work(tx)) tx.commit();
+  });
+}
+
+// ?name=… as a bounded integer (default when absent).
+std::optional<field_error> query_int(const httplib::Request& req, const char* name, int lo,
+                                     int hi, int& out) {
+  if (!req.has_param(name)) return std::nullopt;
+  const auto v = req.get_param_value(name);
+  static const std::regex digits{"^[0-9]{1,9}$"};
+  if (!std::regex_match(v, digits) || std::stoi(v) < lo || std::stoi(v) > hi)
+    return field_error{name, std::string{name} + " must be an integer from " +
+                                 std::to_string(lo) + " to " + std::to_string(hi)};
+  out = std::stoi(v);
+  return std::nullopt;
+}
+
+std::optional<field_error> query_bool(const httplib::Request& req, const char* name, bool& out) {
+  if (!req.has_param(name)) return std::nullopt;
+  const auto v = req.get_param_value(name);
+  if (v == "true" || v == "1") {
+    out = true;
+  } else if (v == "false" || v == "0") {
+    out = false;
+  } else {
+    return field_error{name, std::string{name} + " must be true or false"};
+  }
+  return std::nullopt;
+}
+
+// ---- default region -----------------------------------------------------------------------------
+
+// The country of an IANA zone from the tz database's own table (zone.tab: "CC<TAB>coords<TAB>
+// Zone"), read once. Zones without a country (UTC, Etc/*) are absent.
+std::string country_of_zone(const std::string& zone) {
+  static const std::map<std::string, std::string> table = [] {
+    std::map<std::string, std::string> m;
+    std::ifstream in{"/usr/share/zoneinfo/zone.tab"};
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream fields{line};
+      std::string cc, coords, name;
+      if (std::getline(fields, cc, '\t') && std::getline(fields, coords, '\t') &&
+          std::getline(fields, name, '\t'))
+        m.emplace(name, cc);
+    }
+    return m;
+  }();
+  auto i = table.find(zone);
+  return i == table.end() ? "" : i->second;
+}
+
+// Where a human-written number without '+' is read: the region of the tenant's oldest active
+// number, else the country of its time zone, else US (the service's first market).
+std::string default_region(pqxx::work& tx, const std::string& time_zone) {
+  if (auto first = p::first_active_number(tx)) {
+    auto region = domain::region_of(*first);
+    if (region != "ZZ") return region;
+  }
+  auto cc = country_of_zone(time_zone);
+  return cc.empty() ? "US" : cc;
+}
+
+// ---- settings -----------------------------------------------------------------------------------
+
+json settings_json(const p::org_settings& s, const std::string& region) {
+  return {{"id", s.id},
+          {"name", s.name},
+          {"time_zone", s.rules.time_zone},
+          {"working_hours", domain::working_hours_to_json(s.rules)},
+          {"slot_minutes", s.rules.slot_minutes},
+          {"buffer_minutes", s.rules.buffer_minutes},
+          {"min_notice_minutes", s.rules.min_notice_minutes},
+          {"hold_minutes", s.rules.hold_minutes},
+          {"default_region", region},
+          {"updated_at", utc(s.updated_at)}};
+}
+
+void get_settings(context& ctx, const httplib::Request&, httplib::Response& res,
+                  const principal& who) {
+  json body;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    if (auto s = p::load_settings(tx))
+      body = settings_json(*s, default_region(tx, s->rules.time_zone));
+    return true;
+  });
+  if (body.is_null()) return send_error(res, 404, "not_found", "this organization does not exist");
+  send_json(res, 200, body);
+}
+
+// Applies a PATCH body to `name`/`rules`; the result still needs domain::validate.
+std::optional<field_error> apply_settings_patch(const json& body, std::string& name,
+                                                domain::calendar_rules& rules) {
+  if (!body.is_object()) return field_error{"", "the body must be a JSON object"};
+  static const std::map<std::string, int domain::calendar_rules::*> ints{
+      {"slot_minutes", &domain::calendar_rules::slot_minutes},
+      {"buffer_minutes", &domain::calendar_rules::buffer_minutes},
+      {"min_notice_minutes", &domain::calendar_rules::min_notice_minutes},
+      {"hold_minutes", &domain::calendar_rules::hold_minutes}};
+  for (const auto& [key, value] : body.items()) {
+    if (key == "name") {
+      if (!value.is_string() || value.get<std::string>().empty() ||
+          value.get<std::string>().size() > max_text)
+        return field_error{key, "name must be a non-empty string of at most 200 characters"};
+      name = value.get<std::string>();
+    } else if (key == "time_zone") {
+      if (!value.is_string()) return field_error{key, "time_zone must be an IANA zone name"};
+      rules.time_zone = value.get<std::string>();
+    } else if (key == "working_hours") {
+      auto err = domain::working_hours_from_json(value, rules);
+      if (!err.empty()) return field_error{key, "working_hours: " + err};
+    } else if (auto i = ints.find(key); i != ints.end()) {
+      // Range-checked as 64-bit first, so 2^32 + 30 cannot wrap into a valid int.
+      if (!value.is_number_integer() || value.get<std::int64_t>() < -1'000'000 ||
+          value.get<std::int64_t>() > 1'000'000)
+        return field_error{key, key + " must be an integer"};
+      rules.*(i->second) = value.get<int>();
+    } else {
+      return field_error{key, "unknown setting '" + key + "'"};
+    }
+  }
+  if (auto err = domain::validate(rules); !err.empty())
+    return field_error{err.substr(0, err.find(':')), err};
+  return std::nullopt;
+}
+
+void patch_settings(context& ctx, const httplib::Request& req, httplib::Response& res,
+                    const principal& who) {
+  auto body = parse_body(req, res, ctx);
+  if (body.is_discarded()) return;
+  std::optional<field_error> invalid;
+  json out;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    auto current = p::load_settings(tx, true);
+    if (!current) return false;
+    auto name = current->name;
+    auto rules = current->rules;
+    if ((invalid = apply_settings_patch(body, name, rules))) return false;
+    auto saved = p::update_settings(tx, name, rules);
+    out = settings_json(saved, default_region(tx, saved.rules.time_zone));
+    return true;
+  });
+  if (invalid) return send_field_error(res, *invalid);
+  if (out.is_null()) return send_error(res, 404, "not_found", "this organization does not exist");
+  ctx.service.tenant_changed(who.org_id);  // the live tenant actor reloads its rules now
+  send_json(res, 200, out);
+}
+
+// ---- phone mappings -----------------------------------------------------------------------------
+
+json mapping_json(const p::phone_mapping& m) {
+  return {{"id", m.id},
+          {"org_id", m.org_id},
+          {"inbound_phone_number", m.e164},
+          {"clinic_name", m.clinic_name},
+          {"vapi_phone_number_id", text_or_null(m.vapi_phone_number_id)},
+          {"is_active", m.active},
+          {"created_at", utc(m.created_at)},
+          {"updated_at", utc(m.updated_at)},
+          {"created_by", text_or_null(m.created_by)},
+          {"deactivated_at", utc_or_null(m.deactivated_at)},
+          {"deactivated_by", text_or_null(m.deactivated_by)}};
+}
+
+void routes_changed(context& ctx, const std::string& org_id) {
+  ctx.service.invalidate_routes();
+  ctx.service.tenant_changed(org_id);  // cached names and labels of the tenant, too
+}
+
+struct mapping_input {
+  std::string number;  // as written
+  std::string clinic_name;
+  std::optional<std::string> vapi_id;  // nullopt: keep; "": clear
+};
+
+std::optional<field_error> read_mapping(const json& body, mapping_input& in) {
+  if (!body.is_object()) return field_error{"", "the body must be a JSON object"};
+  if (!body.contains("inbound_phone_number") || !body["inbound_phone_number"].is_string() ||
+      body["inbound_phone_number"].get<std::string>().empty())
+    return field_error{"inbound_phone_number", "inbound_phone_number is required (a phone number)"};
+  in.number = body["inbound_phone_number"];
+  if (!body.contains("clinic_name") || !body["clinic_name"].is_string() ||
+      body["clinic_name"].get<std::string>().empty() ||
+      body["clinic_name"].get<std::string>().size() > max_text)
+    return field_error{"clinic_name",
+                       "clinic_name is required (a non-empty string of at most 200 characters)"};
+  in.clinic_name = body["clinic_name"];
+  if (body.contains("vapi_phone_number_id")) {
+    const auto& v = body["vapi_phone_number_id"];
+    if (v.is_null()) {
+      in.vapi_id = "";
+    } else if (v.is_string() && v.get<std::string>().size() <= max_text) {
+      in.vapi_id = v.get<std::string>();
+    } else {
+      return field_error{"vapi_phone_number_id",
+                         "vapi_phone_number_id must be a string of at most 200 characters or null"};
+    }
+  }
+  return std::nullopt;
+}
+
+void post_mapping(context& ctx, const httplib::Request& req, httplib::Response& res,
+                  const principal& who) {
+  auto body = parse_body(req, res, ctx);
+  if (body.is_discarded()) return;
+  mapping_input in;
+  if (auto err = read_mapping(body, in)) return send_field_error(res, *err);
+  std::optional<field_error> invalid;
+  p::save_mapping_result saved;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    auto settings = p::load_settings(tx);
+    auto region = default_region(tx, settings ? settings->rules.time_zone : "");
+    auto parsed = domain::normalize_e164(in.number, region);
+    if (!parsed.ok) {
+      invalid = field_error{"inbound_phone_number",
+                            "inbound_phone_number is not a valid phone number (" + parsed.error +
+                                "; numbers without + are read in region " + region + ")"};
+      return false;
+    }
+    saved = p::save_phone_mapping(tx, who.org_id, who.user_id, parsed.e164, in.clinic_name,
+                                  in.vapi_id);
+    return saved.row.has_value();
+  });
+  if (invalid) return send_field_error(res, *invalid);
+  using o = p::mapping_outcome;
+  if (saved.outcome == o::number_taken)
+    return send_error(res, 409, "number_taken",
+                      "this number is already in use by another organization",
+                      "inbound_phone_number");
+  if (saved.outcome == o::vapi_id_taken)
+    return send_error(res, 409, "vapi_phone_number_id_taken",
+                      "this Vapi phone-number id is already in use by another organization",
+                      "vapi_phone_number_id");
+  routes_changed(ctx, who.org_id);
+  const char* result = saved.outcome == o::created   ? "created"
+                       : saved.outcome == o::updated ? "updated"
+                                                     : "reactivated";
+  send_json(res, saved.outcome == o::created ? 201 : 200,
+            {{"success", true}, {"result", result}, {"mapping", mapping_json(*saved.row)}});
+}
+
+void list_mappings(context& ctx, const httplib::Request& req, httplib::Response& res,
+                   const principal& who) {
+  bool include_inactive = false;
+  if (auto err = query_bool(req, "include_inactive", include_inactive))
+    return send_field_error(res, *err);
+  json out = json::array();
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    for (const auto& m : p::list_phone_mappings(tx, include_inactive))
+      out.push_back(mapping_json(m));
+    return true;
+  });
+  send_json(res, 200, {{"mappings", out}});
+}
+
+void delete_mapping(context& ctx, const httplib::Request& req, httplib::Response& res,
+                    const principal& who) {
+  const std::string id = req.matches[1];
+  std::optional<p::phone_mapping> row;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    row = p::deactivate_phone_mapping(tx, id, who.user_id);
+    return row.has_value();
+  });
+  if (!row) return send_error(res, 404, "not_found", "no phone mapping with id " + id);
+  routes_changed(ctx, who.org_id);
+  send_json(res, 200, {{"success", true}, {"mapping", mapping_json(*row)}});
+}
+
+// Service-to-service: which tenant answers a number. Only active numbers; no tenant context (the
+// question is cross-tenant by nature and goes through rm_route_by_number).
+void phone_lookup(context& ctx, const httplib::Request& req, httplib::Response& res,
+                  const principal&) {
+  const std::string given = req.matches[1];
+  auto parsed = domain::normalize_e164(given, "US");
+  if (!parsed.ok)
+    return send_field_error(res, {"phone", "phone is not a valid phone number (" + parsed.error +
+                                               "; numbers without + are read as US numbers)"});
+  std::optional<p::number_route> route;
+  ctx.service.with_db([&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    route = p::find_route_by_number(tx, parsed.e164);
+    tx.commit();
+  });
+  if (!route) return send_error(res, 404, "not_found", "no clinic answers " + parsed.e164);
+  send_json(res, 200, {{"success", true},
+                       {"org_id", route->org_id},
+                       {"clinic_name", route->label},
+                       {"inbound_phone_number", route->e164}});
+}
+
+// ---- calls --------------------------------------------------------------------------------------
+
+json call_summary_json(const p::call_summary& c) {
+  return {{"id", c.id},
+          {"direction", c.direction},
+          {"caller", c.caller},
+          {"dialled", c.dialled},
+          {"state", c.state},
+          {"outcome", text_or_null(c.outcome)},
+          {"ended_reason", text_or_null(c.ended_reason)},
+          {"started_at", utc_or_null(c.started_at)},
+          {"ended_at", utc_or_null(c.ended_at)},
+          {"duration_seconds", c.duration_seconds ? json(*c.duration_seconds) : json(nullptr)},
+          {"summary", text_or_null(c.summary)},
+          {"created_at", utc(c.created_at)}};
+}
+
+void list_calls(context& ctx, const httplib::Request& req, httplib::Response& res,
+                const principal& who) {
+  int limit = 50;
+  if (auto err = query_int(req, "limit", 1, 200, limit)) return send_field_error(res, *err);
+  json out = json::array();
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    for (const auto& c : p::list_calls(tx, limit)) out.push_back(call_summary_json(c));
+    return true;
+  });
+  send_json(res, 200, {{"calls", out}});
+}
+
+std::optional<domain::instant> from_ms(std::int64_t ms) {
+  if (ms <= 0) return std::nullopt;
+  return p::from_epoch(ms / 1000);
+}
+
+void get_call(context& ctx, const httplib::Request& req, httplib::Response& res,
+              const principal& who) {
+  const std::string id = req.matches[1];
+  json out;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    auto row = p::load_call(tx, id);
+    if (!row || row->identity.org_id != who.org_id) return true;
+    const auto& pr = row->projection;
+    const auto& rep = row->report;
+    json events = json::array();
+    for (const auto& e : p::load_call_events(tx, id))
+      events.push_back({{"kind", domain::to_string(e.event.kind)},
+                        {"status", e.event.kind == domain::call_event_kind::status
+                                       ? json(domain::to_string(e.event.status))
+                                       : json(nullptr)},
+                        {"ended_reason", text_or_null(e.event.ended_reason)},
+                        {"occurred_at_ms", e.event.occurred_at_ms}});
+    json appointments = json::array();
+    for (const auto& a : p::appointments_for_call(tx, id))
+      appointments.push_back({{"id", a.id},
+                              {"status", p::to_string(a.status)},
+                              {"start", utc(a.starts_at)},
+                              {"end", utc(a.ends_at)}});
+    out = {{"id", row->identity.id},
+           {"direction", row->identity.direction},
+           {"caller", row->identity.caller},
+           {"dialled", row->identity.dialled},
+           {"state", domain::to_string(pr.state)},
+           {"outcome", text_or_null(domain::to_string(pr.outcome))},
+           {"ended_reason", text_or_null(pr.ended_reason)},
+           {"started_at", utc_or_null(from_ms(pr.started_at_ms))},
+           {"ended_at", utc_or_null(from_ms(pr.ended_at_ms))},
+           {"duration_seconds",
+            rep.duration_seconds ? json(*rep.duration_seconds) : json(nullptr)},
+           {"cost_usd", rep.cost_usd ? json(*rep.cost_usd) : json(nullptr)},
+           {"summary", text_or_null(rep.summary)},
+           {"transcript", text_or_null(rep.transcript)},
+           {"recording_url", text_or_null(rep.recording_url)},
+           {"success_evaluation", text_or_null(rep.success_evaluation)},
+           {"structured_data", rep.structured_data_json.empty()
+                                   ? json(nullptr)
+                                   : json::parse(rep.structured_data_json, nullptr, false)},
+           {"created_at", utc(p::from_epoch(row->created_at_ms / 1000))},
+           {"events", events},
+           {"appointments", appointments}};
+    return true;
+  });
+  if (out.is_null()) return send_error(res, 404, "not_found", "no call with id " + id);
+  send_json(res, 200, out);
+}
+
+// ---- appointments -------------------------------------------------------------------------------
+
+json appointment_json(const p::appointment_view& a, const std::string& tz) {
+  auto start = domain::format_local(a.starts_at, tz);
+  return {{"id", a.id},
+          {"status", a.status},
+          {"scheduled_time", start},
+          {"start", start},
+          {"end", domain::format_local(a.ends_at, tz)},
+          {"contact_id", text_or_null(a.contact_id)},
+          {"contact_name", text_or_null(a.contact_name)},
+          {"phone_number", text_or_null(a.phone_number)},
+          {"call_id", text_or_null(a.call_id)},
+          {"created_at", utc(a.created_at)},
+          {"cancelled_at", utc_or_null(a.cancelled_at)},
+          {"cancelled_by", text_or_null(a.cancelled_by)}};
+}
+
+// A date YYYY-MM-DD is the tenant-local midnight that starts it (`end_of_day`: the one that
+// ends it); anything else must be an ISO 8601 date-time (no offset = tenant wall time).
+std::optional<domain::instant> read_bound(const std::string& text, const std::string& tz,
+                                          bool end_of_day) {
+  static const std::regex date{"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"};
+  if (!std::regex_match(text, date)) return domain::parse_instant(text, tz);
+  auto midnight = domain::parse_instant(text + "T00:00", tz);
+  if (!midnight || !end_of_day) return midnight;
+  // Noon + 24 h lands on the next civil date whatever DST does that night.
+  auto next = domain::local_date_of(*domain::parse_instant(text + "T12:00", tz) +
+                                        std::chrono::hours(24), tz);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", next.year, next.month, next.day);
+  return domain::parse_instant(std::string{buf} + "T00:00", tz);
+}
+
+void list_appointments(context& ctx, const httplib::Request& req, httplib::Response& res,
+                       const principal& who) {
+  int limit = 500;
+  if (auto err = query_int(req, "limit", 1, 1000, limit)) return send_field_error(res, *err);
+  std::optional<field_error> invalid;
+  json out = json::array();
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    auto settings = p::load_settings(tx);
+    if (!settings) return false;
+    const auto& tz = settings->rules.time_zone;
+    auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    // Default: from today's local midnight, 31 days on.
+    auto today = domain::local_date_of(now, tz);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", today.year, today.month, today.day);
+    std::optional<domain::instant> from = read_bound(buf, tz, false);
+    if (req.has_param("from") && !(from = read_bound(req.get_param_value("from"), tz, false))) {
+      invalid = field_error{"from", "from must be a date (YYYY-MM-DD) or an ISO 8601 date-time"};
+      return false;
+    }
+    std::optional<domain::instant> to = *from + std::chrono::hours(24 * 31);
+    if (req.has_param("to") && !(to = read_bound(req.get_param_value("to"), tz, true))) {
+      invalid = field_error{"to", "to must be a date (YYYY-MM-DD) or an ISO 8601 date-time"};
+      return false;
+    }
+    if (*to < *from) {
+      invalid = field_error{"to", "to must not be before from"};
+      return false;
+    }
+    if (*to - *from > std::chrono::hours(24 * 367)) {
+      invalid = field_error{"to", "from and to may be at most 366 days apart"};
+      return false;
+    }
+    for (const auto& a : p::list_appointments(tx, *from, *to, limit))
+      out.push_back(appointment_json(a, tz));
+    return true;
+  });
+  if (invalid) return send_field_error(res, *invalid);
+  send_json(res, 200, {{"appointments", out}});
+}
+
+void cancel_appointment(context& ctx, const httplib::Request& req, httplib::Response& res,
+                        const principal& who) {
+  const std::string id = req.matches[1];
+  p::cancel_result result;
+  std::string tz;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    result = p::cancel_appointment(tx, id, who.user_id);
+    if (auto s = p::load_settings(tx)) tz = s->rules.time_zone;
+    return result.outcome == p::cancel_outcome::cancelled;
+  });
+  using o = p::cancel_outcome;
+  if (result.outcome == o::not_found || !result.row)
+    return send_error(res, 404, "not_found", "no appointment with id " + id);
+  if (result.outcome == o::not_cancellable)
+    return send_error(res, 409, "not_cancellable",
+                      "this appointment is an expired hold and cannot be cancelled");
+  if (result.outcome == o::cancelled) ctx.service.tenant_changed(who.org_id);  // slot is free
+  send_json(res, 200,
+            {{"success", true},
+             {"result", result.outcome == o::cancelled ? "cancelled" : "already_cancelled"},
+             {"appointment", appointment_json(*result.row, tz)}});
+}
+
+// ---- contacts -----------------------------------------------------------------------------------
+
+void list_contacts(context& ctx, const httplib::Request& req, httplib::Response& res,
+                   const principal& who) {
+  int limit = 500;
+  if (auto err = query_int(req, "limit", 1, 1000, limit)) return send_field_error(res, *err);
+  json out = json::array();
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    for (const auto& c : p::list_contacts(tx, limit))
+      out.push_back({{"id", c.id},
+                     {"name", c.name},
+                     {"phone_number", c.phone_number},
+                     {"opted_out", c.opted_out},
+                     {"created_at", utc(c.created_at)},
+                     {"updated_at", utc(c.updated_at)}});
+    return true;
+  });
+  send_json(res, 200, {{"contacts", out}});
+}
+
+// ---- the table ----------------------------------------------------------------------------------
+
+using handler_fn = void (*)(context&, const httplib::Request&, httplib::Response&,
+                            const principal&);
+struct route {
+  route_info info;
+  handler_fn handler;
+};
+
+const std::vector<route>& routes() {
+  using a = route_auth;
+  static const std::vector<route> table{
+      {{"GET", "/api/org/settings", a::tenant, "member"}, get_settings},
+      {{"PATCH", "/api/org/settings", a::tenant, "admin"}, patch_settings},
+      {{"POST", "/api/inbound/phone-mappings", a::tenant, "admin"}, post_mapping},
+      {{"GET", "/api/inbound/phone-mappings", a::tenant, "member"}, list_mappings},
+      {{"DELETE", "/api/inbound/phone-mappings/{id}", a::tenant, "admin"}, delete_mapping},
+      {{"GET", "/api/inbound/phone-lookup/{phone}", a::service, ""}, phone_lookup},
+      {{"GET", "/api/calls", a::tenant, "member"}, list_calls},
+      {{"GET", "/api/calls/{id}", a::tenant, "member"}, get_call},
+      {{"GET", "/api/appointments", a::tenant, "member"}, list_appointments},
+      {{"POST", "/api/appointments/{id}/cancel", a::tenant, "member"}, cancel_appointment},
+      {{"GET", "/api/contacts", a::tenant, "member"}, list_contacts},
+  };
+  return table;
+}
+
+// "/api/calls/{id}" → "/api/calls/([^/]+)" (httplib matches the whole path).
+std::string pattern_of(const std::string& path) {
+  static const std::regex placeholder{R"(\{[a-z_]+\})"};
+  return std::regex_replace(path, placeholder, "([^/]+)");
+}
+
+}  // namespace
+
+std::vector<route_info> tenant_route_table() {
+  std::vector<route_info> out;
+  for (const auto& r : routes()) out.push_back(r.info);
+  return out;
+}
+
+void add_tenant_routes(httplib::Server& srv, context& ctx) {
+  for (const auto& r : routes()) {
+    httplib::Server::Handler guarded = [&ctx, &r](const httplib::Request& req,
+                                                  httplib::Response& res) {
+      principal who;
+      if (r.info.auth == route_auth::service) {
+        if (!require_service(req, res, ctx)) return;
+      } else {
+        auto user = require_tenant(req, res, ctx);
+        if (!user) return;
+        // Authenticated but not allowed: 403, and not counted as a failed authentication.
+        if (r.info.min_role == "admin" && user->role != "admin")
+          return send_error(res, 403, "forbidden",
+                            "this action needs the admin role; your role is " + user->role);
+        who = *user;
+      }
+      r.handler(ctx, req, res, who);
+    };
+    const auto pattern = pattern_of(r.info.path);
+    if (r.info.method == "GET") {
+      srv.Get(pattern, guarded);
+    } else if (r.info.method == "POST") {
+      srv.Post(pattern, guarded);
+    } else if (r.info.method == "PATCH") {
+      srv.Patch(pattern, guarded);
+    } else if (r.info.method == "DELETE") {
+      srv.Delete(pattern, guarded);
+    } else {
+      throw std::logic_error("tenant route with an unsupported method: " + r.info.method);
+    }
+  }
+}
+
+}  // namespace rm::http
