@@ -20,6 +20,8 @@ db_actor spawn_db_pool(caf::actor_system& sys, std::string database_url, std::si
 twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url);
 // The local PostgreSQL calendar (appointments table).
 calendar_actor spawn_local_calendar(caf::actor_system& sys, wiring_ptr w);
+// The write-behind log of read-only tool results.
+tool_log_actor spawn_tool_log(caf::actor_system& sys, wiring_ptr w);
 
 // ---- tenants (tenant.cpp, directory.cpp) ----
 tenant_actor spawn_tenant(caf::actor_system& sys, wiring_ptr w, persistence::tenant_record record);

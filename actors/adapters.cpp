@@ -1,5 +1,6 @@
 // The adapter actors: the only actors that do I/O.
 #include <deque>
+#include <map>
 
 #include <pqxx/pqxx>
 
@@ -150,7 +151,71 @@ calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wirin
   };
 }
 
+// ---- tool-invocation log ---------------------------------------------------------------------------
+
+struct tool_log_state {
+  std::vector<persistence::completed_tool_call> pending;
+  bool timer_armed = false;
+  static inline const char* name = "tool_log";
+};
+using tool_log_ptr = tool_log_actor::stateful_pointer<tool_log_state>;
+
+constexpr std::size_t tool_log_batch = 256;
+
+void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
+  auto batch = std::move(self->state.pending);
+  self->state.pending.clear();
+  if (batch.empty()) return;
+  db_then<bool>(
+      self, *w,
+      [batch](pqxx::connection& c) {
+        // Group by tenant: each INSERT runs under its own tenant's row-level security.
+        std::map<std::string, std::vector<persistence::completed_tool_call>> by_org;
+        for (const auto& e : batch) by_org[e.org_id].push_back(e);
+        pqxx::work tx{c};
+        for (const auto& [org, rows] : by_org) {
+          persistence::set_tenant(tx, org);
+          persistence::insert_completed_tool_calls(tx, rows);
+        }
+        tx.commit();
+        return true;
+      },
+      [=](bool, const std::string& error) {
+        if (error.empty()) return;
+        // Keep the reads for one more try rather than drop them on a passing failure.
+        auto& pending = self->state.pending;
+        if (pending.size() < 16 * tool_log_batch) pending.insert(pending.end(), batch.begin(),
+                                                                 batch.end());
+        if (!self->state.timer_armed) {
+          self->state.timer_armed = true;
+          self->delayed_send(self, std::chrono::seconds(1), flush_atom::value);
+        }
+      });
+}
+
+tool_log_actor::behavior_type tool_log(tool_log_ptr self, wiring_ptr w) {
+  return {
+      [=](log_atom, persistence::completed_tool_call& entry) {
+        self->state.pending.push_back(std::move(entry));
+        if (self->state.pending.size() >= tool_log_batch) {
+          flush_tool_log(self, w);
+        } else if (!self->state.timer_armed) {
+          self->state.timer_armed = true;
+          self->delayed_send(self, std::chrono::milliseconds(20), flush_atom::value);
+        }
+      },
+      [=](flush_atom) {
+        self->state.timer_armed = false;
+        flush_tool_log(self, w);
+      },
+  };
+}
+
 }  // namespace
+
+tool_log_actor spawn_tool_log(caf::actor_system& sys, wiring_ptr w) {
+  return sys.spawn(tool_log, std::move(w));
+}
 
 db_actor spawn_db_pool(caf::actor_system& sys, std::string url, std::size_t workers,
                        bool detached, std::string runtime_role) {

@@ -92,24 +92,6 @@ std::optional<d::instant> start_arg(const context& ctx, const json& args, std::s
   return t;
 }
 
-tenant_tool_reply check_availability(pqxx::connection& c, const context& ctx) {
-  auto args = arguments(ctx);
-  auto text = text_arg(args, "date");
-  if (text.empty()) return fail("argument 'date' is required (YYYY-MM-DD)");
-  auto date = d::parse_local_date(text);
-  if (!date) return fail("argument 'date' must be a date as YYYY-MM-DD, got '" + text + "'");
-  return exactly_once(c, ctx, [&](pqxx::work&) {
-    auto starts = d::free_starts(ctx.tenant.rules, *date, ctx.calendar_busy, ctx.now);
-    json slots = json::array();
-    for (auto s : starts) slots.push_back(iso(ctx, s));
-    const auto& tz = ctx.tenant.rules.time_zone;
-    return succeed({{"date", d::to_string(*date)},
-                    {"time_zone", tz},
-                    {"slots", slots},
-                    {"speech", d::speak_free_starts(*date, starts, tz)}});
-  });
-}
-
 tenant_tool_reply reserve_slot(pqxx::connection& c, const context& ctx) {
   auto args = arguments(ctx);
   std::string error;
@@ -232,9 +214,33 @@ tenant_tool_reply book_appointment(pqxx::connection& c, const context& ctx) {
 
 }  // namespace
 
+std::optional<d::local_date> availability_date(const actors::tool_request& request,
+                                               tenant_tool_reply* error) {
+  auto args = json::parse(request.arguments_json, nullptr, false);
+  auto text = args.is_object() ? text_arg(args, "date") : std::string{};
+  if (text.empty()) {
+    *error = fail("argument 'date' is required (YYYY-MM-DD)");
+    return std::nullopt;
+  }
+  auto date = d::parse_local_date(text);
+  if (!date) *error = fail("argument 'date' must be a date as YYYY-MM-DD, got '" + text + "'");
+  return date;
+}
+
+tenant_tool_reply availability(const p::tenant_record& tenant, d::local_date date,
+                               const std::vector<d::busy_interval>& busy, d::instant now) {
+  const auto& tz = tenant.rules.time_zone;
+  auto starts = d::free_starts(tenant.rules, date, busy, now);
+  json slots = json::array();
+  for (auto s : starts) slots.push_back(d::format_local(s, tz));
+  return succeed({{"date", d::to_string(date)},
+                  {"time_zone", tz},
+                  {"slots", slots},
+                  {"speech", d::speak_free_starts(date, starts, tz)}});
+}
+
 tenant_tool_reply run_tool(pqxx::connection& c, const context& ctx) {
   const auto& name = ctx.request.name;
-  if (name == "check_availability") return check_availability(c, ctx);
   if (name == "reserve_slot") return reserve_slot(c, ctx);
   if (name == "book_appointment") return book_appointment(c, ctx);
   return fail("unknown tool '" + name + "'");

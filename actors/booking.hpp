@@ -1,4 +1,5 @@
-// The booking tools as database transactions: check_availability, reserve_slot, book_appointment.
+// The booking tools: reserve_slot and book_appointment as database transactions, and
+// check_availability as a pure computation over busy intervals.
 // Run by the tenant actor on a pool worker's connection (no CAF here, so they are tested directly
 // against PostgreSQL). Each tool claims its (call id, toolCallId) and stores its result in the
 // same transaction as its action, so a retried tool call returns the first result and never acts
@@ -36,8 +37,20 @@ struct context {
   std::vector<domain::busy_interval> calendar_busy;
 };
 
-// Dispatches on request.name; an unknown name → error outcome "unknown tool 'x'".
+// reserve_slot | book_appointment, dispatched on request.name; any other name → error outcome
+// "unknown tool 'x'".
 actors::tenant_tool_reply run_tool(pqxx::connection& c, const context& ctx);
+
+// check_availability is a read: the tenant actor answers it from its cached busy intervals with
+// these two functions, and the call actor stores the result write-behind (tool_log_actor).
+// The `date` argument of `request` (an error reply naming it when missing or malformed), and the
+// reply for that date given the busy intervals.
+std::optional<domain::local_date> availability_date(const actors::tool_request& request,
+                                                    actors::tenant_tool_reply* error);
+actors::tenant_tool_reply availability(const persistence::tenant_record& tenant,
+                                       domain::local_date date,
+                                       const std::vector<domain::busy_interval>& busy,
+                                       domain::instant now);
 
 // Marks the tenant's due holds expired; returns the next live expiry (epoch s, 0 = none).
 std::int64_t expire_due_holds(pqxx::connection& c, const std::string& org_id, domain::instant now);

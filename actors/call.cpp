@@ -2,6 +2,8 @@
 // (CAF `await`), so a call's webhooks and tool calls are processed strictly one at a time, in
 // arrival order, and each reply is sent only after its commit. Its state is rebuilt from the
 // database on the first message, so a crash or a restart loses nothing that was acknowledged.
+#include <unordered_map>
+
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -23,6 +25,10 @@ struct call_state {
   persistence::call_identity identity;
   domain::call_projection projection;
   bool loaded = false;
+  bool row_ensured = false;  // the calls row exists (tool results reference it)
+  // toolCallId → its first result: a retried tool call is answered from here without acting.
+  // Rebuilt from tool_invocations when the actor is (re)created.
+  std::unordered_map<std::string, tool_reply> outcomes;
   std::uint64_t generation = 1;  // bumped by every message; the sanity timer compares it
   tenant_actor tenant;           // cached; re-resolved through the directory when dead
   static inline const char* name = "call";
@@ -72,6 +78,10 @@ void with_loaded(call_ptr self, const wiring_ptr& w, Next next) {
         if (l.found) {  // the stored identity is authoritative, whoever spawned the actor
           st.identity = l.identity;
           st.projection = l.projection;
+          st.row_ensured = true;
+          for (auto& [tool_call_id, outcome] : l.outcomes)
+            st.outcomes[tool_call_id] = tool_reply{"", tool_call_id, outcome.result,
+                                                   outcome.is_error};
         }
         st.loaded = true;
         arm_timers(self, w);
@@ -115,13 +125,23 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
     results->push_back(std::move(r));
     run_tools(self, w, reqs, i + 1, results, rp);
   };
+  if (auto cached = self->state.outcomes.find(req.tool_call_id);
+      cached != self->state.outcomes.end()) {
+    next(reply_of(req, cached->second.text, cached->second.is_error));
+    return;
+  }
+  // Remembers a stored (or to-be-stored) result for retries, then moves on.
+  auto settle = [=](tool_reply r) mutable {
+    self->state.outcomes[r.tool_call_id] = r;
+    next(std::move(r));
+  };
   if (!req.arguments_error.empty()) {
     next(reply_of(req, "the arguments of " + req.name + " are not valid JSON: " +
                            req.arguments_error, true));
     return;
   }
   if (req.name == "send_sms") {
-    send_sms(self, w, req, next);
+    send_sms(self, w, req, settle);
     return;
   }
   if (!booking_tool(req.name)) {
@@ -137,7 +157,15 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
     self->request(t, w->times.db_timeout * 2, tool_atom::value, std::move(call))
         .await(
             [=](const tenant_tool_reply& r) mutable {
-              next(reply_of(req, r.outcome.result, r.outcome.is_error));
+              auto reply = reply_of(req, r.outcome.result, r.outcome.is_error);
+              if (r.transient) return next(std::move(reply));  // nothing stored: may act on retry
+              if (r.store_behind) {
+                const auto& id = self->state.identity;
+                caf::anon_send(w->tool_log(), log_atom::value,
+                               p::completed_tool_call{id.id, req.tool_call_id, id.org_id,
+                                                      req.name, req.arguments_json, r.outcome});
+              }
+              settle(std::move(reply));
             },
             [=](caf::error& err) mutable {
               self->state.tenant = tenant_actor{};  // it may have died: resolve again next time
@@ -302,6 +330,7 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                 }
                 auto before = self->state.projection.state;
                 self->state.projection = r.projection;
+                self->state.row_ensured = true;
                 if (r.projection.state != before || r.stored) arm_timers(self, w);
                 rp.deliver(event_ack{r.stored, domain::to_string(r.projection.state),
                                      domain::to_string(r.projection.outcome)});
@@ -325,7 +354,11 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
             return fail_all("the call's record is unavailable (" + error + ")");
           if (caller_org != self->state.identity.org_id)
             return fail_all("this call does not belong to the clinic of the dialled number");
-          // The call row must exist before tool results reference it.
+          // The call row must exist before tool results reference it (once per actor).
+          if (self->state.row_ensured) {
+            run_tools(self, w, shared, 0, std::make_shared<std::vector<tool_reply>>(), rp);
+            return;
+          }
           auto identity = self->state.identity;
           db_await<bool>(
               self, *w,
@@ -336,7 +369,8 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                 tx.commit();
                 return true;
               },
-              [=](bool, const std::string&) mutable {
+              [=](bool, const std::string& error) mutable {
+                if (error.empty()) self->state.row_ensured = true;
                 run_tools(self, w, shared, 0, std::make_shared<std::vector<tool_reply>>(), rp);
               });
         });

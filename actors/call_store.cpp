@@ -39,6 +39,7 @@ loaded_call load(pqxx::connection& c, const std::string& call_id) {
     out.found = true;
     out.identity = row->identity;
     out.projection = row->projection;
+    out.outcomes = p::completed_tool_calls_of(tx, call_id);
   }
   tx.commit();
   return out;

@@ -27,8 +27,9 @@ struct loaded_call {
   bool found = false;
   persistence::call_identity identity;
   domain::call_projection projection;
+  std::vector<std::pair<std::string, persistence::tool_outcome>> outcomes;  // by toolCallId
 };
-// Identity and projection of a stored call (projection recomputed from its events).
+// Identity, projection and completed tool results of a stored call.
 loaded_call load(pqxx::connection& c, const std::string& call_id);
 
 // GET /sessions/calls/{id}:

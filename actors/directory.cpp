@@ -28,6 +28,9 @@ struct directory_state {
       loading;  // org_id → requests waiting for the tenant's first load
   // Every tenant actor ever spawned: a child's exit message can arrive after its down message.
   std::set<caf::actor_addr> children;
+  // Bumped by every invalidation: a lookup that was under way across one must not re-fill the
+  // cache with what it read before the change.
+  std::uint64_t generation = 0;
   static inline const char* name = "directory";
 };
 using directory_ptr = directory_actor::stateful_pointer<directory_state>;
@@ -76,6 +79,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
           rp.deliver(i->second);
           return rp;
         }
+        auto generation = st.generation;
         db_then<lookup>(
             self, *w,
             [e164, vapi_id](pqxx::connection& c) {
@@ -97,7 +101,8 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
                 return;
               }
               auto ref = to_ref(l);
-              if (ref.found) {  // unknown numbers are not cached: they may be added any time
+              // Unknown numbers are not cached: they may be added any time.
+              if (ref.found && generation == self->state.generation) {
                 self->state.by_number[l.route->e164] = ref;
                 if (!l.route->vapi_phone_number_id.empty())
                   self->state.by_vapi_id[l.route->vapi_phone_number_id] = ref;
@@ -147,10 +152,12 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
         return rp;
       },
       [=](invalidate_atom) {
+        ++self->state.generation;
         self->state.by_number.clear();
         self->state.by_vapi_id.clear();
       },
       [=](changed_atom, const std::string& org_id) {
+        ++self->state.generation;
         self->state.by_number.clear();  // names and assistant ids are cached in the routes
         self->state.by_vapi_id.clear();
         if (self->state.tenants.count(org_id) == 0) return;  // loaded fresh on next use

@@ -23,6 +23,7 @@
 #include <pqxx/connection>
 
 #include "actors/messages.hpp"
+#include "persistence/repositories.hpp"
 #include "adapters/twilio/twilio_client.hpp"
 
 
@@ -46,6 +47,8 @@ using busy_atom = caf::atom_constant<caf::atom("busy")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using changed_atom = caf::atom_constant<caf::atom("changed")>;
+using log_atom = caf::atom_constant<caf::atom("log")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 // ---- the database adapter --------------------------------------------------------------------------
 
@@ -81,6 +84,15 @@ struct busy_list {
 using calendar_actor = caf::typed_actor<
     caf::replies_to<busy_atom, std::string /*org_id*/, std::int64_t /*from*/,
                     std::int64_t /*to*/>::with<busy_list>>;
+
+// ---- the tool-invocation log -----------------------------------------------------------------------
+
+// Stores read-only tool results write-behind: entries are batched (up to 256, or 20 ms) into one
+// INSERT per tenant. A crash inside that window loses only reads, which a retry recomputes
+// without acting on anything; mutating tools store their result in their own transaction.
+using tool_log_actor = caf::typed_actor<
+    caf::reacts_to<log_atom, persistence::completed_tool_call>,
+    caf::reacts_to<flush_atom>>;
 
 // ---- tenants ---------------------------------------------------------------------------------------
 
@@ -165,4 +177,5 @@ RM_LOCAL_MESSAGE(rm::twilio, sms_request)
 RM_LOCAL_MESSAGE(rm::twilio, sms_result)
 RM_LOCAL_MESSAGE(rm::persistence, call_identity)
 RM_LOCAL_MESSAGE(rm::persistence, tenant_record)
+RM_LOCAL_MESSAGE(rm::persistence, completed_tool_call)
 #undef RM_LOCAL_MESSAGE

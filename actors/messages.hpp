@@ -64,6 +64,7 @@ struct tenant_tool_reply {
   std::string booked_appointment_id;  // set when book_appointment booked something now
   std::string hold_id;                // set when reserve_slot placed a hold now
   bool transient = false;  // nothing was stored (database unavailable): a retry may act
+  bool store_behind = false;  // a read answered from memory: the caller stores it write-behind
 };
 
 // A send_sms request from a call.

@@ -2,6 +2,8 @@
 // time in arrival order (CAF `await`), reads (check_availability) run concurrently. PostgreSQL's
 // exclusion constraint stays the arbiter across processes; this actor adds per-tenant ordering,
 // the hold-expiry timer and the calendar lookups.
+#include <unordered_map>
+
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -14,9 +16,18 @@ namespace rm::actors {
 
 namespace {
 
+// Busy intervals of one date, as read from the calendar adapter.
+struct cached_day {
+  std::vector<domain::busy_interval> busy;
+  domain::instant loaded_at;
+};
+
 struct tenant_state {
   persistence::tenant_record record;
   std::int64_t timer_due = 0;  // epoch seconds of the armed expiry timer, 0 = none
+  // check_availability answers from here while fresh (wiring::times.availability_cache_ttl);
+  // every booking decision, hold expiry or settings change of this tenant clears it.
+  std::unordered_map<std::string, cached_day> days;
   static inline const char* name = "tenant";
 };
 using tenant_ptr = tenant_actor::stateful_pointer<tenant_state>;
@@ -43,8 +54,58 @@ tenant_tool_reply unavailable(const std::string& why) {
   return r;
 }
 
+std::vector<domain::busy_interval> to_intervals(const busy_list& busy) {
+  std::vector<domain::busy_interval> out;
+  for (std::size_t i = 0; i < busy.starts.size(); ++i)
+    out.push_back({persistence::from_epoch(busy.starts[i]), persistence::from_epoch(busy.ends[i])});
+  return out;
+}
+
+// check_availability: from the cached busy intervals of that date when fresh, else from the
+// calendar adapter (then cached). No database write on this path: the call actor stores the
+// result write-behind (store_behind).
+void check_availability(tenant_ptr self, const wiring_ptr& w, const tenant_tool_call& call,
+                        caf::typed_response_promise<tenant_tool_reply> rp) {
+  tenant_tool_reply error;
+  auto date = booking::availability_date(call.request, &error);
+  if (!date) {
+    rp.deliver(error);
+    return;
+  }
+  auto now = w->now();
+  auto key = domain::to_string(*date);
+  auto answer = [=](const std::vector<domain::busy_interval>& busy) mutable {
+    auto reply = booking::availability(self->state.record, *date, busy, now);
+    reply.store_behind = true;
+    rp.deliver(std::move(reply));
+  };
+  auto& days = self->state.days;
+  if (auto i = days.find(key);
+      i != days.end() && now - i->second.loaded_at < w->times.availability_cache_ttl) {
+    answer(i->second.busy);
+    return;
+  }
+  auto window = booking::busy_window(self->state.record, call.request, now);
+  self->request(w->calendar(), w->times.db_timeout, busy_atom::value, self->state.record.id,
+                persistence::to_epoch(window.start), persistence::to_epoch(window.end))
+      .then(
+          [=](const busy_list& list) mutable {
+            auto busy = to_intervals(list);
+            if (self->state.days.size() > 366) self->state.days.clear();  // bounded memory
+            self->state.days[key] = cached_day{busy, now};
+            answer(busy);
+          },
+          [=](caf::error& err) mutable {
+            rp.deliver(unavailable("calendar: " + self->system().render(err)));
+          });
+}
+
 void run_tool(tenant_ptr self, const wiring_ptr& w, tenant_tool_call call,
               caf::typed_response_promise<tenant_tool_reply> rp) {
+  if (call.request.name == "check_availability") {
+    check_availability(self, w, call, rp);
+    return;
+  }
   auto now = w->now();
   auto window = booking::busy_window(self->state.record, call.request, now);
   bool ordered = is_mutating(call.request.name);
@@ -56,11 +117,10 @@ void run_tool(tenant_ptr self, const wiring_ptr& w, tenant_tool_call call,
     ctx.caller = call.caller;
     ctx.request = call.request;
     ctx.now = now;
-    for (std::size_t i = 0; i < busy.starts.size(); ++i)
-      ctx.calendar_busy.push_back({persistence::from_epoch(busy.starts[i]),
-                                   persistence::from_epoch(busy.ends[i])});
+    ctx.calendar_busy = to_intervals(busy);
     auto job = [ctx](pqxx::connection& c) { return booking::run_tool(c, ctx); };
     auto done = [=](tenant_tool_reply reply, const std::string& error) mutable {
+      self->state.days.clear();  // a booking decision was attempted: re-read availability
       if (!error.empty()) {
         rp.deliver(unavailable(error));
         return;
@@ -110,9 +170,11 @@ tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
       },
       [=](changed_atom, persistence::tenant_record& record) {
         self->state.record = std::move(record);
+        self->state.days.clear();
       },
       [=](expire_atom) {
         self->state.timer_due = 0;
+        self->state.days.clear();
         auto org = self->state.record.id;
         auto now = w->now();
         db_then<std::int64_t>(

@@ -17,6 +17,10 @@ struct timings {
   std::chrono::milliseconds call_linger{120000};      // stay after the end-of-call report
   std::chrono::milliseconds no_report_timeout{600000};  // ended, report never came: close
   std::chrono::milliseconds sanity_timeout{4 * 3600 * 1000};  // silent this long: close as ended
+  // How long a tenant actor answers check_availability from its cached busy intervals. Its own
+  // writes invalidate the cache at once; this bounds how stale another process's writes can be
+  // (reservations stay exact: PostgreSQL's exclusion constraint decides them).
+  std::chrono::seconds availability_cache_ttl{2};
 };
 
 class wiring {
@@ -32,12 +36,14 @@ class wiring {
   calendar_actor calendar() const { std::lock_guard<std::mutex> g{m_}; return calendar_; }
   directory_actor directory() const { std::lock_guard<std::mutex> g{m_}; return directory_; }
   call_registry_actor calls() const { std::lock_guard<std::mutex> g{m_}; return calls_; }
+  tool_log_actor tool_log() const { std::lock_guard<std::mutex> g{m_}; return tool_log_; }
 
   void set(db_actor x) { std::lock_guard<std::mutex> g{m_}; db_ = std::move(x); }
   void set(twilio_actor x) { std::lock_guard<std::mutex> g{m_}; twilio_ = std::move(x); }
   void set(calendar_actor x) { std::lock_guard<std::mutex> g{m_}; calendar_ = std::move(x); }
   void set(directory_actor x) { std::lock_guard<std::mutex> g{m_}; directory_ = std::move(x); }
   void set(call_registry_actor x) { std::lock_guard<std::mutex> g{m_}; calls_ = std::move(x); }
+  void set(tool_log_actor x) { std::lock_guard<std::mutex> g{m_}; tool_log_ = std::move(x); }
 
  private:
   mutable std::mutex m_;
@@ -46,6 +52,7 @@ class wiring {
   calendar_actor calendar_;
   directory_actor directory_;
   call_registry_actor calls_;
+  tool_log_actor tool_log_;
 };
 
 using wiring_ptr = std::shared_ptr<wiring>;

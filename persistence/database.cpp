@@ -1,6 +1,8 @@
 // Schema migrations: embedded SQL files applied in order, one transaction each.
 #include "persistence/database.hpp"
 
+#include <set>
+
 #include <cstdio>
 #include <stdexcept>
 
@@ -72,8 +74,17 @@ migrate_result migrate(pqxx::connection& c) {
     throw std::runtime_error("database schema version " + std::to_string(result.from_version) +
                              " is newer than this ringmaster (" + std::to_string(latest) + ")");
   }
+  // Every embedded migration not yet recorded is applied, in order — also one numbered below the
+  // current version (e.g. merged late), so no database silently misses a migration.
+  std::set<int> applied;
+  {
+    pqxx::work tx{c};
+    for (const auto& row : tx.exec("SELECT version FROM schema_migrations"))
+      applied.insert(row[0].as<int>());
+    tx.commit();
+  }
   for (const auto& m : embedded_migrations()) {
-    if (m.version <= result.from_version) continue;
+    if (applied.count(m.version)) continue;
     try {
       pqxx::work tx{c};
       tx.exec(m.sql);

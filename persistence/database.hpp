@@ -26,7 +26,8 @@ struct migrate_result {
   int to_version = 0;
   std::vector<std::string> applied;  // "001_init", …
 };
-// Applies every pending migration, each in its own transaction together with its
+// Applies every embedded migration not yet recorded in schema_migrations (in version order, also
+// one numbered below the current version), each in its own transaction together with its
 // schema_migrations row, under a session advisory lock (so two processes never migrate at once).
 // Throws std::runtime_error when the database's schema is newer than this binary
 // ("database schema version N is newer than this ringmaster (M)").

@@ -419,6 +419,61 @@ void complete_tool_call(pqxx::work& tx, const std::string& call_id,
   }
 }
 
+namespace {
+// A text[] literal for a bound parameter (libpqxx 6 has no array conversion): every element
+// double-quoted, with backslash and quote escaped, so any content round-trips.
+std::string pg_text_array(const std::vector<std::string>& xs) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char ch : xs[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+}  // namespace
+
+void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_tool_call>& rows) {
+  if (rows.empty()) return;
+  // One statement for the whole batch: arrays in, unnest out.
+  std::vector<std::string> call_ids, ids, orgs, names, args, results;
+  std::vector<std::string> errors;
+  for (const auto& r : rows) {
+    call_ids.push_back(r.call_id);
+    ids.push_back(r.tool_call_id);
+    orgs.push_back(r.org_id);
+    names.push_back(r.name);
+    args.push_back(r.arguments_json.empty() ? "null" : r.arguments_json);
+    results.push_back(r.outcome.result);
+    errors.push_back(r.outcome.is_error ? "t" : "f");
+  }
+  tx.exec_params(
+      "INSERT INTO tool_invocations (call_id, tool_call_id, org_id, name, arguments, result,"
+      " is_error, completed_at)"
+      " SELECT c, t, o::uuid, n, a::jsonb, r, e::boolean, now()"
+      " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+      " $7::text[]) AS u (c, t, o, n, a, r, e)"
+      " ON CONFLICT (call_id, tool_call_id) DO NOTHING",
+      pg_text_array(call_ids), pg_text_array(ids), pg_text_array(orgs), pg_text_array(names),
+      pg_text_array(args), pg_text_array(results), pg_text_array(errors));
+}
+
+std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(
+    pqxx::work& tx, const std::string& call_id) {
+  auto rows = tx.exec_params(
+      "SELECT tool_call_id, result, is_error FROM tool_invocations"
+      " WHERE call_id = $1 AND result IS NOT NULL",
+      call_id);
+  std::vector<std::pair<std::string, tool_outcome>> out;
+  for (const auto& r : rows)
+    out.emplace_back(r[0].c_str(), tool_outcome{r[1].c_str(), r[2].as<bool>()});
+  return out;
+}
+
 // ---- appointments -------------------------------------------------------------------------------
 
 std::vector<domain::busy_interval> busy_between(pqxx::work& tx, const std::string& org_id,

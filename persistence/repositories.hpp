@@ -74,6 +74,22 @@ claim claim_tool_call(pqxx::work& tx, const std::string& call_id, const std::str
 void complete_tool_call(pqxx::work& tx, const std::string& call_id,
                         const std::string& tool_call_id, const tool_outcome& outcome);
 
+// A finished invocation written in one go (read-only tools, stored write-behind).
+struct completed_tool_call {
+  std::string call_id;
+  std::string tool_call_id;
+  std::string org_id;
+  std::string name;
+  std::string arguments_json;
+  tool_outcome outcome;
+};
+// Inserts them all in one statement; an already stored (call, toolCallId) keeps its first result.
+// Every row must belong to the tenant named on `tx`.
+void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_tool_call>& rows);
+// The completed invocations of a call, for a call actor rebuilding its replay cache.
+std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(
+    pqxx::work& tx, const std::string& call_id);
+
 // ---- appointments ---------------------------------------------------------------------------------
 
 // Busy intervals (booked, and held with hold_expires_at > now) overlapping [from, to), each as

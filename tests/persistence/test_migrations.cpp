@@ -85,3 +85,16 @@ TEST_CASE("migrate refuses a database whose schema is newer than the binary") {
   REQUIRE_THROWS_WITH(migrate(c), "database schema version 999 is newer than this ringmaster (" +
                                       std::to_string(latest_schema_version()) + ")");
 }
+
+TEST_CASE("a migration missing below the current version is still applied, not skipped") {
+  rm::testing::scratch_database db;  // migrated to the latest version
+  pqxx::connection c{db.url()};
+  {
+    pqxx::work tx{c};
+    // Pretend the initial migration was never recorded (as if it had been merged late).
+    tx.exec0("DELETE FROM schema_migrations WHERE version = 1");
+    tx.commit();
+  }
+  // It is attempted again: here it fails loudly, because its tables already exist.
+  CHECK_THROWS_WITH(rm::persistence::migrate(c), Catch::Contains("migration 001_init failed"));
+}

@@ -1,0 +1,49 @@
+// The write-behind log of read-only tool results: one statement per batch, first result wins.
+#include <catch2/catch.hpp>
+
+#include <pqxx/pqxx>
+
+#include "persistence/repositories.hpp"
+#include "tests/persistence/fixtures.hpp"
+#include "tests/support/test_db.hpp"
+
+using namespace rm::persistence;
+using rm::persistence::test::make_call;
+using rm::persistence::test::make_tenant;
+
+TEST_CASE("a batch of completed tool calls is stored verbatim, whatever their text holds") {
+  rm::testing::scratch_database db;
+  pqxx::connection c{db.url()};
+  pqxx::work tx{c};
+  auto org = make_tenant(tx, "Clinic A", "+14155550100");
+  make_call(tx, "call-1", org);
+  const std::string tricky = R"({"slots":["a,b"],"q":"say \"hi\" \\ {x}","u":"café ☎"})";
+  insert_completed_tool_calls(
+      tx, {{"call-1", "t1", org, "check_availability", R"({"date":"2030-01-15"})",
+            {tricky, false}},
+           {"call-1", "t2", org, "check_availability", "", {"argument 'date' is required", true}}});
+  auto stored = completed_tool_calls_of(tx, "call-1");
+  REQUIRE(stored.size() == 2);
+  for (const auto& [id, outcome] : stored) {
+    if (id == "t1") {
+      CHECK(outcome.result == tricky);
+      CHECK_FALSE(outcome.is_error);
+    } else {
+      CHECK(id == "t2");
+      CHECK(outcome.is_error);
+    }
+  }
+}
+
+TEST_CASE("a tool call already stored keeps its first result when logged again") {
+  rm::testing::scratch_database db;
+  pqxx::connection c{db.url()};
+  pqxx::work tx{c};
+  auto org = make_tenant(tx, "Clinic A", "+14155550100");
+  make_call(tx, "call-1", org);
+  insert_completed_tool_calls(tx, {{"call-1", "t1", org, "check_availability", "{}", {"first", false}}});
+  insert_completed_tool_calls(tx, {{"call-1", "t1", org, "check_availability", "{}", {"second", false}}});
+  auto stored = completed_tool_calls_of(tx, "call-1");
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].second.result == "first");
+}
