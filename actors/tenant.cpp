@@ -16,18 +16,22 @@ namespace rm::actors {
 
 namespace {
 
-// Busy intervals of one date, as read from the calendar adapter.
-struct cached_day {
+// Busy intervals of a window of time, as read from the calendar adapter.
+struct cached_busy {
+  domain::busy_interval window;
   std::vector<domain::busy_interval> busy;
   domain::instant loaded_at;
 };
+
+// How far ahead one calendar read reaches: the weeks callers ask about.
+constexpr auto cache_ahead = std::chrono::hours(24 * 62);
 
 struct tenant_state {
   persistence::tenant_record record;
   std::int64_t timer_due = 0;  // epoch seconds of the armed expiry timer, 0 = none
   // check_availability answers from here while fresh (wiring::times.availability_cache_ttl);
   // every booking decision, hold expiry or settings change of this tenant clears it.
-  std::unordered_map<std::string, cached_day> days;
+  std::optional<cached_busy> cache;
   static inline const char* name = "tenant";
 };
 using tenant_ptr = tenant_actor::stateful_pointer<tenant_state>;
@@ -73,26 +77,27 @@ void check_availability(tenant_ptr self, const wiring_ptr& w, const tenant_tool_
     return;
   }
   auto now = w->now();
-  auto key = domain::to_string(*date);
   auto answer = [=](const std::vector<domain::busy_interval>& busy) mutable {
     auto reply = booking::availability(self->state.record, *date, busy, now);
     reply.store_behind = true;
     rp.deliver(std::move(reply));
   };
-  auto& days = self->state.days;
-  if (auto i = days.find(key);
-      i != days.end() && now - i->second.loaded_at < w->times.availability_cache_ttl) {
-    answer(i->second.busy);
+  auto needed = booking::busy_window(self->state.record, call.request, now);
+  auto& cache = self->state.cache;
+  if (cache && now - cache->loaded_at < w->times.availability_cache_ttl &&
+      cache->window.start <= needed.start && needed.end <= cache->window.end) {
+    answer(cache->busy);
     return;
   }
-  auto window = booking::busy_window(self->state.record, call.request, now);
+  // One read covers the coming weeks (and the date asked for, if further out).
+  domain::busy_interval window{std::min(needed.start, now - std::chrono::hours(24)),
+                               std::max(needed.end, now + cache_ahead)};
   self->request(w->calendar(), w->times.db_timeout, busy_atom::value, self->state.record.id,
                 persistence::to_epoch(window.start), persistence::to_epoch(window.end))
       .then(
           [=](const busy_list& list) mutable {
             auto busy = to_intervals(list);
-            if (self->state.days.size() > 366) self->state.days.clear();  // bounded memory
-            self->state.days[key] = cached_day{busy, now};
+            self->state.cache = cached_busy{window, busy, now};
             answer(busy);
           },
           [=](caf::error& err) mutable {
@@ -120,7 +125,7 @@ void run_tool(tenant_ptr self, const wiring_ptr& w, tenant_tool_call call,
     ctx.calendar_busy = to_intervals(busy);
     auto job = [ctx](pqxx::connection& c) { return booking::run_tool(c, ctx); };
     auto done = [=](tenant_tool_reply reply, const std::string& error) mutable {
-      self->state.days.clear();  // a booking decision was attempted: re-read availability
+      self->state.cache.reset();  // a booking decision was attempted: re-read availability
       if (!error.empty()) {
         rp.deliver(unavailable(error));
         return;
@@ -170,11 +175,11 @@ tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
       },
       [=](changed_atom, persistence::tenant_record& record) {
         self->state.record = std::move(record);
-        self->state.days.clear();
+        self->state.cache.reset();
       },
       [=](expire_atom) {
         self->state.timer_due = 0;
-        self->state.days.clear();
+        self->state.cache.reset();
         auto org = self->state.record.id;
         auto now = w->now();
         db_then<std::int64_t>(

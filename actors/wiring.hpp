@@ -20,7 +20,7 @@ struct timings {
   // How long a tenant actor answers check_availability from its cached busy intervals. Its own
   // writes invalidate the cache at once; this bounds how stale another process's writes can be
   // (reservations stay exact: PostgreSQL's exclusion constraint decides them).
-  std::chrono::seconds availability_cache_ttl{2};
+  std::chrono::seconds availability_cache_ttl{30};
 };
 
 class wiring {
