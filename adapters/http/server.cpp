@@ -2,6 +2,11 @@
 
 #include <random>
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
@@ -205,9 +210,41 @@ server::server(actors::service& service, server_options options)
     : impl_(std::make_unique<impl>(service, std::move(options))) {}
 server::~server() { stop(); }
 
+namespace {
+
+// cpp-httplib 0.11 listens with a backlog of 5 (hard-coded in Server::create_server_socket), so a
+// burst of concurrent webhooks loses connections before they are accepted. The library does not
+// expose its socket; find the listening socket bound to `port` among our descriptors and listen
+// again with the system's maximum backlog (Linux updates the backlog of a listening socket).
+void widen_listen_backlog(int port) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return;
+  while (auto* entry = readdir(dir)) {
+    int fd = std::atoi(entry->d_name);
+    if (fd <= 2 || fd == dirfd(dir)) continue;
+    int accepting = 0;
+    socklen_t len = sizeof accepting;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    int bound = addr.ss_family == AF_INET
+                    ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                    : addr.ss_family == AF_INET6
+                          ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                          : -1;
+    if (bound == port) ::listen(fd, SOMAXCONN);
+  }
+  closedir(dir);
+}
+
+}  // namespace
+
 int server::bind(const std::string& host, int port) {
-  if (port == 0) return impl_->srv.bind_to_any_port(host.c_str());
-  return impl_->srv.bind_to_port(host.c_str(), port) ? port : -1;
+  int bound = port == 0 ? impl_->srv.bind_to_any_port(host.c_str())
+                        : (impl_->srv.bind_to_port(host.c_str(), port) ? port : -1);
+  if (bound > 0) widen_listen_backlog(bound);
+  return bound;
 }
 
 bool server::listen() { return impl_->srv.listen_after_bind(); }
