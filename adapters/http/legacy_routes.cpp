@@ -116,9 +116,10 @@ void add_legacy_routes(httplib::Server& srv, context& ctx) {
   };
   for (const auto& [path, tool] : routes) {
     std::string name = tool;
-    srv.Post(path, [&ctx, name](const httplib::Request& req, httplib::Response& res) {
-      legacy_tool(ctx, name, req, res);
-    });
+    add_route(srv, ctx, "POST", path, route_auth::vapi,
+              [&ctx, name](const httplib::Request& req, httplib::Response& res) {
+                legacy_tool(ctx, name, req, res);
+              });
   }
 }
 

@@ -150,66 +150,71 @@ json live_view(context& ctx, const std::string& id) {
 }  // namespace
 
 void add_ops_routes(httplib::Server& srv, context& ctx) {
-  srv.Post("/ops/tenants", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    create_tenant(ctx, req, res);
-  });
-  srv.Get("/sessions/calls", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (!require_operator(req, res, ctx)) return;
-    json calls = json::array();
-    for (const auto& id : ctx.service.live_calls()) {
-      auto v = live_view(ctx, id);
-      if (v.is_object()) calls.push_back(v);
-    }
-    send_json(res, 200, {{"calls", calls}});
-  });
-  srv.Get(R"(/sessions/calls/([^/]+))", [&ctx](const httplib::Request& req,
-                                                httplib::Response& res) {
-    if (!require_operator(req, res, ctx)) return;
-    std::string id = req.matches[1];
-    auto v = live_view(ctx, id);
-    if (v.is_object()) return send_json(res, 200, v);
-    std::string stored;
-    ctx.service.with_db([&](pqxx::connection& c) { stored = calls::view_json(c, id, false); });
-    if (stored.empty()) return send_error(res, 404, "not_found", "no call with id " + id);
-    send_json(res, 200, json::parse(stored));
-  });
-  srv.Get("/sessions/tenants", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (!require_operator(req, res, ctx)) return;
-    auto live = json::parse(ctx.service.live_tenants_json(), nullptr, false);
-    std::set<std::string> live_ids;
-    if (live.is_array())
-      for (const auto& t : live) live_ids.insert(t.value("id", ""));
-    json tenants = json::array();
-    ctx.service.with_db([&](pqxx::connection& c) {
-      pqxx::work tx{c};
-      for (const auto& t : persistence::list_tenants(tx))
-        tenants.push_back({{"id", t.id},
-                           {"name", t.name},
-                           {"time_zone", t.time_zone},
-                           {"numbers", t.numbers},
-                           {"live", live_ids.count(t.id) > 0}});
-      tx.commit();
-    });
-    send_json(res, 200, {{"tenants", tenants}});
-  });
-  srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, {{"status", "ok"}});
-  });
-  srv.Get("/readyz", [&ctx](const httplib::Request&, httplib::Response& res) {
-    int current = -1;
-    try {
-      ctx.service.with_db([&](pqxx::connection& c) {
-        current = persistence::current_schema_version(c);
+  add_route(srv, ctx, "POST", "/ops/tenants", route_auth::operator_token,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              create_tenant(ctx, req, res);
+            });
+  add_route(srv, ctx, "GET", "/sessions/calls", route_auth::operator_token,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              if (!require_operator(req, res, ctx)) return;
+              json calls = json::array();
+              for (const auto& id : ctx.service.live_calls()) {
+                auto v = live_view(ctx, id);
+                if (v.is_object()) calls.push_back(v);
+              }
+              send_json(res, 200, {{"calls", calls}});
+            });
+  add_route(
+      srv, ctx, "GET", "/sessions/calls/{id}", route_auth::operator_token,
+      [&ctx](const httplib::Request& req, httplib::Response& res) {
+        if (!require_operator(req, res, ctx)) return;
+        std::string id = req.matches[1];
+        auto v = live_view(ctx, id);
+        if (v.is_object()) return send_json(res, 200, v);
+        std::string stored;
+        ctx.service.with_db([&](pqxx::connection& c) { stored = calls::view_json(c, id, false); });
+        if (stored.empty()) return send_error(res, 404, "not_found", "no call with id " + id);
+        send_json(res, 200, json::parse(stored));
       });
-    } catch (const std::exception& e) {
-      return send_json(res, 503, {{"status", "unavailable"}, {"database", e.what()}});
-    }
-    int latest = persistence::latest_schema_version();
-    send_json(res, current == latest ? 200 : 503,
-              {{"status", current == latest ? "ready" : "schema_mismatch"},
-               {"schema_version", current},
-               {"expected_schema_version", latest}});
-  });
+  add_route(srv, ctx, "GET", "/sessions/tenants", route_auth::operator_token,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              if (!require_operator(req, res, ctx)) return;
+              auto live = json::parse(ctx.service.live_tenants_json(), nullptr, false);
+              std::set<std::string> live_ids;
+              if (live.is_array())
+                for (const auto& t : live) live_ids.insert(t.value("id", ""));
+              json tenants = json::array();
+              ctx.service.with_db([&](pqxx::connection& c) {
+                pqxx::work tx{c};
+                for (const auto& t : persistence::list_tenants(tx))
+                  tenants.push_back({{"id", t.id},
+                                     {"name", t.name},
+                                     {"time_zone", t.time_zone},
+                                     {"numbers", t.numbers},
+                                     {"live", live_ids.count(t.id) > 0}});
+                tx.commit();
+              });
+              send_json(res, 200, {{"tenants", tenants}});
+            });
+  add_route(srv, ctx, "GET", "/healthz", route_auth::none,
+            [](const httplib::Request&, httplib::Response& res) {
+              send_json(res, 200, {{"status", "ok"}});
+            });
+  add_route(srv, ctx, "GET", "/readyz", route_auth::none,
+            [&ctx](const httplib::Request&, httplib::Response& res) {
+              int current = -1;
+              try {
+                ctx.service.with_db(
+                    [&](pqxx::connection& c) { current = persistence::current_schema_version(c); });
+              } catch (const std::exception& e) {
+                return send_json(res, 503, {{"status", "unavailable"}, {"database", e.what()}});
+              }
+              int latest = persistence::latest_schema_version();
+              send_json(res, current == latest ? 200 : 503,
+                        {{"status", current == latest ? "ready" : "schema_mismatch"},
+                         {"schema_version", current},
+                         {"expected_schema_version", latest}});
+            });
 }
 
 }  // namespace rm::http

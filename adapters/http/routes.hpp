@@ -18,7 +18,22 @@ struct context {
   const server_options& options;
   server_counters& counters;
   auth_throttle& throttle;  // failed authentications per client address
+  std::vector<registered_route> routes{};  // every route, as add_route registered it
 };
+
+// The one way routes are registered: records the route in ctx.routes (server::routes(), which
+// tests/tenant_api enumerates: a tenant or service route without an entry in its isolation matrix
+// fails the suite) and registers `handler` with httplib. `path` is the route as documented;
+// "{name}" matches one path segment ([^/]+) and "{name:regex}" matches `regex` (e.g.
+// "{org_id:[0-9a-fA-F-]{36}}"); each placeholder is a capture group, in order, in req.matches.
+// `auth` declares how the handler authenticates; it does not authenticate by itself (the tenant
+// table in tenant_routes.cpp wraps its handlers; other handlers call require_* first).
+// `min_role` defaults to "member" for tenant routes. Throws std::logic_error for an unsupported
+// method or a malformed path.
+void add_route(httplib::Server& srv, context& ctx, const char* method, const std::string& path,
+               route_auth auth, httplib::Server::Handler handler, const std::string& min_role = "");
+// "/api/calls/{id}" → "/api/calls/([^/]+)" (httplib matches the whole path).
+std::string pattern_of(const std::string& path);
 
 // {"error":{"code","message"[, "field"]}} with `status`.
 void send_error(httplib::Response& res, int status, const std::string& code,
@@ -45,24 +60,11 @@ bool require_vapi(const httplib::Request& req, httplib::Response& res, context& 
 void add_vapi_routes(httplib::Server& srv, context& ctx);    // vapi_routes.cpp
 void add_legacy_routes(httplib::Server& srv, context& ctx);  // legacy_routes.cpp
 void add_ops_routes(httplib::Server& srv, context& ctx);     // ops_routes.cpp
-void add_tenant_routes(httplib::Server& srv, context& ctx);  // tenant_routes.cpp
-
 // The tenant API (/api/org/*, /api/inbound/*, /api/calls, /api/appointments, /api/contacts; see
-// docs/api.md and docs/security.md). Its routes are registered only from this table, and the
-// registration applies the route's authentication and role before the handler runs, so no route
-// can forget them. tests/tenant_api enumerates the table: a route without an entry in its
-// isolation matrix fails the suite.
-enum class route_auth {
-  tenant,   // a tenant user's JWT (require_tenant), at least `min_role`
-  service,  // the service token (require_service)
-};
-struct route_info {
-  std::string method;    // "GET" | "POST" | "PATCH" | "DELETE"
-  std::string path;      // with {name} placeholders, e.g. "/api/calls/{id}"
-  route_auth auth = route_auth::tenant;
-  std::string min_role;  // tenant routes: "member" (any user) or "admin"; "" for service routes
-};
-std::vector<route_info> tenant_route_table();
+// docs/api.md and docs/security.md). Its routes are registered from one table whose registration
+// applies the route's authentication and role before the handler runs, so no route can forget
+// them.
+void add_tenant_routes(httplib::Server& srv, context& ctx);  // tenant_routes.cpp
 void add_twilio_routes(httplib::Server& srv, context& ctx);  // twilio_routes.cpp
 void add_telephony_routes(httplib::Server& srv, context& ctx);  // telephony_routes.cpp
 

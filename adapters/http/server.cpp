@@ -252,5 +252,6 @@ void server::stop() {
   if (impl_->srv.is_running()) impl_->srv.stop();
 }
 const server_counters& server::counters() const { return impl_->counters; }
+std::vector<registered_route> server::routes() const { return impl_->ctx.routes; }
 
 }  // namespace rm::http

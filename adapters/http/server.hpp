@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "adapters/http/jwt.hpp"
 #include "adapters/vapi/webhook_auth.hpp"
@@ -31,6 +32,26 @@ struct server_options {
   std::size_t worker_threads = 32;      // httplib workers (each may wait on the actors)
   // Caller-ID verification (/api/telephony/*); those routes answer 503 when null.
   actors::verification_service* verification = nullptr;
+};
+
+// How a route authenticates its caller (docs/security.md).
+enum class route_auth {
+  tenant,          // a tenant user's JWT (/api/*), at least the route's min_role
+  service,         // RINGMASTER_SERVICE_TOKEN (service-to-service lookups)
+  operator_token,  // RINGMASTER_OPERATOR_TOKEN (/ops/*, /sessions/*)
+  vapi,            // the deployment's Vapi webhook credentials
+  twilio,          // X-Twilio-Signature with the tenant's auth token
+  none,            // no credentials (health checks)
+};
+const char* to_string(route_auth auth);
+
+// One route as registered on the server (add_route in adapters/http/routes.hpp).
+struct registered_route {
+  std::string method;   // "GET" | "POST" | "PATCH" | "DELETE"
+  std::string path;     // as documented, with {name} placeholders: "/api/calls/{id}"
+  std::string pattern;  // the regular expression httplib matches: "/api/calls/([^/]+)"
+  route_auth auth = route_auth::none;
+  std::string min_role;  // tenant routes: "member" (any user) or "admin"; "" otherwise
 };
 
 // Counters exposed in logs and tests.
@@ -68,6 +89,8 @@ class server {
   bool listen();
   void stop();
   const server_counters& counters() const;
+  // Every route, in registration order (tests/tenant_api enumerates them).
+  std::vector<registered_route> routes() const;
 
  private:
   struct impl;

@@ -189,221 +189,231 @@ void create_forwarding(const httplib::Request& req, httplib::Response& res, cont
 }  // namespace
 
 void add_telephony_routes(httplib::Server& srv, context& ctx) {
-  srv.Post("/api/telephony/verify-caller-id/initiate",
-           [&ctx](const httplib::Request& req, httplib::Response& res) {
-             auto who = require_tenant(req, res, ctx);
-             if (!who) return;
-             auto* v = facade(res, ctx);
-             if (!v) return;
-             auto body = parse_body(req, res, ctx);
-             if (body.is_discarded()) return;
-             if (!body.is_object())
-               return (void)bad_field(res, ctx, "", "the body must be a JSON object");
-             auto phone = string_field(body, "phoneNumber");
-             auto name = string_field(body, "friendlyName");
-             auto channel = string_field(body, "channel");
-             if (!phone || phone->empty())
-               return (void)bad_field(res, ctx, "phoneNumber", "phoneNumber is required");
-             if (!name) return (void)bad_field(res, ctx, "friendlyName", "must be a string");
-             if (!channel)
-               return (void)bad_field(res, ctx, "channel", "channel must be \"call\" or \"sms\"");
-             if (name->size() > 64)
-               return (void)bad_field(res, ctx, "friendlyName", "at most 64 characters");
-             send_result(res, v->initiate(who->org_id, *phone, *name,
-                                          channel->empty() ? "sms" : *channel));
-           });
-
-  srv.Post("/api/telephony/verify-caller-id/confirm",
-           [&ctx](const httplib::Request& req, httplib::Response& res) {
-             auto who = require_tenant(req, res, ctx);
-             if (!who) return;
-             auto* v = facade(res, ctx);
-             if (!v) return;
-             auto body = parse_body(req, res, ctx);
-             if (body.is_discarded()) return;
-             if (!body.is_object())
-               return (void)bad_field(res, ctx, "", "the body must be a JSON object");
-             auto id = string_field(body, "verificationId");
-             auto code = string_field(body, "verificationCode");
-             if (!id) return (void)bad_field(res, ctx, "verificationId", "must be a string");
-             if (!code) return (void)bad_field(res, ctx, "verificationCode", "must be a string");
-             send_result(res, v->confirm(who->org_id, *id, *code));
-           });
-
-  srv.Get("/api/telephony/verified-numbers",
-          [&ctx](const httplib::Request& req, httplib::Response& res) {
-            auto who = require_tenant(req, res, ctx);
-            if (!who) return;
-            std::vector<persistence::caller_id_row> rows;
-            ctx.service.with_db([&](pqxx::connection& c) {
-              pqxx::work tx{c};
-              persistence::set_tenant(tx, who->org_id);
-              rows = persistence::list_caller_ids(tx);
-              tx.commit();
+  add_route(srv, ctx, "POST", "/api/telephony/verify-caller-id/initiate", route_auth::tenant,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              auto who = require_tenant(req, res, ctx);
+              if (!who) return;
+              auto* v = facade(res, ctx);
+              if (!v) return;
+              auto body = parse_body(req, res, ctx);
+              if (body.is_discarded()) return;
+              if (!body.is_object())
+                return (void)bad_field(res, ctx, "", "the body must be a JSON object");
+              auto phone = string_field(body, "phoneNumber");
+              auto name = string_field(body, "friendlyName");
+              auto channel = string_field(body, "channel");
+              if (!phone || phone->empty())
+                return (void)bad_field(res, ctx, "phoneNumber", "phoneNumber is required");
+              if (!name) return (void)bad_field(res, ctx, "friendlyName", "must be a string");
+              if (!channel)
+                return (void)bad_field(res, ctx, "channel", "channel must be \"call\" or \"sms\"");
+              if (name->size() > 64)
+                return (void)bad_field(res, ctx, "friendlyName", "at most 64 characters");
+              send_result(res, v->initiate(who->org_id, *phone, *name,
+                                           channel->empty() ? "sms" : *channel));
             });
-            json numbers = json::array();
-            for (const auto& r : rows)
-              numbers.push_back(
-                  {{"id", r.id},
-                   {"phoneNumber", r.phone_number},
-                   {"friendlyName", r.friendly_name.empty() ? json(nullptr) : json(r.friendly_name)},
-                   {"status", r.status},
-                   {"verifiedAt", r.verified_at ? json(iso_utc(*r.verified_at)) : json(nullptr)},
-                   {"hasForwardingConfig", r.has_forwarding_config},
-                   {"twilioCallerIdStatus", r.twilio_validation_status.empty()
-                                                ? json(nullptr)
-                                                : json(r.twilio_validation_status)}});
-            send_json(res, 200, {{"success", true}, {"numbers", numbers}});
-          });
 
-  srv.Delete(R"(/api/telephony/verified-numbers/([^/]+))",
-             [&ctx](const httplib::Request& req, httplib::Response& res) {
-               auto who = require_tenant(req, res, ctx);
-               if (!who) return;
-               std::string id = req.matches[1];
-               bool deleted = false;
-               ctx.service.with_db([&](pqxx::connection& c) {
-                 pqxx::work tx{c};
-                 persistence::set_tenant(tx, who->org_id);
-                 deleted = persistence::delete_caller_id(tx, id);
-                 tx.commit();
-               });
-               if (!deleted) return send_error(res, 404, "not_found", "no such verified number");
-               if (ctx.options.verification) ctx.options.verification->forget(id);
-               send_json(res, 200, {{"success", true}, {"message", "Verified number removed"}});
-             });
+  add_route(srv, ctx, "POST", "/api/telephony/verify-caller-id/confirm", route_auth::tenant,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              auto who = require_tenant(req, res, ctx);
+              if (!who) return;
+              auto* v = facade(res, ctx);
+              if (!v) return;
+              auto body = parse_body(req, res, ctx);
+              if (body.is_discarded()) return;
+              if (!body.is_object())
+                return (void)bad_field(res, ctx, "", "the body must be a JSON object");
+              auto id = string_field(body, "verificationId");
+              auto code = string_field(body, "verificationCode");
+              if (!id) return (void)bad_field(res, ctx, "verificationId", "must be a string");
+              if (!code) return (void)bad_field(res, ctx, "verificationCode", "must be a string");
+              send_result(res, v->confirm(who->org_id, *id, *code));
+            });
 
-  srv.Post(R"(/api/telephony/verified-numbers/([^/]+)/caller-id)",
-           [&ctx](const httplib::Request& req, httplib::Response& res) {
-             auto who = require_tenant(req, res, ctx);
-             if (!who) return;
-             auto* v = facade(res, ctx);
-             if (!v) return;
-             send_result(res, v->register_caller_id(who->org_id, req.matches[1]));
-           });
+  add_route(
+      srv, ctx, "GET", "/api/telephony/verified-numbers", route_auth::tenant,
+      [&ctx](const httplib::Request& req, httplib::Response& res) {
+        auto who = require_tenant(req, res, ctx);
+        if (!who) return;
+        std::vector<persistence::caller_id_row> rows;
+        ctx.service.with_db([&](pqxx::connection& c) {
+          pqxx::work tx{c};
+          persistence::set_tenant(tx, who->org_id);
+          rows = persistence::list_caller_ids(tx);
+          tx.commit();
+        });
+        json numbers = json::array();
+        for (const auto& r : rows)
+          numbers.push_back(
+              {{"id", r.id},
+               {"phoneNumber", r.phone_number},
+               {"friendlyName", r.friendly_name.empty() ? json(nullptr) : json(r.friendly_name)},
+               {"status", r.status},
+               {"verifiedAt", r.verified_at ? json(iso_utc(*r.verified_at)) : json(nullptr)},
+               {"hasForwardingConfig", r.has_forwarding_config},
+               {"twilioCallerIdStatus", r.twilio_validation_status.empty()
+                                            ? json(nullptr)
+                                            : json(r.twilio_validation_status)}});
+        send_json(res, 200, {{"success", true}, {"numbers", numbers}});
+      });
+
+  add_route(srv, ctx, "DELETE", "/api/telephony/verified-numbers/{id}", route_auth::tenant,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              auto who = require_tenant(req, res, ctx);
+              if (!who) return;
+              std::string id = req.matches[1];
+              bool deleted = false;
+              ctx.service.with_db([&](pqxx::connection& c) {
+                pqxx::work tx{c};
+                persistence::set_tenant(tx, who->org_id);
+                deleted = persistence::delete_caller_id(tx, id);
+                tx.commit();
+              });
+              if (!deleted) return send_error(res, 404, "not_found", "no such verified number");
+              if (ctx.options.verification) ctx.options.verification->forget(id);
+              send_json(res, 200, {{"success", true}, {"message", "Verified number removed"}});
+            });
+
+  add_route(srv, ctx, "POST", "/api/telephony/verified-numbers/{id}/caller-id", route_auth::tenant,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              auto who = require_tenant(req, res, ctx);
+              if (!who) return;
+              auto* v = facade(res, ctx);
+              if (!v) return;
+              send_result(res, v->register_caller_id(who->org_id, req.matches[1]));
+            });
 
   // Twilio's StatusCallback for OutgoingCallerIds (form: VerificationStatus, OutgoingCallerIdSid),
   // signed with the tenant's auth token.
-  srv.Post(R"(/webhooks/twilio/caller-id/([0-9a-fA-F-]{36})/([0-9a-fA-F-]{36}))",
-           [&ctx](const httplib::Request& req, httplib::Response& res) {
-             auto* v = facade(res, ctx);
-             if (!v) return;
-             std::string org = req.matches[1], id = req.matches[2];
-             std::optional<persistence::twilio_account> account;
-             ctx.service.with_db([&](pqxx::connection& c) {
-               pqxx::work tx{c};
-               persistence::set_tenant(tx, org);
-               account = persistence::load_twilio_account(tx, org);
-               tx.commit();
-             });
-             twilio::params form(req.params.begin(), req.params.end());
-             auto check = twilio::validate_request(account ? account->auth_token : "",
-                                                   ctx.options.public_url + req.path, form,
-                                                   req.get_header_value("X-Twilio-Signature"));
-             if (!check.valid) {
-               ctx.counters.count_auth_failure("twilio:" + check.reason);
-               return send_error(res, 401, "unauthorized", "invalid Twilio signature");
-             }
-             v->caller_id_status(org, id, req.get_param_value("VerificationStatus"),
-                                 req.get_param_value("OutgoingCallerIdSid"));
-             res.status = 204;
-           });
-
-  srv.Post("/api/telephony/forwarding-config",
-           [&ctx](const httplib::Request& req, httplib::Response& res) {
-             auto who = require_tenant(req, res, ctx);
-             if (!who) return;
-             create_forwarding(req, res, ctx, *who);
-           });
-
-  srv.Get("/api/telephony/forwarding-config",
-          [&ctx](const httplib::Request& req, httplib::Response& res) {
-            auto who = require_tenant(req, res, ctx);
-            if (!who) return;
-            auto caller_id = req.get_param_value("verifiedCallerId");
-            if (caller_id.empty())
-              return (void)bad_field(res, ctx, "verifiedCallerId", "verifiedCallerId is required");
-            std::vector<persistence::forwarding_row> rows;
-            ctx.service.with_db([&](pqxx::connection& c) {
-              pqxx::work tx{c};
-              persistence::set_tenant(tx, who->org_id);
-              rows = persistence::forwarding_for_caller_id(tx, caller_id);
-              tx.commit();
+  add_route(srv, ctx, "POST",
+            "/webhooks/twilio/caller-id/{org_id:[0-9a-fA-F-]{36}}/{id:[0-9a-fA-F-]{36}}",
+            route_auth::twilio, [&ctx](const httplib::Request& req, httplib::Response& res) {
+              auto* v = facade(res, ctx);
+              if (!v) return;
+              std::string org = req.matches[1], id = req.matches[2];
+              std::optional<persistence::twilio_account> account;
+              ctx.service.with_db([&](pqxx::connection& c) {
+                pqxx::work tx{c};
+                persistence::set_tenant(tx, org);
+                account = persistence::load_twilio_account(tx, org);
+                tx.commit();
+              });
+              twilio::params form(req.params.begin(), req.params.end());
+              auto check = twilio::validate_request(account ? account->auth_token : "",
+                                                    ctx.options.public_url + req.path, form,
+                                                    req.get_header_value("X-Twilio-Signature"));
+              if (!check.valid) {
+                ctx.counters.count_auth_failure("twilio:" + check.reason);
+                return send_error(res, 401, "unauthorized", "invalid Twilio signature");
+              }
+              v->caller_id_status(org, id, req.get_param_value("VerificationStatus"),
+                                  req.get_param_value("OutgoingCallerIdSid"));
+              res.status = 204;
             });
-            // The live configuration is "config" (seed 001); every one, disabled included, is
-            // in "configs".
-            json all = json::array();
-            json live = nullptr;
-            for (const auto& r : rows) {
-              all.push_back(forwarding_json(r));
-              if (r.status != "disabled") live = forwarding_json(r);
-            }
-            send_json(res, 200, {{"success", true}, {"config", live}, {"configs", all}});
-          });
 
-  srv.Post("/api/telephony/forwarding-config/confirm",
-           [&ctx](const httplib::Request& req, httplib::Response& res) {
-             auto who = require_tenant(req, res, ctx);
-             if (!who) return;
-             auto body = parse_body(req, res, ctx);
-             if (body.is_discarded()) return;
-             auto id = body.is_object() ? string_field(body, "forwardingConfigId")
-                                        : std::optional<std::string>{};
-             if (!id || id->empty())
-               return (void)bad_field(res, ctx, "forwardingConfigId",
-                                      "forwardingConfigId is required");
-             std::optional<persistence::forwarding_row> row;
-             auto now = ctx.options.verification ? ctx.options.verification->now_epoch()
-                                                 : static_cast<std::int64_t>(std::time(nullptr));
-             ctx.service.with_db([&](pqxx::connection& c) {
-               pqxx::work tx{c};
-               persistence::set_tenant(tx, who->org_id);
-               row = persistence::find_forwarding(tx, *id);
-               if (row && row->status == "pending_setup")
-                 persistence::set_forwarding_status(tx, *id, "active", now);
-               tx.commit();
-             });
-             if (!row) return send_error(res, 404, "not_found", "no such forwarding config");
-             if (row->status == "disabled")
-               return send_error(res, 409, "forwarding_disabled",
-                                 "this configuration was disabled; create a new one");
-             send_json(res, 200,
-                       {{"success", true},
-                        {"message", "Setup confirmed! Your calls are now forwarding to the AI."},
-                        {"status", "active"}});
-           });
+  add_route(srv, ctx, "POST", "/api/telephony/forwarding-config", route_auth::tenant,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              auto who = require_tenant(req, res, ctx);
+              if (!who) return;
+              create_forwarding(req, res, ctx, *who);
+            });
 
-  srv.Delete(R"(/api/telephony/forwarding-config/([^/]+))",
-             [&ctx](const httplib::Request& req, httplib::Response& res) {
-               auto who = require_tenant(req, res, ctx);
-               if (!who) return;
-               std::string id = req.matches[1];
-               std::optional<persistence::forwarding_row> row;
-               auto now = ctx.options.verification
-                              ? ctx.options.verification->now_epoch()
-                              : static_cast<std::int64_t>(std::time(nullptr));
-               ctx.service.with_db([&](pqxx::connection& c) {
-                 pqxx::work tx{c};
-                 persistence::set_tenant(tx, who->org_id);
-                 row = persistence::find_forwarding(tx, id);
-                 if (row) persistence::set_forwarding_status(tx, id, "disabled", now);
-                 tx.commit();
-               });
-               if (!row) return send_error(res, 404, "not_found", "no such forwarding config");
-               send_json(res, 200,
-                         {{"success", true},
-                          {"status", "disabled"},
-                          {"deactivationCode", row->deactivation_code},
-                          {"message", "Forwarding disabled in ringmaster. To stop forwarding on "
-                                      "the phone, dial: " + row->deactivation_code}});
-             });
+  add_route(
+      srv, ctx, "GET", "/api/telephony/forwarding-config", route_auth::tenant,
+      [&ctx](const httplib::Request& req, httplib::Response& res) {
+        auto who = require_tenant(req, res, ctx);
+        if (!who) return;
+        auto caller_id = req.get_param_value("verifiedCallerId");
+        if (caller_id.empty())
+          return (void)bad_field(res, ctx, "verifiedCallerId", "verifiedCallerId is required");
+        std::vector<persistence::forwarding_row> rows;
+        bool known = false;
+        ctx.service.with_db([&](pqxx::connection& c) {
+          pqxx::work tx{c};
+          persistence::set_tenant(tx, who->org_id);
+          known = persistence::find_caller_id(tx, caller_id).has_value();
+          if (known) rows = persistence::forwarding_for_caller_id(tx, caller_id);
+          tx.commit();
+        });
+        // Another tenant's number is as unknown as one that never existed.
+        if (!known)
+          return send_error(res, 404, "not_found", "no such verified number", "verifiedCallerId");
+        // The live configuration is "config" (seed 001); every one, disabled included, is
+        // in "configs".
+        json all = json::array();
+        json live = nullptr;
+        for (const auto& r : rows) {
+          all.push_back(forwarding_json(r));
+          if (r.status != "disabled") live = forwarding_json(r);
+        }
+        send_json(res, 200, {{"success", true}, {"config", live}, {"configs", all}});
+      });
 
-  srv.Get("/sessions/verifications", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (!require_operator(req, res, ctx)) return;
-    auto* v = facade(res, ctx);
-    if (!v) return;
-    send_json(res, 200, {{"sessions", json::parse(v->live_sessions_json())}});
-  });
+  add_route(srv, ctx, "POST", "/api/telephony/forwarding-config/confirm", route_auth::tenant,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              auto who = require_tenant(req, res, ctx);
+              if (!who) return;
+              auto body = parse_body(req, res, ctx);
+              if (body.is_discarded()) return;
+              auto id = body.is_object() ? string_field(body, "forwardingConfigId")
+                                         : std::optional<std::string>{};
+              if (!id || id->empty())
+                return (void)bad_field(res, ctx, "forwardingConfigId",
+                                       "forwardingConfigId is required");
+              std::optional<persistence::forwarding_row> row;
+              auto now = ctx.options.verification ? ctx.options.verification->now_epoch()
+                                                  : static_cast<std::int64_t>(std::time(nullptr));
+              ctx.service.with_db([&](pqxx::connection& c) {
+                pqxx::work tx{c};
+                persistence::set_tenant(tx, who->org_id);
+                row = persistence::find_forwarding(tx, *id);
+                if (row && row->status == "pending_setup")
+                  persistence::set_forwarding_status(tx, *id, "active", now);
+                tx.commit();
+              });
+              if (!row) return send_error(res, 404, "not_found", "no such forwarding config");
+              if (row->status == "disabled")
+                return send_error(res, 409, "forwarding_disabled",
+                                  "this configuration was disabled; create a new one");
+              send_json(res, 200,
+                        {{"success", true},
+                         {"message", "Setup confirmed! Your calls are now forwarding to the AI."},
+                         {"status", "active"}});
+            });
+
+  add_route(srv, ctx, "DELETE", "/api/telephony/forwarding-config/{id}", route_auth::tenant,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              auto who = require_tenant(req, res, ctx);
+              if (!who) return;
+              std::string id = req.matches[1];
+              std::optional<persistence::forwarding_row> row;
+              auto now = ctx.options.verification ? ctx.options.verification->now_epoch()
+                                                  : static_cast<std::int64_t>(std::time(nullptr));
+              ctx.service.with_db([&](pqxx::connection& c) {
+                pqxx::work tx{c};
+                persistence::set_tenant(tx, who->org_id);
+                row = persistence::find_forwarding(tx, id);
+                if (row) persistence::set_forwarding_status(tx, id, "disabled", now);
+                tx.commit();
+              });
+              if (!row) return send_error(res, 404, "not_found", "no such forwarding config");
+              send_json(res, 200,
+                        {{"success", true},
+                         {"status", "disabled"},
+                         {"deactivationCode", row->deactivation_code},
+                         {"message",
+                          "Forwarding disabled in ringmaster. To stop forwarding on "
+                          "the phone, dial: " +
+                              row->deactivation_code}});
+            });
+
+  add_route(srv, ctx, "GET", "/sessions/verifications", route_auth::operator_token,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              if (!require_operator(req, res, ctx)) return;
+              auto* v = facade(res, ctx);
+              if (!v) return;
+              send_json(res, 200, {{"sessions", json::parse(v->live_sessions_json())}});
+            });
 }
 
 }  // namespace rm::http

@@ -559,72 +559,52 @@ void list_contacts(context& ctx, const httplib::Request& req, httplib::Response&
 using handler_fn = void (*)(context&, const httplib::Request&, httplib::Response&,
                             const principal&);
 struct route {
-  route_info info;
+  const char* method;
+  const char* path;
+  route_auth auth;
+  const char* min_role;  // tenant routes: "member" or "admin"; "" for the service route
   handler_fn handler;
 };
 
 const std::vector<route>& routes() {
   using a = route_auth;
   static const std::vector<route> table{
-      {{"GET", "/api/org/settings", a::tenant, "member"}, get_settings},
-      {{"PATCH", "/api/org/settings", a::tenant, "admin"}, patch_settings},
-      {{"POST", "/api/inbound/phone-mappings", a::tenant, "admin"}, post_mapping},
-      {{"GET", "/api/inbound/phone-mappings", a::tenant, "member"}, list_mappings},
-      {{"DELETE", "/api/inbound/phone-mappings/{id}", a::tenant, "admin"}, delete_mapping},
-      {{"GET", "/api/inbound/phone-lookup/{phone}", a::service, ""}, phone_lookup},
-      {{"GET", "/api/calls", a::tenant, "member"}, list_calls},
-      {{"GET", "/api/calls/{id}", a::tenant, "member"}, get_call},
-      {{"GET", "/api/appointments", a::tenant, "member"}, list_appointments},
-      {{"POST", "/api/appointments/{id}/cancel", a::tenant, "member"}, cancel_appointment},
-      {{"GET", "/api/contacts", a::tenant, "member"}, list_contacts},
+      {"GET", "/api/org/settings", a::tenant, "member", get_settings},
+      {"PATCH", "/api/org/settings", a::tenant, "admin", patch_settings},
+      {"POST", "/api/inbound/phone-mappings", a::tenant, "admin", post_mapping},
+      {"GET", "/api/inbound/phone-mappings", a::tenant, "member", list_mappings},
+      {"DELETE", "/api/inbound/phone-mappings/{id}", a::tenant, "admin", delete_mapping},
+      {"GET", "/api/inbound/phone-lookup/{phone}", a::service, "", phone_lookup},
+      {"GET", "/api/calls", a::tenant, "member", list_calls},
+      {"GET", "/api/calls/{id}", a::tenant, "member", get_call},
+      {"GET", "/api/appointments", a::tenant, "member", list_appointments},
+      {"POST", "/api/appointments/{id}/cancel", a::tenant, "member", cancel_appointment},
+      {"GET", "/api/contacts", a::tenant, "member", list_contacts},
   };
   return table;
 }
 
-// "/api/calls/{id}" → "/api/calls/([^/]+)" (httplib matches the whole path).
-std::string pattern_of(const std::string& path) {
-  static const std::regex placeholder{R"(\{[a-z_]+\})"};
-  return std::regex_replace(path, placeholder, "([^/]+)");
-}
-
 }  // namespace
-
-std::vector<route_info> tenant_route_table() {
-  std::vector<route_info> out;
-  for (const auto& r : routes()) out.push_back(r.info);
-  return out;
-}
 
 void add_tenant_routes(httplib::Server& srv, context& ctx) {
   for (const auto& r : routes()) {
     httplib::Server::Handler guarded = [&ctx, &r](const httplib::Request& req,
                                                   httplib::Response& res) {
       principal who;
-      if (r.info.auth == route_auth::service) {
+      if (r.auth == route_auth::service) {
         if (!require_service(req, res, ctx)) return;
       } else {
         auto user = require_tenant(req, res, ctx);
         if (!user) return;
         // Authenticated but not allowed: 403, and not counted as a failed authentication.
-        if (r.info.min_role == "admin" && user->role != "admin")
+        if (std::string{r.min_role} == "admin" && user->role != "admin")
           return send_error(res, 403, "forbidden",
                             "this action needs the admin role; your role is " + user->role);
         who = *user;
       }
       r.handler(ctx, req, res, who);
     };
-    const auto pattern = pattern_of(r.info.path);
-    if (r.info.method == "GET") {
-      srv.Get(pattern, guarded);
-    } else if (r.info.method == "POST") {
-      srv.Post(pattern, guarded);
-    } else if (r.info.method == "PATCH") {
-      srv.Patch(pattern, guarded);
-    } else if (r.info.method == "DELETE") {
-      srv.Delete(pattern, guarded);
-    } else {
-      throw std::logic_error("tenant route with an unsupported method: " + r.info.method);
-    }
+    add_route(srv, ctx, r.method, r.path, r.auth, std::move(guarded), r.min_role);
   }
 }
 

@@ -340,15 +340,14 @@ void on_sms(context& ctx, const httplib::Request& req, httplib::Response& res) {
 }  // namespace
 
 void add_twilio_routes(httplib::Server& srv, context& ctx) {
-  srv.Post("/webhooks/twilio/voice", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    on_voice(ctx, req, res);
-  });
-  srv.Post("/webhooks/twilio/status", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    on_status(ctx, req, res);
-  });
-  srv.Post("/webhooks/twilio/sms", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    on_sms(ctx, req, res);
-  });
+  add_route(
+      srv, ctx, "POST", "/webhooks/twilio/voice", route_auth::twilio,
+      [&ctx](const httplib::Request& req, httplib::Response& res) { on_voice(ctx, req, res); });
+  add_route(
+      srv, ctx, "POST", "/webhooks/twilio/status", route_auth::twilio,
+      [&ctx](const httplib::Request& req, httplib::Response& res) { on_status(ctx, req, res); });
+  add_route(srv, ctx, "POST", "/webhooks/twilio/sms", route_auth::twilio,
+            [&ctx](const httplib::Request& req, httplib::Response& res) { on_sms(ctx, req, res); });
 }
 
 }  // namespace rm::http

@@ -160,24 +160,26 @@ void on_tool_calls(context& ctx, const vapi::envelope& env, const json& message,
 }  // namespace
 
 void add_vapi_routes(httplib::Server& srv, context& ctx) {
-  srv.Post("/webhooks/vapi", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (!require_vapi(req, res, ctx)) return;  // nothing is parsed or stored before this
-    auto body = parse_body(req, res, ctx);
-    if (body.is_discarded()) return;
-    vapi::parse_error error;
-    auto env = vapi::parse_envelope(body, &error);
-    if (!env) {
-      ++ctx.counters.bad_request;
-      send_error(res, 400, error.code, error.message);
-      return;
-    }
-    const auto& message = body["message"];
-    if (env->type == "assistant-request") return on_assistant_request(ctx, *env, res);
-    if (env->type == "tool-calls") return on_tool_calls(ctx, *env, message, res);
-    if (env->type == "status-update" || env->type == "end-of-call-report" || env->type == "hang")
-      return on_lifecycle(ctx, *env, message, res);
-    send_json(res, 200, json::object());
-  });
+  add_route(srv, ctx, "POST", "/webhooks/vapi", route_auth::vapi,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              if (!require_vapi(req, res, ctx)) return;  // nothing is parsed or stored before this
+              auto body = parse_body(req, res, ctx);
+              if (body.is_discarded()) return;
+              vapi::parse_error error;
+              auto env = vapi::parse_envelope(body, &error);
+              if (!env) {
+                ++ctx.counters.bad_request;
+                send_error(res, 400, error.code, error.message);
+                return;
+              }
+              const auto& message = body["message"];
+              if (env->type == "assistant-request") return on_assistant_request(ctx, *env, res);
+              if (env->type == "tool-calls") return on_tool_calls(ctx, *env, message, res);
+              if (env->type == "status-update" || env->type == "end-of-call-report" ||
+                  env->type == "hang")
+                return on_lifecycle(ctx, *env, message, res);
+              send_json(res, 200, json::object());
+            });
 }
 
 }  // namespace rm::http

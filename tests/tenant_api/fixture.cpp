@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <regex>
 #include <stdexcept>
 
 #include <catch2/catch.hpp>
@@ -91,8 +92,9 @@ reply request(int port, const std::string& method, const std::string& path,
 
 namespace {
 
-http::server_options server_options() {
+http::server_options server_options(actors::verification_service* verification) {
   http::server_options o;
+  o.verification = verification;
   o.operator_token = operator_token;
   o.service_token = service_token;
   o.jwt.hs256_secret = jwt_secret;
@@ -100,11 +102,11 @@ http::server_options server_options() {
   return o;
 }
 
-actors::service_options service_options(const std::string& url) {
+actors::service_options service_options(const std::string& url, const std::string& twilio) {
   actors::service_options o;
   o.database_url = url;
   o.db_workers = 4;
-  o.twilio_base_url = "http://127.0.0.1:9";  // no SMS is sent by these tests
+  o.twilio_base_url = twilio;  // only tenants created with_twilio send anything
   o.request_timeout = std::chrono::milliseconds(20000);
   o.scheduler_threads = 4;
   return o;
@@ -112,8 +114,8 @@ actors::service_options service_options(const std::string& url) {
 
 }  // namespace
 
-server_run::server_run(actors::service& service)
-    : server_(std::make_unique<http::server>(service, server_options())) {
+server_run::server_run(actors::service& service, actors::verification_service* verification)
+    : server_(std::make_unique<http::server>(service, server_options(verification))) {
   port_ = server_->bind("127.0.0.1", 0);
   if (port_ <= 0) throw std::runtime_error("the HTTP server could not bind a loopback port");
   listener_ = std::thread{[this] { server_->listen(); }};
@@ -128,12 +130,27 @@ server_run::~server_run() {
 }
 
 fixture::fixture()
-    : service_(std::make_unique<actors::service>(service_options(db_.url()))),
-      server_(std::make_unique<server_run>(*service_)) {}
+    : twilio_(std::map<std::string, std::string>{{twilio_account_sid, twilio_auth_token}}),
+      service_(std::make_unique<actors::service>(service_options(db_.url(), twilio_.base_url()))),
+      verification_(std::make_unique<actors::verification_service>(
+          *service_, actors::verification_service_options{twilio_.base_url(), ""})),
+      server_(std::make_unique<server_run>(*service_, verification_.get())) {}
 
 fixture::~fixture() {
   server_.reset();
+  verification_.reset();
   service_.reset();
+}
+
+std::string fixture::last_sms_code(const std::string& to) const {
+  std::string code;
+  static const std::regex six{"([0-9]{6})"};
+  for (const auto& m : twilio_.messages()) {
+    std::smatch match;
+    const std::string body = m.value("body", "");
+    if (m.value("to", "") == to && std::regex_search(body, match, six)) code = match[1];
+  }
+  return code;
 }
 
 json fixture::tool_result(const json& message) {
@@ -145,10 +162,13 @@ json fixture::tool_result(const json& message) {
 }
 
 std::string fixture::create_tenant(const std::string& name, const std::string& number,
-                                   const std::string& vapi_id, const std::string& time_zone) {
+                                   const std::string& vapi_id, const std::string& time_zone,
+                                   bool with_twilio) {
   json n{{"e164", number}, {"label", name}};
   if (!vapi_id.empty()) n["vapi_phone_number_id"] = vapi_id;
   json body{{"name", name}, {"time_zone", time_zone}, {"numbers", json::array({n})}};
+  if (with_twilio)
+    body["twilio"] = {{"account_sid", twilio_account_sid}, {"auth_token", twilio_auth_token}};
   auto r = request(port(), "POST", "/ops/tenants", operator_token, body.dump());
   INFO(r.text);
   REQUIRE(r.status == 201);

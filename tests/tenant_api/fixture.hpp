@@ -1,6 +1,7 @@
-// Tenant API tests: a scratch database, the actor service and the HTTP server on an ephemeral
-// loopback port, configured with a JWT secret, a service token and an operator token; tokens are
-// minted here with libjwt (HS256). Vapi tool-calls are built by hand (no shared samples needed),
+// Tenant API tests: a scratch database, the actor service, the Twilio fake, caller-ID
+// verification (/api/telephony/*) and the HTTP server on an ephemeral loopback port, configured
+// with a JWT secret, a service token and an operator token; tokens are minted here with libjwt
+// (HS256). Vapi tool-calls are built by hand (no shared samples needed),
 // so routing can be checked right after a phone mapping changes.
 //
 // The integration harness (tests/integration/harness.hpp) is left alone: its owner is still
@@ -17,7 +18,9 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/service.hpp"
+#include "actors/verification_service.hpp"
 #include "adapters/http/server.hpp"
+#include "tests/fakes/fake_twilio.hpp"
 #include "tests/support/test_db.hpp"
 
 namespace rm::tapi {
@@ -28,6 +31,9 @@ inline constexpr const char* jwt_secret = "tenant-api-tests-hs256-secret-0123456
 inline constexpr const char* service_token = "tenant-api-tests-service-token-0123";
 inline constexpr const char* operator_token = "tenant-api-tests-operator-token-0123";
 inline constexpr const char* caller_number = "+14155550177";
+// The Twilio account of tenants created with_twilio (the fake knows it).
+inline constexpr const char* twilio_account_sid = "AC0123456789abcdef0123456789abcdef";
+inline constexpr const char* twilio_auth_token = "tenant-api-tests-twilio-auth-token";
 
 struct reply {
   int status = 0;  // 0: transport failure
@@ -58,9 +64,10 @@ json tool_calls(const std::string& call_id, const std::string& dialled,
 // throttle, so a test that fails authentication many times can use a fresh one).
 class server_run {
  public:
-  explicit server_run(actors::service& service);
+  server_run(actors::service& service, actors::verification_service* verification);
   ~server_run();
   int port() const { return port_; }
+  std::vector<http::registered_route> routes() const { return server_->routes(); }
 
  private:
   std::unique_ptr<http::server> server_;
@@ -79,6 +86,14 @@ class fixture {
 
   int port() const { return server_->port(); }
   actors::service& service() { return *service_; }
+  actors::verification_service* verification() { return verification_.get(); }
+  fakes::fake_twilio& twilio() { return twilio_; }
+  // Every route registered on this fixture's server.
+  std::vector<http::registered_route> routes() const { return server_->routes(); }
+  // Another server over the same service and verification (its own failed-auth throttle).
+  std::unique_ptr<server_run> another_server() {
+    return std::make_unique<server_run>(*service_, verification_.get());
+  }
 
   reply get(const std::string& path, const std::string& token) {
     return request(port(), "GET", path, token);
@@ -98,17 +113,24 @@ class fixture {
   // The single tool result of a tool-calls reply: {"name","toolCallId","result"|"error"}.
   json tool_result(const json& message);
 
-  // POST /ops/tenants with one number; returns the tenant id (REQUIREs 201).
+  // POST /ops/tenants with one number; returns the tenant id (REQUIREs 201). with_twilio: the
+  // tenant's Twilio account is the fake's (caller-ID verification sends its codes there).
   std::string create_tenant(const std::string& name, const std::string& number,
                             const std::string& vapi_id = "",
-                            const std::string& time_zone = "America/New_York");
+                            const std::string& time_zone = "America/New_York",
+                            bool with_twilio = false);
+
+  // The six-digit code of the last SMS the Twilio fake accepted for `to` ("" if none).
+  std::string last_sms_code(const std::string& to) const;
 
   // One-value SQL as the database owner ("" for NULL / no row); parameters as text.
   std::string scalar(const std::string& sql, const std::vector<std::string>& params = {});
 
  private:
   testing::scratch_database db_;
+  fakes::fake_twilio twilio_;
   std::unique_ptr<actors::service> service_;
+  std::unique_ptr<actors::verification_service> verification_;
   std::unique_ptr<server_run> server_;
 };
 

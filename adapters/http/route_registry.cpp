@@ -1,0 +1,79 @@
+// add_route: every route of the server is registered through it, so server::routes() lists them
+// all (tests/tenant_api checks every tenant and service route against its isolation matrix).
+#include <stdexcept>
+
+#include "adapters/http/routes.hpp"
+
+namespace rm::http {
+
+const char* to_string(route_auth auth) {
+  switch (auth) {
+    case route_auth::tenant:
+      return "tenant";
+    case route_auth::service:
+      return "service";
+    case route_auth::operator_token:
+      return "operator";
+    case route_auth::vapi:
+      return "vapi";
+    case route_auth::twilio:
+      return "twilio";
+    case route_auth::none:
+      return "none";
+  }
+  return "?";
+}
+
+std::string pattern_of(const std::string& path) {
+  std::string out;
+  for (std::size_t i = 0; i < path.size();) {
+    if (path[i] != '{') {
+      if (path[i] == '}') throw std::logic_error("route path with an unmatched '}': " + path);
+      out += path[i++];
+      continue;
+    }
+    // {name} or {name:regex}; the regex may hold balanced braces ({36}).
+    std::size_t end = i + 1;
+    int depth = 1;
+    for (; end < path.size() && depth > 0; ++end) {
+      if (path[end] == '{') ++depth;
+      if (path[end] == '}') --depth;
+    }
+    if (depth != 0) throw std::logic_error("route path with an unmatched '{': " + path);
+    const auto inner = path.substr(i + 1, end - i - 2);  // between the outer braces
+    const auto colon = inner.find(':');
+    const auto name = inner.substr(0, colon);
+    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+      throw std::logic_error("route path with a bad placeholder name: " + path);
+    const auto regex = colon == std::string::npos ? std::string{"[^/]+"} : inner.substr(colon + 1);
+    if (regex.empty())
+      throw std::logic_error("route path with an empty placeholder regex: " + path);
+    out += "(" + regex + ")";
+    i = end;
+  }
+  return out;
+}
+
+void add_route(httplib::Server& srv, context& ctx, const char* method, const std::string& path,
+               route_auth auth, httplib::Server::Handler handler, const std::string& min_role) {
+  registered_route r;
+  r.method = method;
+  r.path = path;
+  r.pattern = pattern_of(path);
+  r.auth = auth;
+  r.min_role = auth == route_auth::tenant && min_role.empty() ? "member" : min_role;
+  if (r.method == "GET") {
+    srv.Get(r.pattern, std::move(handler));
+  } else if (r.method == "POST") {
+    srv.Post(r.pattern, std::move(handler));
+  } else if (r.method == "PATCH") {
+    srv.Patch(r.pattern, std::move(handler));
+  } else if (r.method == "DELETE") {
+    srv.Delete(r.pattern, std::move(handler));
+  } else {
+    throw std::logic_error("route with an unsupported method: " + r.method + " " + path);
+  }
+  ctx.routes.push_back(std::move(r));
+}
+
+}  // namespace rm::http
