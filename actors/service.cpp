@@ -1,5 +1,7 @@
 #include "actors/service.hpp"
 
+#include <thread>
+
 #include "actors/actors.hpp"
 
 namespace rm::actors {
@@ -26,6 +28,15 @@ struct service::impl {
     s.db_workers = o.db_workers;
     s.twilio_base_url = o.twilio_base_url;
     supervisor = spawn_root_supervisor(*sys, w, s);
+    // The supervisor spawns its children asynchronously; a request made before it published
+    // their handles would go to a null handle. Wait (bounded) until every one is there.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!(w->db() && w->twilio() && w->calendar() && w->tool_log() && w->directory() &&
+             w->calls())) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error("the actor system did not start within 10 s");
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
 
   ~impl() {
