@@ -38,6 +38,17 @@ struct service_options {
   std::size_t scheduler_threads = 0;                 // 0 = CAF default (max(4, cores))
 };
 
+// The external providers whose calls go through the provider gate (per-tenant circuit breakers).
+enum class provider { twilio, vapi };
+
+// Thrown by call_provider when the tenant's breaker for that provider is open: the request was
+// not attempted. `retry_after` is what is left of the cool-off.
+struct provider_unavailable : std::runtime_error {
+  provider_unavailable(const std::string& what, std::chrono::seconds retry_after)
+      : std::runtime_error(what), retry_after(retry_after) {}
+  std::chrono::seconds retry_after;
+};
+
 // Thrown when the actors could not answer: `timeout` true when the deadline passed.
 struct service_error : std::runtime_error {
   service_error(const std::string& what, bool timeout)
@@ -75,6 +86,15 @@ class service {
   caf::actor_system& system();
   std::shared_ptr<actors::wiring> shared_wiring();
   std::chrono::milliseconds request_timeout() const;
+
+  // Runs `request` (a blocking REST exchange with `p`, e.g. a twilio::client or vapi::client
+  // call) on a detached worker of the provider gate, behind the tenant's circuit breaker for `p`,
+  // and waits for it. `request` returns true when the provider answered (2xx or a 4xx about the
+  // request itself) and false on a failure the breaker counts (transport, 429, 5xx — see
+  // vapi::response::transient). Throws provider_unavailable without running `request` while the
+  // breaker is open, and service_error when `timeout` passes first.
+  void call_provider(const std::string& org_id, provider p, std::function<bool()> request,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
  private:
   struct impl;

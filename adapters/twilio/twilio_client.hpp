@@ -79,6 +79,76 @@ struct caller_id_result {
   twilio_error error;
 };
 
+// ---- accounts and numbers (../shared/contracts/twilio.md §3) -------------------------------------
+
+// GET /2010-04-01/Accounts/{Sid}.json — validates a tenant's credentials (20003 when Twilio rejects
+// them). The response's own auth_token is never kept.
+struct account_info {
+  std::string sid;
+  std::string friendly_name;
+  std::string status;  // "active" | "suspended" | "closed"
+  std::string type;    // "Full" | "Trial"
+};
+struct account_result {
+  bool ok = false;
+  account_info account;
+  twilio_error error;
+};
+
+// One number from AvailablePhoneNumbers/{Country}/Local.json.
+struct available_number {
+  std::string phone_number;   // E.164
+  std::string friendly_name;  // "(415) 555-0100"
+  std::string locality;
+  std::string region;
+  std::string iso_country;
+  bool voice = false, sms = false, mms = false;
+};
+struct available_search {
+  std::string country = "US";  // ISO 3166-1 alpha-2
+  std::string area_code;       // digits; "" = any
+  std::string contains;        // optional pattern
+  int page_size = 20;          // 1–1000
+};
+struct available_result {
+  bool ok = false;
+  std::vector<available_number> numbers;
+  twilio_error error;
+};
+
+// An IncomingPhoneNumber the account owns.
+struct incoming_number {
+  std::string sid;  // PN…
+  std::string phone_number;  // E.164
+  std::string friendly_name;
+  std::string voice_url, sms_url, status_callback;
+};
+
+// POST IncomingPhoneNumbers.json: exactly one of phone_number / area_code.
+struct purchase_request {
+  std::string phone_number;  // E.164, or
+  std::string area_code;     // digits
+  std::string voice_url;     // our /webhooks/twilio/voice
+  std::string sms_url;       // our /webhooks/twilio/sms
+  std::string status_callback;  // our /webhooks/twilio/status
+  std::string friendly_name;    // optional
+};
+struct number_result {
+  bool ok = false;
+  incoming_number number;
+  twilio_error error;
+};
+struct number_list_result {
+  bool ok = false;
+  std::vector<incoming_number> numbers;  // every page, in Twilio's order
+  twilio_error error;
+  int pages = 0;
+};
+struct release_result {
+  bool ok = false;  // 204, or 404 (20404: already released)
+  twilio_error error;
+};
+
 class client {
  public:
   // base_url: "https://api.twilio.com" in production; "http://127.0.0.1:PORT" for fakes.
@@ -96,6 +166,24 @@ class client {
   call_result create_call(const credentials& creds, const call_request& req);
   // POST …/OutgoingCallerIds.json (PhoneNumber[, FriendlyName, StatusCallback]) → 200. Not retried.
   caller_id_result create_caller_id(const credentials& creds, const caller_id_request& req);
+
+  // GET Accounts/{Sid}.json → 200. Retried like SMS (read-only).
+  account_result fetch_account(const credentials& creds);
+  // GET …/AvailablePhoneNumbers/{Country}/Local.json?AreaCode=&Contains=&PageSize= → 200.
+  // Retried (read-only). No numbers is ok with an empty list.
+  available_result search_available(const credentials& creds, const available_search& q);
+  // POST …/IncomingPhoneNumbers.json → 201. Never retried: a retry after a lost reply could buy
+  // twice (the provisioning saga reconciles by listing instead).
+  number_result purchase_number(const credentials& creds, const purchase_request& req);
+  // GET …/IncomingPhoneNumbers.json[?PhoneNumber=] following next_page_uri to the last page.
+  // Retried per page (read-only).
+  number_list_result list_numbers(const credentials& creds, const std::string& phone_number = "");
+  // POST …/IncomingPhoneNumbers/{PN}.json with VoiceUrl, SmsUrl, StatusCallback → 200 (used when
+  // importing a tenant's existing numbers). Not retried.
+  number_result update_number_urls(const credentials& creds, const std::string& pn_sid,
+                                   const purchase_request& urls);
+  // DELETE …/IncomingPhoneNumbers/{PN}.json → 204 (a 404 counts as released). Not retried.
+  release_result release_number(const credentials& creds, const std::string& pn_sid);
 
   const std::string& base_url() const { return base_url_; }
 
