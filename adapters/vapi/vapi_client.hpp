@@ -6,7 +6,11 @@
 // for the deployment, never per tenant), JSON bodies. Create answers 201; get, update and delete
 // answer 200. Errors are NestJS-shaped: {"message": "…" | ["…", …], "error": "…", "statusCode": n}.
 // 429, 5xx and transport failures are retried with exponential backoff (2 s, 4 s, 8 s by default:
-// four attempts in all); other 4xx are not.
+// four attempts in all); other 4xx are not. POST /call is the exception: a 5xx or a lost reply may
+// mean the call was placed, and a retry would ring the patient twice, so it retries only 429 and
+// connection failures (the request never reached Vapi).
+// Without a private key every operation fails at once (http_status 0, a message naming
+// RINGMASTER_VAPI_PRIVATE_KEY) without any I/O.
 #pragma once
 
 #include <chrono>
@@ -97,7 +101,9 @@ class client {
   const std::string& base_url() const { return base_url_; }
 
  private:
-  response send(const std::string& method, const std::string& path, const nlohmann::json* body);
+  // `retry_ambiguous` false: retry only failures that prove Vapi did nothing (429, no connection).
+  response send(const std::string& method, const std::string& path, const nlohmann::json* body,
+                bool retry_ambiguous = true);
 
   std::string base_url_;
   std::string private_key_;
