@@ -12,8 +12,9 @@ struct service::impl {
   wiring_ptr w = std::make_shared<wiring>();
   caf::actor supervisor;
   std::chrono::milliseconds timeout;
+  service_options options;
 
-  explicit impl(const service_options& o) : timeout(o.request_timeout) {
+  explicit impl(const service_options& o) : timeout(o.request_timeout), options(o) {
     // Request/response dominates: the sharing policy answers a round trip several times faster
     // than work stealing on this kind of load (see ../shared/guides/stack.md, gotcha 3).
     cfg.set("scheduler.policy", caf::atom("sharing"));
@@ -99,6 +100,8 @@ void service::tenant_changed(const std::string& org_id) {
 caf::actor_system& service::system() { return *impl_->sys; }
 wiring_ptr service::shared_wiring() { return impl_->w; }
 std::chrono::milliseconds service::request_timeout() const { return impl_->timeout; }
+
+const service_options& service::options() const { return impl_->options; }
 
 void service::with_db(std::function<void(pqxx::connection&)> job) {
   auto done = impl_->ask<db_done>(

@@ -31,6 +31,10 @@ struct service_options {
   std::string runtime_role = "ringmaster_app";
   std::size_t db_workers = 4;
   std::string twilio_base_url = "https://api.twilio.com";
+  // Vapi REST (vapi::client): the base URL and the platform private key ("" = not configured;
+  // every Vapi call then fails with a clear message, start-up does not).
+  std::string vapi_base_url = "https://api.vapi.ai";
+  std::string vapi_private_key;
   std::chrono::milliseconds request_timeout{8000};  // one HTTP request's wait on the actors
   std::chrono::milliseconds call_linger{120000};
   std::chrono::milliseconds no_report_timeout{600000};
@@ -86,6 +90,9 @@ class service {
   caf::actor_system& system();
   std::shared_ptr<actors::wiring> shared_wiring();
   std::chrono::milliseconds request_timeout() const;
+  // The options the service was built with (provider base URLs and the Vapi key, for modules that
+  // build their own twilio::client / vapi::client to run through call_provider).
+  const service_options& options() const;
 
   // Runs `request` (a blocking REST exchange with `p`, e.g. a twilio::client or vapi::client
   // call) on a detached worker of the provider gate, behind the tenant's circuit breaker for `p`,

@@ -61,7 +61,19 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   out.vapi_bearer_token = env("RINGMASTER_VAPI_BEARER_TOKEN");
   out.vapi_hmac_secret = env("RINGMASTER_VAPI_HMAC_SECRET");
   out.twilio_auth_token = env("RINGMASTER_TWILIO_AUTH_TOKEN");
-  if (auto v = env("RINGMASTER_VAPI_API_BASE"); !v.empty()) out.vapi_api_base = v;
+  const char* vapi_base_setting = "RINGMASTER_VAPI_API_BASE";
+  {
+    auto api_base = env("RINGMASTER_VAPI_API_BASE"), base_url = env("RINGMASTER_VAPI_BASE_URL");
+    if (!api_base.empty() && !base_url.empty() && api_base != base_url)
+      return config_error{"RINGMASTER_VAPI_BASE_URL",
+                          "disagrees with RINGMASTER_VAPI_API_BASE (set one of them)"};
+    if (!api_base.empty()) out.vapi_api_base = api_base;
+    else if (!base_url.empty()) {
+      out.vapi_api_base = base_url;
+      vapi_base_setting = "RINGMASTER_VAPI_BASE_URL";
+    }
+  }
+  out.vapi_private_key = env("RINGMASTER_VAPI_PRIVATE_KEY");
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string a = args[i], value;
@@ -120,7 +132,10 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   if (!is_http_url(out.twilio_api_base))
     return config_error{"RINGMASTER_TWILIO_API_BASE", "must be an http(s) URL"};
   if (!is_http_url(out.vapi_api_base))
-    return config_error{"RINGMASTER_VAPI_API_BASE", "must be an http(s) URL"};
+    return config_error{vapi_base_setting, "must be an http(s) URL"};
+  // A key is one token: whitespace would come from a mangled copy-paste and fail every call.
+  if (out.vapi_private_key.find_first_of(" \t\r\n") != std::string::npos)
+    return config_error{"RINGMASTER_VAPI_PRIVATE_KEY", "must not contain whitespace"};
   if (!out.database_url.empty() && out.database_url.rfind("postgres", 0) != 0 &&
       out.database_url.find('=') == std::string::npos)
     return config_error{"DATABASE_URL",

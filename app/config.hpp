@@ -20,7 +20,12 @@ struct config {
   std::string operator_token;   // RINGMASTER_OPERATOR_TOKEN (required by `serve`)
   std::string public_url;       // RINGMASTER_PUBLIC_URL (how providers reach us; optional)
   std::string twilio_api_base = "https://api.twilio.com";  // RINGMASTER_TWILIO_API_BASE
-  std::string vapi_api_base = "https://api.vapi.ai";       // RINGMASTER_VAPI_API_BASE
+  // RINGMASTER_VAPI_API_BASE (or its alias RINGMASTER_VAPI_BASE_URL): Vapi REST base URL.
+  std::string vapi_api_base = "https://api.vapi.ai";
+  // RINGMASTER_VAPI_PRIVATE_KEY: the platform's Vapi private API key (Bearer), one for the
+  // deployment. Optional at start-up (the demo runs without Vapi); without it every Vapi call
+  // fails with a message naming this setting. Never logged.
+  std::string vapi_private_key;
   int db_workers = 4;           // RINGMASTER_DB_WORKERS (1–64)
   int http_threads = 32;        // RINGMASTER_HTTP_THREADS (1–1024)
   // Authentication (docs/security.md).

@@ -94,6 +94,9 @@ int run(const std::string& command, const std::vector<std::string>& args) {
       spdlog::warn("no Vapi webhook credential configured (RINGMASTER_VAPI_SECRET, "
                    "RINGMASTER_VAPI_BEARER_TOKEN or RINGMASTER_VAPI_HMAC_SECRET): Vapi webhooks "
                    "are accepted unauthenticated — a development default only");
+    if (cfg.vapi_private_key.empty())
+      spdlog::warn("no RINGMASTER_VAPI_PRIVATE_KEY: calls to Vapi (credential sync, number "
+                   "import, assistants, call-backs) fail until it is set");
   }
   // Block the stop signals before any thread starts, so only sigwait below sees them.
   sigset_t stop_signals;
@@ -112,6 +115,8 @@ int run(const std::string& command, const std::vector<std::string>& args) {
   so.runtime_role = cfg.app_database_url.empty() ? "ringmaster_app" : "";
   so.db_workers = static_cast<std::size_t>(cfg.db_workers);
   so.twilio_base_url = cfg.twilio_api_base;
+  so.vapi_base_url = cfg.vapi_api_base;
+  so.vapi_private_key = cfg.vapi_private_key;
   so.call_linger = std::chrono::seconds(cfg.call_linger_seconds);
   so.no_report_timeout = std::chrono::seconds(cfg.no_report_timeout_seconds);
   auto service = std::make_unique<rm::actors::service>(so);
