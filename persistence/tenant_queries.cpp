@@ -151,6 +151,10 @@ save_mapping_result save_phone_mapping(pqxx::work& tx, const std::string& org_id
                       *vapi_phone_number_id, org_id)
            .empty())
     return {mapping_outcome::vapi_id_taken, std::nullopt};
+  // Released by another tenant and still aging (migration 007's trigger is the guarantee).
+  if (tx.exec_params1("SELECT rm_number_quarantine($1, $2) IS NOT NULL", e164, org_id)[0]
+          .as<bool>())
+    return {mapping_outcome::number_quarantined, std::nullopt};
 
   // The active row if there is one, else the newest inactive one.
   auto existing = tx.exec_params(
@@ -181,6 +185,9 @@ save_mapping_result save_phone_mapping(pqxx::work& tx, const std::string& org_id
     // phone_numbers_active_e164: a writer that does not take the number lock (the operator API)
     // activated the number elsewhere between the check above and our write.
     return {mapping_outcome::number_taken, std::nullopt};
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "RMQ01") return {mapping_outcome::number_quarantined, std::nullopt};
+    throw;
   }
 }
 

@@ -63,18 +63,22 @@ enum class mapping_outcome {
   reactivated,  // the tenant's newest inactive row for the number, active again
   number_taken,   // the number is active for another tenant (nothing written)
   vapi_id_taken,  // the Vapi phone-number id routes to another tenant (nothing written)
+  // another tenant released the number less than RINGMASTER_NUMBER_QUARANTINE_DAYS ago (its
+  // quarantine, migration 007; nothing written)
+  number_quarantined,
 };
 
 struct save_mapping_result {
   mapping_outcome outcome = mapping_outcome::created;
-  std::optional<phone_mapping> row;  // set unless *_taken
+  std::optional<phone_mapping> row;  // set unless *_taken / number_quarantined
 };
 
 // Creates or updates the tenant's mapping for `e164` (already normalised). `vapi_phone_number_id`
 // nullopt keeps the stored value (none on a new row); "" clears it. Number-level writes of all
 // tenants queue on one advisory lock per number (and per Vapi id), so two concurrent posts of the
-// same number by one tenant update one row instead of colliding. After number_taken or
-// vapi_id_taken the caller should roll back (the transaction may be aborted).
+// same number by one tenant update one row instead of colliding. After number_taken,
+// vapi_id_taken or number_quarantined the caller should roll back (the transaction may be
+// aborted).
 save_mapping_result save_phone_mapping(pqxx::work& tx, const std::string& org_id,
                                        const std::string& user_id, const std::string& e164,
                                        const std::string& clinic_name,

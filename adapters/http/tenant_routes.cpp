@@ -294,6 +294,11 @@ void post_mapping(context& ctx, const httplib::Request& req, httplib::Response& 
     return send_error(res, 409, "vapi_phone_number_id_taken",
                       "this Vapi phone-number id is already in use by another organization",
                       "vapi_phone_number_id");
+  if (saved.outcome == o::number_quarantined)
+    return send_error(res, 409, "number_in_quarantine",
+                      "this number was recently released by another organization and cannot be "
+                      "used before its quarantine ends",
+                      "inbound_phone_number");
   routes_changed(ctx, who.org_id);
   const char* result = saved.outcome == o::created   ? "created"
                        : saved.outcome == o::updated ? "updated"
