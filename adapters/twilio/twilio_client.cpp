@@ -192,13 +192,23 @@ std::string describe(const twilio_error& e) {
   std::string the_number = number.empty() ? "the recipient's number" : "the number " + number;
   switch (e.code) {
     case 20003:
-      return "Twilio rejected the clinic's credentials (wrong Account SID or Auth Token)";
+      return "Twilio rejected these credentials (wrong Account SID or Auth Token)";
+    case 20404:
+      return "Twilio has no such resource on this account (wrong SID, or already released)";
     case 20429:
       return "Twilio is rate-limiting this account; try again in a moment";
     case 21211:
       return the_number + " is not a valid phone number";
     case 21212:
       return "the clinic's sending number is not a valid phone number";
+    case 21421:
+      return "that phone number is not valid for purchase";
+    case 21422:
+      return "that number is no longer available";
+    case 21451:
+      return "that area code is not valid";
+    case 21452:
+      return "no numbers available in that area code";
     case 21408:
       return "the clinic's Twilio account is not permitted to send SMS to that country";
     case 21602:
@@ -295,6 +305,77 @@ sms_result client::send_sms(const credentials& creds, const sms_request& req) {
 
 namespace {
 
+// The outcome of one HTTP exchange with Twilio: a 2xx body parsed as JSON (or an empty body for
+// 204), or a parsed error, plus the Retry-After hint for the retry loop.
+struct exchange_result {
+  bool ok = false;
+  int http_status = 0;
+  json body;
+  twilio_error error;
+  long long retry_after = -1;
+};
+
+httplib::Client make_http(const std::string& scheme_host_port, const credentials& creds,
+                          std::chrono::milliseconds timeout) {
+  httplib::Client http(scheme_host_port);
+  http.set_tcp_nodelay(true);
+  http.set_basic_auth(creds.account_sid, creds.auth_token);
+  http.set_connection_timeout(timeout);
+  http.set_read_timeout(timeout);
+  http.set_write_timeout(timeout);
+  return http;
+}
+
+// One request. `method` is GET, POST (form body) or DELETE; `path` includes any query string.
+// A 2xx must carry a JSON object, except 204 (no body).
+exchange_result exchange(httplib::Client& http, const std::string& method,
+                         const std::string& path, const std::string& form_body = {}) {
+  exchange_result out;
+  httplib::Result res = method == "GET"      ? http.Get(path.c_str())
+                        : method == "DELETE" ? http.Delete(path.c_str())
+                                             : http.Post(path.c_str(), form_body,
+                                                         "application/x-www-form-urlencoded");
+  if (!res) {
+    out.error = twilio_error{0, 0, transport_message(res.error())};
+    return out;
+  }
+  out.http_status = res->status;
+  if (res->status == 204 || (method == "DELETE" && res->status >= 200 && res->status < 300)) {
+    out.ok = true;
+  } else if (res->status >= 200 && res->status < 300) {
+    out.body = json::parse(res->body, nullptr, false);
+    out.ok = out.body.is_object();
+    if (!out.ok) out.error = twilio_error{res->status, 0, "unexpected success body from Twilio"};
+  } else {
+    out.error = parse_error(res->status, res->body);
+    out.retry_after = retry_after_seconds(*res);
+  }
+  return out;
+}
+
+// Repeats `exchange` on 429, 5xx and transport failures with the client's backoff (Retry-After,
+// when numeric, replaces the backoff, capped by max_backoff). Only for requests that are safe to
+// repeat (GET). `attempts` counts the HTTP attempts.
+exchange_result exchange_with_retry(httplib::Client& http, const std::string& path,
+                                    const retry_policy& retry,
+                                    const std::function<void(std::chrono::milliseconds)>& sleeper,
+                                    int& attempts) {
+  const int max_attempts = std::max(1, retry.max_attempts);
+  auto backoff = retry.first_backoff;
+  while (true) {
+    ++attempts;
+    exchange_result r = exchange(http, "GET", path);
+    if (r.ok || !retryable(r.error.http_status) || attempts >= max_attempts) return r;
+    auto wait = backoff;
+    if (r.retry_after >= 0) {
+      bool over_cap = r.retry_after > retry.max_backoff.count() / 1000;
+      wait = over_cap ? retry.max_backoff : std::chrono::seconds(r.retry_after);
+    }
+    sleeper(std::min(wait, retry.max_backoff));
+    backoff = std::min(backoff * 2, retry.max_backoff);
+  }
+}
+
 // One POST of a form to an account resource, without retry; 2xx → parsed body.
 struct single_post {
   bool ok = false;
@@ -312,20 +393,71 @@ single_post post_once(const std::string& base_url, std::chrono::milliseconds tim
   }
   std::string path = prefix + "/2010-04-01/Accounts/" + percent_encode(creds.account_sid, false) +
                      "/" + resource;
-  httplib::Client http(scheme_host_port);
-  http.set_basic_auth(creds.account_sid, creds.auth_token);
-  http.set_connection_timeout(timeout);
-  http.set_read_timeout(timeout);
-  http.set_write_timeout(timeout);
-  auto res = http.Post(path, form_encode(fields), "application/x-www-form-urlencoded");
-  if (!res) {
-    out.error = twilio_error{0, 0, transport_message(res.error())};
-  } else if (res->status >= 200 && res->status < 300) {
-    out.body = json::parse(res->body, nullptr, false);
-    out.ok = out.body.is_object();
-    if (!out.ok) out.error = twilio_error{res->status, 0, "unexpected success body from Twilio"};
-  } else {
-    out.error = parse_error(res->status, res->body);
+  auto http = make_http(scheme_host_port, creds, timeout);
+  auto r = exchange(http, "POST", path, form_encode(fields));
+  out.ok = r.ok;
+  out.body = std::move(r.body);
+  out.error = r.error;
+  return out;
+}
+
+std::string account_path(const std::string& prefix, const credentials& creds) {
+  return prefix + "/2010-04-01/Accounts/" + percent_encode(creds.account_sid, false);
+}
+
+// "?A=1&B=2" from the non-empty values (RFC 3986 encoding, '+' → %2B), "" when none.
+std::string query_string(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string q;
+  for (const auto& [key, value] : params) {
+    if (value.empty()) continue;
+    q += (q.empty() ? '?' : '&') + percent_encode(key, false) + '=' + percent_encode(value, false);
+  }
+  return q;
+}
+
+bool json_bool(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+incoming_number parse_incoming_number(const json& j) {
+  incoming_number n;
+  n.sid = json_string(j, "sid");
+  n.phone_number = json_string(j, "phone_number");
+  n.friendly_name = json_string(j, "friendly_name");
+  n.voice_url = json_string(j, "voice_url");  // null in Twilio's body when unset → ""
+  n.sms_url = json_string(j, "sms_url");
+  n.status_callback = json_string(j, "status_callback");
+  return n;
+}
+
+// The URL fields of a purchase or update; methods are pinned to POST (our webhooks are POSTs).
+void add_url_fields(std::vector<std::pair<std::string, std::string>>& fields,
+                    const purchase_request& urls) {
+  if (!urls.voice_url.empty()) {
+    fields.emplace_back("VoiceUrl", urls.voice_url);
+    fields.emplace_back("VoiceMethod", "POST");
+  }
+  if (!urls.sms_url.empty()) {
+    fields.emplace_back("SmsUrl", urls.sms_url);
+    fields.emplace_back("SmsMethod", "POST");
+  }
+  if (!urls.status_callback.empty()) {
+    fields.emplace_back("StatusCallback", urls.status_callback);
+    fields.emplace_back("StatusCallbackMethod", "POST");
+  }
+  if (!urls.friendly_name.empty()) fields.emplace_back("FriendlyName", urls.friendly_name);
+}
+
+// A 2xx incoming_phone_number body → number_result (no sid = unusable).
+number_result to_number_result(const single_post& r, int http_status) {
+  number_result out;
+  out.error = r.error;
+  if (r.ok) {
+    out.number = parse_incoming_number(r.body);
+    out.ok = !out.number.sid.empty() && !out.number.phone_number.empty();
+    if (!out.ok)
+      out.error = twilio_error{http_status, 0, "Twilio's phone number resource has no sid"};
   }
   return out;
 }
@@ -365,6 +497,170 @@ caller_id_result client::create_caller_id(const credentials& creds,
     out.ok = !out.validation_code.empty();
     if (!out.ok) out.error = twilio_error{200, 0, "Twilio's validation request has no code"};
   }
+  return out;
+}
+
+account_result client::fetch_account(const credentials& creds) {
+  account_result out;
+  auto [scheme_host_port, prefix] = split_base_url(base_url_);
+  if (scheme_host_port.empty()) {
+    out.error = twilio_error{0, 0, "invalid base URL " + base_url_};
+    return out;
+  }
+  auto http = make_http(scheme_host_port, creds, timeout_);
+  int attempts = 0;
+  auto r = exchange_with_retry(http, account_path(prefix, creds) + ".json", retry_, sleeper_,
+                               attempts);
+  out.error = r.error;
+  if (r.ok) {
+    // The body also carries the account's auth_token: deliberately not read.
+    out.account.sid = json_string(r.body, "sid");
+    out.account.friendly_name = json_string(r.body, "friendly_name");
+    out.account.status = json_string(r.body, "status");
+    out.account.type = json_string(r.body, "type");
+    out.ok = !out.account.sid.empty();
+    if (!out.ok) out.error = twilio_error{r.http_status, 0, "Twilio's account resource has no sid"};
+  }
+  return out;
+}
+
+available_result client::search_available(const credentials& creds, const available_search& q) {
+  available_result out;
+  auto [scheme_host_port, prefix] = split_base_url(base_url_);
+  if (scheme_host_port.empty()) {
+    out.error = twilio_error{0, 0, "invalid base URL " + base_url_};
+    return out;
+  }
+  std::string path = account_path(prefix, creds) + "/AvailablePhoneNumbers/" +
+                     percent_encode(q.country.empty() ? "US" : q.country, false) + "/Local.json" +
+                     query_string({{"AreaCode", q.area_code},
+                                   {"Contains", q.contains},
+                                   {"PageSize", q.page_size > 0
+                                                    ? std::to_string(std::min(q.page_size, 1000))
+                                                    : ""}});
+  auto http = make_http(scheme_host_port, creds, timeout_);
+  int attempts = 0;
+  auto r = exchange_with_retry(http, path, retry_, sleeper_, attempts);
+  out.error = r.error;
+  if (!r.ok) return out;
+  auto list = r.body.find("available_phone_numbers");
+  if (list == r.body.end() || !list->is_array()) {
+    out.error = twilio_error{r.http_status, 0, "Twilio's answer has no available_phone_numbers"};
+    return out;
+  }
+  for (const auto& item : *list) {
+    if (!item.is_object()) continue;
+    available_number n;
+    n.phone_number = json_string(item, "phone_number");
+    n.friendly_name = json_string(item, "friendly_name");
+    n.locality = json_string(item, "locality");
+    n.region = json_string(item, "region");
+    n.iso_country = json_string(item, "iso_country");
+    auto caps = item.find("capabilities");
+    if (caps != item.end() && caps->is_object()) {
+      // Twilio's capability keys are lower case here ("voice"), upper case in older bodies.
+      n.voice = json_bool(*caps, "voice") || json_bool(*caps, "Voice");
+      n.sms = json_bool(*caps, "sms") || json_bool(*caps, "SMS");
+      n.mms = json_bool(*caps, "mms") || json_bool(*caps, "MMS");
+    }
+    if (!n.phone_number.empty()) out.numbers.push_back(std::move(n));
+  }
+  out.ok = true;
+  out.error = {};
+  return out;
+}
+
+number_result client::purchase_number(const credentials& creds, const purchase_request& req) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  if (!req.phone_number.empty()) {
+    fields.emplace_back("PhoneNumber", req.phone_number);
+  } else {
+    fields.emplace_back("AreaCode", req.area_code);
+  }
+  add_url_fields(fields, req);
+  return to_number_result(post_once(base_url_, timeout_, creds, "IncomingPhoneNumbers.json", fields),
+                          201);
+}
+
+number_list_result client::list_numbers(const credentials& creds,
+                                        const std::string& phone_number) {
+  number_list_result out;
+  auto [scheme_host_port, prefix] = split_base_url(base_url_);
+  if (scheme_host_port.empty()) {
+    out.error = twilio_error{0, 0, "invalid base URL " + base_url_};
+    return out;
+  }
+  auto http = make_http(scheme_host_port, creds, timeout_);
+  std::string path = account_path(prefix, creds) + "/IncomingPhoneNumbers.json" +
+                     query_string({{"PhoneNumber", phone_number}});
+  // A misbehaving server must not keep us paging forever: 1000 pages of 50 is far beyond any
+  // clinic's account.
+  constexpr int max_pages = 1000;
+  while (true) {
+    int attempts = 0;
+    auto r = exchange_with_retry(http, path, retry_, sleeper_, attempts);
+    if (!r.ok) {
+      out.error = r.error;
+      return out;
+    }
+    ++out.pages;
+    auto list = r.body.find("incoming_phone_numbers");
+    if (list == r.body.end() || !list->is_array()) {
+      out.error = twilio_error{r.http_status, 0, "Twilio's answer has no incoming_phone_numbers"};
+      return out;
+    }
+    for (const auto& item : *list) {
+      if (item.is_object()) out.numbers.push_back(parse_incoming_number(item));
+    }
+    std::string next = json_string(r.body, "next_page_uri");  // null on the last page
+    if (next.empty()) break;
+    // next_page_uri is relative to the API host ("/2010-04-01/…"). Should it ever be absolute,
+    // only its path is used: the tenant's credentials go to the configured host only.
+    if (auto scheme = next.find("://"); scheme != std::string::npos) {
+      auto slash = next.find('/', scheme + 3);
+      next = slash == std::string::npos ? std::string{} : next.substr(slash);
+    }
+    if (next.empty() || next[0] != '/' || prefix + next == path) {
+      out.error = twilio_error{r.http_status, 0, "Twilio's next_page_uri is unusable: " +
+                                                     json_string(r.body, "next_page_uri")};
+      return out;
+    }
+    if (out.pages >= max_pages) {
+      out.error = twilio_error{r.http_status, 0, "more than 1000 pages of phone numbers"};
+      return out;
+    }
+    path = prefix + next;
+  }
+  out.ok = true;
+  return out;
+}
+
+number_result client::update_number_urls(const credentials& creds, const std::string& pn_sid,
+                                         const purchase_request& urls) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  add_url_fields(fields, urls);
+  return to_number_result(post_once(base_url_, timeout_, creds,
+                                    "IncomingPhoneNumbers/" + percent_encode(pn_sid, false) +
+                                        ".json",
+                                    fields),
+                          200);
+}
+
+release_result client::release_number(const credentials& creds, const std::string& pn_sid) {
+  release_result out;
+  auto [scheme_host_port, prefix] = split_base_url(base_url_);
+  if (scheme_host_port.empty()) {
+    out.error = twilio_error{0, 0, "invalid base URL " + base_url_};
+    return out;
+  }
+  auto http = make_http(scheme_host_port, creds, timeout_);
+  auto r = exchange(http, "DELETE",
+                    account_path(prefix, creds) + "/IncomingPhoneNumbers/" +
+                        percent_encode(pn_sid, false) + ".json");
+  // 404 with 20404: no such number on the account any more — the release already happened. A
+  // bare 404 (wrong base URL, a proxy) is not taken as proof: the number may still be billed.
+  out.ok = r.ok || (r.http_status == 404 && r.error.code == 20404);
+  if (!out.ok) out.error = r.error;
   return out;
 }
 

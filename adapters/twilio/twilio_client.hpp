@@ -175,14 +175,17 @@ class client {
   // POST …/IncomingPhoneNumbers.json → 201. Never retried: a retry after a lost reply could buy
   // twice (the provisioning saga reconciles by listing instead).
   number_result purchase_number(const credentials& creds, const purchase_request& req);
-  // GET …/IncomingPhoneNumbers.json[?PhoneNumber=] following next_page_uri to the last page.
-  // Retried per page (read-only).
+  // GET …/IncomingPhoneNumbers.json[?PhoneNumber=] following next_page_uri to the last page
+  // (base URL + next_page_uri, as twilio-python does; an absolute next_page_uri contributes only
+  // its path, so credentials never go to another host). Retried per page (read-only). Fails
+  // rather than loops on a next_page_uri that repeats the current page, or after 1000 pages.
   number_list_result list_numbers(const credentials& creds, const std::string& phone_number = "");
   // POST …/IncomingPhoneNumbers/{PN}.json with VoiceUrl, SmsUrl, StatusCallback → 200 (used when
   // importing a tenant's existing numbers). Not retried.
   number_result update_number_urls(const credentials& creds, const std::string& pn_sid,
                                    const purchase_request& urls);
-  // DELETE …/IncomingPhoneNumbers/{PN}.json → 204 (a 404 counts as released). Not retried.
+  // DELETE …/IncomingPhoneNumbers/{PN}.json → 204 (a 404 with code 20404 counts as released: the
+  // number is no longer on the account; a bare 404 does not). Not retried.
   release_result release_number(const credentials& creds, const std::string& pn_sid);
 
   const std::string& base_url() const { return base_url_; }
@@ -202,7 +205,9 @@ std::vector<std::pair<std::string, std::string>> form_decode(const std::string& 
 
 // A clear sentence for a Twilio error, for tool results and logs, e.g. 21211 → "the number
 // +1… is not a valid phone number", 21610 → "the recipient has opted out of SMS (STOP)",
-// 21614 → "that number cannot receive SMS (not a mobile number)".
+// 21614 → "that number cannot receive SMS (not a mobile number)", 21422 → "that number is no
+// longer available", 21452 → "no numbers available in that area code", 20003 → "Twilio rejected
+// these credentials …".
 std::string describe(const twilio_error& e);
 
 }  // namespace rm::twilio

@@ -108,8 +108,41 @@ void fake_twilio::stop() {
 std::string fake_twilio::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 void fake_twilio::fail_next(int http_status, int count, int code, int retry_after_s) {
+  fail_next_on("", "", http_status, count, code, retry_after_s);
+}
+
+void fake_twilio::fail_next_on(const std::string& method, const std::string& path_fragment,
+                               int http_status, int count, int code, int retry_after_s) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (int i = 0; i < count; ++i) failures_.push_back({http_status, code, retry_after_s});
+  for (int i = 0; i < count; ++i)
+    failures_.push_back({http_status, code, retry_after_s, method, path_fragment});
+}
+
+void fake_twilio::set_list_page_size(int page_size) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  options_.list_page_size = page_size;
+}
+
+json fake_twilio::add_owned_number(const std::string& account_sid,
+                                   const std::string& phone_number,
+                                   const std::string& friendly_name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return numbers_.add_owned(account_sid, phone_number, friendly_name);
+}
+
+json fake_twilio::owned_numbers(const std::string& account_sid) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return numbers_.owned(account_sid);
+}
+
+json fake_twilio::released_numbers() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return numbers_.released();
+}
+
+void fake_twilio::set_account_status(const std::string& account_sid, const std::string& status) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  account_status_[account_sid] = status;
 }
 
 std::vector<recorded_request> fake_twilio::requests() const {
@@ -142,9 +175,14 @@ void fake_twilio::handle(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mutex_);
     requests_.push_back({req.method, req.path, req.get_header_value("Content-Type"),
                          {req.params.begin(), req.params.end()}, user});
-    if (!failures_.empty()) {
-      failure = failures_.front();
-      failures_.pop_front();
+    // The first scripted failure that applies to this request, if any.
+    for (auto it = failures_.begin(); it != failures_.end(); ++it) {
+      if (!it->method.empty() && it->method != req.method) continue;
+      if (!it->path_fragment.empty() && req.path.find(it->path_fragment) == std::string::npos)
+        continue;
+      failure = *it;
+      failures_.erase(it);
+      break;
     }
   }
   if (failure) {
@@ -204,7 +242,64 @@ void fake_twilio::handle(const httplib::Request& req, httplib::Response& res) {
     }
     return reply(res, 200, body);
   }
+  if (handle_numbers(req, res, user, account->second)) return;
   reply_error(res, {404, 20404, "The requested resource " + req.path + " was not found"});
+}
+
+bool fake_twilio::handle_numbers(const httplib::Request& req, httplib::Response& res,
+                                 const std::string& user, const std::string& token) {
+  static const std::regex account_path{R"(/2010-04-01/Accounts/([^/]+)\.json)"};
+  static const std::regex available_path{
+      R"(/2010-04-01/Accounts/([^/]+)/AvailablePhoneNumbers/([^/]+)/Local\.json)"};
+  static const std::regex numbers_path{R"(/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers\.json)"};
+  static const std::regex number_path{
+      R"(/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers/([^/]+)\.json)"};
+  auto send = [&res](const fake_reply& r) {
+    res.status = r.status;
+    if (r.status != 204) res.set_content(r.body.dump(), "application/json");
+  };
+  std::smatch m;
+  const bool get = req.method == "GET", post = req.method == "POST";
+  if (get && std::regex_match(req.path, m, account_path)) {
+    if (m[1] != user) return reply_error(res, {401, 20003, "Authenticate"}), true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto status = account_status_.find(user);
+    reply(res, 200,
+          numbers_.account_resource(user, token,
+                                    status == account_status_.end() ? "active" : status->second));
+    return true;
+  }
+  if (get && std::regex_match(req.path, m, available_path)) {
+    if (m[1] != user) return reply_error(res, {401, 20003, "Authenticate"}), true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    send(numbers_.search(user, m[2], {req.params.begin(), req.params.end()}));
+    return true;
+  }
+  const bool on_list = std::regex_match(req.path, m, numbers_path);
+  if ((get || post) && on_list) {
+    if (m[1] != user) return reply_error(res, {401, 20003, "Authenticate"}), true;
+    if (post && req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded",
+                                                           0) != 0)
+      return reply(res, 400,
+                   {{"code", nullptr},
+                    {"message", "Content-Type must be application/x-www-form-urlencoded"},
+                    {"more_info", nullptr},
+                    {"status", 400}}),
+             true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    fake_params params{req.params.begin(), req.params.end()};
+    send(get ? numbers_.list(user, params, options_.list_page_size)
+             : numbers_.purchase(user, params));
+    return true;
+  }
+  if ((post || req.method == "DELETE") && std::regex_match(req.path, m, number_path)) {
+    if (m[1] != user) return reply_error(res, {401, 20003, "Authenticate"}), true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    send(post ? numbers_.update(user, m[2], {req.params.begin(), req.params.end()})
+              : numbers_.release(user, m[2]));
+    return true;
+  }
+  return false;
 }
 
 void fake_twilio::send_message(const httplib::Request& req, httplib::Response& res,

@@ -1,7 +1,15 @@
-// A local, Twilio-compatible fake of the REST endpoint ringmaster calls (send SMS), for tests
-// and the demo. Test/demo code only: never link it into the service. It speaks Twilio's wire
-// format (Basic auth, form bodies, Twilio's JSON errors, 201 message resources) and reproduces
-// the SMS magic numbers of ../shared/contracts/twilio.md §4.
+// A local, Twilio-compatible fake of the REST endpoints ringmaster calls, for tests and the demo.
+// Test/demo code only: never link it into the service. It speaks Twilio's wire format (Basic
+// auth, form bodies, snake_case JSON, paging fields, Twilio's JSON errors) and reproduces the
+// magic numbers of ../shared/contracts/twilio.md §4. Endpoints (all under
+// /2010-04-01/Accounts/{Sid}, Sid = the Basic-auth user, else 401 20003):
+//   GET  .json                                  FetchAccount
+//   POST /Messages.json, /Calls.json, /OutgoingCallerIds.json
+//   GET  /AvailablePhoneNumbers/{Country}/Local.json      (inventory: fake_twilio_numbers.hpp)
+//   GET  /IncomingPhoneNumbers.json              paged by next_page_uri
+//   POST /IncomingPhoneNumbers.json              buy (magic numbers, ordinary numbers once)
+//   POST /IncomingPhoneNumbers/{PN}.json         update URLs
+//   DELETE /IncomingPhoneNumbers/{PN}.json       204; unknown PN → 404 20404
 #pragma once
 
 #include <atomic>
@@ -16,6 +24,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/fakes/fake_twilio_numbers.hpp"
+
 namespace httplib {
 class Server;
 struct Request;
@@ -29,6 +39,9 @@ struct fake_twilio_options {
   // Test-credential mode: any From outside the magic table is refused with 21606. Off by
   // default so a tenant's real number works as From.
   bool enforce_magic_from = false;
+  // IncomingPhoneNumbers.json page size when the request gives no PageSize (Twilio: 50). Set it
+  // small to exercise next_page_uri paging.
+  int list_page_size = 50;
 };
 
 struct recorded_request {
@@ -57,6 +70,21 @@ class fake_twilio {
   // error body {"code","message",…} when code != 0, else a plain-text body. retry_after_s >= 0
   // adds a Retry-After header.
   void fail_next(int http_status, int count, int code = 0, int retry_after_s = -1);
+  // Like fail_next, but only for requests whose method is `method` ("" = any) and whose path
+  // contains `path_fragment` (e.g. "IncomingPhoneNumbers/"); other requests pass through.
+  void fail_next_on(const std::string& method, const std::string& path_fragment,
+                    int http_status, int count, int code = 0, int retry_after_s = -1);
+
+  // Numbers: see fake_twilio_numbers.hpp for the inventory rules.
+  void set_list_page_size(int page_size);
+  // The account already owns `phone_number` (e.g. bought before it connected to ringmaster).
+  // Returns the incoming_phone_number body (its "sid" is the PN SID).
+  nlohmann::json add_owned_number(const std::string& account_sid, const std::string& phone_number,
+                                  const std::string& friendly_name = "");
+  nlohmann::json owned_numbers(const std::string& account_sid) const;  // purchase order
+  nlohmann::json released_numbers() const;  // bodies of released numbers, release order
+  // FetchAccount's "status" for this account ("active" by default; "suspended", "closed").
+  void set_account_status(const std::string& account_sid, const std::string& status);
 
   std::vector<recorded_request> requests() const;  // every request received, in order
   nlohmann::json messages() const;                 // accepted messages, Twilio's 201 bodies
@@ -72,8 +100,13 @@ class fake_twilio {
     int http_status;
     int code;
     int retry_after_s;
+    std::string method;         // "" = any
+    std::string path_fragment;  // "" = any
   };
   void handle(const httplib::Request& req, httplib::Response& res);
+  // Accounts/{Sid}.json and the number endpoints; false when the path is none of them.
+  bool handle_numbers(const httplib::Request& req, httplib::Response& res,
+                      const std::string& user, const std::string& token);
   void send_message(const httplib::Request& req, httplib::Response& res,
                     const std::string& account_sid);
 
@@ -90,6 +123,8 @@ class fake_twilio {
   nlohmann::json messages_ = nlohmann::json::array();
   nlohmann::json calls_ = nlohmann::json::array();
   nlohmann::json caller_ids_ = nlohmann::json::array();
+  number_inventory numbers_;
+  std::map<std::string, std::string> account_status_;
 };
 
 }  // namespace rm::fakes

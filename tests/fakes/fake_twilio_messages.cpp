@@ -62,6 +62,18 @@ int num_segments(const std::string& body) {
   return static_cast<int>((units + multi - 1) / multi);
 }
 
+std::string new_message_sid() { return new_sid("SM"); }
+
+// twilio.md §4, "Calls To".
+const std::map<std::string, fake_error> magic_call_to = {
+    {"+15005550001", {400, 21217, "Phone number does not appear to be valid"}},
+    {"+15005550002", {400, 21214, "'To' phone number cannot be reached"}},
+    {"+15005550003", {400, 21215, "Account not authorized to call +15005550003"}},
+    {"+15005550004", {400, 21216, "Account not allowed to call +15005550004"}},
+};
+
+}  // namespace
+
 std::string rfc2822_now() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -85,18 +97,6 @@ std::string new_sid(const char* prefix) {
   for (int i = 0; i < 32; ++i) sid += hex[rng() % 16];
   return sid;
 }
-
-std::string new_message_sid() { return new_sid("SM"); }
-
-// twilio.md §4, "Calls To".
-const std::map<std::string, fake_error> magic_call_to = {
-    {"+15005550001", {400, 21217, "Phone number does not appear to be valid"}},
-    {"+15005550002", {400, 21214, "'To' phone number cannot be reached"}},
-    {"+15005550003", {400, 21215, "Account not authorized to call +15005550003"}},
-    {"+15005550004", {400, 21216, "Account not allowed to call +15005550004"}},
-};
-
-}  // namespace
 
 std::optional<fake_error> check_call(const std::string* from, const std::string* to,
                                      const std::string* twiml, const std::string* url,

@@ -15,6 +15,11 @@ struct fake_error {
   std::string message;
 };
 
+// A SID: two-letter prefix + 32 random lower-case hex digits (34 characters).
+std::string new_sid(const char* prefix);
+// The current time as Twilio writes dates: "Sun, 25 Mar 2018 09:53:19 +0000".
+std::string rfc2822_now();
+
 // Twilio's legacy error body {"code","message","more_info","status"}.
 nlohmann::json error_body(const fake_error& e);
 
