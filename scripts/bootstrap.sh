@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages needed to build, test and run ringmaster. Idempotent: when
-# everything is already installed it does nothing (no apt-get update), so re-runs stay fast.
-# As root it installs what is missing; otherwise it prints the command to run and exits 1.
+# Installs the Debian 12 packages needed to build, test and run ringmaster, then Prism (the
+# Twilio contract test's mock server) from npm with `npm ci` in tests/contract. Idempotent: when
+# everything is already installed it does nothing (no apt-get update, no npm), so re-runs stay
+# fast. As root it installs missing Debian packages; otherwise it prints the command to run and
+# exits 1. `--no-prism`: Debian packages only (the demo, scripts/run.sh, does not need Prism).
 set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PACKAGES=(
   cmake ninja-build g++ pkg-config
   libcaf-dev libpqxx-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev catch2
@@ -10,6 +13,9 @@ PACKAGES=(
   postgresql postgresql-contrib
   wrk curl ca-certificates jq  # jq: the demo (scripts/run.sh) reads JSON replies with it
 )
+# Node.js and npm run Prism. A machine's own Node.js (e.g. a NodeSource build, which bundles npm
+# and conflicts with Debian's npm package) is used as it is; without npm, Debian's are installed.
+[ "${1:-}" = "--no-prism" ] || command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 # One dpkg-query for all: the names whose status is "ii" (installed).
 # (dpkg-query exits 1 when a package is unknown; its output still lists the others.)
@@ -19,15 +25,31 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   [[ "$installed" == *" $p "* ]] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" != 0 ]; then
-  echo "bootstrap: missing Debian packages: ${missing[*]}" >&2
-  echo "bootstrap: install them as root with:" >&2
-  echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
-  exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "bootstrap: missing Debian packages: ${missing[*]}" >&2
+    echo "bootstrap: install them as root with:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  echo "bootstrap: installing ${missing[*]}" >&2
+  apt-get update -q >&2
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
-export DEBIAN_FRONTEND=noninteractive
-echo "bootstrap: installing ${missing[*]}" >&2
-apt-get update -q >&2
-apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+
+# Prism, pinned by tests/contract/package-lock.json. Re-installed only when node_modules is
+# missing or was installed from another lock file (a stamp holds the lock's hash). Install
+# scripts are skipped: Prism needs none (the only one is a dependency's usage report).
+[ "${1:-}" = "--no-prism" ] && exit 0
+CONTRACT="$ROOT/tests/contract"
+want="$(sha256sum "$CONTRACT/package-lock.json" | cut -d' ' -f1)"
+stamp="$CONTRACT/node_modules/.ringmaster-lock.sha256"
+if [ ! -x "$CONTRACT/node_modules/.bin/prism" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing Prism for the contract test (npm ci in tests/contract)" >&2
+  if ! (cd "$CONTRACT" && npm ci --no-audit --no-fund --ignore-scripts >&2); then
+    echo "bootstrap: npm ci in $CONTRACT failed (is the npm registry reachable?)" >&2
+    exit 1
+  fi
+  echo "$want" >"$stamp"
+fi

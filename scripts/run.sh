@@ -21,7 +21,7 @@ say() { printf '   %s\n' "$*"; }
 die() { printf 'run: %s\n' "$*" >&2; exit 1; }
 
 bold "Packages and build (Release)"
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh --no-prism
 BUILD_DIR="$(bash scripts/build.sh Release | tail -n1)"
 say "built in $BUILD_DIR"
 
