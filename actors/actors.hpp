@@ -16,8 +16,11 @@ namespace rm::actors {
 // (the role row-level security applies to); "" when the URL already logs in as that role.
 db_actor spawn_db_pool(caf::actor_system& sys, std::string database_url, std::size_t workers,
                        bool detached = true, std::string runtime_role = "ringmaster_app");
-// Twilio REST (base URL e.g. https://api.twilio.com) on a detached worker per request.
-twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url);
+// Twilio REST (base URL e.g. https://api.twilio.com): each SMS runs through the provider gate
+// (w->gate()), on a detached worker behind the tenant's Twilio breaker.
+twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url, wiring_ptr w);
+// The provider gate: per-(org_id, provider) circuit breakers, a detached worker per request.
+provider_gate_actor spawn_provider_gate(caf::actor_system& sys, wiring_ptr w);
 // The local PostgreSQL calendar (appointments table).
 calendar_actor spawn_local_calendar(caf::actor_system& sys, wiring_ptr w);
 // The write-behind log of read-only tool results.

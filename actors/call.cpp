@@ -275,7 +275,8 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
         // 2. Send through the tenant's own Twilio account, from the number that was dialled.
         twilio::credentials creds{cl.account->account_sid, cl.account->auth_token};
         twilio::sms_request sms{from, to_e164, body, ""};
-        self->request(w->twilio(), w->times.twilio_timeout, sms_atom::value, creds, sms)
+        self->request(w->twilio(), w->times.twilio_timeout, sms_atom::value, org_id, creds,
+                      sms)
             .await(
                 [=](const twilio::sms_result& r) mutable {
                   if (r.ok) {

@@ -2,7 +2,9 @@
 // actors). Read this file to know the whole actor system:
 //
 //   root_supervisor ── restarts ──┬─ db_pool (N detached workers, one PostgreSQL connection each)
-//                                 ├─ twilio (one detached worker per request: blocking REST)
+//                                 ├─ provider_gate (per-tenant circuit breakers; one detached
+//                                 │                 worker per Twilio/Vapi request)
+//                                 ├─ twilio (SMS; each send goes through the provider gate)
 //                                 ├─ calendar (local PostgreSQL calendar)
 //                                 ├─ directory ── spawns/monitors ── tenant × N
 //                                 └─ call_registry ── spawns/monitors ── call × M
@@ -23,6 +25,7 @@
 #include <pqxx/connection>
 
 #include "actors/messages.hpp"
+#include "actors/service.hpp"
 #include "persistence/repositories.hpp"
 #include "adapters/twilio/twilio_client.hpp"
 
@@ -49,6 +52,8 @@ using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using changed_atom = caf::atom_constant<caf::atom("changed")>;
 using log_atom = caf::atom_constant<caf::atom("log")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
+using breakers_atom = caf::atom_constant<caf::atom("breakers")>;
 
 // ---- the database adapter --------------------------------------------------------------------------
 
@@ -66,11 +71,41 @@ struct db_done {
 // connection. Replies when the job has finished (committed or failed).
 using db_actor = caf::typed_actor<caf::replies_to<db_job>::with<db_done>>;
 
+// ---- the provider gate (per-tenant circuit breakers on Twilio and Vapi) ------------------------------
+
+// One blocking exchange with a provider (a twilio::client or vapi::client call). It returns true
+// when the provider answered (2xx, or a 4xx about the request itself) and false on a failure the
+// breaker counts (transport, 429, 5xx); a throw counts as neither. It runs on a detached worker
+// and must own everything it touches (capture by value / shared_ptr). Local messages only.
+struct provider_job {
+  std::shared_ptr<std::function<bool()>> run;
+};
+struct provider_outcome {
+  bool ran = false;        // false: refused without running, the tenant's breaker is open
+  bool answered = false;   // the job's return value (when it ran and returned)
+  std::string error;       // what() when the job threw ("" otherwise)
+  std::int64_t retry_after_ms = 0;  // when refused: time left until a probe may go
+};
+
+// Keeps one domain::circuit_breaker per (org_id, provider) (settings: wiring::times.breaker,
+// time: wiring::steady_now). `run`: refused at once while open; otherwise the job runs on its own
+// detached worker and its outcome feeds the breaker, then the reply goes out. While half-open
+// exactly one job (the probe) runs; the others are refused.
+using provider_gate_actor = caf::typed_actor<
+    caf::replies_to<run_atom, std::string /*org_id*/, provider, provider_job>::with<
+        provider_outcome>,
+    // JSON object {org_id: [{"provider","state","recent_failures","open_until"?,
+    // "retry_after_seconds"?}, …]} of every breaker the gate holds, for GET /sessions/tenants.
+    caf::replies_to<breakers_atom>::with<std::string>>;
+
 // ---- the Twilio adapter -----------------------------------------------------------------------------
 
-// Sends one SMS with the tenant's credentials (retries inside, see twilio::client).
+// Sends one SMS with the tenant's credentials (retries inside, see twilio::client), through the
+// provider gate: behind the tenant's Twilio breaker (refused → sms_result with http_status 0 and a
+// message saying Twilio calls are paused).
 using twilio_actor = caf::typed_actor<
-    caf::replies_to<sms_atom, twilio::credentials, twilio::sms_request>::with<twilio::sms_result>>;
+    caf::replies_to<sms_atom, std::string /*org_id*/, twilio::credentials,
+                    twilio::sms_request>::with<twilio::sms_result>>;
 
 // ---- the calendar adapter -----------------------------------------------------------------------------
 
@@ -172,6 +207,8 @@ RM_LOCAL_MESSAGE(rm::actors, tool_request)
 RM_LOCAL_MESSAGE(rm::actors, tool_reply)
 RM_LOCAL_MESSAGE(rm::actors, tenant_tool_call)
 RM_LOCAL_MESSAGE(rm::actors, tenant_tool_reply)
+RM_LOCAL_MESSAGE(rm::actors, provider_job)
+RM_LOCAL_MESSAGE(rm::actors, provider_outcome)
 RM_LOCAL_MESSAGE(rm::twilio, credentials)
 RM_LOCAL_MESSAGE(rm::twilio, sms_request)
 RM_LOCAL_MESSAGE(rm::twilio, sms_result)

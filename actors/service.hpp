@@ -12,6 +12,7 @@
 #include <pqxx/connection>
 
 #include "actors/messages.hpp"
+#include "domain/circuit_breaker.hpp"
 
 namespace caf {
 class actor_system;
@@ -35,6 +36,8 @@ struct service_options {
   // every Vapi call then fails with a clear message, start-up does not).
   std::string vapi_base_url = "https://api.vapi.ai";
   std::string vapi_private_key;
+  // The per-tenant circuit breakers on Twilio and Vapi (RINGMASTER_BREAKER_*).
+  domain::breaker_settings breaker;
   std::chrono::milliseconds request_timeout{8000};  // one HTTP request's wait on the actors
   std::chrono::milliseconds call_linger{120000};
   std::chrono::milliseconds no_report_timeout{600000};
@@ -77,6 +80,9 @@ class service {
   // JSON view of a live call, "" when no actor is live for it.
   std::string live_call_view(const std::string& call_id);
   std::vector<std::string> live_calls();
+  // JSON array of the tenants with a live actor ({"id","name","time_zone","live":true}) and of
+  // those the provider gate holds a breaker for ("live":false when no actor), each with
+  // "breakers": [{"provider","state","recent_failures","open_until"?,"retry_after_seconds"?}].
   std::string live_tenants_json();
   // Forget cached number routes (after numbers or tenants changed).
   void invalidate_routes();
@@ -99,7 +105,12 @@ class service {
   // and waits for it. `request` returns true when the provider answered (2xx or a 4xx about the
   // request itself) and false on a failure the breaker counts (transport, 429, 5xx — see
   // vapi::response::transient). Throws provider_unavailable without running `request` while the
-  // breaker is open, and service_error when `timeout` passes first.
+  // breaker is open (or while its half-open probe is out). An exception thrown by `request` is
+  // rethrown here (and does not count against the provider).
+  // `timeout` bounds the wait for the gate; once `request` has started it is always waited for
+  // (the clients' own timeouts bound it), so `request` may capture the caller's locals by
+  // reference. service_error(timeout=true) only when `request` had not started by then (and
+  // then never will).
   void call_provider(const std::string& org_id, provider p, std::function<bool()> request,
                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 

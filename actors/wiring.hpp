@@ -8,6 +8,7 @@
 
 #include "actors/interfaces.hpp"
 #include "domain/calendar.hpp"
+#include "domain/circuit_breaker.hpp"
 
 namespace rm::actors {
 
@@ -21,6 +22,8 @@ struct timings {
   // writes invalidate the cache at once; this bounds how stale another process's writes can be
   // (reservations stay exact: PostgreSQL's exclusion constraint decides them).
   std::chrono::seconds availability_cache_ttl{30};
+  // Per-tenant circuit breakers on Twilio and Vapi (the provider gate).
+  domain::breaker_settings breaker;
 };
 
 class wiring {
@@ -28,6 +31,10 @@ class wiring {
   // Wall clock used for booking rules (tests inject a clock that follows the test scheduler).
   std::function<domain::instant()> now = [] {
     return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  };
+  // Monotonic clock of the circuit breakers (tests inject one that follows the test scheduler).
+  std::function<std::chrono::steady_clock::time_point()> steady_now = [] {
+    return std::chrono::steady_clock::now();
   };
   timings times;
 
@@ -37,6 +44,7 @@ class wiring {
   directory_actor directory() const { std::lock_guard<std::mutex> g{m_}; return directory_; }
   call_registry_actor calls() const { std::lock_guard<std::mutex> g{m_}; return calls_; }
   tool_log_actor tool_log() const { std::lock_guard<std::mutex> g{m_}; return tool_log_; }
+  provider_gate_actor gate() const { std::lock_guard<std::mutex> g{m_}; return gate_; }
 
   void set(db_actor x) { std::lock_guard<std::mutex> g{m_}; db_ = std::move(x); }
   void set(twilio_actor x) { std::lock_guard<std::mutex> g{m_}; twilio_ = std::move(x); }
@@ -44,6 +52,7 @@ class wiring {
   void set(directory_actor x) { std::lock_guard<std::mutex> g{m_}; directory_ = std::move(x); }
   void set(call_registry_actor x) { std::lock_guard<std::mutex> g{m_}; calls_ = std::move(x); }
   void set(tool_log_actor x) { std::lock_guard<std::mutex> g{m_}; tool_log_ = std::move(x); }
+  void set(provider_gate_actor x) { std::lock_guard<std::mutex> g{m_}; gate_ = std::move(x); }
 
  private:
   mutable std::mutex m_;
@@ -53,6 +62,7 @@ class wiring {
   directory_actor directory_;
   call_registry_actor calls_;
   tool_log_actor tool_log_;
+  provider_gate_actor gate_;
 };
 
 using wiring_ptr = std::shared_ptr<wiring>;

@@ -160,6 +160,17 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
                          env("RINGMASTER_NO_REPORT_TIMEOUT_SECONDS"), 1, 7 * 86400,
                          out.no_report_timeout_seconds))
     return e;
+  if (auto e = parse_int("RINGMASTER_BREAKER_FAILURES", env("RINGMASTER_BREAKER_FAILURES"), 1,
+                         1000, out.breaker_failures))
+    return e;
+  if (auto e = parse_int("RINGMASTER_BREAKER_WINDOW_SECONDS",
+                         env("RINGMASTER_BREAKER_WINDOW_SECONDS"), 1, 86400,
+                         out.breaker_window_seconds))
+    return e;
+  if (auto e = parse_int("RINGMASTER_BREAKER_COOL_OFF_SECONDS",
+                         env("RINGMASTER_BREAKER_COOL_OFF_SECONDS"), 1, 86400,
+                         out.breaker_cool_off_seconds))
+    return e;
   return std::nullopt;
 }
 

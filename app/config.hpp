@@ -41,6 +41,10 @@ struct config {
   std::string twilio_auth_token;     // RINGMASTER_TWILIO_AUTH_TOKEN: platform fallback
   int call_linger_seconds = 120;        // RINGMASTER_CALL_LINGER_SECONDS
   int no_report_timeout_seconds = 600;  // RINGMASTER_NO_REPORT_TIMEOUT_SECONDS
+  // Per-tenant circuit breakers on Twilio and Vapi (docs/operations.md).
+  int breaker_failures = 5;             // RINGMASTER_BREAKER_FAILURES: counted failures that open it
+  int breaker_window_seconds = 60;      // RINGMASTER_BREAKER_WINDOW_SECONDS: … within this window
+  int breaker_cool_off_seconds = 30;    // RINGMASTER_BREAKER_COOL_OFF_SECONDS: open this long
 };
 
 struct config_error {

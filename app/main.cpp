@@ -117,6 +117,9 @@ int run(const std::string& command, const std::vector<std::string>& args) {
   so.twilio_base_url = cfg.twilio_api_base;
   so.vapi_base_url = cfg.vapi_api_base;
   so.vapi_private_key = cfg.vapi_private_key;
+  so.breaker.failure_threshold = cfg.breaker_failures;
+  so.breaker.window = std::chrono::seconds(cfg.breaker_window_seconds);
+  so.breaker.cool_off = std::chrono::seconds(cfg.breaker_cool_off_seconds);
   so.call_linger = std::chrono::seconds(cfg.call_linger_seconds);
   so.no_report_timeout = std::chrono::seconds(cfg.no_report_timeout_seconds);
   auto service = std::make_unique<rm::actors::service>(so);

@@ -2,9 +2,11 @@
 //   POST /ops/tenants           create a clinic with its numbers (201 {"id"})
 //   GET  /sessions/calls        live calls with their views
 //   GET  /sessions/calls/{id}   one call: live view, or the stored record with "live": false
-//   GET  /sessions/tenants      every tenant, with "live" when its actor is running
+//   GET  /sessions/tenants      every tenant, with "live" when its actor is running and the
+//                               state of its Twilio and Vapi circuit breakers
 //   GET  /healthz               the process answers
 //   GET  /readyz                the database answers and its schema is this binary's
+#include <map>
 #include <regex>
 #include <set>
 
@@ -181,17 +183,28 @@ void add_ops_routes(httplib::Server& srv, context& ctx) {
               if (!require_operator(req, res, ctx)) return;
               auto live = json::parse(ctx.service.live_tenants_json(), nullptr, false);
               std::set<std::string> live_ids;
+              std::map<std::string, json> breakers;  // org_id → its breakers (provider gate)
               if (live.is_array())
-                for (const auto& t : live) live_ids.insert(t.value("id", ""));
+                for (const auto& t : live) {
+                  if (t.value("live", false)) live_ids.insert(t.value("id", ""));
+                  if (t.contains("breakers")) breakers[t.value("id", "")] = t["breakers"];
+                }
+              // A tenant that has not called a provider since start-up: both breakers closed.
+              const json untouched = json::array(
+                  {{{"provider", "twilio"}, {"state", "closed"}, {"recent_failures", 0}},
+                   {{"provider", "vapi"}, {"state", "closed"}, {"recent_failures", 0}}});
               json tenants = json::array();
               ctx.service.with_db([&](pqxx::connection& c) {
                 pqxx::work tx{c};
-                for (const auto& t : persistence::list_tenants(tx))
+                for (const auto& t : persistence::list_tenants(tx)) {
+                  auto b = breakers.find(t.id);
                   tenants.push_back({{"id", t.id},
                                      {"name", t.name},
                                      {"time_zone", t.time_zone},
                                      {"numbers", t.numbers},
-                                     {"live", live_ids.count(t.id) > 0}});
+                                     {"live", live_ids.count(t.id) > 0},
+                                     {"breakers", b != breakers.end() ? b->second : untouched}});
+                }
                 tx.commit();
               });
               send_json(res, 200, {{"tenants", tenants}});

@@ -98,6 +98,7 @@ struct harness_options {
   std::size_t http_threads = 48;
   std::string jwt_hs256_secret;  // tenant JWTs (/api/*) accepted when non-empty
   bool verification = false;     // caller-ID verification actors and /api/telephony/*
+  domain::breaker_settings breaker;  // the per-tenant provider circuit breakers
 };
 
 class harness {
@@ -111,6 +112,7 @@ class harness {
   const std::string& db_url() const { return db_.url(); }
   fakes::fake_twilio& twilio() { return twilio_; }
   actors::verification_service* verification() { return verification_.get(); }
+  actors::service& service() { return *service_; }
 
   reply post(const std::string& path, const json& body, bool auth = false);
   reply vapi(const json& body) { return post("/webhooks/vapi", body); }
