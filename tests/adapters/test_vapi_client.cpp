@@ -83,7 +83,7 @@ json assistant_with_prompt() {
 
 }  // namespace
 
-TEST_CASE("vapi credential: POST /credential with the Bearer key; the secret is never returned",
+TEST_CASE("vapi credential: POST /credential with the Bearer key, the secret is never returned",
           "[vapi]") {
   fake_vapi fake(key);
   recording_client c(fake.base_url());
@@ -171,7 +171,7 @@ TEST_CASE("vapi phone number: import a Twilio number, then delete it (404 counts
   CHECK(gone.http_status == 404);
 }
 
-TEST_CASE("vapi errors: NestJS message arrays are joined, strings kept; 400 is not retried",
+TEST_CASE("vapi errors: NestJS message arrays are joined, strings kept, 400 is not retried",
           "[vapi]") {
   fake_vapi fake(key);
   recording_client c(fake.base_url());
@@ -208,7 +208,7 @@ TEST_CASE("vapi errors: NestJS message arrays are joined, strings kept; 400 is n
   CHECK(bad.transient());
 }
 
-TEST_CASE("vapi auth: a wrong key gets Vapi's 401 text; no key fails before any request",
+TEST_CASE("vapi auth: a wrong key gets Vapi's 401 text, no key fails before any request",
           "[vapi]") {
   fake_vapi fake(key);
   recording_client wrong(fake.base_url(), "not-the-key");
@@ -273,7 +273,7 @@ TEST_CASE("vapi retries 429 and 5xx with 2 s, 4 s, 8 s backoff through the sleep
   }
 }
 
-TEST_CASE("vapi call: POST /call → 201 queued; a 5xx is not retried (no double dialling)",
+TEST_CASE("vapi call: POST /call gives 201 queued, a 5xx is not retried (no double dialling)",
           "[vapi]") {
   fake_vapi fake(key);
   recording_client c(fake.base_url());

@@ -13,7 +13,7 @@ const circuit_breaker::time_point t0 = circuit_breaker::time_point{} + 1000h;
 const breaker_settings three_in_10s{3, 10s, 30s};
 }  // namespace
 
-TEST_CASE("breaker: closed admits; fewer failures than the threshold keep it closed", "[breaker]") {
+TEST_CASE("breaker: closed admits, fewer failures than the threshold keep it closed", "[breaker]") {
   circuit_breaker b(three_in_10s);
   CHECK(b.state(t0) == breaker_state::closed);
   CHECK(b.admit(t0).allowed);
@@ -106,7 +106,7 @@ TEST_CASE("breaker: late outcomes of requests admitted before it opened change n
   CHECK(b.open_until() == t0 + 30s);
 }
 
-TEST_CASE("breaker: settings are clamped to sane values; state names", "[breaker]") {
+TEST_CASE("breaker: settings are clamped to sane values, state names", "[breaker]") {
   circuit_breaker b(breaker_settings{0, 0ms, -5s});
   CHECK(b.settings().failure_threshold == 1);
   CHECK(b.settings().cool_off == 0ms);
