@@ -67,5 +67,8 @@ void add_ops_routes(httplib::Server& srv, context& ctx);     // ops_routes.cpp
 void add_tenant_routes(httplib::Server& srv, context& ctx);  // tenant_routes.cpp
 void add_twilio_routes(httplib::Server& srv, context& ctx);  // twilio_routes.cpp
 void add_telephony_routes(httplib::Server& srv, context& ctx);  // telephony_routes.cpp
+// Agents, campaigns, the outbound call-back and admin notifications (tenant JWT, same guard as
+// the tenant table: authentication and role before the handler).
+void add_agent_routes(httplib::Server& srv, context& ctx);  // agent_routes.cpp
 
 }  // namespace rm::http

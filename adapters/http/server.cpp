@@ -203,6 +203,7 @@ struct server::impl {
     add_tenant_routes(srv, ctx);
     add_twilio_routes(srv, ctx);
     add_telephony_routes(srv, ctx);
+    add_agent_routes(srv, ctx);
   }
 };
 

@@ -1,0 +1,425 @@
+// SQL behind agent_queries.hpp. Every statement filters on rm_current_org() as well as relying on
+// row-level security (see tenant_queries.cpp for why).
+#include "persistence/agent_queries.hpp"
+
+#include <cctype>
+
+#include "persistence/repositories.hpp"
+
+namespace rm::persistence {
+namespace {
+
+const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+std::string text(const pqxx::field& f) { return f.is_null() ? std::string{} : f.c_str(); }
+domain::instant at(const pqxx::field& f) { return from_epoch(f.as<std::int64_t>()); }
+std::optional<domain::instant> optional_at(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return at(f);
+}
+
+// ---- notifications ----
+
+constexpr const char* notification_columns =
+    "id, kind, severity, subject_type, subject_id, message,"
+    " extract(epoch from created_at)::bigint, extract(epoch from read_at)::bigint, read_by";
+
+notification read_notification(const pqxx::row& r) {
+  return {r[0].c_str(), r[1].c_str(), r[2].c_str(),    r[3].c_str(), r[4].c_str(),
+          r[5].c_str(), at(r[6]),     optional_at(r[7]), text(r[8])};
+}
+
+// ---- agents ----
+
+constexpr const char* agent_columns =
+    "a.id, a.org_id, a.name, a.language, coalesce(a.area_code, ''), a.provision_phone,"
+    " coalesce(a.vapi_assistant_id, ''), coalesce(a.phone_number_id::text, ''),"
+    " coalesce(p.e164, ''), a.status, coalesce(a.failed_step, ''), coalesce(a.error_message, ''),"
+    " a.attempts, coalesce(a.created_by, ''), extract(epoch from a.created_at)::bigint,"
+    " extract(epoch from a.updated_at)::bigint";
+constexpr const char* agent_from =
+    " FROM agents a LEFT JOIN phone_numbers p ON p.id = a.phone_number_id"
+    " AND p.org_id = a.org_id";
+
+agent_row read_agent(const pqxx::row& r) {
+  agent_row a;
+  a.id = r[0].c_str();
+  a.org_id = r[1].c_str();
+  a.name = r[2].c_str();
+  a.language = r[3].c_str();
+  a.area_code = r[4].c_str();
+  a.provision_phone = r[5].as<bool>();
+  a.vapi_assistant_id = r[6].c_str();
+  a.phone_number_id = r[7].c_str();
+  a.phone_number = r[8].c_str();
+  a.status = r[9].c_str();
+  a.failed_step = r[10].c_str();
+  a.error_message = r[11].c_str();
+  a.attempts = r[12].as<int>();
+  a.created_by = r[13].c_str();
+  a.created_at = at(r[14]);
+  a.updated_at = at(r[15]);
+  return a;
+}
+
+// ---- campaigns ----
+
+std::vector<campaign_number> numbers_of(pqxx::work& tx, const std::string& campaign_id) {
+  auto rows = tx.exec_params(
+      "SELECT p.id, p.e164, coalesce(p.vapi_phone_number_id, ''), p.active"
+      " FROM campaign_numbers c JOIN phone_numbers p ON p.id = c.phone_number_id"
+      " WHERE c.campaign_id = $1 AND c.org_id = rm_current_org()"
+      " ORDER BY p.created_at, p.id",
+      campaign_id);
+  std::vector<campaign_number> out;
+  for (const auto& r : rows)
+    out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<bool>()});
+  return out;
+}
+
+constexpr const char* campaign_columns =
+    "c.id, c.name, c.description, coalesce(c.created_by, ''),"
+    " extract(epoch from c.created_at)::bigint,"
+    " (SELECT count(*) FROM contacts k WHERE k.campaign_id = c.id AND k.org_id = c.org_id)";
+
+campaign_row read_campaign(pqxx::work& tx, const pqxx::row& r) {
+  campaign_row c;
+  c.id = r[0].c_str();
+  c.name = r[1].c_str();
+  c.description = r[2].c_str();
+  c.created_by = r[3].c_str();
+  c.created_at = at(r[4]);
+  c.contact_count = r[5].as<std::int64_t>();
+  c.numbers = numbers_of(tx, c.id);
+  return c;
+}
+
+// ---- call-back ----
+
+// Active, imported into Vapi; the caller adds the rest of the WHERE clause.
+constexpr const char* candidate_select =
+    "SELECT p.id, p.e164, p.vapi_phone_number_id FROM phone_numbers p"
+    " WHERE p.org_id = rm_current_org() AND p.active AND p.vapi_phone_number_id IS NOT NULL"
+    " AND p.vapi_phone_number_id <> ''";
+
+std::vector<domain::caller_candidate> read_candidates(const pqxx::result& rows) {
+  std::vector<domain::caller_candidate> out;
+  for (const auto& r : rows) out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str()});
+  return out;
+}
+
+}  // namespace
+
+bool looks_like_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+// ---- notifications ------------------------------------------------------------------------------
+
+std::string notify_admins(pqxx::work& tx, const std::string& org_id, const std::string& kind,
+                          const std::string& severity, const std::string& subject_type,
+                          const std::string& subject_id, const std::string& message) {
+  return tx
+      .exec_params1("INSERT INTO org_notifications (org_id, kind, severity, subject_type,"
+                    " subject_id, message) VALUES ($1, $2, $3, $4, $5, left($6, 2000))"
+                    " RETURNING id",
+                    org_id, kind, severity, subject_type, subject_id, message)[0]
+      .c_str();
+}
+
+std::vector<notification> list_notifications(pqxx::work& tx, bool unread_only, int limit) {
+  auto rows = tx.exec_params(std::string{"SELECT "} + notification_columns +
+                                 " FROM org_notifications WHERE org_id = rm_current_org()"
+                                 " AND ($1 = false OR read_at IS NULL)"
+                                 " ORDER BY created_at DESC, id LIMIT $2",
+                             unread_only, limit);
+  std::vector<notification> out;
+  for (const auto& r : rows) out.push_back(read_notification(r));
+  return out;
+}
+
+std::optional<notification> mark_notification_read(pqxx::work& tx, const std::string& id,
+                                                   const std::string& user_id) {
+  if (!looks_like_uuid(id)) return std::nullopt;
+  auto rows = tx.exec_params(
+      std::string{"UPDATE org_notifications SET read_at = coalesce(read_at, now()),"
+                  " read_by = coalesce(read_by, $2)"
+                  " WHERE id = $1 AND org_id = rm_current_org() RETURNING "} +
+          notification_columns,
+      id, user_id);
+  if (rows.empty()) return std::nullopt;
+  return read_notification(rows[0]);
+}
+
+// ---- agents -------------------------------------------------------------------------------------
+
+agent_row insert_agent(pqxx::work& tx, const std::string& org_id, const std::string& user_id,
+                       const new_agent& a) {
+  auto id = tx.exec_params1(
+                  "INSERT INTO agents (org_id, name, language, area_code, provision_phone,"
+                  " created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                  org_id, a.name, a.language, or_null(a.area_code), a.provision_phone,
+                  or_null(user_id))[0]
+                .c_str();
+  return *load_agent(tx, id);
+}
+
+std::optional<agent_row> load_agent(pqxx::work& tx, const std::string& id, bool for_update) {
+  if (!looks_like_uuid(id)) return std::nullopt;
+  auto rows = tx.exec_params(std::string{"SELECT "} + agent_columns + agent_from +
+                                 " WHERE a.id = $1 AND a.org_id = rm_current_org()" +
+                                 (for_update ? " FOR UPDATE OF a" : ""),
+                             id);
+  if (rows.empty()) return std::nullopt;
+  return read_agent(rows[0]);
+}
+
+std::vector<agent_row> list_agents(pqxx::work& tx) {
+  auto rows = tx.exec(std::string{"SELECT "} + agent_columns + agent_from +
+                      " WHERE a.org_id = rm_current_org() ORDER BY a.created_at, a.id");
+  std::vector<agent_row> out;
+  for (const auto& r : rows) out.push_back(read_agent(r));
+  return out;
+}
+
+void agent_assistant_created(pqxx::work& tx, const std::string& id,
+                             const std::string& assistant_id) {
+  tx.exec_params0("UPDATE agents SET vapi_assistant_id = $2 WHERE id = $1"
+                  " AND org_id = rm_current_org()",
+                  id, assistant_id);
+}
+
+void agent_number_linked(pqxx::work& tx, const std::string& id,
+                         const std::string& phone_number_id) {
+  tx.exec_params0("UPDATE agents SET phone_number_id = $2 WHERE id = $1"
+                  " AND org_id = rm_current_org()",
+                  id, phone_number_id);
+}
+
+void agent_ready(pqxx::work& tx, const std::string& id) {
+  tx.exec_params0("UPDATE agents SET status = 'ready', failed_step = NULL, error_message = NULL"
+                  " WHERE id = $1 AND org_id = rm_current_org()",
+                  id);
+}
+
+void agent_failed(pqxx::work& tx, const std::string& id, const std::string& step,
+                  const std::string& message) {
+  tx.exec_params0("UPDATE agents SET status = 'failed', failed_step = $2, error_message = $3"
+                  " WHERE id = $1 AND org_id = rm_current_org()",
+                  id, step, message);
+}
+
+retry_outcome begin_agent_retry(pqxx::work& tx, const std::string& id, int stale_seconds,
+                                agent_row& out) {
+  auto row = load_agent(tx, id, true);
+  if (!row) return retry_outcome::not_found;
+  auto rows = tx.exec_params(
+      "UPDATE agents SET status = 'creating', failed_step = NULL, error_message = NULL,"
+      " attempts = attempts + 1 WHERE id = $1 AND org_id = rm_current_org()"
+      " AND (status = 'failed' OR (status = 'creating'"
+      "      AND updated_at < now() - make_interval(secs => $2)))"
+      " RETURNING id",
+      id, stale_seconds);
+  if (rows.empty()) {
+    out = *row;
+    return retry_outcome::not_retryable;
+  }
+  out = *load_agent(tx, id);
+  return retry_outcome::started;
+}
+
+std::string org_name(pqxx::work& tx) {
+  auto rows = tx.exec("SELECT name FROM organizations WHERE id = rm_current_org()");
+  return rows.empty() ? std::string{} : rows[0][0].c_str();
+}
+
+bool adopt_default_assistant(pqxx::work& tx, const std::string& assistant_id) {
+  auto rows = tx.exec_params(
+      "UPDATE organizations SET assistant_id = $1 WHERE id = rm_current_org()"
+      " AND assistant_id = '' RETURNING id",
+      assistant_id);
+  return !rows.empty();
+}
+
+// ---- campaigns ----------------------------------------------------------------------------------
+
+std::optional<campaign_row> create_campaign(pqxx::work& tx, const std::string& org_id,
+                                            const std::string& user_id, const std::string& name,
+                                            const std::string& description) {
+  auto rows = tx.exec_params(
+      "INSERT INTO campaigns (org_id, name, description, created_by) VALUES ($1, $2, $3, $4)"
+      " ON CONFLICT (org_id, name) DO NOTHING RETURNING id",
+      org_id, name, description, or_null(user_id));
+  if (rows.empty()) return std::nullopt;
+  return load_campaign(tx, rows[0][0].c_str());
+}
+
+std::vector<campaign_row> list_campaigns(pqxx::work& tx) {
+  auto rows = tx.exec(std::string{"SELECT "} + campaign_columns +
+                      " FROM campaigns c WHERE c.org_id = rm_current_org()"
+                      " ORDER BY c.created_at, c.id");
+  std::vector<campaign_row> out;
+  for (const auto& r : rows) out.push_back(read_campaign(tx, r));
+  return out;
+}
+
+std::optional<campaign_row> load_campaign(pqxx::work& tx, const std::string& id) {
+  if (!looks_like_uuid(id)) return std::nullopt;
+  auto rows = tx.exec_params(std::string{"SELECT "} + campaign_columns +
+                                 " FROM campaigns c WHERE c.id = $1 AND c.org_id = rm_current_org()",
+                             id);
+  if (rows.empty()) return std::nullopt;
+  return read_campaign(tx, rows[0]);
+}
+
+link_outcome link_campaign_number(pqxx::work& tx, const std::string& org_id,
+                                  const std::string& campaign_id,
+                                  const std::string& phone_number_id, const std::string& user_id) {
+  if (!looks_like_uuid(campaign_id) ||
+      tx.exec_params("SELECT 1 FROM campaigns WHERE id = $1 AND org_id = rm_current_org()"
+                     " FOR UPDATE",
+                     campaign_id)
+          .empty())
+    return link_outcome::campaign_not_found;
+  if (!looks_like_uuid(phone_number_id) ||
+      tx.exec_params("SELECT 1 FROM phone_numbers WHERE id = $1 AND org_id = rm_current_org()"
+                     " AND active FOR UPDATE",
+                     phone_number_id)
+          .empty())
+    return link_outcome::number_not_found;
+  // The number row is locked above, so two links of the same number queue here.
+  auto existing = tx.exec_params(
+      "SELECT campaign_id FROM campaign_numbers WHERE phone_number_id = $1"
+      " AND org_id = rm_current_org()",
+      phone_number_id);
+  if (!existing.empty())
+    return existing[0][0].c_str() == campaign_id ? link_outcome::already_linked
+                                                 : link_outcome::in_other_campaign;
+  tx.exec_params0("INSERT INTO campaign_numbers (phone_number_id, campaign_id, org_id, created_by)"
+                  " VALUES ($1, $2, $3, $4)",
+                  phone_number_id, campaign_id, org_id, or_null(user_id));
+  return link_outcome::linked;
+}
+
+bool unlink_campaign_number(pqxx::work& tx, const std::string& campaign_id,
+                            const std::string& phone_number_id) {
+  if (!looks_like_uuid(campaign_id) || !looks_like_uuid(phone_number_id)) return false;
+  return !tx.exec_params("DELETE FROM campaign_numbers WHERE campaign_id = $1"
+                         " AND phone_number_id = $2 AND org_id = rm_current_org() RETURNING 1",
+                         campaign_id, phone_number_id)
+              .empty();
+}
+
+assign_result assign_contacts(pqxx::work& tx, const std::string& campaign_id,
+                              const std::vector<std::string>& contact_ids) {
+  assign_result out;
+  if (!looks_like_uuid(campaign_id) ||
+      tx.exec_params("SELECT 1 FROM campaigns WHERE id = $1 AND org_id = rm_current_org()",
+                     campaign_id)
+          .empty())
+    return out;
+  out.campaign_found = true;
+  for (std::size_t i = 0; i < contact_ids.size(); ++i) {
+    const auto& id = contact_ids[i];
+    if (!looks_like_uuid(id) ||
+        tx.exec_params("UPDATE contacts SET campaign_id = $2 WHERE id = $1"
+                       " AND org_id = rm_current_org() RETURNING 1",
+                       id, campaign_id)
+            .empty()) {
+      out.unknown_index = static_cast<int>(i);
+      return out;
+    }
+    ++out.assigned;
+  }
+  return out;
+}
+
+bool unassign_contact(pqxx::work& tx, const std::string& campaign_id,
+                      const std::string& contact_id) {
+  if (!looks_like_uuid(campaign_id) || !looks_like_uuid(contact_id)) return false;
+  return !tx.exec_params("UPDATE contacts SET campaign_id = NULL WHERE id = $1"
+                         " AND campaign_id = $2 AND org_id = rm_current_org() RETURNING 1",
+                         contact_id, campaign_id)
+              .empty();
+}
+
+// ---- call-back ----------------------------------------------------------------------------------
+
+std::optional<contact_row> load_contact(pqxx::work& tx, const std::string& id) {
+  if (!looks_like_uuid(id)) return std::nullopt;
+  auto rows = tx.exec_params(
+      "SELECT id, name, phone_e164, opted_out, coalesce(campaign_id::text, '')"
+      " FROM contacts WHERE id = $1 AND org_id = rm_current_org()",
+      id);
+  if (rows.empty()) return std::nullopt;
+  const auto& r = rows[0];
+  return contact_row{r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<bool>(), r[4].c_str()};
+}
+
+outbound_agent find_outbound_agent(pqxx::work& tx) {
+  auto rows = tx.exec(
+      "SELECT id, vapi_assistant_id, coalesce(phone_number_id::text, '') FROM agents"
+      " WHERE org_id = rm_current_org() AND status = 'ready' ORDER BY created_at, id LIMIT 1");
+  if (!rows.empty()) return {rows[0][0].c_str(), rows[0][1].c_str(), rows[0][2].c_str()};
+  auto org = tx.exec("SELECT assistant_id FROM organizations WHERE id = rm_current_org()");
+  return {"", org.empty() ? std::string{} : org[0][0].c_str(), ""};
+}
+
+std::vector<domain::caller_candidate> campaign_candidates(pqxx::work& tx,
+                                                          const std::string& campaign_id) {
+  if (!looks_like_uuid(campaign_id)) return {};
+  return read_candidates(tx.exec_params(
+      std::string{candidate_select} +
+          " AND EXISTS (SELECT 1 FROM campaign_numbers c WHERE c.phone_number_id = p.id"
+          " AND c.campaign_id = $1) ORDER BY p.created_at, p.id",
+      campaign_id));
+}
+
+std::vector<domain::caller_candidate> pool_candidates(pqxx::work& tx) {
+  return read_candidates(tx.exec(
+      std::string{candidate_select} +
+      " AND NOT EXISTS (SELECT 1 FROM campaign_numbers c WHERE c.phone_number_id = p.id)"
+      " ORDER BY p.created_at, p.id"));
+}
+
+std::optional<domain::caller_candidate> number_candidate(pqxx::work& tx,
+                                                         const std::string& phone_number_id) {
+  if (!looks_like_uuid(phone_number_id)) return std::nullopt;
+  auto c = read_candidates(
+      tx.exec_params(std::string{candidate_select} + " AND p.id = $1", phone_number_id));
+  if (c.empty()) return std::nullopt;
+  return c.front();
+}
+
+std::uint64_t lock_cursor(pqxx::work& tx, const std::string& org_id, const std::string& scope) {
+  tx.exec_params0("INSERT INTO caller_id_cursors (org_id, scope) VALUES ($1, $2)"
+                  " ON CONFLICT (org_id, scope) DO NOTHING",
+                  org_id, scope);
+  return tx
+      .exec_params1("SELECT position FROM caller_id_cursors WHERE org_id = $1 AND scope = $2"
+                    " AND org_id = rm_current_org() FOR UPDATE",
+                    org_id, scope)[0]
+      .as<std::uint64_t>();
+}
+
+void save_cursor(pqxx::work& tx, const std::string& org_id, const std::string& scope,
+                 std::uint64_t position) {
+  tx.exec_params0("UPDATE caller_id_cursors SET position = $3 WHERE org_id = $1 AND scope = $2"
+                  " AND org_id = rm_current_org()",
+                  org_id, scope, static_cast<std::int64_t>(position));
+}
+
+void record_call_back_audit(pqxx::work& tx, const std::string& org_id,
+                            const std::string& contact_id, const std::string& call_id,
+                            const std::string& recipient, const std::string& content) {
+  tx.exec_params0("INSERT INTO messages (org_id, contact_id, call_id, direction, method, recipient,"
+                  " content, status, service_provider, external_message_id, sent_at)"
+                  " VALUES ($1, $2, $3, 'outbound', 'voice', $4, $5, 'queued', 'vapi', $3, now())",
+                  org_id, contact_id, call_id, recipient, content);
+}
+
+}  // namespace rm::persistence
