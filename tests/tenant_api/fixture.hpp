@@ -21,6 +21,7 @@
 #include "actors/verification_service.hpp"
 #include "adapters/http/server.hpp"
 #include "tests/fakes/fake_twilio.hpp"
+#include "tests/fakes/fake_vapi.hpp"
 #include "tests/support/test_db.hpp"
 
 namespace rm::tapi {
@@ -34,6 +35,10 @@ inline constexpr const char* caller_number = "+14155550177";
 // The Twilio account of tenants created with_twilio (the fake knows it).
 inline constexpr const char* twilio_account_sid = "AC0123456789abcdef0123456789abcdef";
 inline constexpr const char* twilio_auth_token = "tenant-api-tests-twilio-auth-token";
+// The fake Vapi's private key (agents and call-back reach the fake; RINGMASTER_PUBLIC_URL is
+// public_url).
+inline constexpr const char* vapi_private_key = "tenant-api-tests-vapi-private-key";
+inline constexpr const char* public_url = "https://ringmaster.tenant-api.test";
 
 struct reply {
   int status = 0;  // 0: transport failure
@@ -64,7 +69,8 @@ json tool_calls(const std::string& call_id, const std::string& dialled,
 // throttle, so a test that fails authentication many times can use a fresh one).
 class server_run {
  public:
-  server_run(actors::service& service, actors::verification_service* verification);
+  server_run(actors::service& service, actors::verification_service* verification,
+             const std::string& vapi_base_url);
   ~server_run();
   int port() const { return port_; }
   std::vector<http::registered_route> routes() const { return server_->routes(); }
@@ -88,11 +94,12 @@ class fixture {
   actors::service& service() { return *service_; }
   actors::verification_service* verification() { return verification_.get(); }
   fakes::fake_twilio& twilio() { return twilio_; }
+  fakes::fake_vapi& vapi() { return vapi_; }
   // Every route registered on this fixture's server.
   std::vector<http::registered_route> routes() const { return server_->routes(); }
   // Another server over the same service and verification (its own failed-auth throttle).
   std::unique_ptr<server_run> another_server() {
-    return std::make_unique<server_run>(*service_, verification_.get());
+    return std::make_unique<server_run>(*service_, verification_.get(), vapi_.base_url());
   }
 
   reply get(const std::string& path, const std::string& token) {
@@ -129,6 +136,7 @@ class fixture {
  private:
   testing::scratch_database db_;
   fakes::fake_twilio twilio_;
+  fakes::fake_vapi vapi_{vapi_private_key};
   std::unique_ptr<actors::service> service_;
   std::unique_ptr<actors::verification_service> verification_;
   std::unique_ptr<server_run> server_;

@@ -20,6 +20,7 @@
 #include <catch2/catch.hpp>
 
 #include "adapters/http/server.hpp"
+#include "adapters/vapi/vapi_client.hpp"
 #include "tests/tenant_api/fixture.hpp"
 
 using namespace rm::tapi;
@@ -46,10 +47,22 @@ struct world {
   std::string a, b;
   std::string a_mapping, a_call = "call-of-a", a_appointment;
   std::string a_verified, a_spare, a_pending, a_pending_code, a_forwarding;
+  // Agents, campaigns, call-back (agent_routes.cpp): a ready agent, a failed one (and the admin
+  // notification its failure left), a campaign with A's number and A's contact in it.
+  std::string a_agent, a_failed_agent, a_notification, a_campaign, a_contact;
   std::string a_token, b_token;
 
   world() {
-    a = f.create_tenant("Harbor Dental", number_a, "pn_harbor", "America/New_York", true);
+    // A's number is imported into the fake Vapi, so A's own call-back can be placed from it.
+    rm::vapi::client vapi{f.vapi().base_url(), vapi_private_key};
+    rm::vapi::phone_number_import imported;
+    imported.number = number_a;
+    imported.twilio_account_sid = twilio_account_sid;
+    imported.twilio_auth_token = twilio_auth_token;
+    auto vapi_number = vapi.import_twilio_number(imported);
+    REQUIRE(vapi_number.ok);
+    a = f.create_tenant("Harbor Dental", number_a, vapi_number.body["id"], "America/New_York",
+                        true);
     b = f.create_tenant("Uptown Smiles", number_b, "", "America/New_York", true);
     a_token = mint(a, "admin", "a-admin");
     b_token = mint(b, "admin", "b-admin");
@@ -77,6 +90,30 @@ struct world {
     INFO(made.text);
     REQUIRE(made.status == 201);
     a_forwarding = made.body["config"]["id"];
+
+    auto agent = f.post("/api/agents", a_token,
+                        {{"agent_name", "Harbor Desk"}, {"language", "en"},
+                         {"provision_phone", false}});
+    INFO(agent.text);
+    REQUIRE(agent.status == 201);
+    a_agent = agent.body["agent"]["id"];
+    f.vapi().fail_next(400, 1, "POST");
+    auto failed = f.post("/api/agents", a_token,
+                         {{"agent_name", "Harbor Night"}, {"language", "en"},
+                          {"provision_phone", false}});
+    REQUIRE(failed.status == 502);
+    a_failed_agent = failed.body["agent"]["id"];
+    a_notification = f.get("/api/notifications", a_token).body["notifications"][0]["id"];
+    auto campaign = f.post("/api/campaigns", a_token, {{"name", "Harbor Recall"}});
+    REQUIRE(campaign.status == 201);
+    a_campaign = campaign.body["campaign"]["id"];
+    REQUIRE(f.post("/api/campaigns/" + a_campaign + "/numbers", a_token,
+                   {{"phone_number_id", a_mapping}})
+                .status == 201);
+    a_contact = f.scalar("SELECT id FROM contacts WHERE org_id = $1", {a});
+    REQUIRE(f.post("/api/campaigns/" + a_campaign + "/contacts", a_token,
+                   {{"contact_ids", {a_contact}}})
+                .status == 200);
   }
 
   std::string initiate(const std::string& phone) {
@@ -102,7 +139,10 @@ struct world {
         {"<a_mapping>", &a_mapping},       {"<a_call>", &a_call},
         {"<a_appointment>", &a_appointment}, {"<a_verified>", &a_verified},
         {"<a_spare>", &a_spare},           {"<a_pending>", &a_pending},
-        {"<a_pending_code>", &a_pending_code}, {"<a_forwarding>", &a_forwarding}};
+        {"<a_pending_code>", &a_pending_code}, {"<a_forwarding>", &a_forwarding},
+        {"<a_agent>", &a_agent},           {"<a_failed_agent>", &a_failed_agent},
+        {"<a_notification>", &a_notification}, {"<a_campaign>", &a_campaign},
+        {"<a_contact>", &a_contact}};
     for (const auto& [token, value] : ids)
       for (auto at = text.find(token); at != std::string::npos; at = text.find(token))
         text.replace(at, std::string{token}.size(), *value);
@@ -130,7 +170,10 @@ void is_404(world&, const reply& r) {
 void mentions_nothing_of_a(world& w, const reply& r) {
   for (const auto& id : {w.a, w.a_mapping, w.a_call, w.a_appointment, w.a_verified, w.a_spare,
                          w.a_pending, w.a_forwarding, number_a, phone_spare, phone_pending,
-                         std::string{"Ada"}, std::string{"Dr. Lee"}}) {
+                         std::string{"Ada"}, std::string{"Dr. Lee"}, w.a_agent, w.a_failed_agent,
+                         w.a_notification, w.a_campaign, w.a_contact,
+                         std::string{"Harbor Desk"}, std::string{"Harbor Night"},
+                         std::string{"Harbor Recall"}}) {
     INFO("A's " << id << " shows in " << r.text);
     CHECK(r.text.find(id) == std::string::npos);
   }
@@ -147,6 +190,16 @@ std::string caller_id_status(world& w, const std::string& id) {
 }
 std::string forwarding_status(world& w, const std::string& id) {
   return w.f.scalar("SELECT status FROM hybrid_forwarding_configs WHERE id = $1", {id});
+}
+std::string agent_state(world& w, const std::string& id) {
+  return w.f.scalar("SELECT name || '/' || status FROM agents WHERE id = $1", {id});
+}
+std::string contact_campaign(world& w) {
+  return w.f.scalar("SELECT campaign_id FROM contacts WHERE id = $1", {w.a_contact});
+}
+std::string number_campaign(world& w) {
+  return w.f.scalar("SELECT campaign_id FROM campaign_numbers WHERE phone_number_id = $1",
+                    {w.a_mapping});
 }
 
 const std::map<std::string, matrix_entry>& matrix() {
@@ -261,6 +314,74 @@ const std::map<std::string, matrix_entry>& matrix() {
           is_404(w, r);
           CHECK(r.text.find("#") == std::string::npos);  // no deactivation code of A's
           CHECK(forwarding_status(w, w.a_forwarding) == "pending_setup");
+        }}},
+
+      // ---- agents, campaigns, call-back, notifications (agent_routes.cpp) ----
+      {"POST /api/agents",
+       {"", R"({"agent_name":"B Desk","language":"en","provision_phone":false})",
+        [](world& w, const reply& r) {
+          CHECK(r.status == 201);  // B's own agent
+          mentions_nothing_of_a(w, r);
+          CHECK(w.f.scalar("SELECT count(*) FROM agents WHERE org_id = $1", {w.a}) == "2");
+        }}},
+      {"GET /api/agents", {"", "", shows_nothing_of_a}},
+      {"POST /api/agents/{id}/retry",
+       {"/api/agents/<a_failed_agent>/retry", "{}",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(agent_state(w, w.a_failed_agent) == "Harbor Night/failed");
+        }}},
+      {"PATCH /api/agents/{id}",
+       {"/api/agents/<a_agent>", R"({"agent_name":"Renamed by B"})",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(agent_state(w, w.a_agent) == "Harbor Desk/ready");
+        }}},
+      {"GET /api/notifications", {"", "", shows_nothing_of_a}},
+      {"POST /api/notifications/{id}/read",
+       {"/api/notifications/<a_notification>/read", "{}",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(w.f.scalar("SELECT read_at FROM org_notifications WHERE id = $1",
+                           {w.a_notification}) == "");
+        }}},
+      {"POST /api/campaigns",
+       {"", R"({"name":"B Recall"})",
+        [](world& w, const reply& r) {
+          CHECK(r.status == 201);
+          mentions_nothing_of_a(w, r);
+        }}},
+      {"GET /api/campaigns", {"", "", shows_nothing_of_a}},
+      {"POST /api/campaigns/{id}/numbers",
+       {"/api/campaigns/<a_campaign>/numbers", R"({"phone_number_id":"<a_mapping>"})",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(number_campaign(w) == w.a_campaign);
+        }}},
+      {"DELETE /api/campaigns/{id}/numbers/{phone_number_id}",
+       {"/api/campaigns/<a_campaign>/numbers/<a_mapping>", "",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(number_campaign(w) == w.a_campaign);
+        }}},
+      {"POST /api/campaigns/{id}/contacts",
+       {"/api/campaigns/<a_campaign>/contacts", R"({"contact_ids":["<a_contact>"]})",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(contact_campaign(w) == w.a_campaign);
+        }}},
+      {"DELETE /api/campaigns/{id}/contacts/{contact_id}",
+       {"/api/campaigns/<a_campaign>/contacts/<a_contact>", "",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(contact_campaign(w) == w.a_campaign);
+        }}},
+      {"POST /api/contacts/{id}/call-back",
+       {"/api/contacts/<a_contact>/call-back", "{}",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(w.f.vapi().calls().empty());  // nothing was placed on A's behalf
+          CHECK(w.f.scalar("SELECT count(*) FROM calls WHERE direction = 'outbound'") == "0");
         }}},
   };
   return m;
