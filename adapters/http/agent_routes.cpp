@@ -25,6 +25,7 @@
 #include "actors/service.hpp"
 #include "adapters/http/routes.hpp"
 #include "adapters/vapi/assistant_spec.hpp"
+#include "adapters/vapi/vapi_client.hpp"
 #include "domain/calendar.hpp"
 #include "domain/outbound.hpp"
 #include "persistence/agent_queries.hpp"
@@ -77,12 +78,11 @@ vapi_outcome with_vapi(context& ctx, const std::string& org_id,
                        std::function<vapi::response(vapi::client&)> op) {
   auto result = std::make_shared<vapi::response>();
   vapi_outcome out;
-  const auto base = ctx.options.vapi_api_base;
-  const auto key = ctx.options.vapi_private_key;
-  const auto retry = ctx.options.vapi_retry;
+  const auto base = ctx.service.options().vapi_base_url;
+  const auto key = ctx.service.options().vapi_private_key;
   try {
-    ctx.service.call_provider(org_id, actors::provider::vapi, [result, base, key, retry, op] {
-      vapi::client client{base, key, retry};
+    ctx.service.call_provider(org_id, actors::provider::vapi, [result, base, key, op] {
+      vapi::client client{base, key};
       *result = op(client);
       return !result->transient();
     });
@@ -128,7 +128,7 @@ std::string webhook_url(const context& ctx) {
 
 // 503 not_configured when the deployment cannot talk to Vapi at all (nothing is stored).
 bool vapi_configured(const context& ctx, httplib::Response& res, bool need_public_url) {
-  if (ctx.options.vapi_private_key.empty()) {
+  if (ctx.service.options().vapi_private_key.empty()) {
     send_error(res, 503, "not_configured",
                "this server has no Vapi private key (RINGMASTER_VAPI_PRIVATE_KEY), so it cannot "
                "create assistants or place calls");

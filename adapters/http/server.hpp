@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "adapters/http/jwt.hpp"
-#include "adapters/vapi/vapi_client.hpp"
 #include "adapters/vapi/webhook_auth.hpp"
 
 namespace rm::actors {
@@ -31,12 +30,6 @@ struct server_options {
   std::string public_url;              // public base URL (Twilio signs the URL it called)
   std::size_t max_body_bytes = 1 << 20;  // larger bodies → 413
   std::size_t worker_threads = 32;      // httplib workers (each may wait on the actors)
-  // Vapi REST API (agents, call-back; adapters/vapi/vapi_client.hpp): base URL, the platform
-  // private key (RINGMASTER_VAPI_PRIVATE_KEY; those routes answer 503 not_configured without it)
-  // and the retry policy (tests shorten the backoff).
-  std::string vapi_api_base = "https://api.vapi.ai";
-  std::string vapi_private_key;
-  vapi::retry_policy vapi_retry{};
   // Caller-ID verification (/api/telephony/*); those routes answer 503 when null.
   actors::verification_service* verification = nullptr;
 };

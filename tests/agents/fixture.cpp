@@ -27,6 +27,8 @@ void fixture::start() {
   so.database_url = db_.url();
   so.db_workers = 4;
   so.twilio_base_url = twilio_.base_url();
+  so.vapi_base_url = vapi_.base_url();
+  so.vapi_private_key = vapi_key;
   so.request_timeout = std::chrono::milliseconds(20000);
   so.scheduler_threads = 4;
   service_ = std::make_unique<actors::service>(so);
@@ -37,9 +39,6 @@ void fixture::start() {
   ho.jwt.hs256_secret = tapi::jwt_secret;
   ho.vapi_auth.secret = vapi_secret;
   ho.public_url = public_url;
-  ho.vapi_api_base = vapi_.base_url();
-  ho.vapi_private_key = vapi_key;
-  ho.vapi_retry = {3, std::chrono::milliseconds(10), std::chrono::milliseconds(20)};
   ho.worker_threads = 8;
   server_ = std::make_unique<http::server>(*service_, ho);
   port_ = server_->bind("127.0.0.1", 0);

@@ -92,12 +92,9 @@ reply request(int port, const std::string& method, const std::string& path,
 
 namespace {
 
-http::server_options server_options(actors::verification_service* verification,
-                                    const std::string& vapi_base_url) {
+http::server_options server_options(actors::verification_service* verification) {
   http::server_options o;
   o.public_url = public_url;
-  o.vapi_api_base = vapi_base_url;
-  o.vapi_private_key = vapi_private_key;
   o.verification = verification;
   o.operator_token = operator_token;
   o.service_token = service_token;
@@ -106,8 +103,11 @@ http::server_options server_options(actors::verification_service* verification,
   return o;
 }
 
-actors::service_options service_options(const std::string& url, const std::string& twilio) {
+actors::service_options service_options(const std::string& url, const std::string& twilio,
+                                        const std::string& vapi) {
   actors::service_options o;
+  o.vapi_base_url = vapi;  // agents and call-backs reach the fake Vapi
+  o.vapi_private_key = vapi_private_key;
   o.database_url = url;
   o.db_workers = 4;
   o.twilio_base_url = twilio;  // only tenants created with_twilio send anything
@@ -118,10 +118,8 @@ actors::service_options service_options(const std::string& url, const std::strin
 
 }  // namespace
 
-server_run::server_run(actors::service& service, actors::verification_service* verification,
-                       const std::string& vapi_base_url)
-    : server_(std::make_unique<http::server>(service,
-                                             server_options(verification, vapi_base_url))) {
+server_run::server_run(actors::service& service, actors::verification_service* verification)
+    : server_(std::make_unique<http::server>(service, server_options(verification))) {
   port_ = server_->bind("127.0.0.1", 0);
   if (port_ <= 0) throw std::runtime_error("the HTTP server could not bind a loopback port");
   listener_ = std::thread{[this] { server_->listen(); }};
@@ -137,10 +135,11 @@ server_run::~server_run() {
 
 fixture::fixture()
     : twilio_(std::map<std::string, std::string>{{twilio_account_sid, twilio_auth_token}}),
-      service_(std::make_unique<actors::service>(service_options(db_.url(), twilio_.base_url()))),
+      service_(std::make_unique<actors::service>(
+          service_options(db_.url(), twilio_.base_url(), vapi_.base_url()))),
       verification_(std::make_unique<actors::verification_service>(
           *service_, actors::verification_service_options{twilio_.base_url(), ""})),
-      server_(std::make_unique<server_run>(*service_, verification_.get(), vapi_.base_url())) {}
+      server_(std::make_unique<server_run>(*service_, verification_.get())) {}
 
 fixture::~fixture() {
   server_.reset();

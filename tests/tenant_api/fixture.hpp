@@ -69,8 +69,7 @@ json tool_calls(const std::string& call_id, const std::string& dialled,
 // throttle, so a test that fails authentication many times can use a fresh one).
 class server_run {
  public:
-  server_run(actors::service& service, actors::verification_service* verification,
-             const std::string& vapi_base_url);
+  server_run(actors::service& service, actors::verification_service* verification);
   ~server_run();
   int port() const { return port_; }
   std::vector<http::registered_route> routes() const { return server_->routes(); }
@@ -99,7 +98,7 @@ class fixture {
   std::vector<http::registered_route> routes() const { return server_->routes(); }
   // Another server over the same service and verification (its own failed-auth throttle).
   std::unique_ptr<server_run> another_server() {
-    return std::make_unique<server_run>(*service_, verification_.get(), vapi_.base_url());
+    return std::make_unique<server_run>(*service_, verification_.get());
   }
 
   reply get(const std::string& path, const std::string& token) {
