@@ -39,8 +39,8 @@ const char* to_string(agent_step s);  // "assistant", "phone_number", "done"
 // ---- caller ID of a call-back -------------------------------------------------------------------
 
 // A number the tenant can call from: active and imported into Vapi (POST /call needs its Vapi
-// phone-number id). Candidates are given in a stable order (oldest first), so that a cursor
-// position means the same number across requests and restarts.
+// phone-number id). Candidates are given in a stable order (oldest first, then by number), so
+// that a cursor position means the same number across requests and restarts.
 struct caller_candidate {
   std::string phone_number_id;       // our phone_numbers.id
   std::string e164;

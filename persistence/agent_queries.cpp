@@ -68,7 +68,7 @@ std::vector<campaign_number> numbers_of(pqxx::work& tx, const std::string& campa
       "SELECT p.id, p.e164, coalesce(p.vapi_phone_number_id, ''), p.active"
       " FROM campaign_numbers c JOIN phone_numbers p ON p.id = c.phone_number_id"
       " WHERE c.campaign_id = $1 AND c.org_id = rm_current_org()"
-      " ORDER BY p.created_at, p.id",
+      " ORDER BY p.created_at, p.e164, p.id",
       campaign_id);
   std::vector<campaign_number> out;
   for (const auto& r : rows)
@@ -375,7 +375,7 @@ std::vector<domain::caller_candidate> campaign_candidates(pqxx::work& tx,
   return read_candidates(tx.exec_params(
       std::string{candidate_select} +
           " AND EXISTS (SELECT 1 FROM campaign_numbers c WHERE c.phone_number_id = p.id"
-          " AND c.campaign_id = $1) ORDER BY p.created_at, p.id",
+          " AND c.campaign_id = $1) ORDER BY p.created_at, p.e164, p.id",
       campaign_id));
 }
 
@@ -383,7 +383,7 @@ std::vector<domain::caller_candidate> pool_candidates(pqxx::work& tx) {
   return read_candidates(tx.exec(
       std::string{candidate_select} +
       " AND NOT EXISTS (SELECT 1 FROM campaign_numbers c WHERE c.phone_number_id = p.id)"
-      " ORDER BY p.created_at, p.id"));
+      " ORDER BY p.created_at, p.e164, p.id"));
 }
 
 std::optional<domain::caller_candidate> number_candidate(pqxx::work& tx,

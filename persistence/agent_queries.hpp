@@ -166,7 +166,7 @@ struct outbound_agent {
 };
 outbound_agent find_outbound_agent(pqxx::work& tx);
 
-// Active numbers imported into Vapi, oldest first: of one campaign, or of the tenant outside any
+// Active numbers imported into Vapi, oldest first (then by number): of one campaign, or of the tenant outside any
 // campaign (the pool); one number by id (active or not: nullopt unless active).
 std::vector<domain::caller_candidate> campaign_candidates(pqxx::work& tx,
                                                           const std::string& campaign_id);

@@ -134,7 +134,8 @@ TEST_CASE("a call-back is an outbound call in the inspection API and Vapi's webh
   CHECK(view.body["dialled"] == n1);
   CHECK(view.body["live"] == true);
   bool listed = false;
-  for (const auto& c : f.ops_get("/sessions/calls").body["calls"]) listed |= c["id"] == id;
+  const auto live = f.ops_get("/sessions/calls");
+  for (const auto& c : live.body["calls"]) listed |= c["id"] == id;
   CHECK(listed);
   CHECK(f.get("/api/calls/" + id, w.member).body["direction"] == "outbound");
   // The audit trail has the call-back (a voice message, outbound).
