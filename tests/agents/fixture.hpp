@@ -33,6 +33,7 @@ class fixture {
   ~fixture();
 
   int port() const { return port_; }
+  const std::string& db_url() const { return db_.url(); }
   fakes::fake_vapi& vapi() { return vapi_; }
   fakes::fake_twilio& twilio() { return twilio_; }
   void restart();

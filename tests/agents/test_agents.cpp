@@ -3,6 +3,8 @@
 // then a retry that resumes), validation and roles.
 #include <set>
 
+#include <pqxx/pqxx>
+
 #include <catch2/catch.hpp>
 
 #include "tests/agents/fixture.hpp"
@@ -285,4 +287,54 @@ TEST_CASE("campaigns: create, list, link numbers, assign contacts; other tenants
   CHECK(f.del("/api/campaigns/" + c + "/numbers/" + n1, admin).status == 404);
   // B sees none of it.
   CHECK(f.get("/api/campaigns", mint(b)).body["campaigns"].empty());
+}
+
+TEST_CASE("migration 008's tables: row-level security forced, and under ringmaster_app a "
+          "transaction sees only its own tenant's rows") {
+  fixture f;
+  auto a = f.create_tenant("Harbor Dental", {{number_a, ""}});
+  auto b = f.create_tenant("Uptown Smiles", {{number_b, ""}});
+  REQUIRE(f.post("/api/agents", mint(a), agent_body()).status == 201);
+  f.vapi().fail_next(400, 1, "POST");
+  REQUIRE(f.post("/api/agents", mint(a), agent_body("Night")).status == 502);  // + notification
+  auto c = f.post("/api/campaigns", mint(a), {{"name", "Recall"}});
+  REQUIRE(c.status == 201);
+  REQUIRE(f.post("/api/campaigns/" + c.body["campaign"]["id"].get<std::string>() + "/numbers",
+                 mint(a), {{"phone_number_id", f.number_id(number_a)}})
+              .status == 201);
+  f.scalar("INSERT INTO caller_id_cursors (org_id, scope, position) VALUES ($1, 'pool', 3) "
+           "RETURNING 1",
+           {a});
+
+  const std::vector<std::string> tables{"agents", "campaigns", "campaign_numbers",
+                                        "caller_id_cursors", "org_notifications"};
+  for (const auto& t : tables) {
+    INFO(t);
+    CHECK(f.scalar("SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE relname = $1",
+                   {t}) == "t");
+    CHECK(f.scalar("SELECT count(*) FROM pg_policies WHERE tablename = $1 AND "
+                   "policyname = 'tenant_isolation'",
+                   {t}) == "1");
+    CHECK(f.scalar("SELECT has_table_privilege('ringmaster_app', $1, 'SELECT, INSERT, UPDATE')",
+                   {t}) == "t");
+    CHECK(f.scalar("SELECT count(*) FROM " + t + " WHERE org_id = $1", {a}) != "0");
+  }
+  // As the service role: tenant B sees nothing of A; no tenant named sees nothing at all.
+  pqxx::connection conn{f.db_url()};
+  for (const auto& [org, expected] : {std::make_pair(b, std::string{"0"}),
+                                      std::make_pair(std::string{}, std::string{"0"})}) {
+    pqxx::work tx{conn};
+    tx.exec("SET LOCAL ROLE ringmaster_app");
+    if (!org.empty()) tx.exec_params("SELECT set_config('ringmaster.org_id', $1, true)", org);
+    for (const auto& t : tables) {
+      INFO(t << " as " << (org.empty() ? "no tenant" : "tenant B"));
+      CHECK(tx.exec1("SELECT count(*) FROM " + t)[0].as<std::string>() == expected);
+    }
+    // Writing a row for A while naming B is refused by the policy.
+    if (!org.empty()) {
+      CHECK_THROWS(tx.exec_params("INSERT INTO org_notifications (org_id, kind, message) "
+                                  "VALUES ($1, 'x', 'y')",
+                                  a));
+    }
+  }
 }
