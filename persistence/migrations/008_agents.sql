@@ -41,6 +41,13 @@ CREATE TABLE agents (
   CHECK (status <> 'ready' OR NOT provision_phone OR phone_number_id IS NOT NULL)
 );
 CREATE INDEX agents_org_created ON agents (org_id, created_at);
+
+-- 007 added the agent a number (and a provisioning order) is for, without a foreign key since
+-- this table did not exist yet; tenant-consistent keys now.
+ALTER TABLE phone_numbers ADD CONSTRAINT phone_numbers_agent
+  FOREIGN KEY (agent_id, org_id) REFERENCES agents (id, org_id);
+ALTER TABLE provisioning_orders ADD CONSTRAINT provisioning_orders_agent
+  FOREIGN KEY (agent_id, org_id) REFERENCES agents (id, org_id);
 CREATE TRIGGER agents_touch BEFORE UPDATE ON agents
   FOR EACH ROW EXECUTE FUNCTION rm_touch_updated_at();
 
