@@ -308,14 +308,15 @@ cancel_result cancel_appointment(pqxx::work& tx, const std::string& id,
 std::vector<contact_view> list_contacts(pqxx::work& tx, int limit) {
   auto rows = tx.exec_params(
       "SELECT id, name, phone_e164, opted_out, extract(epoch from created_at)::bigint,"
-      " extract(epoch from updated_at)::bigint FROM contacts WHERE org_id = rm_current_org()"
+      " extract(epoch from updated_at)::bigint, coalesce(campaign_id::text, '')"
+      " FROM contacts WHERE org_id = rm_current_org()"
       " ORDER BY name, phone_e164 LIMIT $1",
       limit);
   std::vector<contact_view> out;
   out.reserve(rows.size());
   for (const auto& r : rows)
     out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<bool>(), at(r[4]),
-                   at(r[5])});
+                   at(r[5]), r[6].c_str()});
   return out;
 }
 

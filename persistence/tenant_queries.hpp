@@ -158,6 +158,7 @@ struct contact_view {
   bool opted_out = false;
   domain::instant created_at;
   domain::instant updated_at;
+  std::string campaign_id;  // "" when in no campaign (migration 008)
 };
 
 // By name, then phone number; at most `limit`.

@@ -552,6 +552,7 @@ void list_contacts(context& ctx, const httplib::Request& req, httplib::Response&
                      {"name", c.name},
                      {"phone_number", c.phone_number},
                      {"opted_out", c.opted_out},
+                     {"campaign_id", text_or_null(c.campaign_id)},
                      {"created_at", utc(c.created_at)},
                      {"updated_at", utc(c.updated_at)}});
     return true;

@@ -281,6 +281,9 @@ TEST_CASE("campaigns: create, list, link numbers, assign contacts; other tenants
   REQUIRE(list.status == 200);
   REQUIRE(list.body["campaigns"].size() == 2);
   CHECK(list.body["campaigns"][0]["contact_count"] == 2);
+  auto contacts = f.get("/api/contacts", admin);
+  REQUIRE(contacts.status == 200);
+  for (const auto& k : contacts.body["contacts"]) CHECK(k["campaign_id"] == c);
   CHECK(f.del("/api/campaigns/" + c + "/contacts/" + y, admin).status == 200);
   CHECK(f.del("/api/campaigns/" + c + "/contacts/" + y, admin).status == 404);
   CHECK(f.del("/api/campaigns/" + c + "/numbers/" + n1, admin).status == 200);
