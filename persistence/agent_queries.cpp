@@ -213,6 +213,29 @@ void agent_failed(pqxx::work& tx, const std::string& id, const std::string& step
                   id, step, message);
 }
 
+agent_number_state agent_numbers(pqxx::work& tx, const std::string& agent_id) {
+  agent_number_state out;
+  if (!looks_like_uuid(agent_id)) return out;
+  for (const auto& r : tx.exec_params(
+           "SELECT id, status, e164 FROM phone_numbers WHERE agent_id = $1"
+           " AND org_id = rm_current_org() AND active ORDER BY created_at, e164",
+           agent_id)) {
+    if (std::string{r[1].c_str()} == "linked") {
+      if (out.linked_id.empty()) out.linked_id = r[0].c_str();
+    } else if (out.pending_id.empty()) {
+      out.pending_id = r[0].c_str();
+      out.pending_e164 = r[2].c_str();
+    }
+  }
+  out.open_order = !tx.exec_params("SELECT 1 FROM provisioning_orders WHERE agent_id = $1"
+                                   " AND org_id = rm_current_org()"
+                                   " AND state IN ('pending', 'purchased', 'compensating')"
+                                   " LIMIT 1",
+                                   agent_id)
+                        .empty();
+  return out;
+}
+
 retry_outcome begin_agent_retry(pqxx::work& tx, const std::string& id, int stale_seconds,
                                 agent_row& out) {
   auto row = load_agent(tx, id, true);

@@ -86,6 +86,17 @@ void agent_ready(pqxx::work& tx, const std::string& id);
 void agent_failed(pqxx::work& tx, const std::string& id, const std::string& step,
                   const std::string& message);
 
+// What the number lifecycle (migration 007) holds for an agent: a number it answers (linked into
+// Vapi, or bought and still to import), and whether a purchase for it is still open (pending,
+// purchased, compensating). A retry consults this before buying, so it never buys twice.
+struct agent_number_state {
+  std::string linked_id;     // an active number linked to the agent, "" when none
+  std::string pending_id;    // an active number bought for it, its Vapi import still to come
+  std::string pending_e164;
+  bool open_order = false;
+};
+agent_number_state agent_numbers(pqxx::work& tx, const std::string& agent_id);
+
 enum class retry_outcome { not_found, not_retryable, started };
 // A failed agent — or one stuck in "creating" for more than `stale_seconds` (its process died
 // mid-step) — goes back to "creating" with attempts + 1; anything else is not retryable.
