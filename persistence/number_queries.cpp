@@ -260,6 +260,40 @@ void lease_order(pqxx::work& tx, const std::string& id, std::chrono::seconds lea
       id, static_cast<double>(lease.count()));
 }
 
+bool claim_order(pqxx::work& tx, const std::string& id, std::chrono::seconds lease) {
+  return !tx.exec_params(
+                "UPDATE provisioning_orders SET lease_until = now() + make_interval(secs => $2)"
+                " WHERE id = $1 AND org_id = rm_current_org() AND lease_until <= now()"
+                " AND state IN ('pending', 'purchased', 'compensating') RETURNING id",
+                id, static_cast<double>(lease.count()))
+              .empty();
+}
+
+std::vector<provisioning_order> open_orders(pqxx::work& tx, int limit) {
+  auto rows = tx.exec_params(std::string{"SELECT "} + order_columns +
+                                 " FROM provisioning_orders WHERE org_id = rm_current_org()"
+                                 " AND state IN ('pending', 'purchased', 'compensating')"
+                                 " ORDER BY created_at DESC LIMIT $1",
+                             limit);
+  std::vector<provisioning_order> out;
+  for (const auto& r : rows) out.push_back(read_order(r));
+  return out;
+}
+
+agent_ref find_agent(pqxx::work& tx, const std::string& agent_id) {
+  agent_ref out;
+  out.agents_available = tx.exec1("SELECT to_regclass('public.agents') IS NOT NULL")[0].as<bool>();
+  if (!out.agents_available || !is_uuid(agent_id)) return out;
+  auto rows = tx.exec_params(
+      "SELECT coalesce(vapi_assistant_id, '') FROM agents WHERE id = $1"
+      " AND org_id = rm_current_org()",
+      agent_id);
+  if (rows.empty()) return out;
+  out.found = true;
+  out.assistant_id = rows[0][0].c_str();
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> due_orders(pqxx::work& tx, int limit) {
   return id_pairs(tx.exec_params("SELECT id, org_id FROM rm_due_provisioning_orders($1)", limit));
 }

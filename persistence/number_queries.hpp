@@ -130,6 +130,21 @@ void save_order(pqxx::work& tx, const provisioning_order& o,
                 bool release_lease = true);
 // Renews the lease of an order the caller is about to work on (`lease` from now).
 void lease_order(pqxx::work& tx, const std::string& id, std::chrono::seconds lease);
+// Takes an open order whose lease has ended (the sweep): true when this transaction got it.
+bool claim_order(pqxx::work& tx, const std::string& id, std::chrono::seconds lease);
+// Open orders of the tenant, newest first (shown next to its numbers).
+std::vector<provisioning_order> open_orders(pqxx::work& tx, int limit);
+
+// ---- agents (migration 008, branch `agents`) ----------------------------------------------------
+
+// The agent a number should answer with: found=false when the agents table does not exist (yet)
+// or the tenant has no such agent; assistant_id "" while its Vapi assistant is not created.
+struct agent_ref {
+  bool agents_available = false;  // the agents table exists
+  bool found = false;
+  std::string assistant_id;
+};
+agent_ref find_agent(pqxx::work& tx, const std::string& agent_id);
 
 // Open orders of every tenant whose lease has ended and whose next attempt is due (SECURITY
 // DEFINER rm_due_provisioning_orders; no set_tenant needed): (order id, org id).

@@ -70,5 +70,7 @@ void add_telephony_routes(httplib::Server& srv, context& ctx);  // telephony_rou
 // Agents, campaigns, the outbound call-back and admin notifications (tenant JWT, same guard as
 // the tenant table: authentication and role before the handler).
 void add_agent_routes(httplib::Server& srv, context& ctx);  // agent_routes.cpp
+// /api/phone-numbers* (tenant JWT, same guard as the tenant table) over actors::number_service.
+void add_number_routes(httplib::Server& srv, context& ctx);  // number_routes.cpp
 
 }  // namespace rm::http

@@ -204,6 +204,7 @@ struct server::impl {
     add_twilio_routes(srv, ctx);
     add_telephony_routes(srv, ctx);
     add_agent_routes(srv, ctx);
+    add_number_routes(srv, ctx);
   }
 };
 

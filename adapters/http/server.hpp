@@ -17,6 +17,7 @@
 namespace rm::actors {
 class service;
 class verification_service;
+class number_service;
 }
 
 namespace rm::http {
@@ -32,6 +33,8 @@ struct server_options {
   std::size_t worker_threads = 32;      // httplib workers (each may wait on the actors)
   // Caller-ID verification (/api/telephony/*); those routes answer 503 when null.
   actors::verification_service* verification = nullptr;
+  // The number lifecycle (/api/phone-numbers*); those routes answer 503 when null.
+  actors::number_service* numbers = nullptr;
 };
 
 // How a route authenticates its caller (docs/security.md).
