@@ -238,15 +238,20 @@ struct number_service::impl {
       store(o.org_id, o);
       return dn::retry_delay(o.attempts);
     }
+    // The order's tag identifies its number; the requested number is the fallback (a purchase
+    // whose FriendlyName did not stick).
     const auto tag = order_tag(o.id);
-    for (const auto& n : listed->numbers) {
-      if (n.friendly_name == tag ||
-          (!o.requested_number.empty() && n.phone_number == o.requested_number)) {
-        spdlog::info("numbers: order {} reconciled: {} ({}) was bought", o.id, n.phone_number,
-                     n.sid);
-        step_record(o, n, ctx);
-        return std::nullopt;
-      }
+    const twilio::incoming_number* found = nullptr;
+    for (const auto& n : listed->numbers)
+      if (n.friendly_name == tag) found = &n;
+    if (!found && !o.requested_number.empty())
+      for (const auto& n : listed->numbers)
+        if (n.phone_number == o.requested_number) found = &n;
+    if (found) {
+      spdlog::info("numbers: order {} reconciled: {} ({}) was bought", o.id, found->phone_number,
+                   found->sid);
+      step_record(o, *found, ctx);
+      return std::nullopt;
     }
     o.state = dn::after_reconciliation(false, false);
     if (o.error_code.empty() || o.error_code == "reconciliation_pending") {

@@ -171,6 +171,13 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
                          env("RINGMASTER_BREAKER_COOL_OFF_SECONDS"), 1, 86400,
                          out.breaker_cool_off_seconds))
     return e;
+  if (auto e = parse_int("RINGMASTER_NUMBER_QUARANTINE_DAYS",
+                         env("RINGMASTER_NUMBER_QUARANTINE_DAYS"), 0, 365,
+                         out.number_quarantine_days))
+    return e;
+  if (auto e = parse_int("RINGMASTER_NUMBER_SWEEP_SECONDS", env("RINGMASTER_NUMBER_SWEEP_SECONDS"),
+                         5, 86400, out.number_sweep_seconds))
+    return e;
   return std::nullopt;
 }
 

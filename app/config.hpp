@@ -45,6 +45,9 @@ struct config {
   int breaker_failures = 5;             // RINGMASTER_BREAKER_FAILURES: counted failures that open it
   int breaker_window_seconds = 60;      // RINGMASTER_BREAKER_WINDOW_SECONDS: … within this window
   int breaker_cool_off_seconds = 30;    // RINGMASTER_BREAKER_COOL_OFF_SECONDS: open this long
+  // The number lifecycle (docs/telephony.md "Number lifecycle").
+  int number_quarantine_days = 30;  // RINGMASTER_NUMBER_QUARANTINE_DAYS (0–365)
+  int number_sweep_seconds = 60;    // RINGMASTER_NUMBER_SWEEP_SECONDS (5–86400): the saga's sweep
 };
 
 struct config_error {

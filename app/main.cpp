@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "actors/number_service.hpp"
 #include "actors/service.hpp"
 #include "actors/verification_service.hpp"
 #include "adapters/http/server.hpp"
@@ -128,6 +129,17 @@ int run(const std::string& command, const std::vector<std::string>& args) {
   auto verification = std::make_unique<rm::actors::verification_service>(
       *service, rm::actors::verification_service_options{cfg.twilio_api_base, cfg.public_url});
 
+  // The number lifecycle: built after the service (its provider gate and pool) and destroyed
+  // before it; its sweep finishes what a crash left of a purchase, at start-up and periodically.
+  rm::actors::number_service_options no;
+  no.twilio_base_url = cfg.twilio_api_base;
+  no.vapi_base_url = cfg.vapi_api_base;
+  no.vapi_private_key = cfg.vapi_private_key;
+  no.public_url = cfg.public_url;
+  no.quarantine_days = cfg.number_quarantine_days;
+  no.sweep_interval = std::chrono::seconds(cfg.number_sweep_seconds);
+  auto numbers = std::make_unique<rm::actors::number_service>(*service, no);
+
   rm::http::server_options ho;
   ho.operator_token = cfg.operator_token;
   ho.service_token = cfg.service_token;
@@ -137,6 +149,7 @@ int run(const std::string& command, const std::vector<std::string>& args) {
   ho.public_url = cfg.public_url;
   ho.worker_threads = static_cast<std::size_t>(cfg.http_threads);
   ho.verification = verification.get();
+  ho.numbers = numbers.get();
   auto server = std::make_unique<rm::http::server>(*service, ho);
   int port = server->bind(cfg.listen_host, cfg.listen_port);
   if (port < 0) {
@@ -154,6 +167,7 @@ int run(const std::string& command, const std::vector<std::string>& args) {
   server->stop();
   http.join();
   server.reset();
+  numbers.reset();
   verification.reset();
   service.reset();  // stops every actor
   if (embedded) embedded->stop();

@@ -73,6 +73,7 @@ fixture::fixture(fixture_options options)
   o.operator_token = operator_token;
   o.jwt.hs256_secret = jwt_secret;
   o.public_url = public_url;
+  o.twilio_auth_token = platform_token;
   o.worker_threads = 8;
   o.numbers = numbers_.get();
   server_ = std::make_unique<http::server>(*service_, o);

@@ -28,6 +28,8 @@ inline constexpr const char* jwt_secret = "number-tests-hs256-secret-0123456789a
 inline constexpr const char* operator_token = "number-tests-operator-token-0123";
 inline constexpr const char* vapi_key = "number-tests-vapi-private-key";
 inline constexpr const char* public_url = "https://ringmaster.example.test";
+// Verifies webhooks for numbers no clinic ever held.
+inline constexpr const char* platform_token = "number-tests-platform-token";
 
 inline constexpr const char* number_a = "+14155550100";  // A's hand-mapped main line
 inline constexpr const char* account_a = "AC0000000000000000000000000000000a";

@@ -92,10 +92,12 @@ reply request(int port, const std::string& method, const std::string& path,
 
 namespace {
 
-http::server_options server_options(actors::verification_service* verification) {
+http::server_options server_options(actors::verification_service* verification,
+                                    actors::number_service* numbers) {
   http::server_options o;
   o.public_url = public_url;
   o.verification = verification;
+  o.numbers = numbers;
   o.operator_token = operator_token;
   o.service_token = service_token;
   o.jwt.hs256_secret = jwt_secret;
@@ -116,10 +118,21 @@ actors::service_options service_options(const std::string& url, const std::strin
   return o;
 }
 
+actors::number_service_options number_options(const std::string& twilio) {
+  actors::number_service_options o;
+  o.twilio_base_url = twilio;
+  o.vapi_base_url = "http://127.0.0.1:9";  // never reached: no test here gets that far
+  o.vapi_private_key = "tenant-api-tests-vapi-key";
+  o.public_url = "https://tenant-api.example.test";
+  o.sweep_interval = std::chrono::milliseconds(0);
+  return o;
+}
+
 }  // namespace
 
-server_run::server_run(actors::service& service, actors::verification_service* verification)
-    : server_(std::make_unique<http::server>(service, server_options(verification))) {
+server_run::server_run(actors::service& service, actors::verification_service* verification,
+                       actors::number_service* numbers)
+    : server_(std::make_unique<http::server>(service, server_options(verification, numbers))) {
   port_ = server_->bind("127.0.0.1", 0);
   if (port_ <= 0) throw std::runtime_error("the HTTP server could not bind a loopback port");
   listener_ = std::thread{[this] { server_->listen(); }};
@@ -139,10 +152,13 @@ fixture::fixture()
           service_options(db_.url(), twilio_.base_url(), vapi_.base_url()))),
       verification_(std::make_unique<actors::verification_service>(
           *service_, actors::verification_service_options{twilio_.base_url(), ""})),
-      server_(std::make_unique<server_run>(*service_, verification_.get())) {}
+      numbers_(std::make_unique<actors::number_service>(*service_,
+                                                        number_options(twilio_.base_url()))),
+      server_(std::make_unique<server_run>(*service_, verification_.get(), numbers_.get())) {}
 
 fixture::~fixture() {
   server_.reset();
+  numbers_.reset();
   verification_.reset();
   service_.reset();
 }

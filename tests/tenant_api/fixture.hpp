@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/number_service.hpp"
 #include "actors/service.hpp"
 #include "actors/verification_service.hpp"
 #include "adapters/http/server.hpp"
@@ -69,7 +70,8 @@ json tool_calls(const std::string& call_id, const std::string& dialled,
 // throttle, so a test that fails authentication many times can use a fresh one).
 class server_run {
  public:
-  server_run(actors::service& service, actors::verification_service* verification);
+  server_run(actors::service& service, actors::verification_service* verification,
+             actors::number_service* numbers);
   ~server_run();
   int port() const { return port_; }
   std::vector<http::registered_route> routes() const { return server_->routes(); }
@@ -92,13 +94,14 @@ class fixture {
   int port() const { return server_->port(); }
   actors::service& service() { return *service_; }
   actors::verification_service* verification() { return verification_.get(); }
+  actors::number_service* numbers() { return numbers_.get(); }
   fakes::fake_twilio& twilio() { return twilio_; }
   fakes::fake_vapi& vapi() { return vapi_; }
   // Every route registered on this fixture's server.
   std::vector<http::registered_route> routes() const { return server_->routes(); }
   // Another server over the same service and verification (its own failed-auth throttle).
   std::unique_ptr<server_run> another_server() {
-    return std::make_unique<server_run>(*service_, verification_.get());
+    return std::make_unique<server_run>(*service_, verification_.get(), numbers_.get());
   }
 
   reply get(const std::string& path, const std::string& token) {
@@ -138,6 +141,8 @@ class fixture {
   fakes::fake_vapi vapi_{vapi_private_key};
   std::unique_ptr<actors::service> service_;
   std::unique_ptr<actors::verification_service> verification_;
+  // /api/phone-numbers* over the Twilio fake; Vapi is never reached by these tests.
+  std::unique_ptr<actors::number_service> numbers_;
   std::unique_ptr<server_run> server_;
 };
 

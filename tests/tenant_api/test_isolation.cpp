@@ -251,6 +251,42 @@ const std::map<std::string, matrix_entry>& matrix() {
         }}},
       {"GET /api/contacts", {"", "", shows_nothing_of_a}},
 
+      // ---- phone numbers (number_routes.cpp); A's hand-made mapping is one of its numbers ----
+      {"GET /api/phone-numbers/available",
+       {"/api/phone-numbers/available?area_code=415", "",
+        [](world& w, const reply& r) {
+          // Twilio offers +1 415 555 01xx; A's active number is left out of B's offer.
+          shows_nothing_of_a(w, r);
+          CHECK(!r.body["available_phone_numbers"].empty());
+        }}},
+      {"POST /api/phone-numbers",
+       {"", R"({"phone_number":"+14155550100"})",
+        [](world& w, const reply& r) {
+          CHECK(r.status == 409);
+          CHECK(r.body["error"]["code"] == "number_taken");
+          CHECK(r.text.find(w.a) == std::string::npos);
+          for (const auto& q : w.f.twilio().requests())
+            CHECK(q.path.find("IncomingPhoneNumbers") == std::string::npos);  // nothing bought
+          CHECK(w.f.scalar("SELECT org_id FROM phone_numbers WHERE e164 = '+14155550100'"
+                           " AND active") == w.a);
+        }}},
+      {"GET /api/phone-numbers", {"", "", shows_nothing_of_a}},
+      {"DELETE /api/phone-numbers/{id}",
+       {"/api/phone-numbers/<a_mapping>", "",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(w.f.scalar("SELECT status FROM phone_numbers WHERE id = $1", {w.a_mapping}) ==
+                "linked");
+        }}},
+      {"POST /api/phone-numbers/import",
+       {"", "{}",
+        [](world& w, const reply& r) {
+          // B imports its own account (empty at the fake): none of A's numbers move.
+          CHECK(r.status == 200);
+          shows_nothing_of_a(w, r);
+          CHECK(w.f.scalar("SELECT count(*) FROM phone_numbers WHERE org_id = $1", {w.a}) == "1");
+        }}},
+
       // ---- hybrid telephony (telephony_routes.cpp) ----
       {"POST /api/telephony/verify-caller-id/initiate",
        {"", R"({"phoneNumber":"+12127360104","friendlyName":"Front desk","channel":"sms"})",
