@@ -118,11 +118,12 @@ actors::service_options service_options(const std::string& url, const std::strin
   return o;
 }
 
-actors::number_service_options number_options(const std::string& twilio) {
+actors::number_service_options number_options(const std::string& twilio,
+                                              const std::string& vapi) {
   actors::number_service_options o;
   o.twilio_base_url = twilio;
-  o.vapi_base_url = "http://127.0.0.1:9";  // never reached: no test here gets that far
-  o.vapi_private_key = "tenant-api-tests-vapi-key";
+  o.vapi_base_url = vapi;
+  o.vapi_private_key = vapi_private_key;
   o.public_url = "https://tenant-api.example.test";
   o.sweep_interval = std::chrono::milliseconds(0);
   return o;
@@ -153,7 +154,8 @@ fixture::fixture()
       verification_(std::make_unique<actors::verification_service>(
           *service_, actors::verification_service_options{twilio_.base_url(), ""})),
       numbers_(std::make_unique<actors::number_service>(*service_,
-                                                        number_options(twilio_.base_url()))),
+                                                        number_options(twilio_.base_url(),
+                                                                       vapi_.base_url()))),
       server_(std::make_unique<server_run>(*service_, verification_.get(), numbers_.get())) {}
 
 fixture::~fixture() {

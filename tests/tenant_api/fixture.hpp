@@ -141,7 +141,7 @@ class fixture {
   fakes::fake_vapi vapi_{vapi_private_key};
   std::unique_ptr<actors::service> service_;
   std::unique_ptr<actors::verification_service> verification_;
-  // /api/phone-numbers* over the Twilio fake; Vapi is never reached by these tests.
+  // /api/phone-numbers* over the Twilio and Vapi fakes.
   std::unique_ptr<actors::number_service> numbers_;
   std::unique_ptr<server_run> server_;
 };
