@@ -209,3 +209,36 @@ TEST_CASE("the search lists Twilio's offer and the clinic's numbers list shows o
   CHECK(list_b.text.find(magic_ok) == std::string::npos);
   CHECK(list_b.text.find(number_a) == std::string::npos);
 }
+
+TEST_CASE("while the clinic's Twilio breaker is open requests fail fast with 503 and Retry-After, "
+          "and nothing is bought") {
+  fixture f;
+  auto a = f.create_tenant("Harbor Dental", number_a, account_a, token_a);
+  auto b = f.create_tenant("Uptown Smiles", number_b, account_b, token_b);
+  const auto token = mint(a);
+  f.twilio().fail_next(503, 10000);  // Twilio is down
+  reply r;
+  for (int i = 0; i < 60; ++i) {
+    r = f.get("/api/phone-numbers/available?area_code=415", token);
+    if (r.status == 503) break;
+    CHECK(r.status == 502);  // a failure the breaker counts
+  }
+  INFO(r.text);
+  REQUIRE(r.status == 503);
+  CHECK(r.body["error"]["code"] == "provider_unavailable");
+  REQUIRE(r.headers.count("Retry-After") == 1);
+  CHECK(std::stoi(r.headers["Retry-After"]) >= 1);
+
+  const auto before = purchases(f);
+  auto bought = f.post("/api/phone-numbers", token, {{"area_code", "415"}});
+  INFO(bought.text);
+  CHECK(bought.status == 503);
+  CHECK(bought.body["error"]["code"] == "provider_unavailable");
+  CHECK(bought.headers.count("Retry-After") == 1);
+  CHECK(purchases(f) == before);  // not attempted
+  CHECK(f.scalar("SELECT state || '/' || error_code FROM provisioning_orders") ==
+        "failed/provider_unavailable");
+  // Per clinic: B's breaker is closed, so B's request reaches (the still failing) Twilio.
+  auto other = f.get("/api/phone-numbers/available?area_code=415", mint(b));
+  CHECK(other.status == 502);
+}
