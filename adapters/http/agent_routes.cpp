@@ -22,6 +22,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/number_service.hpp"
 #include "actors/service.hpp"
 #include "adapters/http/routes.hpp"
 #include "adapters/vapi/assistant_spec.hpp"
@@ -247,21 +248,86 @@ p::agent_row record_failure(context& ctx, const principal& who, const p::agent_r
   return out;
 }
 
-// Provisions a number for the agent: the number lifecycle's saga (buy by area code, import into
-// Vapi with the agent's assistant, link). Not wired in yet: provisioning_available() is false and
-// requests with provision_phone=true are refused before anything is created (501).
+// Provisions a number for the agent through the number lifecycle's saga
+// (actors::number_service::provision: order recorded, Twilio buys by area code, the number is
+// recorded and routed, Vapi imports it with the agent's assistant, linked). A number the saga
+// already holds for this agent is never bought again: linked → taken as is; bought but its Vapi
+// import still to come, or a purchase still open → this step fails with that status (the
+// number module's sweep finishes it; a retry then finds it linked).
 struct provision_result {
   bool ok = false;
   std::string phone_number_id;
   step_failure failure;
+  int retry_after = -1;
 };
-bool provisioning_available() { return false; }
-provision_result provision_number(context&, const principal&, const p::agent_row&) {
+bool provisioning_available(const context& ctx) { return ctx.options.numbers != nullptr; }
+
+provision_result provision_number(context& ctx, const principal& who, const p::agent_row& agent) {
   provision_result r;
-  r.failure.status = 501;
-  r.failure.code = "provisioning_unavailable";
-  r.failure.message = "automatic number provisioning is not available on this server";
-  return r;
+  auto fail = [&](int status, std::string code, std::string message, int retry_after = -1) {
+    r.failure.status = status;
+    r.failure.code = std::move(code);
+    r.failure.message = std::move(message);
+    r.retry_after = retry_after;
+    return r;
+  };
+  p::agent_number_state held;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    held = p::agent_numbers(tx, agent.id);
+    return true;
+  });
+  if (!held.linked_id.empty()) {
+    r.ok = true;
+    r.phone_number_id = held.linked_id;
+    return r;
+  }
+  if (!held.pending_id.empty())
+    return fail(409, "number_import_pending",
+                "the number " + held.pending_e164 +
+                    " was bought for this agent and is routed to the clinic, but its import "
+                    "into Vapi is still pending (it is retried automatically); retry the agent "
+                    "once it is linked");
+  if (held.open_order)
+    return fail(409, "number_purchase_pending",
+                "a number purchase for this agent is still being completed or reconciled; "
+                "retry the agent in a few minutes");
+  if (!ctx.options.numbers) return fail(501, "provisioning_unavailable",
+                                        "automatic number provisioning is not available on this server");
+  json body{{"agent_id", agent.id}};
+  if (!agent.area_code.empty()) {
+    body["area_code"] = agent.area_code;
+  } else {
+    // No preference: the first local number Twilio offers.
+    auto found = ctx.options.numbers->search(who.org_id, "US", "", "");
+    if (found.status != 200)
+      return fail(found.status, found.body["error"].value("code", "provisioning_failed"),
+                  "no number could be searched: " + found.body["error"].value("message", ""),
+                  found.retry_after);
+    const auto& list = found.body["available_phone_numbers"];
+    if (!list.is_array() || list.empty())
+      return fail(409, "no_numbers_available", "Twilio offers no local number right now");
+    body["phone_number"] = list[0]["phone_number"];
+  }
+  auto out = ctx.options.numbers->provision(who.org_id, who.user_id, body);
+  if (out.status == 201 && out.body["number"].is_object()) {
+    r.ok = true;
+    r.phone_number_id = out.body["number"]["id"];
+    return r;
+  }
+  if (out.status == 202) {
+    const auto& n = out.body["number"];
+    return fail(409, "number_import_pending",
+                (n.is_object() ? "the number " + n.value("phone_number", std::string{}) +
+                                     " was bought for this agent"
+                               : std::string{"the purchase's outcome is being reconciled"}) +
+                    "; its import into Vapi is still pending (it is retried automatically); "
+                    "retry the agent once it is linked");
+  }
+  const auto& e = out.body["error"];
+  return fail(out.status, e.is_object() ? e.value("code", "provisioning_failed") : "provisioning_failed",
+              e.is_object() ? e.value("message", "the number could not be provisioned")
+                            : "the number could not be provisioned",
+              out.retry_after);
 }
 
 // Runs the steps the agent still needs (domain::next_step), recording each result. Answers the
@@ -336,9 +402,8 @@ void run_agent_steps(context& ctx, const principal& who, p::agent_row agent, int
     auto provisioned = provision_number(ctx, who, agent);
     if (!provisioned.ok) {
       agent = record_failure(ctx, who, agent, "phone_number", provisioned.failure.message);
-      if (provisioned.failure.outcome && provisioned.failure.status == 503)
-        return send_unavailable(res, *provisioned.failure.outcome, provisioned.failure.message,
-                                "agent", agent_json(agent));
+      if (provisioned.retry_after >= 0)
+        res.set_header("Retry-After", std::to_string(std::max(1, provisioned.retry_after)));
       return send_error_with(res, provisioned.failure.status, provisioned.failure.code,
                              provisioned.failure.message, "agent", agent_json(agent));
     }
@@ -356,9 +421,9 @@ void post_agent(context& ctx, const httplib::Request& req, httplib::Response& re
   if (body.is_discarded()) return;
   agent_input in;
   if (!read_agent_input(body, res, in, false)) return;
-  if (in.provision_phone && !provisioning_available())
+  if (in.provision_phone && !provisioning_available(ctx))
     return send_error(res, 501, "provisioning_unavailable",
-                      "automatic number provisioning is not available on this server yet; send "
+                      "automatic number provisioning is not available on this server; send "
                       "provision_phone=false and link a number to the agent",
                       "provision_phone");
   if (!vapi_configured(ctx, res, true)) return;

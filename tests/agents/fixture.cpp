@@ -32,6 +32,14 @@ void fixture::start() {
   so.request_timeout = std::chrono::milliseconds(20000);
   so.scheduler_threads = 4;
   service_ = std::make_unique<actors::service>(so);
+  actors::number_service_options no;
+  no.twilio_base_url = twilio_.base_url();
+  no.vapi_base_url = vapi_.base_url();
+  no.vapi_private_key = vapi_key;
+  no.public_url = public_url;
+  no.sweep_interval = std::chrono::milliseconds(0);
+  no.vapi_retry = {2, std::chrono::milliseconds(10), std::chrono::milliseconds(10)};
+  numbers_ = std::make_unique<actors::number_service>(*service_, no);
 
   http::server_options ho;
   ho.operator_token = tapi::operator_token;
@@ -39,6 +47,7 @@ void fixture::start() {
   ho.jwt.hs256_secret = tapi::jwt_secret;
   ho.vapi_auth.secret = vapi_secret;
   ho.public_url = public_url;
+  ho.numbers = numbers_.get();
   ho.worker_threads = 8;
   server_ = std::make_unique<http::server>(*service_, ho);
   port_ = server_->bind("127.0.0.1", 0);
@@ -54,6 +63,7 @@ void fixture::stop() {
   if (server_) server_->stop();
   if (listener_.joinable()) listener_.join();
   server_.reset();
+  numbers_.reset();
   service_.reset();
 }
 

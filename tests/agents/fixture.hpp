@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/number_service.hpp"
 #include "actors/service.hpp"
 #include "adapters/http/server.hpp"
 #include "tests/fakes/fake_twilio.hpp"
@@ -76,6 +77,7 @@ class fixture {
   fakes::fake_twilio twilio_;
   fakes::fake_vapi vapi_;
   std::unique_ptr<actors::service> service_;
+  std::unique_ptr<actors::number_service> numbers_;  // the provisioning saga (no background sweep)
   std::unique_ptr<http::server> server_;
   std::thread listener_;
   int port_ = -1;

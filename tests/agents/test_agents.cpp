@@ -220,18 +220,68 @@ TEST_CASE("changing an agent updates its assistant by fetch-merge-patch: model i
   CHECK(f.patch("/api/agents/" + id, admin, {{"area_code", "212"}}).status == 400);
 }
 
-TEST_CASE("provision_phone defaults to true") {
+TEST_CASE("provision_phone defaults to true: the agent gets a number bought by its area code") {
   fixture f;
   auto a = f.create_tenant("Harbor Dental", {{number_a, ""}});
-  auto r = f.post("/api/agents", mint(a), {{"agent_name", "A"}, {"language", "en"},
-                                           {"area_code", "212"}});
+  const auto admin = mint(a);
+  // AreaCode 500 is Twilio's magic area code: the purchase succeeds with +15005550006.
+  auto r = f.post("/api/agents", admin, {{"agent_name", "Front desk"}, {"language", "en"},
+                                         {"area_code", "500"}});
   INFO(r.text);
-  // Until the provisioning saga is wired in, asking for a number is refused before anything
-  // is created (never half a state).
-  CHECK(r.status == 501);
-  CHECK(r.body["error"]["field"] == "provision_phone");
-  CHECK(f.vapi().requests().empty());
-  CHECK(f.scalar("SELECT count(*) FROM agents") == "0");
+  REQUIRE(r.status == 201);
+  CHECK(r.body["agent"]["status"] == "ready");
+  const auto number_id = r.body["agent"]["phone_number_id"].get<std::string>();
+  CHECK(!number_id.empty());
+  CHECK(f.scalar("SELECT e164 FROM phone_numbers WHERE id = $1", {number_id}) == "+15005550006");
+  CHECK(f.scalar("SELECT agent_id::text FROM phone_numbers WHERE id = $1", {number_id}) ==
+        r.body["agent"]["id"].get<std::string>());
+  // Twilio was asked for the area code with our webhook URLs; Vapi imported the number with the
+  // agent's assistant.
+  bool bought = false;
+  for (const auto& q : f.twilio().requests())
+    if (q.method == "POST" && q.path.find("/IncomingPhoneNumbers.json") != std::string::npos) {
+      bought = true;
+      CHECK(q.field("AreaCode") == "500");
+      CHECK(q.field("VoiceUrl") == std::string{public_url} + "/webhooks/twilio/voice");
+    }
+  CHECK(bought);
+  bool imported = false;
+  for (const auto& q : f.vapi().requests())
+    if (q.method == "POST" && q.path == "/phone-number") {
+      imported = true;
+      CHECK(q.body["number"] == "+15005550006");
+      CHECK(q.body["assistantId"] == r.body["agent"]["vapi_assistant_id"]);
+    }
+  CHECK(imported);
+  // The number now routes to the clinic.
+  auto listed = f.get("/api/phone-numbers", admin);
+  INFO(listed.text);
+  CHECK(listed.status == 200);
+}
+
+TEST_CASE("an agent whose number cannot be bought is failed at that step, with a notification; "
+          "a retry does not create a second assistant") {
+  fixture f;
+  auto a = f.create_tenant("Harbor Dental", {{number_a, ""}});
+  const auto admin = mint(a);
+  // AreaCode 533 is Twilio's magic "no numbers in that area code" (21452).
+  auto r = f.post("/api/agents", admin, {{"agent_name", "A"}, {"language", "en"},
+                                         {"area_code", "533"}});
+  INFO(r.text);
+  CHECK(r.status >= 400);
+  CHECK(r.status < 500);
+  CHECK(r.body["agent"]["status"] == "failed");
+  CHECK(r.body["agent"]["failed_step"] == "phone_number");
+  CHECK(!r.body["agent"]["vapi_assistant_id"].get<std::string>().empty());
+  CHECK(f.scalar("SELECT count(*) FROM org_notifications") == "1");
+  CHECK(f.scalar("SELECT count(*) FROM phone_numbers WHERE agent_id IS NOT NULL") == "0");
+  const auto id = r.body["agent"]["id"].get<std::string>();
+  // A retry resumes at the failed step: the same assistant, no second one in Vapi.
+  auto again = f.post("/api/agents/" + id + "/retry", admin, json::object());
+  INFO(again.text);
+  CHECK(again.body["agent"]["failed_step"] == "phone_number");
+  CHECK(again.body["agent"]["vapi_assistant_id"] == r.body["agent"]["vapi_assistant_id"]);
+  CHECK(f.vapi().assistants().size() == 1);
 }
 
 TEST_CASE("campaigns: create, list, link numbers, assign contacts; other tenants' ids are 404") {
