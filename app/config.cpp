@@ -43,6 +43,26 @@ std::string default_data_dir() {
   return (home.empty() ? std::string{"/tmp"} : home) + "/.local/share/ringmaster";
 }
 
+std::optional<config_error> load_master_key(const config& c, persistence::master_key& out) {
+  if (!c.master_key_base64.empty() && !c.master_key_file.empty())
+    return config_error{"RINGMASTER_MASTER_KEY",
+                        "and RINGMASTER_MASTER_KEY_FILE are both set; set only one"};
+  if (!c.master_key_file.empty()) {
+    if (auto err = persistence::read_master_key_file(c.master_key_file, out))
+      return config_error{"RINGMASTER_MASTER_KEY_FILE", *err};
+    return std::nullopt;
+  }
+  if (c.master_key_base64.empty())
+    return config_error{
+        "RINGMASTER_MASTER_KEY",
+        "is required (or RINGMASTER_MASTER_KEY_FILE): the base64 of 32 random bytes that "
+        "encrypts the tenants' stored credentials, e.g. `openssl rand -base64 32` "
+        "(see docs/operations.md)"};
+  if (auto err = persistence::parse_master_key(c.master_key_base64, out))
+    return config_error{"RINGMASTER_MASTER_KEY", *err};
+  return std::nullopt;
+}
+
 std::optional<config_error> load_config(const std::vector<std::string>& args,
                                         bool need_operator_token, config& out) {
   std::string listen = env("RINGMASTER_LISTEN");
@@ -74,6 +94,8 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
     }
   }
   out.vapi_private_key = env("RINGMASTER_VAPI_PRIVATE_KEY");
+  out.master_key_base64 = env("RINGMASTER_MASTER_KEY");
+  out.master_key_file = env("RINGMASTER_MASTER_KEY_FILE");
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string a = args[i], value;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "persistence/secret_box.hpp"
+
 namespace rm::app {
 
 struct config {
@@ -39,6 +41,11 @@ struct config {
   std::string vapi_bearer_token;     // RINGMASTER_VAPI_BEARER_TOKEN: Authorization: Bearer
   std::string vapi_hmac_secret;      // RINGMASTER_VAPI_HMAC_SECRET: x-signature over ts.body
   std::string twilio_auth_token;     // RINGMASTER_TWILIO_AUTH_TOKEN: platform fallback
+  // The master key of stored credentials (docs/security.md "Stored credentials"): exactly one of
+  // RINGMASTER_MASTER_KEY (base64 of 32 bytes) and RINGMASTER_MASTER_KEY_FILE (a file holding
+  // that base64). Checked by load_master_key; never logged.
+  std::string master_key_base64;
+  std::string master_key_file;
   int call_linger_seconds = 120;        // RINGMASTER_CALL_LINGER_SECONDS
   int no_report_timeout_seconds = 600;  // RINGMASTER_NO_REPORT_TIMEOUT_SECONDS
   // Per-tenant circuit breakers on Twilio and Vapi (docs/operations.md).
@@ -60,6 +67,11 @@ struct config_error {
 // `need_operator_token` makes a missing RINGMASTER_OPERATOR_TOKEN an error.
 std::optional<config_error> load_config(const std::vector<std::string>& args,
                                         bool need_operator_token, config& out);
+
+// The master key named by the configuration: an error naming the setting when neither or both are
+// set, the file cannot be read, or the value is not the base64 of exactly 32 bytes. `serve` and
+// `rotate-master-key` stop on it.
+std::optional<config_error> load_master_key(const config& c, persistence::master_key& out);
 
 // Default data directory: /var/lib/ringmaster as root, else $HOME/.local/share/ringmaster.
 std::string default_data_dir();

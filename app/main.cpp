@@ -16,6 +16,7 @@
 #include "app/config.hpp"
 #include "app/forwarding_codes_cli.hpp"
 #include "app/twilio_signature_cli.hpp"
+#include "persistence/credentials.hpp"
 #include "persistence/database.hpp"
 
 namespace {
@@ -25,6 +26,7 @@ constexpr const char* usage = R"(ringmaster — the phone side of AI voice agent
 Usage:
   ringmaster serve   [--listen HOST:PORT] [--database-url URL] [--data-dir DIR] [--operator-token T]
   ringmaster migrate [--database-url URL] [--data-dir DIR]
+  ringmaster rotate-master-key --new-key-file F [--database-url URL] [--data-dir DIR]
   ringmaster forwarding-codes --carrier tmobile|att|verizon|sprint|other_gsm
                               --mode total_ai|safety_net --destination NUMBER [--ring-time S]
   ringmaster verify-twilio-signature --auth-token T --url URL --signature S
@@ -40,6 +42,9 @@ Configuration comes from the environment; the flags above override it:
   RINGMASTER_DATA_DIR           data directory (default /var/lib/ringmaster as root,
                                 else ~/.local/share/ringmaster)
   RINGMASTER_OPERATOR_TOKEN     Bearer token for /ops/* and /sessions/* (required, ≥ 16 chars)
+  RINGMASTER_MASTER_KEY         base64 of 32 random bytes: encrypts stored credentials
+                                (required by serve and rotate-master-key; or:)
+  RINGMASTER_MASTER_KEY_FILE    a file (mode 0600) holding that base64 key
   RINGMASTER_PUBLIC_URL         public base URL providers use to reach this service
   RINGMASTER_TWILIO_API_BASE    Twilio REST base (default https://api.twilio.com)
   RINGMASTER_JWT_SECRET         HS256 secret of tenant JWTs (≥ 32 bytes)
@@ -68,6 +73,32 @@ std::string open_database(const rm::app::config& cfg,
   return url;
 }
 
+// rotate-master-key: every org_credentials row re-encrypted from the configured key to the key in
+// --new-key-file, in one transaction (docs/operations.md "Rotating the master key").
+int rotate(const rm::persistence::master_key& current,
+           const std::string& new_key_file, const std::string& url) {
+  rm::persistence::master_key next;
+  if (auto err = rm::persistence::read_master_key_file(new_key_file, next)) {
+    std::cerr << "ringmaster: --new-key-file: " << *err << "\n";
+    return 2;
+  }
+  if (next.id == current.id) {
+    std::cerr << "ringmaster: --new-key-file holds the key already configured (key id "
+              << current.id << ")\n";
+    return 2;
+  }
+  pqxx::connection c{url};
+  const int moved = rm::persistence::seal_legacy_twilio_tokens(c, current);
+  if (moved > 0) spdlog::info("sealed {} plaintext Twilio token(s) before rotating", moved);
+  auto r = rm::persistence::rotate_master_key(c, current, next);
+  std::cout << "re-encrypted " << r.rewritten << " credential(s) from key id " << current.id
+            << " to key id " << next.id;
+  if (r.already_current > 0) std::cout << " (" << r.already_current << " already under it)";
+  std::cout << ".\nNow configure the new key (RINGMASTER_MASTER_KEY_FILE=" << new_key_file
+            << ") and restart ringmaster serve.\n";
+  return 0;
+}
+
 void migrate(const std::string& url) {
   pqxx::connection c{url};
   auto r = rm::persistence::migrate(c);
@@ -75,11 +106,38 @@ void migrate(const std::string& url) {
   spdlog::info("schema at version {} (was {})", r.to_version, r.from_version);
 }
 
-int run(const std::string& command, const std::vector<std::string>& args) {
+int run(const std::string& command, std::vector<std::string> args) {
+  std::string new_key_file;  // rotate-master-key --new-key-file F
+  if (command == "rotate-master-key") {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (args[i].rfind("--new-key-file=", 0) == 0) {
+        new_key_file = args[i].substr(15);
+        args.erase(args.begin() + static_cast<long>(i));
+        break;
+      }
+      if (args[i] == "--new-key-file" && i + 1 < args.size()) {
+        new_key_file = args[i + 1];
+        args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+        break;
+      }
+    }
+    if (new_key_file.empty()) {
+      std::cerr << "ringmaster: rotate-master-key needs --new-key-file F (a file holding the new "
+                   "key as base64 of 32 bytes, e.g. `openssl rand -base64 32 > F`)\n";
+      return 2;
+    }
+  }
   rm::app::config cfg;
   if (auto err = rm::app::load_config(args, command == "serve", cfg)) {
     std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
     return 2;
+  }
+  rm::persistence::master_key master_key;
+  if (command == "serve" || command == "rotate-master-key") {
+    if (auto err = rm::app::load_master_key(cfg, master_key)) {
+      std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
+      return 2;
+    }
   }
   if (command == "serve") {
     rm::http::jwt_settings jwt{cfg.jwt_secret, cfg.jwt_public_key_pem, cfg.jwt_issuer,
@@ -110,6 +168,20 @@ int run(const std::string& command, const std::vector<std::string>& args) {
   std::string url = open_database(cfg, embedded);
   migrate(url);  // throws when the database's schema is newer than this binary
   if (command == "migrate") return 0;
+  if (command == "rotate-master-key") {
+    int rc = rotate(master_key, new_key_file, url);
+    if (embedded) embedded->stop();
+    return rc;
+  }
+
+  // Stored credentials open with this key; plaintext tokens left by older versions are sealed now.
+  rm::persistence::install_master_key(master_key);
+  spdlog::info("master key loaded (key id {})", master_key.id);
+  {
+    pqxx::connection owner{url};
+    if (int moved = rm::persistence::seal_legacy_twilio_tokens(owner, master_key); moved > 0)
+      spdlog::info("encrypted {} plaintext Twilio auth token(s) into org_credentials", moved);
+  }
 
   rm::actors::service_options so;
   so.database_url = cfg.app_database_url.empty() ? url : cfg.app_database_url;
@@ -188,7 +260,7 @@ int main(int argc, char** argv) {
   if (command == "forwarding-codes") return rm::app::run_forwarding_codes(args, std::cout, std::cerr);
   if (command == "verify-twilio-signature")
     return rm::app::run_verify_twilio_signature(args, std::cout, std::cerr);
-  if (command != "serve" && command != "migrate") {
+  if (command != "serve" && command != "migrate" && command != "rotate-master-key") {
     std::cerr << "ringmaster: unknown command '" << command << "'\n\n" << usage;
     return 2;
   }

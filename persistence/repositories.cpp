@@ -2,6 +2,8 @@
 // as epoch seconds (to_timestamp / extract(epoch …)), call-event times as epoch milliseconds.
 #include "persistence/repositories.hpp"
 
+#include "persistence/credentials.hpp"
+
 #include <cctype>
 #include <stdexcept>
 
@@ -203,9 +205,9 @@ create_tenant_result create_tenant(pqxx::work& tx, const new_tenant& t) {
     }
   }
   if (t.twilio) {
-    sub.exec_params0(
-        "INSERT INTO org_twilio_accounts (org_id, account_sid, auth_token) VALUES ($1, $2, $3)",
-        result.org_id, t.twilio->account_sid, t.twilio->auth_token);
+    // Sealed under the master key (org_credentials, persistence/credentials.hpp).
+    store_twilio_credential(sub, result.org_id, t.twilio->account_sid, t.twilio->auth_token, "",
+                            "");
   }
   sub.commit();
   return result;
@@ -267,14 +269,6 @@ std::vector<tenant_summary> list_tenants(pqxx::work& tx) {
     if (!r[3].is_null()) out.back().numbers.push_back(r[3].c_str());
   }
   return out;
-}
-
-std::optional<twilio_account> load_twilio_account(pqxx::work& tx, const std::string& org_id) {
-  if (!is_uuid(org_id)) return std::nullopt;
-  auto rows = tx.exec_params(
-      "SELECT account_sid, auth_token FROM org_twilio_accounts WHERE org_id = $1", org_id);
-  if (rows.empty()) return std::nullopt;
-  return twilio_account{rows[0][0].c_str(), rows[0][1].c_str()};
 }
 
 // ---- calls and their events ------------------------------------------------------------------

@@ -46,6 +46,9 @@ std::optional<tenant_record> load_tenant(pqxx::work& tx, const std::string& org_
 std::optional<number_route> find_route_by_number(pqxx::work& tx, const std::string& e164);
 std::optional<number_route> find_route_by_vapi_id(pqxx::work& tx, const std::string& vapi_id);
 std::vector<tenant_summary> list_tenants(pqxx::work& tx);
+// The tenant's Twilio account with its auth token decrypted (org_credentials, provider 'twilio',
+// under the installed master key: persistence/credentials.hpp). Throws credential_error when the
+// stored token cannot be opened; nullopt when the tenant has none. Never log the token.
 std::optional<twilio_account> load_twilio_account(pqxx::work& tx, const std::string& org_id);
 
 // ---- calls and their events -----------------------------------------------------------------------

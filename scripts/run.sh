@@ -11,6 +11,8 @@
 #     serving until Ctrl-C, and stops ringmaster (and so its PostgreSQL) and the fake on exit
 # Env: RINGMASTER_LISTEN (default 127.0.0.1:8080), RINGMASTER_DATA_DIR (ringmaster's default:
 #      /var/lib/ringmaster as root), RINGMASTER_OPERATOR_TOKEN (default: generated),
+#      RINGMASTER_MASTER_KEY / RINGMASTER_MASTER_KEY_FILE (default: $DATA_DIR/master.key,
+#      created once with mode 0600),
 #      RM_FAKE_TWILIO_PORT (default: any free port), RM_BUILD_DIR (see scripts/build.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -34,6 +36,23 @@ if [ -z "${RINGMASTER_DATA_DIR:-}" ]; then
   else RINGMASTER_DATA_DIR="${HOME:-/tmp}/.local/share/ringmaster"; fi
 fi
 LOGS="$(mktemp -d /tmp/ringmaster-demo.XXXXXX)"
+# The master key that encrypts stored credentials: the configured one, else a key file created
+# once in the data dir (mode 0600) and reused by later runs — losing it loses the stored tokens.
+if [ -z "${RINGMASTER_MASTER_KEY:-}" ] && [ -z "${RINGMASTER_MASTER_KEY_FILE:-}" ]; then
+  RINGMASTER_MASTER_KEY_FILE="$RINGMASTER_DATA_DIR/master.key"
+  if [ ! -s "$RINGMASTER_MASTER_KEY_FILE" ]; then
+    mkdir -p "$RINGMASTER_DATA_DIR"
+    (umask 077 && head -c 32 /dev/urandom | base64 -w0 >"$RINGMASTER_MASTER_KEY_FILE.tmp" &&
+      echo >>"$RINGMASTER_MASTER_KEY_FILE.tmp" &&
+      mv "$RINGMASTER_MASTER_KEY_FILE.tmp" "$RINGMASTER_MASTER_KEY_FILE")
+    MASTER_KEY_NOTE="created $RINGMASTER_MASTER_KEY_FILE (mode 0600)"
+  else
+    MASTER_KEY_NOTE="$RINGMASTER_MASTER_KEY_FILE (from an earlier run)"
+  fi
+  export RINGMASTER_MASTER_KEY_FILE
+else
+  MASTER_KEY_NOTE="from the environment"
+fi
 ACCOUNT_SID=AC00000000000000000000000000000001
 AUTH_TOKEN=tok123
 CLINIC_NUMBER=+14155550100
@@ -90,6 +109,7 @@ say "demo account $ACCOUNT_SID; recorded SMS: curl $FAKE_URL/_fake/messages"
 bold "ringmaster"
 say "data dir  $RINGMASTER_DATA_DIR (embedded PostgreSQL under postgres/)"
 say "log       $LOGS/ringmaster.log"
+say "master key $MASTER_KEY_NOTE"
 # Another server on that port would answer our /readyz checks: refuse instead.
 if (exec 3<>"/dev/tcp/${LISTEN%:*}/${LISTEN##*:}") 2>/dev/null; then
   die "$LISTEN is already in use; set RINGMASTER_LISTEN=127.0.0.1:<free port>"

@@ -51,7 +51,7 @@ TEST_CASE("under the service role a transaction that names no tenant sees no row
   pqxx::work tx{*c};
   for (const char* table : {"organizations", "phone_numbers", "calls", "contacts",
                             "appointments", "messages", "call_events", "tool_invocations",
-                            "org_twilio_accounts"})
+                            "org_twilio_accounts", "org_credentials"})
     CHECK(count(tx, table) == 0);
 }
 

@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "persistence/database.hpp"
+#include "persistence/secret_box.hpp"
 
 namespace rm::testing {
 namespace {
@@ -42,6 +43,9 @@ std::string test_server_url() {
 }
 
 scratch_database::scratch_database() : server_url_(test_server_url()) {
+  // Stored credentials need the process's master key (app/main.cpp installs the configured one):
+  // tests get a random one, once per process.
+  if (!persistence::has_master_key()) persistence::install_master_key(persistence::generate_master_key());
   static std::atomic<int> counter{0};
   name_ = "rm_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
   {

@@ -10,7 +10,9 @@ namespace rm::testing {
 std::string test_server_url();
 
 // RAII: CREATE DATABASE rm_test_<pid>_<counter>, migrate() it, DROP … WITH (FORCE) on
-// destruction (also closing connections a failed test left open).
+// destruction (also closing connections a failed test left open). The first one also installs a
+// random master key for the process (persistence::install_master_key) when none is installed, so
+// credentials can be stored and read as under `ringmaster serve`.
 class scratch_database {
  public:
   scratch_database();
