@@ -13,9 +13,9 @@
 //   2. The dialled number (To; From for an outbound call's status) → its owner: the tenant whose
 //      number is active, else the tenant that last held it (rm_number_owner), so a request for a
 //      released number is still verified with the right token. The verifying token is the
-//      owner's own Twilio auth token (org_twilio_accounts, read under its row-level security);
-//      the platform token RINGMASTER_TWILIO_AUTH_TOKEN when the owner has no Twilio account or
-//      nobody ever held the number. Exactly one token is tried: Twilio signs with the token of the
+//      owner's own Twilio auth token (org_credentials, decrypted, read under its row-level
+//      security); the platform token RINGMASTER_TWILIO_AUTH_TOKEN when the owner has no Twilio
+//      account or nobody ever held the number. Exactly one token is tried: Twilio signs with the token of the
 //      account that owns the number. This step only reads.
 //   3. The signature over the public URL (below) and the form → 403 when it does not match
 //      ("twilio:mismatch", "twilio:body_hash_mismatch", "twilio:missing_body_hash"), or when
