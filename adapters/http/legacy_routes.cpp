@@ -36,9 +36,38 @@ std::string speech_for(const std::string& tool, const json& result, bool is_erro
   return "Done.";
 }
 
+// The tenant the body names (toolCall.arguments.inboundPhoneNumber, else tenantId), looked up
+// before anything is processed so that a tenant's own Vapi credential can be required; not found
+// when the body names none (the deployment's credential applies then).
+actors::tenant_ref named_tenant(context& ctx, const std::string& raw_body) {
+  auto body = json::parse(raw_body, nullptr, false);
+  if (!body.is_object() || !body.contains("toolCall") || !body["toolCall"].is_object()) return {};
+  json args = body["toolCall"].value("arguments", json::object());
+  if (args.is_string()) args = json::parse(args.get<std::string>(), nullptr, false);
+  if (!args.is_object()) return {};
+  if (args.contains("inboundPhoneNumber") && args["inboundPhoneNumber"].is_string()) {
+    auto n = domain::normalize_e164(args["inboundPhoneNumber"].get<std::string>(), "US");
+    return n.ok ? ctx.service.resolve(n.e164, "") : actors::tenant_ref{};
+  }
+  if (args.contains("tenantId") && args["tenantId"].is_string()) {
+    auto org_id = args["tenantId"].get<std::string>();
+    actors::tenant_ref found;
+    ctx.service.with_db([&](pqxx::connection& c) {
+      pqxx::work tx{c};
+      for (const auto& t : persistence::list_tenants(tx))
+        if (t.id == org_id && !t.numbers.empty()) found = ctx.service.resolve(t.numbers[0], "");
+      tx.commit();
+    });
+    return found;
+  }
+  return {};
+}
+
 void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& req,
                  httplib::Response& res) {
-  if (!require_vapi(req, res, ctx)) return;  // the same credentials as /webhooks/vapi
+  // The same credentials as /webhooks/vapi: the named tenant's own, else the deployment's.
+  const auto named = named_tenant(ctx, req.body);
+  if (!require_vapi(req, res, ctx, named.found ? named.org_id : "")) return;
   auto body = parse_body(req, res, ctx);
   if (body.is_discarded()) return;
   const json* call = body.is_object() && body.contains("toolCall") ? &body["toolCall"] : nullptr;

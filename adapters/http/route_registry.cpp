@@ -66,6 +66,8 @@ void add_route(httplib::Server& srv, context& ctx, const char* method, const std
     srv.Get(r.pattern, std::move(handler));
   } else if (r.method == "POST") {
     srv.Post(r.pattern, std::move(handler));
+  } else if (r.method == "PUT") {
+    srv.Put(r.pattern, std::move(handler));
   } else if (r.method == "PATCH") {
     srv.Patch(r.pattern, std::move(handler));
   } else if (r.method == "DELETE") {

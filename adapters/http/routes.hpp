@@ -1,6 +1,7 @@
 // Internal to the HTTP adapter: shared helpers and the route groups.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 
 #include "adapters/http/auth_throttle.hpp"
 #include "adapters/http/server.hpp"
+#include "adapters/http/vapi_overrides.hpp"
 
 namespace rm::http {
 
@@ -19,6 +21,8 @@ struct context {
   server_counters& counters;
   auth_throttle& throttle;  // failed authentications per client address
   std::vector<registered_route> routes{};  // every route, as add_route registered it
+  // Tenants' Vapi webhook credential overrides, cached (vapi_overrides.hpp).
+  std::shared_ptr<vapi_override_cache> vapi_overrides = std::make_shared<vapi_override_cache>();
 };
 
 // The one way routes are registered: records the route in ctx.routes (server::routes(), which
@@ -53,9 +57,14 @@ bool require_service(const httplib::Request& req, httplib::Response& res, contex
 // `Authorization: Bearer <JWT>` of a tenant user (/api/*): the tenant, user and role.
 std::optional<principal> require_tenant(const httplib::Request& req, httplib::Response& res,
                                         context& ctx);
-// Vapi webhook credentials (X-Vapi-Secret | Bearer | HMAC, ../shared/contracts/vapi.md §3) as
-// configured for the deployment; accepts everything when none is configured.
-bool require_vapi(const httplib::Request& req, httplib::Response& res, context& ctx);
+// Vapi webhook credentials (X-Vapi-Secret | Bearer | HMAC, ../shared/contracts/vapi.md §3).
+// `org_id`: the tenant the message's routing keys name ("" when none): when that tenant has an
+// override (PUT /api/org/vapi-webhook-auth) only the override is accepted; otherwise the
+// deployment's setting applies, which accepts everything when none is configured.
+bool require_vapi(const httplib::Request& req, httplib::Response& res, context& ctx,
+                  const std::string& org_id = "");
+// The tenant's stored override, read from the database (the cache's loader; credential_routes.cpp).
+std::optional<vapi_override> load_vapi_override(context& ctx, const std::string& org_id);
 
 void add_vapi_routes(httplib::Server& srv, context& ctx);    // vapi_routes.cpp
 void add_legacy_routes(httplib::Server& srv, context& ctx);  // legacy_routes.cpp
@@ -72,5 +81,7 @@ void add_telephony_routes(httplib::Server& srv, context& ctx);  // telephony_rou
 void add_agent_routes(httplib::Server& srv, context& ctx);  // agent_routes.cpp
 // /api/phone-numbers* (tenant JWT, same guard as the tenant table) over actors::number_service.
 void add_number_routes(httplib::Server& srv, context& ctx);  // number_routes.cpp
+// A tenant's stored credentials: /api/org/vapi-webhook-auth (guarded table like the tenant API).
+void add_credential_routes(httplib::Server& srv, context& ctx);  // credential_routes.cpp
 
 }  // namespace rm::http

@@ -105,15 +105,26 @@ std::optional<principal> require_tenant(const httplib::Request& req, httplib::Re
   return verdict.who;
 }
 
-bool require_vapi(const httplib::Request& req, httplib::Response& res, context& ctx) {
+bool require_vapi(const httplib::Request& req, httplib::Response& res, context& ctx,
+                  const std::string& org_id) {
   if (!not_throttled(req, res, ctx)) return false;
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch()).count();
   auto header = [&req](const std::string& name) { return req.get_header_value(name.c_str()); };
-  auto result = vapi::verify_webhook(ctx.options.vapi_auth, header, req.body, now);
-  if (result == vapi::auth_result::ok || result == vapi::auth_result::not_configured) return true;
+  // The tenant's own credential replaces the deployment's (cached: no database read per message).
+  std::optional<vapi_override> override;
+  if (!org_id.empty())
+    override = ctx.vapi_overrides->get(
+        org_id, [&ctx](const std::string& org) { return load_vapi_override(ctx, org); });
+  auto result = override ? vapi::verify_webhook(settings_for(*override, ctx.options.vapi_auth),
+                                                header, req.body, now)
+                         : vapi::verify_webhook(ctx.options.vapi_auth, header, req.body, now);
+  if (result == vapi::auth_result::ok ||
+      (!override && result == vapi::auth_result::not_configured))
+    return true;
   ctx.throttle.record_failure(req.remote_addr);
-  ctx.counters.count_auth_failure(std::string{"vapi:"} + vapi::to_string(result));
+  ctx.counters.count_auth_failure(std::string{override ? "vapi_tenant:" : "vapi:"} +
+                                  vapi::to_string(result));
   send_error(res, 401, "unauthorized",
              std::string{"the Vapi webhook credentials were refused: "} + vapi::to_string(result));
   return false;
@@ -205,6 +216,7 @@ struct server::impl {
     add_telephony_routes(srv, ctx);
     add_agent_routes(srv, ctx);
     add_number_routes(srv, ctx);
+    add_credential_routes(srv, ctx);
   }
 };
 

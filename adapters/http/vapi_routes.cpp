@@ -64,8 +64,8 @@ void unknown_number(context& ctx, const vapi::envelope& env) {
                "refused ({} so far)", env.type, env.dialled, env.phone_number_id, n);
 }
 
-void on_assistant_request(context& ctx, const vapi::envelope& env, httplib::Response& res) {
-  auto t = resolve_tenant(ctx, env);
+void on_assistant_request(context& ctx, const vapi::envelope& env, const actors::tenant_ref& t,
+                          httplib::Response& res) {
   if (!t.found) {
     unknown_number(ctx, env);
     send_json(res, 200, {{"error", "Sorry, this number is not in service."}});
@@ -78,8 +78,8 @@ void on_assistant_request(context& ctx, const vapi::envelope& env, httplib::Resp
   send_json(res, 200, {{"assistantId", t.assistant_id}});
 }
 
-void on_lifecycle(context& ctx, const vapi::envelope& env, const json& message,
-                  httplib::Response& res) {
+void on_lifecycle(context& ctx, const vapi::envelope& env, const actors::tenant_ref& t,
+                  const json& message, httplib::Response& res) {
   if (env.call_id.empty()) {
     send_error(res, 400, "missing_call_id", "message.call.id is required for " + env.type,
                "message.call.id");
@@ -99,7 +99,6 @@ void on_lifecycle(context& ctx, const vapi::envelope& env, const json& message,
     send_json(res, 200, json::object());
     return;
   }
-  auto t = resolve_tenant(ctx, env);
   if (!t.found) {
     unknown_number(ctx, env);
     send_error(res, 404, "unknown_number", "the dialled number belongs to no tenant");
@@ -124,8 +123,8 @@ void on_lifecycle(context& ctx, const vapi::envelope& env, const json& message,
   send_json(res, 200, {{"received", true}, {"duplicate", !ack.stored}, {"state", ack.state}});
 }
 
-void on_tool_calls(context& ctx, const vapi::envelope& env, const json& message,
-                   httplib::Response& res) {
+void on_tool_calls(context& ctx, const vapi::envelope& env, const actors::tenant_ref& t,
+                   const json& message, httplib::Response& res) {
   auto calls = vapi::extract_tool_calls(message);
   std::vector<vapi::tool_result> results;
   auto fail_all = [&](const std::string& why) {
@@ -137,7 +136,6 @@ void on_tool_calls(context& ctx, const vapi::envelope& env, const json& message,
     return;
   }
   if (env.call_id.empty()) return fail_all("message.call.id is missing, so the tool cannot run");
-  auto t = resolve_tenant(ctx, env);
   if (!t.found) {
     unknown_number(ctx, env);
     return fail_all("this phone number is not assigned to any clinic");
@@ -162,22 +160,34 @@ void on_tool_calls(context& ctx, const vapi::envelope& env, const json& message,
 void add_vapi_routes(httplib::Server& srv, context& ctx) {
   add_route(srv, ctx, "POST", "/webhooks/vapi", route_auth::vapi,
             [&ctx](const httplib::Request& req, httplib::Response& res) {
-              if (!require_vapi(req, res, ctx)) return;  // nothing is parsed or stored before this
-              auto body = parse_body(req, res, ctx);
-              if (body.is_discarded()) return;
+              // The tenant is found from the message's routing keys (dialled number, Vapi
+              // phone-number id; the call's stored tenant as a last resort) before anything is
+              // processed or stored, so that a tenant with its own Vapi credential is checked
+              // against that one (the directory's cache answers: no database read per message).
+              auto body = json::parse(req.body, nullptr, false);
               vapi::parse_error error;
-              auto env = vapi::parse_envelope(body, &error);
+              std::optional<vapi::envelope> env;
+              actors::tenant_ref tenant;
+              if (!body.is_discarded()) env = vapi::parse_envelope(body, &error);
+              if (env) tenant = resolve_tenant(ctx, *env);
+              if (!require_vapi(req, res, ctx, tenant.found ? tenant.org_id : "")) return;
+              if (body.is_discarded()) {
+                ++ctx.counters.bad_request;
+                send_error(res, 400, "invalid_json", "the request body is not valid JSON");
+                return;
+              }
               if (!env) {
                 ++ctx.counters.bad_request;
                 send_error(res, 400, error.code, error.message);
                 return;
               }
               const auto& message = body["message"];
-              if (env->type == "assistant-request") return on_assistant_request(ctx, *env, res);
-              if (env->type == "tool-calls") return on_tool_calls(ctx, *env, message, res);
+              if (env->type == "assistant-request")
+                return on_assistant_request(ctx, *env, tenant, res);
+              if (env->type == "tool-calls") return on_tool_calls(ctx, *env, tenant, message, res);
               if (env->type == "status-update" || env->type == "end-of-call-report" ||
                   env->type == "hang")
-                return on_lifecycle(ctx, *env, message, res);
+                return on_lifecycle(ctx, *env, tenant, message, res);
               send_json(res, 200, json::object());
             });
 }

@@ -76,6 +76,7 @@ reply request(int port, const std::string& method, const std::string& path,
   auto send = [&]() -> httplib::Result {
     if (method == "GET") return cli.Get(path.c_str(), headers);
     if (method == "POST") return cli.Post(path.c_str(), headers, body, content_type.c_str());
+    if (method == "PUT") return cli.Put(path.c_str(), headers, body, content_type.c_str());
     if (method == "PATCH") return cli.Patch(path.c_str(), headers, body, content_type.c_str());
     if (method == "DELETE") return cli.Delete(path.c_str(), headers);
     throw std::invalid_argument("request(): unsupported method " + method);

@@ -120,6 +120,11 @@ struct world {
              " released_at, quarantine_until) VALUES ($1, '+14155550142', 'purchased',"
              " 'released', false, now(), now(), now() + interval '30 days')",
              {a});
+    // A's own Vapi webhook credential (org_credentials, provider vapi_webhook).
+    auto hook = request(f.port(), "PUT", "/api/org/vapi-webhook-auth", a_token,
+                        R"({"mode":"secret","secret":"clinic-a-webhook-secret-0123"})");
+    INFO(hook.text);
+    REQUIRE(hook.status == 200);
   }
 
   std::string initiate(const std::string& phone) {
@@ -293,6 +298,30 @@ const std::map<std::string, matrix_entry>& matrix() {
           shows_nothing_of_a(w, r);
           CHECK(w.f.scalar("SELECT count(*) FROM phone_numbers WHERE org_id = $1 AND active",
                            {w.a}) == "1");
+        }}},
+      // ---- stored credentials (credential_routes.cpp) ----
+      {"PUT /api/org/vapi-webhook-auth",
+       {"", R"({"mode":"bearer","secret":"clinic-b-own-bearer-0123"})",
+        [](world& w, const reply& r) {
+          CHECK(r.status == 200);  // B set its own, and only its own
+          CHECK(r.body["mode"] == "bearer");
+          CHECK(w.f.get("/api/org/vapi-webhook-auth", w.a_token).body["mode"] == "secret");
+          CHECK(w.f.scalar("SELECT auth_mode FROM org_credentials WHERE org_id = $1 AND "
+                           "provider = 'vapi_webhook'",
+                           {w.a}) == "secret");
+        }}},
+      {"GET /api/org/vapi-webhook-auth",
+       {"", "",
+        [](world& w, const reply& r) {
+          shows_nothing_of_a(w, r);
+          CHECK(r.body["source"] == "deployment");  // not A's override
+        }}},
+      {"DELETE /api/org/vapi-webhook-auth",
+       {"", "",
+        [](world& w, const reply& r) {
+          is_404(w, r);  // B has none; A's stays
+          CHECK(w.f.scalar("SELECT count(*) FROM org_credentials WHERE org_id = $1", {w.a}) ==
+                "2");  // A's Twilio account and its webhook override
         }}},
 
       // ---- hybrid telephony (telephony_routes.cpp) ----
