@@ -2,7 +2,7 @@
 // guarded-table pattern as tenant_routes.cpp (authentication and role checked before the handler):
 //   PUT    /api/org/vapi-webhook-auth   admin   {mode: secret|bearer|hmac, secret} → override
 //   GET    /api/org/vapi-webhook-auth   member  which credential Vapi webhooks need (no secret)
-//   DELETE /api/org/vapi-webhook-auth   admin   back to the deployment's setting
+//   DELETE /api/org/vapi-webhook-auth   admin   back to the deployment's setting (200, its view)
 // The secret is sealed under the master key and never returned or logged. A change drops the
 // tenant's entry of the webhook override cache (vapi_overrides.hpp) before the reply, so the next
 // webhook already needs the new credential.
@@ -94,7 +94,7 @@ void delete_vapi_webhook_auth(context& ctx, const httplib::Request&, httplib::Re
     return send_error(res, 404, "not_found", "this clinic has no Vapi webhook credential override");
   spdlog::info("tenant {}: Vapi webhook credential override removed by {}", who.org_id,
                who.user_id);
-  res.status = 204;
+  send_json(res, 200, webhook_auth_view(ctx, std::nullopt));  // the deployment's applies again
 }
 
 using handler_fn = void (*)(context&, const httplib::Request&, httplib::Response&,

@@ -174,7 +174,9 @@ TEST_CASE("a clinic's own Vapi webhook credential replaces the deployment's for 
   }
 
   SECTION("removing the override restores the deployment's credential at once") {
-    CHECK(request(s.port, "DELETE", "/api/org/vapi-webhook-auth", a_admin).status == 204);
+    auto removed = request(s.port, "DELETE", "/api/org/vapi-webhook-auth", a_admin);
+    CHECK(removed.status == 200);
+    CHECK(removed.body["source"] == "deployment");
     CHECK(request(s.port, "DELETE", "/api/org/vapi-webhook-auth", a_admin).status == 404);
     CHECK(request(s.port, "GET", "/api/org/vapi-webhook-auth", a_admin).body["source"] ==
           "deployment");
