@@ -83,5 +83,7 @@ void add_agent_routes(httplib::Server& srv, context& ctx);  // agent_routes.cpp
 void add_number_routes(httplib::Server& srv, context& ctx);  // number_routes.cpp
 // A tenant's stored credentials: /api/org/vapi-webhook-auth (guarded table like the tenant API).
 void add_credential_routes(httplib::Server& srv, context& ctx);  // credential_routes.cpp
+// /api/integrations/twilio*: connect a clinic's Twilio account, synced to Vapi.
+void add_twilio_integration_routes(httplib::Server& srv, context& ctx);
 
 }  // namespace rm::http

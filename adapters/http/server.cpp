@@ -217,6 +217,7 @@ struct server::impl {
     add_agent_routes(srv, ctx);
     add_number_routes(srv, ctx);
     add_credential_routes(srv, ctx);
+    add_twilio_integration_routes(srv, ctx);
   }
 };
 
