@@ -267,7 +267,7 @@ void delete_twilio(context& ctx, const httplib::Request&, httplib::Response& res
   });
   spdlog::info("tenant {}: Twilio account {} disconnected by {}", org, view->account_sid,
                who.user_id);
-  res.status = 204;
+  send_json(res, 200, view_of(std::nullopt));  // {"connected": false}, like the other deletes
 }
 
 using handler_fn = void (*)(context&, const httplib::Request&, httplib::Response&,

@@ -328,6 +328,37 @@ const std::map<std::string, matrix_entry>& matrix() {
           CHECK(w.f.get("/api/org/vapi-webhook-auth", w.a_token).body["mode"] == "secret");
         }}},
 
+      // ---- connecting Twilio (twilio_integration_routes.cpp) ----
+      // B has its own stored Twilio account (the same test account as A's); whatever B does to
+      // its connection, A's stays as it was: stored, never synced to Vapi by B's calls.
+      {"POST /api/integrations/twilio",
+       {"", R"({"account_sid":"AC0123456789abcdef0123456789abcdef",)"
+            R"("auth_token":"tenant-api-tests-twilio-auth-token"})",
+        [](world& w, const reply& r) {
+          CHECK(r.status == 201);  // B connected its own
+          mentions_nothing_of_a(w, r);
+          CHECK(w.f.scalar("SELECT coalesce(vapi_credential_id, '-') FROM org_credentials "
+                           "WHERE org_id = $1 AND provider = 'twilio'",
+                           {w.a}) == "-");
+        }}},
+      {"GET /api/integrations/twilio", {"", "", shows_nothing_of_a}},
+      {"POST /api/integrations/twilio/sync",
+       {"", "{}",
+        [](world& w, const reply& r) {
+          shows_nothing_of_a(w, r);
+          CHECK(w.f.scalar("SELECT coalesce(vapi_credential_id, '-') FROM org_credentials "
+                           "WHERE org_id = $1 AND provider = 'twilio'",
+                           {w.a}) == "-");
+        }}},
+      {"DELETE /api/integrations/twilio",
+       {"", "",
+        [](world& w, const reply& r) {
+          CHECK(r.status == 200);  // B's own connection, and only B's
+          CHECK(w.f.scalar("SELECT count(*) FROM org_credentials WHERE org_id = $1 AND "
+                           "provider = 'twilio'",
+                           {w.a}) == "1");
+        }}},
+
       // ---- hybrid telephony (telephony_routes.cpp) ----
       {"POST /api/telephony/verify-caller-id/initiate",
        {"", R"({"phoneNumber":"+12127360104","friendlyName":"Front desk","channel":"sms"})",

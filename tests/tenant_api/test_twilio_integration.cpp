@@ -83,7 +83,8 @@ TEST_CASE("connecting Twilio: validated, sealed, synced to Vapi, shown without s
   // Disconnect: Vapi's credential deleted, then ours.
   CHECK(f.del("/api/integrations/twilio", member).status == 403);
   auto gone = f.del("/api/integrations/twilio", admin);
-  CHECK(gone.status == 204);
+  CHECK(gone.status == 200);
+  CHECK(gone.body == json{{"connected", false}});
   CHECK(f.vapi().credentials().empty());
   CHECK(stored_rows() == "0");
   CHECK(f.get("/api/integrations/twilio", admin).body == json{{"connected", false}});
