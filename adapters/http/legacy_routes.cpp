@@ -36,14 +36,25 @@ std::string speech_for(const std::string& tool, const json& result, bool is_erro
   return "Done.";
 }
 
+// toolCall.arguments as an object: given as one, or as a JSON string of one (parsed with
+// json_guard too: its own depth, UTF-8 and NUL limits). Null when absent or not an object.
+json arguments_of(const json& call) {
+  static const json none = json::object();
+  auto it = call.find("arguments");
+  const json& args = it == call.end() ? none : *it;
+  // The body was parsed with json_guard (at most 64 deep), so this copy is bounded.
+  if (!args.is_string()) return args.is_object() ? args : json();
+  auto parsed = json_guard::parse(args.get_ref<const std::string&>());
+  return parsed.ok() && parsed.value.is_object() ? std::move(parsed.value) : json();
+}
+
 // The tenant the body names (toolCall.arguments.inboundPhoneNumber, else tenantId), looked up
 // before anything is processed so that a tenant's own Vapi credential can be required; not found
-// when the body names none (the deployment's credential applies then).
-actors::tenant_ref named_tenant(context& ctx, const std::string& raw_body) {
-  auto body = json::parse(raw_body, nullptr, false);
+// when the body names none (the deployment's credential applies then). `body` was parsed with
+// json_guard (at most 64 deep), or is discarded.
+actors::tenant_ref named_tenant(context& ctx, const json& body) {
   if (!body.is_object() || !body.contains("toolCall") || !body["toolCall"].is_object()) return {};
-  json args = body["toolCall"].value("arguments", json::object());
-  if (args.is_string()) args = json::parse(args.get<std::string>(), nullptr, false);
+  const json args = arguments_of(body["toolCall"]);
   if (!args.is_object()) return {};
   if (args.contains("inboundPhoneNumber") && args["inboundPhoneNumber"].is_string()) {
     auto n = domain::normalize_e164(args["inboundPhoneNumber"].get<std::string>(), "US");
@@ -65,19 +76,21 @@ actors::tenant_ref named_tenant(context& ctx, const std::string& raw_body) {
 
 void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& req,
                  httplib::Response& res) {
+  // Parsed once, with the input limits, before anything else touches it: the body is untrusted
+  // until the credential check, which needs the tenant it names.
+  auto parsed = json_guard::parse(req.body);
   // The same credentials as /webhooks/vapi: the named tenant's own, else the deployment's.
-  const auto named = named_tenant(ctx, req.body);
+  const auto named = parsed.ok() ? named_tenant(ctx, parsed.value) : actors::tenant_ref{};
   if (!require_vapi(req, res, ctx, named.found ? named.org_id : "")) return;
-  auto body = parse_body(req, res, ctx);
-  if (body.is_discarded()) return;
+  if (!parsed.ok()) return send_unparsable(res, ctx, parsed);
+  const json& body = parsed.value;
   const json* call = body.is_object() && body.contains("toolCall") ? &body["toolCall"] : nullptr;
   if (!call || !call->is_object()) {
-    send_error(res, 400, "missing_tool_call", "the body must be {\"toolCall\":{\"arguments\":{…}}}",
-               "toolCall");
+    send_error(res, 400, "missing_tool_call",
+               "the body must be {\"toolCall\":{\"arguments\":{…}}}", "toolCall");
     return;
   }
-  json args = call->value("arguments", json::object());
-  if (args.is_string()) args = json::parse(args.get<std::string>(), nullptr, false);
+  json args = arguments_of(*call);
   if (!args.is_object()) {
     send_error(res, 400, "invalid_arguments", "toolCall.arguments must be a JSON object",
                "toolCall.arguments");
@@ -126,7 +139,7 @@ void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& 
   identity.dialled = tenant.dialled_e164;
   auto replies = ctx.service.run_tools(identity, {{tool_call_id, tool, args.dump(), ""}});
   const auto& r = replies.at(0);
-  json result = r.is_error ? json::object() : json::parse(r.text, nullptr, false);
+  json result = r.is_error ? json::object() : json_guard::parse(r.text).value;
   if (!result.is_object()) result = json::object();
   json content = result;
   content["success"] = !r.is_error;

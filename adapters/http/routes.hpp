@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/http/auth_throttle.hpp"
+#include "adapters/json/json_guard.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/http/vapi_overrides.hpp"
 
@@ -44,8 +45,19 @@ void send_error(httplib::Response& res, int status, const std::string& code,
                 const std::string& message, const std::string& field = "");
 void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 
-// Parses the body as JSON; on failure answers 400 invalid_json and returns discarded.
+// Parses the body with rm::json_guard (docs/security.md "Input limits"): at most 64 levels of
+// nesting (checked while parsing, so nothing recursive ever runs on a deeper document), UTF-8
+// only, U+0000 removed from every string and key. On failure answers 400 with the code
+// invalid_json (syntax, trailing garbage), invalid_utf8 or too_deep, counts a bad request, and
+// returns a discarded value. (Bodies over server_options::max_body_bytes never get here: 413.)
 nlohmann::json parse_body(const httplib::Request& req, httplib::Response& res, context& ctx);
+// The 400 parse_body answers, for a body already parsed with json_guard::parse (`p` not ok).
+void send_unparsable(httplib::Response& res, context& ctx, const json_guard::parsed& p);
+// Twilio form fields (names and values, after percent-decoding) must be UTF-8 without U+0000:
+// otherwise answers 400 bad_request naming the field and returns false. Called after the
+// signature is verified, before anything is stored.
+bool form_text_ok(const std::vector<std::pair<std::string, std::string>>& form,
+                  httplib::Response& res, context& ctx);
 
 // Authentication. Each answers the request itself when it fails: 401 (with the reason counted
 // per kind in server_counters), or 429 with Retry-After once an address has failed more than 20

@@ -27,13 +27,62 @@ void send_error(httplib::Response& res, int status, const std::string& code,
   send_json(res, status, {{"error", err}});
 }
 
-nlohmann::json parse_body(const httplib::Request& req, httplib::Response& res, context& ctx) {
-  auto j = nlohmann::json::parse(req.body, nullptr, false);
-  if (j.is_discarded()) {
-    ++ctx.counters.bad_request;
-    send_error(res, 400, "invalid_json", "the request body is not valid JSON");
+void send_unparsable(httplib::Response& res, context& ctx, const json_guard::parsed& p) {
+  ++ctx.counters.bad_request;
+  // Fixed messages: the parser's own text may quote bytes of the body.
+  switch (p.status) {
+    case json_guard::verdict::invalid_utf8:
+      return send_error(res, 400, "invalid_utf8", "the request body is not valid UTF-8");
+    case json_guard::verdict::too_deep:
+      return send_error(res, 400, "too_deep",
+                        "the request body nests objects and arrays deeper than " +
+                            std::to_string(json_guard::default_max_depth) + " levels");
+    default:
+      return send_error(res, 400, "invalid_json", "the request body is not valid JSON");
   }
-  return j;
+}
+
+nlohmann::json parse_body(const httplib::Request& req, httplib::Response& res, context& ctx) {
+  auto p = json_guard::parse(req.body);
+  if (p.ok()) return std::move(p.value);
+  send_unparsable(res, ctx, p);
+  return nlohmann::json(nlohmann::json::value_t::discarded);
+}
+
+namespace {
+// A form field's name as it can be quoted in an error: bytes outside printable ASCII
+// percent-encoded (the name itself may be the invalid part).
+std::string printable_name(const std::string& name) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : name.substr(0, 64)) {
+    if (c >= 0x20 && c < 0x7F && c != '%') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xF];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+bool form_text_ok(const std::vector<std::pair<std::string, std::string>>& form,
+                  httplib::Response& res, context& ctx) {
+  for (const auto& [name, value] : form) {
+    const bool name_ok = name.find('\0') == std::string::npos && json_guard::valid_utf8(name);
+    const bool value_ok = value.find('\0') == std::string::npos && json_guard::valid_utf8(value);
+    if (name_ok && value_ok) continue;
+    ++ctx.counters.bad_request;
+    const auto field = printable_name(name);
+    send_error(res, 400, "bad_request",
+               "form field " + field + (name_ok ? " has a value" : " has a name") +
+                   " that is not UTF-8 text without NUL (%00)",
+               field);
+    return false;
+  }
+  return true;
 }
 
 namespace {

@@ -164,18 +164,17 @@ void add_vapi_routes(httplib::Server& srv, context& ctx) {
               // phone-number id; the call's stored tenant as a last resort) before anything is
               // processed or stored, so that a tenant with its own Vapi credential is checked
               // against that one (the directory's cache answers: no database read per message).
-              auto body = json::parse(req.body, nullptr, false);
+              // json_guard: depth, UTF-8 and NUL limits while parsing (the body is untrusted
+              // until the credential check below, which needs the routing keys).
+              auto parsed = json_guard::parse(req.body);
+              const json& body = parsed.value;
               vapi::parse_error error;
               std::optional<vapi::envelope> env;
               actors::tenant_ref tenant;
-              if (!body.is_discarded()) env = vapi::parse_envelope(body, &error);
+              if (parsed.ok()) env = vapi::parse_envelope(body, &error);
               if (env) tenant = resolve_tenant(ctx, *env);
               if (!require_vapi(req, res, ctx, tenant.found ? tenant.org_id : "")) return;
-              if (body.is_discarded()) {
-                ++ctx.counters.bad_request;
-                send_error(res, 400, "invalid_json", "the request body is not valid JSON");
-                return;
-              }
+              if (!parsed.ok()) return send_unparsable(res, ctx, parsed);
               if (!env) {
                 ++ctx.counters.bad_request;
                 send_error(res, 400, error.code, error.message);

@@ -9,10 +9,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/json/json_guard.hpp"
+
 namespace rm::twilio {
 namespace {
 
 using nlohmann::json;
+
+// A provider's response body under the same limits as a request body (json_guard: depth 64,
+// UTF-8, NUL removed); discarded when refused, like json::parse(text, nullptr, false).
+json parse_response(const std::string& text) {
+  auto p = json_guard::parse(text);
+  return p.ok() ? std::move(p.value) : json(json::value_t::discarded);
+}
 
 bool unreserved(unsigned char c) {
   return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
@@ -95,7 +104,7 @@ std::string json_string(const json& j, const char* key) {
 twilio_error parse_error(int http_status, const std::string& body) {
   twilio_error e;
   e.http_status = http_status;
-  auto j = json::parse(body, nullptr, false);
+  auto j = parse_response(body);
   if (j.is_object()) {
     e.code = json_int(j, "code");
     e.message = json_string(j, "message");
@@ -275,7 +284,7 @@ sms_result client::send_sms(const credentials& creds, const sms_request& req) {
     if (!res) {
       result.error = twilio_error{0, 0, transport_message(res.error())};
     } else if (res->status >= 200 && res->status < 300) {
-      auto j = json::parse(res->body, nullptr, false);
+      auto j = parse_response(res->body);
       result.sent.sid = j.is_object() ? json_string(j, "sid") : "";
       result.sent.status = j.is_object() ? json_string(j, "status") : "";
       if (!result.sent.sid.empty()) {
@@ -343,7 +352,7 @@ exchange_result exchange(httplib::Client& http, const std::string& method,
   if (res->status == 204 || (method == "DELETE" && res->status >= 200 && res->status < 300)) {
     out.ok = true;
   } else if (res->status >= 200 && res->status < 300) {
-    out.body = json::parse(res->body, nullptr, false);
+    out.body = parse_response(res->body);
     out.ok = out.body.is_object();
     if (!out.ok) out.error = twilio_error{res->status, 0, "unexpected success body from Twilio"};
   } else {

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "adapters/json/json_guard.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <thread>
@@ -11,6 +13,13 @@ namespace rm::vapi {
 namespace {
 
 using nlohmann::json;
+
+// A provider's response body under the same limits as a request body (json_guard: depth 64,
+// UTF-8, NUL removed); discarded when refused, like json::parse(text, nullptr, false).
+json parse_response(const std::string& text) {
+  auto p = json_guard::parse(text);
+  return p.ok() ? std::move(p.value) : json(json::value_t::discarded);
+}
 
 // "scheme://host[:port][/prefix]" → ("scheme://host[:port]", "/prefix"); httplib takes no path.
 // An empty first part means the URL is unusable.
@@ -44,7 +53,7 @@ std::string path_segment(const std::string& s) {
 // NestJS error body: {"message": "…" | ["…", …], "error": "Bad Request", "statusCode": 400}.
 std::string nest_message(int http_status, const std::string& body) {
   std::string out;
-  auto j = json::parse(body, nullptr, false);
+  auto j = parse_response(body);
   if (j.is_object()) {
     auto m = j.find("message");
     if (m != j.end() && m->is_string()) {
@@ -170,7 +179,7 @@ response client::send(const std::string& method, const std::string& path, const 
       if (res->body.empty()) {
         r.body = nullptr;
       } else {
-        r.body = json::parse(res->body, nullptr, false);
+        r.body = parse_response(res->body);
         if (r.body.is_discarded()) {
           // Vapi did act; a retry could act twice, so report without retrying.
           r.body = nullptr;

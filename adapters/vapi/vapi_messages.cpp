@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "adapters/json/json_guard.hpp"
 #include "domain/calendar.hpp"
 
 namespace rm::vapi {
@@ -51,19 +52,32 @@ std::optional<double> epoch_seconds(const json& j) {
 void read_arguments(const json& source, tool_call& call) {
   if (source.is_null()) return;
   if (source.is_object()) {
-    call.arguments = source;
+    call.arguments = source;  // the body was parsed with json_guard: at most 64 deep
     return;
   }
   if (source.is_string()) {
     const auto& s = source.get_ref<const std::string&>();
     if (s.find_first_not_of(" \t\r\n") == std::string::npos) return;  // "" means no arguments
-    auto parsed = json::parse(s, nullptr, false);
-    if (parsed.is_object()) {
-      call.arguments = std::move(parsed);
+    // The same limits as a request body (depth 64, UTF-8, NUL removed): the string is as
+    // untrusted as the body that carried it.
+    auto parsed = json_guard::parse(s);
+    if (parsed.ok() && parsed.value.is_object()) {
+      call.arguments = std::move(parsed.value);
       return;
     }
-    call.arguments_error = parsed.is_discarded() ? "arguments is not valid JSON"
-                                                 : "arguments is JSON but not an object";
+    switch (parsed.status) {
+      case json_guard::verdict::ok:
+        call.arguments_error = "arguments is JSON but not an object";
+        break;
+      case json_guard::verdict::too_deep:
+        call.arguments_error = "arguments nests deeper than " +
+                               std::to_string(json_guard::default_max_depth) + " levels";
+        break;
+      case json_guard::verdict::invalid_utf8:
+        call.arguments_error = "arguments is not valid UTF-8";
+        break;
+      default: call.arguments_error = "arguments is not valid JSON";
+    }
     return;
   }
   call.arguments_error = std::string("arguments is a JSON ") + source.type_name() +

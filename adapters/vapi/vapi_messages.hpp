@@ -35,7 +35,8 @@ struct parse_error {
 };
 
 // Parses a webhook body ({"message":{…}}). Errors: body not JSON, no object `message`,
-// no string `message.type`.
+// no string `message.type`. Bodies must have been parsed with rm::json_guard::parse (depth ≤ 64):
+// the functions below copy parts of them, and nlohmann::json copies recurse.
 std::optional<envelope> parse_envelope(const nlohmann::json& body, parse_error* error);
 
 // One tool call. Arguments may arrive as an object or a JSON string, in toolCallList,
@@ -44,7 +45,9 @@ struct tool_call {
   std::string id;    // toolCallId
   std::string name;  // function name
   nlohmann::json arguments = nlohmann::json::object();
-  std::string arguments_error;  // non-empty when `arguments` was a string that is not a JSON object
+  // Non-empty when `arguments` was a string that is not a JSON object. Such a string is parsed
+  // with rm::json_guard::parse: deeper than 64, not UTF-8 or not JSON → an error; U+0000 removed.
+  std::string arguments_error;
 };
 
 // The tool calls of a tool-calls message, in order, de-duplicated by id (toolCallList first,
