@@ -306,6 +306,7 @@ void add_telephony_routes(httplib::Server& srv, context& ctx) {
                 ctx.counters.count_auth_failure("twilio:" + check.reason);
                 return send_error(res, 401, "unauthorized", "invalid Twilio signature");
               }
+              if (!form_text_ok(form, res, ctx)) return;  // not UTF-8 or NUL → 400
               v->caller_id_status(org, id, req.get_param_value("VerificationStatus"),
                                   req.get_param_value("OutgoingCallerIdSid"));
               res.status = 204;

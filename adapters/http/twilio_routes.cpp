@@ -20,9 +20,10 @@
 //   3. The signature over the public URL (below) and the form → 403 when it does not match
 //      ("twilio:mismatch", "twilio:body_hash_mismatch", "twilio:missing_body_hash"), or when
 //      there is no token to verify with ("twilio:no_token").
-//   4. Only then the route's own checks (400 for a missing or malformed field) and, for a number
-//      that is unknown or inactive, <Reject/> (voice) or 404 unknown_number (status, sms), with
-//      nothing written.
+//   4. Only then the route's own checks (400 bad_request naming the field when a field's name
+//      or value is not UTF-8 or holds NUL (%00); 400 for a missing or malformed field) and, for a
+//      number that is unknown or inactive, <Reject/> (voice) or 404 unknown_number (status,
+//      sms), with nothing written.
 //
 // The URL verified is RINGMASTER_PUBLIC_URL (server_options::public_url, trailing '/' dropped) +
 // the request target exactly as received (path and raw query), so signatures verify behind a
@@ -91,10 +92,17 @@ bool is_json(const httplib::Request& req) {
   return req.get_header_value("Content-Type").rfind("application/json", 0) == 0;
 }
 
-twilio::params fields_of(const httplib::Request& req) {
+// The fields of a form body, or of a JSON body parsed with json_guard (a refused JSON body has
+// no fields, and `refused` says why: answered after the signature check).
+twilio::params fields_of(const httplib::Request& req, json_guard::parsed& refused) {
   if (!is_json(req)) return twilio::form_decode(req.body);
   twilio::params out;
-  auto j = json::parse(req.body, nullptr, false);
+  auto parsed = json_guard::parse(req.body);
+  if (!parsed.ok()) {
+    refused.status = parsed.status;
+    return out;
+  }
+  const json& j = parsed.value;
   if (!j.is_object()) return out;
   for (const auto& [k, v] : j.items()) {
     if (v.is_string())
@@ -130,7 +138,8 @@ std::optional<twilio_request> verified(const httplib::Request& req, httplib::Res
     return std::nullopt;
   }
   twilio_request t;
-  t.form = fields_of(req);
+  json_guard::parsed refused;
+  t.form = fields_of(req, refused);
   auto dialled = t.field("To");
   if (number_from_outbound_leg && t.field("Direction").rfind("outbound", 0) == 0)
     dialled = t.field("From");  // a call the clinic placed: its number is the caller's
@@ -163,6 +172,13 @@ std::optional<twilio_request> verified(const httplib::Request& req, httplib::Res
            url);
     return std::nullopt;
   }
+  // Input limits (docs/security.md): a JSON body json_guard refused, or a field that is not
+  // UTF-8 or holds NUL (%00) → 400 before anything is stored.
+  if (!refused.ok()) {
+    send_unparsable(res, ctx, refused);
+    return std::nullopt;
+  }
+  if (!form_text_ok(t.form, res, ctx)) return std::nullopt;
   return t;
 }
 
