@@ -3,9 +3,11 @@
 #include <map>
 
 #include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
 #include "actors/db_call.hpp"
+#include "actors/tool_log_writer.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::actors {
@@ -177,6 +179,7 @@ calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wirin
 struct tool_log_state {
   std::vector<persistence::completed_tool_call> pending;
   bool timer_armed = false;
+  std::uint64_t dropped = 0;  // rows PostgreSQL refused even alone (logged, then dropped)
   static inline const char* name = "tool_log";
 };
 using tool_log_ptr = tool_log_actor::stateful_pointer<tool_log_state>;
@@ -187,23 +190,24 @@ void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
   auto batch = std::move(self->state.pending);
   self->state.pending.clear();
   if (batch.empty()) return;
-  db_then<bool>(
-      self, *w,
-      [batch](pqxx::connection& c) {
-        // Group by tenant: each INSERT runs under its own tenant's row-level security.
-        std::map<std::string, std::vector<persistence::completed_tool_call>> by_org;
-        for (const auto& e : batch) by_org[e.org_id].push_back(e);
-        pqxx::work tx{c};
-        for (const auto& [org, rows] : by_org) {
-          persistence::set_tenant(tx, org);
-          persistence::insert_completed_tool_calls(tx, rows);
+  // A batch PostgreSQL refuses is retried row by row at once (calls::write_tool_log), so one
+  // bad row (e.g. a NUL escape in its arguments) is dropped alone instead of being retried with
+  // every later row forever.
+  db_then<calls::tool_log_written>(
+      self, *w, [batch](pqxx::connection& c) { return calls::write_tool_log(c, batch); },
+      [=](calls::tool_log_written written, const std::string& error) {
+        if (error.empty()) {
+          for (const auto& r : written.refused) {
+            ++self->state.dropped;
+            spdlog::error("tool log: dropped the invocation {}/{} ({}) of tenant {}: PostgreSQL "
+                          "refused it ({} {}); {} dropped since start",
+                          r.call_id, r.tool_call_id, r.name, r.org_id, r.sqlstate, r.reason,
+                          self->state.dropped);
+          }
+          return;
         }
-        tx.commit();
-        return true;
-      },
-      [=](bool, const std::string& error) {
-        if (error.empty()) return;
-        // Keep the reads for one more try rather than drop them on a passing failure.
+        // Not about the data (the database is unreachable, the job timed out): keep the rows
+        // for one more try rather than drop them on a passing failure.
         auto& pending = self->state.pending;
         if (pending.size() < 16 * tool_log_batch) pending.insert(pending.end(), batch.begin(),
                                                                  batch.end());
