@@ -535,3 +535,36 @@ TEST_CASE("contacts are listed with their names and numbers") {
   CHECK(r.body["contacts"][0]["opted_out"] == false);
   CHECK(f.get("/api/contacts?limit=abc", mint(org)).status == 400);
 }
+
+// ---- input limits (docs/security.md) --------------------------------------------------------------
+
+TEST_CASE("a tenant API body nested too deep or not UTF-8 is refused and nothing changes") {
+  fixture f;
+  auto org = f.create_tenant("Harbor Dental", number_a);
+  auto admin = mint(org);
+  auto before = f.get("/api/org/settings", admin).body;
+  auto code_of = [&](const std::string& body) {
+    auto r = request(f.port(), "PATCH", "/api/org/settings", admin, body);
+    INFO(r.text.substr(0, 300));
+    CHECK(r.status == 400);
+    return r.body.is_object() ? r.body["error"].value("code", "") : std::string("<not json>");
+  };
+  // 300,000 levels (600 KB) and one level over the cap of 64.
+  CHECK(code_of(std::string(300000, '[') + std::string(300000, ']')) == "too_deep");
+  CHECK(code_of(R"({"working_hours":)" + std::string(64, '[') + std::string(64, ']') + "}") ==
+        "too_deep");
+  CHECK(code_of("{\"name\":\"Harbor \xC3\x28 Dental\"}") == "invalid_utf8");
+  CHECK(code_of("{\"name\":\"Harbor Dental\"} {}") == "invalid_json");
+  CHECK(f.get("/api/org/settings", admin).body == before);
+}
+
+TEST_CASE("NUL in a tenant API string is removed before it is stored") {
+  fixture f;
+  auto org = f.create_tenant("Harbor Dental", number_a);
+  auto admin = mint(org);
+  auto r = request(f.port(), "PATCH", "/api/org/settings", admin,
+                   R"({"name":"Harbor\u0000 Smiles"})");
+  INFO(r.text);
+  REQUIRE(r.status == 200);
+  CHECK(f.get("/api/org/settings", admin).body["name"] == "Harbor Smiles");
+}

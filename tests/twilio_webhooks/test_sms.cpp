@@ -141,3 +141,37 @@ TEST_CASE("an SMS without MessageSid or From is refused with the missing field n
   }
   CHECK(f.webhook_rows() == 0);
 }
+
+TEST_CASE("a signed form field with NUL or invalid UTF-8 is refused with 400 naming the field") {
+  fixture f;
+  f.create_tenant("Harbor Dental", number_a, {account_a, token_a});
+  const auto rows_before = f.webhook_rows();
+  struct bad {
+    std::string sid, body;
+  };
+  for (const auto& c : {bad{"SMNUL", std::string("STOP\0", 5)},
+                        bad{"SMUTF", "caf\xC3"},           // truncated é
+                        bad{"SMOVER", "\xC0\xAF etc/passwd"}}) {  // overlong '/'
+    auto r = f.post_signed(path, sms_fields(c.sid, c.body), token_a);
+    INFO(c.sid << " → " << r.text);
+    CHECK(r.status == 400);
+    REQUIRE(r.body.is_object());
+    CHECK(r.body["error"]["code"] == "bad_request");
+    CHECK(r.body["error"]["field"] == "Body");
+  }
+  // A field name with NUL is named percent-encoded.
+  auto fields = sms_fields("SMNAME", "hello");
+  fields.emplace_back(std::string("X\0Y", 3), "1");
+  auto r = f.post_signed(path, fields, token_a);
+  INFO(r.text);
+  CHECK(r.status == 400);
+  CHECK(r.body["error"]["field"] == "X%00Y");
+  CHECK(f.webhook_rows() == rows_before);  // nothing stored
+  // Unsigned, the same body is still refused for its signature first.
+  auto unsigned_reply =
+      f.post(path, "Body=%00&From=%2B14155550177&To=%2B14155550100&MessageSid=SMX",
+             "application/x-www-form-urlencoded");
+  CHECK(unsigned_reply.status == 401);
+  text_in(f, "SMOK", "caf\xC3\xA9 ok");  // well-formed text is stored
+  CHECK(f.count("SELECT count(*) FROM messages WHERE content = $1", {"caf\xC3\xA9 ok"}) == 1);
+}
