@@ -3,8 +3,26 @@
 #include <stdexcept>
 
 #include "adapters/http/routes.hpp"
+#include "adapters/twilio/twilio_client.hpp"
 
 namespace rm::http {
+
+namespace {
+
+// Input limits (docs/security.md): the path and the query, once percent-decoded, must be UTF-8
+// without NUL: route handlers look them up in PostgreSQL, which refuses such text (a 503 before).
+// Otherwise 400 bad_request naming "path" or the query parameter, before the route runs.
+bool target_text_ok(const httplib::Request& req, httplib::Response& res, context& ctx) {
+  std::vector<std::pair<std::string, std::string>> parts{{"path", req.path}};
+  const auto q = req.target.find('?');
+  if (q != std::string::npos) {
+    const auto query = twilio::form_decode(req.target.substr(q + 1));
+    parts.insert(parts.end(), query.begin(), query.end());
+  }
+  return form_text_ok(parts, res, ctx);
+}
+
+}  // namespace
 
 const char* to_string(route_auth auth) {
   switch (auth) {
@@ -62,6 +80,10 @@ void add_route(httplib::Server& srv, context& ctx, const char* method, const std
   r.pattern = pattern_of(path);
   r.auth = auth;
   r.min_role = auth == route_auth::tenant && min_role.empty() ? "member" : min_role;
+  handler = [&ctx, inner = std::move(handler)](const httplib::Request& req,
+                                               httplib::Response& res) {
+    if (target_text_ok(req, res, ctx)) inner(req, res);
+  };
   if (r.method == "GET") {
     srv.Get(r.pattern, std::move(handler));
   } else if (r.method == "POST") {

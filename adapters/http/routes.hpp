@@ -34,7 +34,8 @@ struct context {
 // `auth` declares how the handler authenticates; it does not authenticate by itself (the tenant
 // table in tenant_routes.cpp wraps its handlers; other handlers call require_* first).
 // `min_role` defaults to "member" for tenant routes. Throws std::logic_error for an unsupported
-// method or a malformed path.
+// method or a malformed path. Every handler is wrapped: a percent-decoded path or query that holds
+// NUL or is not UTF-8 gets 400 bad_request (form_text_ok) before it runs.
 void add_route(httplib::Server& srv, context& ctx, const char* method, const std::string& path,
                route_auth auth, httplib::Server::Handler handler, const std::string& min_role = "");
 // "/api/calls/{id}" → "/api/calls/([^/]+)" (httplib matches the whole path).
@@ -53,9 +54,10 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 nlohmann::json parse_body(const httplib::Request& req, httplib::Response& res, context& ctx);
 // The 400 parse_body answers, for a body already parsed with json_guard::parse (`p` not ok).
 void send_unparsable(httplib::Response& res, context& ctx, const json_guard::parsed& p);
-// Twilio form fields (names and values, after percent-decoding) must be UTF-8 without U+0000:
-// otherwise answers 400 bad_request naming the field and returns false. Called after the
-// signature is verified, before anything is stored.
+// Form fields (names and values, after percent-decoding) must be UTF-8 without U+0000:
+// otherwise answers 400 bad_request naming the field and returns false. Twilio webhooks call it
+// after the signature is verified, before anything is stored; add_route applies it to every
+// request's path ("path") and query parameters before the handler runs.
 bool form_text_ok(const std::vector<std::pair<std::string, std::string>>& form,
                   httplib::Response& res, context& ctx);
 

@@ -17,7 +17,9 @@ namespace rm::http {
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Replace, not throw: an answer may quote request text (a path segment) that is not UTF-8.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& code,
@@ -77,7 +79,7 @@ bool form_text_ok(const std::vector<std::pair<std::string, std::string>>& form,
     ++ctx.counters.bad_request;
     const auto field = printable_name(name);
     send_error(res, 400, "bad_request",
-               "form field " + field + (name_ok ? " has a value" : " has a name") +
+               field + (name_ok ? " has a value" : " has a name") +
                    " that is not UTF-8 text without NUL (%00)",
                field);
     return false;

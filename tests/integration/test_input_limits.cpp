@@ -102,6 +102,16 @@ TEST_CASE("bodies that are not UTF-8 get 400 invalid_utf8", "[input-limits]") {
               "invalid_utf8");
   check_error(http_post(h.port(), "/ops/tenants", "{\"name\":\"x\"} trailing", operator_token),
               400, "invalid_json");
+  // A path or query that is not UTF-8 text without NUL once decoded: 400 naming it (was a 503:
+  // PostgreSQL refused the lookup).
+  auto bad_path = http_get(h.port(), "/sessions/calls/%C3%28", operator_token);
+  check_error(bad_path, 400, "bad_request");
+  CHECK(bad_path.body["error"]["field"] == "path");
+  auto bad_query = http_get(h.port(), "/sessions/calls/x?q=a%00b", operator_token);
+  check_error(bad_query, 400, "bad_request");
+  CHECK(bad_query.body["error"]["field"] == "q");
+  check_error(http_get(h.port(), "/sessions/calls/%00", operator_token), 400, "bad_request");
+  check_error(http_get(h.port(), "/sessions/calls/caf%C3%A9", operator_token), 404, "not_found");
   still_answers(h);
 }
 
