@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "adapters/json/json_guard.hpp"
 #include "domain/calendar.hpp"
 
 namespace rm::vapi {
@@ -57,13 +58,17 @@ void read_arguments(const json& source, tool_call& call) {
   if (source.is_string()) {
     const auto& s = source.get_ref<const std::string&>();
     if (s.find_first_not_of(" \t\r\n") == std::string::npos) return;  // "" means no arguments
-    auto parsed = json::parse(s, nullptr, false);
-    if (parsed.is_object()) {
-      call.arguments = std::move(parsed);
+    // Untrusted JSON inside JSON: the same limits as a body (depth 64, U+0000 removed), or a
+    // deep string would recurse in every copy and dump, and a NUL would break the tool log.
+    auto parsed = json_guard::parse(s);
+    if (parsed.ok() && parsed.value.is_object()) {
+      call.arguments = std::move(parsed.value);
       return;
     }
-    call.arguments_error = parsed.is_discarded() ? "arguments is not valid JSON"
-                                                 : "arguments is JSON but not an object";
+    call.arguments_error = parsed.status == json_guard::verdict::too_deep
+                               ? "arguments nest deeper than 64 levels"
+                           : !parsed.ok() ? "arguments is not valid JSON"
+                                          : "arguments is JSON but not an object";
     return;
   }
   call.arguments_error = std::string("arguments is a JSON ") + source.type_name() +

@@ -43,8 +43,11 @@ std::optional<envelope> parse_envelope(const nlohmann::json& body, parse_error* 
 struct tool_call {
   std::string id;    // toolCallId
   std::string name;  // function name
+  // A string is parsed under the body limits (adapters/json/json_guard.hpp): depth ≤ 64,
+  // valid UTF-8, U+0000 removed from every string and key.
   nlohmann::json arguments = nlohmann::json::object();
-  std::string arguments_error;  // non-empty when `arguments` was a string that is not a JSON object
+  std::string arguments_error;  // non-empty when `arguments` was a string that is not a JSON
+                                // object (or nests deeper than 64)
 };
 
 // The tool calls of a tool-calls message, in order, de-duplicated by id (toolCallList first,
