@@ -69,6 +69,14 @@ parsed_number normalize_e164(std::string_view input, std::string_view default_re
     return out;
   }
   util->Format(number, PhoneNumberUtil::E164, &out.e164);
+  // libphonenumber's metadata deems some numbers valid whose country code and national number
+  // add up to more than E.164's 15 digits (+49 with a 15-digit national number; found by
+  // tests/fuzz/fuzz_e164). Such a value could not be stored or dialled as E.164: too long.
+  if (!is_e164_syntax(out.e164)) {
+    out.e164.clear();
+    out.error = "too_long";
+    return out;
+  }
   out.ok = true;
   return out;
 }

@@ -4,6 +4,9 @@
 # everything is already installed it does nothing (no apt-get update, no npm), so re-runs stay
 # fast. As root it installs missing Debian packages; otherwise it prints the command to run and
 # exits 1. `--no-prism`: Debian packages only (the demo, scripts/run.sh, does not need Prism).
+# `--list`: prints the Debian packages, one a line, and exits (scripts/check-deps.sh, run by CTest
+# as bootstrap_lists_dependencies, checks that every package the CMake files and tests need is
+# among them).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PACKAGES=(
@@ -12,7 +15,16 @@ PACKAGES=(
   libphonenumber-dev libspdlog-dev libsodium-dev libjwt-dev libhowardhinnant-date-dev libdate-tz3 tzdata
   postgresql postgresql-contrib
   wrk curl ca-certificates jq  # jq: the demo (scripts/run.sh) reads JSON replies with it
+  # The fuzz tree (scripts/fuzz.sh, part of scripts/test.sh): clang++, and the libFuzzer,
+  # ASan and UBSan runtimes, which clang-14 only recommends (so --no-install-recommends skips
+  # them). Debian's libfuzzer-14-dev holds a standalone libFuzzer.a that -fsanitize=fuzzer
+  # does not use.
+  clang libclang-rt-14-dev
 )
+if [ "${1:-}" = "--list" ]; then
+  printf '%s\n' "${PACKAGES[@]}"
+  exit 0
+fi
 # Node.js and npm run Prism. A machine's own Node.js (e.g. a NodeSource build, which bundles npm
 # and conflicts with Debian's npm package) is used as it is; without npm, Debian's are installed.
 [ "${1:-}" = "--no-prism" ] || command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # THE test command (CI runs it through .ci/run): installs missing packages, builds
-# RelWithDebInfo, starts a throwaway PostgreSQL for the database tests, runs every test through
-# CTest and exits with CTest's status. The PostgreSQL is stopped and deleted on any exit.
+# RelWithDebInfo and the clang fuzz tree (scripts/fuzz.sh --build: CTest replays the fuzz
+# corpus and smoke-runs each harness), starts a throwaway PostgreSQL for the database tests, runs
+# every test through CTest and exits with CTest's status. The PostgreSQL is stopped and deleted on any exit.
 # Env: RM_BUILD_DIR (see scripts/build.sh), PGPORT (first port to try, default 5433),
 #      RM_CTEST_JOBS (default 2: database tests use a private database each, so they can overlap).
 set -euo pipefail
@@ -10,6 +11,9 @@ cd "$ROOT"
 
 bash scripts/bootstrap.sh
 BUILD_DIR="$(bash scripts/build.sh RelWithDebInfo | tail -n1)"
+# Before CTest, so that its fuzz_build fixture finds the tree up to date and no compiler runs
+# alongside the tests.
+bash scripts/fuzz.sh --build
 
 # Start PostgreSQL on the first free port from $PGPORT on (another cluster may hold 5433).
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -184,6 +184,34 @@ TEST_CASE("a Vapi argument string that is not a JSON object sets arguments_error
   CHECK(calls[3].arguments == json::object());
 }
 
+// Found by tests/fuzz/fuzz_vapi_messages (corpus crash-nul-in-arguments*): an escaped NUL inside
+// an arguments string survived into the arguments, and the tool log's batch then failed whole.
+TEST_CASE("a NUL escaped inside a Vapi arguments string is removed like one in the body") {
+  const std::string arguments = R"({"body":"hi\u0000 there","x\u0000":1})";
+  const auto calls = extract_tool_calls(tool_calls_message(json::array({
+      {{"id", "a"}, {"function", {{"name", "send_sms"}, {"arguments", arguments}}}},
+  })));
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].arguments_error.empty());
+  CHECK(calls[0].arguments == json{{"body", "hi there"}, {"x", 1}});
+}
+
+// An arguments string is parsed under the body's depth cap, so nothing recursive (copy, dump)
+// ever runs on a deeper structure hidden inside a string.
+TEST_CASE("a Vapi arguments string nested deeper than 64 levels sets arguments_error") {
+  const std::string deep = "{\"a\":" + std::string(64, '[') + std::string(64, ']') + "}";
+  const std::string fits = "{\"a\":" + std::string(63, '[') + std::string(63, ']') + "}";
+  const auto calls = extract_tool_calls(tool_calls_message(json::array({
+      {{"id", "deep"}, {"function", {{"name", "book"}, {"arguments", deep}}}},
+      {{"id", "fits"}, {"function", {{"name", "book"}, {"arguments", fits}}}},
+  })));
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].arguments_error == "arguments nests deeper than 64 levels");
+  CHECK(calls[0].arguments == json::object());
+  CHECK(calls[1].arguments_error.empty());
+  CHECK(calls[1].arguments.contains("a"));
+}
+
 TEST_CASE("a Vapi tool call in the flat id name parameters form is understood") {
   const auto calls = extract_tool_calls(tool_calls_message(json::array(
       {{{"id", "toolu_01"}, {"name", "hold_slot"}, {"parameters", {{"start", "09:30"}}}}})));

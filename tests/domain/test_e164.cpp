@@ -53,6 +53,18 @@ TEST_CASE("numbers of the wrong length are too short or too long") {
   CHECK(normalize_e164("+1 415 555 2671 2671", "US").error == "too_long");
 }
 
+// Found by the fuzzer (tests/fuzz/corpus/e164/crash-over-15-digits.txt): libphonenumber deems
+// this German number valid, but it has 17 digits, more than E.164 allows.
+TEST_CASE("a number libphonenumber accepts but longer than 15 digits is too long") {
+  const auto direct = normalize_e164("+49 260 449260740958", "US");
+  CHECK_FALSE(direct.ok);
+  CHECK(direct.error == "too_long");
+  CHECK(direct.e164.empty());
+  const auto dialled = normalize_e164("0114 9260 44 926074 0958", "US");  // via the US IDD 011
+  CHECK_FALSE(dialled.ok);
+  CHECK(dialled.error == "too_long");
+}
+
 TEST_CASE("the E.164 syntax check accepts only plus and 2 to 15 digits") {
   CHECK(is_e164_syntax("+14155552671"));
   CHECK(is_e164_syntax("+12"));
