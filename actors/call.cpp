@@ -11,6 +11,7 @@
 #include "actors/call_store.hpp"
 #include "actors/db_call.hpp"
 #include "domain/e164.hpp"
+#include "domain/sms_policy.hpp"
 #include "persistence/repositories.hpp"
 #include "persistence/twilio_queries.hpp"
 
@@ -175,13 +176,22 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
   });
 }
 
+// What the claim transaction of a send_sms decided. When `settled` is set, the tool call was
+// answered inside that transaction (refused, opted out, no Twilio account: the audit row and the
+// tool result are committed) and nothing goes to Twilio.
 struct sms_claim {
   p::claim claim;
+  std::optional<p::tool_outcome> settled;
   std::optional<p::twilio_account> account;
-  std::string contact_id;
-  bool opted_out = false;  // the recipient replied STOP (persistence/twilio_queries.hpp)
+  std::string message_id;  // the audit row reserved with status 'sending'
+  p::message_row row;      // that row's content, for its outcome
 };
 
+// send_sms texts only the caller of this call, at most w->sms_per_call times per call
+// (domain/sms_policy.hpp). The claim transaction claims the toolCallId, counts the call's SMS
+// attempts under the call's SMS lock and, when the rule allows, reserves the audit row
+// ('sending') before committing: the count is exact across concurrent tool calls, processes and
+// restarts, and a retried toolCallId replays its stored result without counting again.
 void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
               std::function<void(tool_reply)> done) {
   const auto& id = self->state.identity;
@@ -195,33 +205,74 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
   if (body.size() > 1600)
     return done(reply_of(req, "argument 'message' is too long (at most 1600 characters)", true));
   auto to_text = text("to");
-  if (to_text.empty()) to_text = id.caller;
-  if (to_text.empty())
-    return done(reply_of(req, "argument 'to' is required: the caller's number is unknown", true));
   auto region = domain::region_of(id.dialled);
-  auto to = domain::normalize_e164(to_text, region == "ZZ" ? "US" : region);
-  if (!to.ok)
-    return done(reply_of(req, "argument 'to' is not a valid phone number ('" + to_text + "': " +
-                                  to.error + ")", true));
+  if (region == "ZZ") region = "US";
 
   auto call_id = id.id;
   auto org_id = id.org_id;
+  auto caller = id.caller;
   auto from = id.dialled;
-  auto to_e164 = to.e164;
-  // 1. Claim the toolCallId first: a retry after this point never sends a second SMS.
+  auto limit = w->sms_per_call;
   db_await<sms_claim>(
       self, *w,
       [=](pqxx::connection& c) {
         pqxx::work tx{c};
         p::set_tenant(tx, org_id);
         sms_claim out;
+        // 1. Claim the toolCallId first: a retry after this point never sends a second SMS.
         out.claim = p::claim_tool_call(tx, call_id, req.tool_call_id, org_id, req.name,
                                        req.arguments_json);
-        if (out.claim.claimed) {
-          out.account = p::load_twilio_account(tx, org_id);
-          out.contact_id = p::contact_by_phone(tx, org_id, to_e164).value_or("");
-          out.opted_out = p::contact_opted_out(tx, org_id, to_e164);
+        if (!out.claim.claimed) {
+          tx.commit();
+          return out;
         }
+        auto settle = [&](p::tool_outcome outcome) {
+          p::complete_tool_call(tx, call_id, req.tool_call_id, outcome);
+          tx.commit();
+          out.settled = std::move(outcome);
+          return out;
+        };
+        // 2. The rule: the caller only, within the per-call limit.
+        auto attempted = p::sms_attempts_of_call(tx, call_id);
+        auto decision = domain::decide_sms(caller, to_text, region, attempted, limit);
+        if (decision.verdict == domain::sms_verdict::invalid_to)
+          return settle({decision.reason, true});  // no recipient: nothing to audit
+        auto& row = out.row;
+        row.org_id = org_id;
+        row.call_id = call_id;
+        row.direction = "outbound";
+        row.method = "sms";
+        row.recipient = decision.recipient;
+        row.content = body;
+        if (domain::is_e164_syntax(row.recipient))
+          row.contact_id = p::contact_by_phone(tx, org_id, row.recipient).value_or("");
+        if (decision.verdict != domain::sms_verdict::send) {
+          row.status = "refused";
+          row.error_code = decision.code();
+          row.error_message = decision.reason;
+          p::insert_message(tx, row);
+          return settle({decision.reason, true});
+        }
+        if (p::contact_opted_out(tx, org_id, row.recipient)) {
+          // Refused before Twilio is called (it would answer 21610).
+          row.status = "refused";
+          row.error_code = "opted_out";
+          row.error_message = "the recipient has opted out of SMS (replied STOP)";
+          p::insert_message(tx, row);
+          return settle({row.error_message, true});
+        }
+        out.account = p::load_twilio_account(tx, org_id);
+        if (!out.account) {
+          row.status = "failed";
+          row.error_code = "no_credentials";
+          row.error_message = "no Twilio account configured for this clinic";
+          p::insert_message(tx, row);
+          return settle({"the SMS was not sent: this clinic has no Twilio account set up", true});
+        }
+        // 3. Reserve the attempt: from this commit on it counts against the limit, even if
+        //    the process dies before Twilio answers (it may have been sent).
+        row.status = "sending";
+        out.message_id = p::insert_message(tx, row);
         tx.commit();
         return out;
       },
@@ -233,22 +284,16 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
             return done(reply_of(req, cl.claim.stored->result, cl.claim.stored->is_error));
           return done(reply_of(req, "this SMS is already being sent", true));
         }
-        p::message_row row;
-        row.org_id = org_id;
-        row.contact_id = cl.contact_id;
-        row.call_id = call_id;
-        row.direction = "outbound";
-        row.method = "sms";
-        row.recipient = to_e164;
-        row.content = body;
-        // 3. Audit the attempt and store the tool's result in one transaction.
+        if (cl.settled) return done(reply_of(req, cl.settled->result, cl.settled->is_error));
+        // 5. The attempt's outcome and the tool's result in one transaction.
+        auto message_id = cl.message_id;
         auto finish = [=](p::message_row row, p::tool_outcome outcome) mutable {
           db_await<bool>(
               self, *w,
               [=](pqxx::connection& c) {
                 pqxx::work tx{c};
                 p::set_tenant(tx, org_id);
-                p::insert_message(tx, row);
+                p::update_message_outcome(tx, message_id, row);
                 p::complete_tool_call(tx, call_id, req.tool_call_id, outcome);
                 tx.commit();
                 return true;
@@ -259,20 +304,9 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
                 done(reply_of(req, outcome.result, outcome.is_error));
               });
         };
-        if (cl.opted_out) {  // refused before Twilio is called (it would answer 21610)
-          row.status = "refused";
-          row.error_code = "opted_out";
-          row.error_message = "the recipient has opted out of SMS (replied STOP)";
-          return finish(row, {"the recipient has opted out of SMS (replied STOP)", true});
-        }
-        if (!cl.account) {
-          row.status = "failed";
-          row.error_code = "no_credentials";
-          row.error_message = "no Twilio account configured for this clinic";
-          return finish(row, {"the SMS was not sent: this clinic has no Twilio account set up",
-                              true});
-        }
-        // 2. Send through the tenant's own Twilio account, from the number that was dialled.
+        // 4. Send through the tenant's own Twilio account, from the number that was dialled.
+        auto row = cl.row;
+        auto to_e164 = row.recipient;
         twilio::credentials creds{cl.account->account_sid, cl.account->auth_token};
         twilio::sms_request sms{from, to_e164, body, ""};
         self->request(w->twilio(), w->times.twilio_timeout, sms_atom::value, org_id, creds,

@@ -29,6 +29,7 @@ struct service::impl {
     w->times.no_report_timeout = o.no_report_timeout;
     w->times.sanity_timeout = o.sanity_timeout;
     w->times.breaker = o.breaker;
+    w->sms_per_call = o.sms_per_call;
     supervisor_settings s;
     s.database_url = o.database_url;
     s.runtime_role = o.runtime_role;

@@ -43,6 +43,8 @@ struct service_options {
   std::chrono::milliseconds no_report_timeout{600000};
   std::chrono::milliseconds sanity_timeout{4 * 3600 * 1000};
   std::size_t scheduler_threads = 0;                 // 0 = CAF default (max(4, cores))
+  // RINGMASTER_SMS_PER_CALL: send_sms attempts allowed per call (domain/sms_policy.hpp).
+  int sms_per_call = 3;
 };
 
 // The external providers whose calls go through the provider gate (per-tenant circuit breakers).

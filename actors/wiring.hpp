@@ -37,6 +37,8 @@ class wiring {
     return std::chrono::steady_clock::now();
   };
   timings times;
+  // send_sms attempts allowed per call (RINGMASTER_SMS_PER_CALL; domain/sms_policy.hpp).
+  int sms_per_call = 3;
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }

@@ -200,6 +200,9 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   if (auto e = parse_int("RINGMASTER_NUMBER_SWEEP_SECONDS", env("RINGMASTER_NUMBER_SWEEP_SECONDS"),
                          5, 86400, out.number_sweep_seconds))
     return e;
+  if (auto e = parse_int("RINGMASTER_SMS_PER_CALL", env("RINGMASTER_SMS_PER_CALL"), 0, 100,
+                         out.sms_per_call))
+    return e;
   return std::nullopt;
 }
 

@@ -55,6 +55,8 @@ struct config {
   // The number lifecycle (docs/telephony.md "Number lifecycle").
   int number_quarantine_days = 30;  // RINGMASTER_NUMBER_QUARANTINE_DAYS (0–365)
   int number_sweep_seconds = 60;    // RINGMASTER_NUMBER_SWEEP_SECONDS (5–86400): the saga's sweep
+  // RINGMASTER_SMS_PER_CALL (0–100): send_sms attempts per call; 0 turns texting off.
+  int sms_per_call = 3;
 };
 
 struct config_error {

@@ -195,6 +195,7 @@ int run(const std::string& command, std::vector<std::string> args) {
   so.breaker.cool_off = std::chrono::seconds(cfg.breaker_cool_off_seconds);
   so.call_linger = std::chrono::seconds(cfg.call_linger_seconds);
   so.no_report_timeout = std::chrono::seconds(cfg.no_report_timeout_seconds);
+  so.sms_per_call = cfg.sms_per_call;
   auto service = std::make_unique<rm::actors::service>(so);
   // Caller-ID verification actors live in the service's actor system: built after it, and
   // destroyed before it.

@@ -632,4 +632,25 @@ std::vector<message_row> messages_for_call(pqxx::work& tx, const std::string& ca
   return out;
 }
 
+int sms_attempts_of_call(pqxx::work& tx, const std::string& call_id) {
+  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('rm.sms:' || $1, 0))", call_id);
+  return tx
+      .exec_params1("SELECT count(*) FROM messages WHERE call_id = $1 AND direction = 'outbound'"
+                    " AND method = 'sms' AND status <> 'refused'",
+                    call_id)[0]
+      .as<int>();
+}
+
+void update_message_outcome(pqxx::work& tx, const std::string& message_id, const message_row& m) {
+  std::optional<std::int64_t> sent;
+  if (m.sent_at) sent = to_epoch(*m.sent_at);
+  auto r = tx.exec_params(
+      "UPDATE messages SET status = $2, external_message_id = $3, error_code = $4,"
+      " error_message = $5, sent_at = to_timestamp($6) WHERE id = $1",
+      message_id, m.status, or_null(m.external_message_id), or_null(m.error_code),
+      or_null(m.error_message), sent);
+  if (r.affected_rows() != 1)
+    throw std::logic_error("update_message_outcome: no message " + message_id);
+}
+
 }  // namespace rm::persistence

@@ -137,6 +137,13 @@ std::optional<std::string> contact_by_phone(pqxx::work& tx, const std::string& o
 // Audit trail of every outbound (and inbound) message. Returns the message id.
 std::string insert_message(pqxx::work& tx, const message_row& m);
 std::vector<message_row> messages_for_call(pqxx::work& tx, const std::string& call_id);
+// The send_sms attempts of a call so far: its outbound SMS rows that were not refused (sent,
+// failed, or still 'sending'). First takes the call's SMS lock (a transaction-scoped advisory
+// lock), so that two senders of one call count and reserve one after the other.
+int sms_attempts_of_call(pqxx::work& tx, const std::string& call_id);
+// Rewrites a message row's outcome (status, external id, error, sent_at) after the provider
+// answered; the row was inserted before (status 'sending').
+void update_message_outcome(pqxx::work& tx, const std::string& message_id, const message_row& m);
 
 // ---- time conversion helpers used by the SQL above ------------------------------------------------
 std::int64_t to_epoch(domain::instant t);

@@ -354,6 +354,7 @@ void run_agent_steps(context& ctx, const principal& who, p::agent_row agent, int
       vapi::assistant_spec spec{agent.name,        clinic,       agent.language,
                                 webhook_url(ctx),  server_headers(ctx), who.org_id,
                                 agent.id};
+      spec.sms_per_call = ctx.service.options().sms_per_call;
       const auto body = vapi::assistant_body(spec);
       auto out = with_vapi(ctx, who.org_id,
                            [body](vapi::client& c) { return c.create_assistant(body); });

@@ -1,11 +1,13 @@
 // The seed's legacy tool endpoints (seed 000), kept working for agents configured against them:
 //   POST /api/vapi/tools/calendar/check    → check_availability
 //   POST /api/vapi/tools/calendar/reserve  → reserve_slot
-//   POST /api/vapi/tools/sms/send          → send_sms (needs arguments.to: there is no caller)
+//   POST /api/vapi/tools/sms/send          → send_sms (texts only the caller of the known call
+//                                            named by arguments.callId; refused otherwise)
 // Body {"toolCall":{"id"?,"arguments":{…,"tenantId"|"inboundPhoneNumber"}}} (arguments may be a
 // JSON string); reply {"toolResult":{"content":"<JSON string>"},"speech":"…"}. The tenant comes
 // from tenantId or from inboundPhoneNumber in any human format (normalised to E.164 first).
 // Without a Vapi call id, exactly-once is keyed by "legacy:<toolCall.id>".
+#include <optional>
 #include <random>
 
 #include "actors/service.hpp"
@@ -74,6 +76,22 @@ actors::tenant_ref named_tenant(context& ctx, const json& body) {
   return {};
 }
 
+// The stored call of `org_id` named by arguments.callId, if any (another tenant's is not seen).
+std::optional<persistence::call_identity> sms_call(context& ctx, const std::string& org_id,
+                                                  const json& args) {
+  auto it = args.find("callId");
+  if (it == args.end() || !it->is_string() || it->get<std::string>().empty()) return std::nullopt;
+  std::optional<persistence::call_identity> found;
+  ctx.service.with_db([&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    persistence::set_tenant(tx, org_id);
+    if (auto row = persistence::load_call(tx, it->get<std::string>()))
+      if (row->identity.org_id == org_id) found = row->identity;
+    tx.commit();
+  });
+  return found;
+}
+
 void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& req,
                  httplib::Response& res) {
   // Parsed once, with the input limits, before anything else touches it: the body is untrusted
@@ -137,6 +155,16 @@ void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& 
   identity.org_id = tenant.org_id;
   identity.direction = "inbound";
   identity.dialled = tenant.dialled_e164;
+  if (tool == "send_sms") {
+    // No Vapi call, so no caller: send_sms texts only the caller of a known call of this tenant
+    // named by arguments.callId, as one of that call's tool calls (its caller, its per-call
+    // limit). Otherwise it runs without a caller and is refused (audited, nothing sent).
+    if (auto known = sms_call(ctx, tenant.org_id, args)) {
+      identity = *known;
+      tool_call_id = "legacy:" + tool_call_id;
+    }
+    args.erase("callId");
+  }
   auto replies = ctx.service.run_tools(identity, {{tool_call_id, tool, args.dump(), ""}});
   const auto& r = replies.at(0);
   json result = r.is_error ? json::object() : json_guard::parse(r.text).value;

@@ -1,12 +1,14 @@
 #include "adapters/vapi/assistant_spec.hpp"
 
+#include "domain/sms_policy.hpp"
+
 namespace rm::vapi {
 
 namespace {
 
 using nlohmann::json;
 
-json function_tool(const char* name, const char* description, json properties,
+json function_tool(const char* name, const std::string& description, json properties,
                    json required) {
   return {{"type", "function"},
           {"async", false},
@@ -18,7 +20,7 @@ json function_tool(const char* name, const char* description, json properties,
               {"required", std::move(required)}}}}}};
 }
 
-json tools() {
+json tools(int sms_per_call) {
   return json::array(
       {function_tool("check_availability",
                      "List the free appointment start times of the clinic on one date "
@@ -38,10 +40,10 @@ json tools() {
                       {"hold_id", {{"type", "string"}, {"description", "from reserve_slot"}}},
                       {"start", {{"type", "string"}, {"description", "ISO 8601 start time"}}}},
                      json::array({"name"})),
-       function_tool("send_sms",
-                     "Text the caller (or another number) a confirmation or details.",
-                     {{"message", {{"type", "string"}, {"description", "at most 1600 characters"}}},
-                      {"to", {{"type", "string"}, {"description", "phone number; default: the caller"}}}},
+       // No `to`: the tool texts only the caller (domain/sms_policy.hpp; a `to` that is the
+       // caller's own number is still accepted from older assistants).
+       function_tool("send_sms", domain::sms_tool_description(sms_per_call),
+                     {{"message", {{"type", "string"}, {"description", "at most 1600 characters"}}}},
                      json::array({"message"}))});
 }
 
@@ -91,7 +93,7 @@ json assistant_body(const assistant_spec& s) {
             {"messages",
              json::array({{{"role", "system"},
                            {"content", system_prompt(s.clinic_name, s.language)}}})},
-            {"tools", tools()}}},
+            {"tools", tools(s.sms_per_call)}}},
           {"transcriber", transcriber(s.language)},
           {"server", server_of(s)},
           {"serverMessages",

@@ -24,6 +24,9 @@ struct assistant_spec {
   // authentication (docs/security.md) accepts them. Empty when none is configured.
   std::map<std::string, std::string> server_headers;
   std::string org_id, agent_id;  // metadata, for support
+  // RINGMASTER_SMS_PER_CALL: named in send_sms's description ("texts only the caller, at most N
+  // per call"; domain/sms_tool_description).
+  int sms_per_call = 3;
 };
 
 // The four tool names, in the order they are declared on the assistant.

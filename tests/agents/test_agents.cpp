@@ -65,6 +65,12 @@ TEST_CASE("an admin creates an agent: Vapi gets an assistant wired to our webhoo
     CHECK(t["type"] == "function");
     CHECK(t["function"]["parameters"]["type"] == "object");
     tools.insert(t["function"]["name"].get<std::string>());
+    if (t["function"]["name"] == "send_sms") {  // issue 9 §8: the assistant is told the rule
+      const auto description = t["function"]["description"].get<std::string>();
+      CHECK(description.find("only the caller") != std::string::npos);
+      CHECK(description.find("at most 3 text messages per call") != std::string::npos);
+      CHECK_FALSE(t["function"]["parameters"]["properties"].contains("to"));
+    }
   }
   CHECK(tools == std::set<std::string>{"check_availability", "reserve_slot", "book_appointment",
                                        "send_sms"});

@@ -173,9 +173,10 @@ json only_result(const reply& r) {
 namespace {
 
 actors::service_options service_options_for(const std::string& url, const std::string& twilio,
-                                            const domain::breaker_settings& breaker) {
+                                            const harness_options& options) {
   actors::service_options o;
-  o.breaker = breaker;
+  o.breaker = options.breaker;
+  o.sms_per_call = options.sms_per_call;
   o.database_url = url;
   o.db_workers = 4;
   o.twilio_base_url = twilio;
@@ -193,7 +194,7 @@ harness::harness(harness_options options)
     : twilio_(std::map<std::string, std::string>{{account_sid, auth_token}}),
       service_(
           std::make_unique<actors::service>(
-              service_options_for(db_.url(), twilio_.base_url(), options.breaker))) {
+              service_options_for(db_.url(), twilio_.base_url(), options))) {
   http::server_options ho;
   ho.operator_token = operator_token;
   ho.worker_threads = options.http_threads;

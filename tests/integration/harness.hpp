@@ -99,6 +99,7 @@ struct harness_options {
   std::string jwt_hs256_secret;  // tenant JWTs (/api/*) accepted when non-empty
   bool verification = false;     // caller-ID verification actors and /api/telephony/*
   domain::breaker_settings breaker;  // the per-tenant provider circuit breakers
+  int sms_per_call = 3;              // RINGMASTER_SMS_PER_CALL
 };
 
 class harness {
