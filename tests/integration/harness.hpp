@@ -99,6 +99,9 @@ struct harness_options {
   std::string jwt_hs256_secret;  // tenant JWTs (/api/*) accepted when non-empty
   bool verification = false;     // caller-ID verification actors and /api/telephony/*
   domain::breaker_settings breaker;  // the per-tenant provider circuit breakers
+  std::string public_url;             // server_options::public_url (and the verification's)
+  unsigned argon2_slots = 0;          // verification_service_options::argon2_slots
+  std::chrono::milliseconds argon2_wait{2000};
 };
 
 class harness {
