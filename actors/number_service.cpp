@@ -283,15 +283,29 @@ struct number_service::impl {
         result->body["id"].is_string())
       vapi_id = result->body["id"].get<std::string>();
     if (!vapi_id.empty()) {
-      o.vapi_phone_number_id = vapi_id;
-      o.state = dn::order_state::completed;
-      o.error_code.clear();
-      o.error_message.clear();
+      auto done = o;
+      done.vapi_phone_number_id = vapi_id;
+      done.state = dn::order_state::completed;
+      done.error_code.clear();
+      done.error_message.clear();
+      bool linked = false;
       in_tenant(o.org_id, [&](pqxx::work& tx) {
-        p::mark_linked(tx, o.phone_number_id, vapi_id, o.agent_id);
-        p::save_order(tx, o, std::chrono::seconds(0), false);
-        return true;
+        linked = p::mark_linked(tx, o.phone_number_id, vapi_id, o.agent_id);
+        if (linked) p::save_order(tx, done, std::chrono::seconds(0), false);
+        return linked;
       });
+      if (linked) {
+        o = done;
+        return std::nullopt;
+      }
+      // The id is already active on another number (migration 009): never route two numbers by
+      // one id. Give the number back; the Vapi id is not ours to delete, so it is not recorded.
+      spdlog::error("numbers: order {}: Vapi answered id {} for {}, already active on another "
+                    "number; releasing {}", o.id, vapi_id, o.e164, o.e164);
+      o.error_code = "vapi_phone_number_id_taken";
+      o.error_message = "Vapi answered a phone-number id already used by another number";
+      o.state = dn::order_state::compensating;
+      store(o.org_id, o);
       return std::nullopt;
     }
     ++o.attempts;
@@ -937,11 +951,15 @@ number_result number_service::import_all(const std::string& org_id, const std::s
     } else if (vapi_id.empty()) {
       vapi_error = "this server has no Vapi key (RINGMASTER_VAPI_PRIVATE_KEY)";
     }
+    bool linked = true;
     im.in_tenant(org_id, [&](pqxx::work& tx) {
-      if (!vapi_id.empty()) p::mark_linked(tx, row.id, vapi_id, "");
+      if (!vapi_id.empty()) linked = p::mark_linked(tx, row.id, vapi_id, "");
       row = *p::find_number(tx, row.id);
       return true;
     });
+    if (!linked)  // migration 009: the id is active on another number; the number stays owned
+      vapi_error = "Vapi: the phone-number id " + vapi_id +
+                   " is already used by another number (vapi_phone_number_id_taken)";
     imported.push_back(number_json(row));
     if (!vapi_error.empty())
       failed.push_back({{"phone_number", n.phone_number},

@@ -34,6 +34,32 @@ using nlohmann::json;
 std::int64_t epoch(domain::instant t) { return t.time_since_epoch().count(); }
 domain::instant at(std::int64_t s) { return domain::instant{std::chrono::seconds{s}}; }
 
+// The cheap checks before a code is sent (domain::gate_initiation) over the tenant's row for the
+// number and the number's recent sends.
+domain::initiation_decision initiation_gate_for(pqxx::work& tx,
+                                                const std::optional<persistence::caller_id_row>& row,
+                                                const std::string& e164, std::int64_t now,
+                                                const domain::verification_limits& limits) {
+  std::vector<domain::instant> sends;
+  for (auto t : persistence::recent_verification_sends(tx, e164,
+                                                       now - limits.initiation_window.count()))
+    sends.push_back(at(t));
+  std::optional<domain::instant> locked_until;
+  if (row && row->locked_until) locked_until = at(*row->locked_until);
+  return domain::gate_initiation(row && row->status == "verified", locked_until, sends, at(now),
+                                 limits);
+}
+
+const char* outcome_of(domain::initiation_gate g) {
+  switch (g) {
+    case domain::initiation_gate::already_verified: return "already_verified";
+    case domain::initiation_gate::locked: return "locked";
+    case domain::initiation_gate::rate_limited: return "rate_limited";
+    case domain::initiation_gate::ok: break;
+  }
+  return "started";
+}
+
 // ---- sessions ---------------------------------------------------------------------------------
 
 struct session_state {
@@ -94,6 +120,7 @@ verification_session_actor::behavior_type session_behavior(
         auto phone = self->state.phone;
         auto snapshot = self->state.s;
         auto limits = cfg.limits;
+        auto argon2 = cfg.argon2;
         auto code = std::move(cmd.code);
         db_await<check_result>(
             self, *w,
@@ -125,7 +152,14 @@ verification_session_actor::behavior_type session_behavior(
                 out.reply = reply_for_state(cur);
                 return out;
               }
-              bool match = verification_code_matches(row->code_hash, code);
+              // The comparison costs an argon2id hash: it runs in one of the capped slots. No slot
+              // in time → busy, the row untouched (the transaction rolls back).
+              bool match = false;
+              if (!argon2->run([&] { match = verification_code_matches(row->code_hash, code); })) {
+                out.next = cur;
+                out.reply.outcome = "busy";
+                return out;
+              }
               auto o = domain::apply_check(cur, match, now, limits);
               switch (o.result) {
                 case domain::check_result::verified:
@@ -258,26 +292,14 @@ verification_registry_actor::behavior_type registry_behavior(registry_ptr self, 
               persistence::set_tenant(tx, cmd.org_id);
               persistence::lock_caller_number(tx, cmd.phone_e164);
               initiate_reply r;
+              // The facade checked this before hashing; checked again here, under the number's
+              // lock, because another request may have started a session in between.
               auto existing = persistence::find_caller_id_by_number(tx, cmd.phone_e164);
-              if (existing && existing->status == "verified") {
-                r.outcome = "already_verified";
-                r.verification_id = existing->id;
-                return r;
-              }
-              if (existing && existing->locked_until && *existing->locked_until > now) {
-                r.outcome = "locked";
-                r.retry_after = *existing->locked_until - now;
-                return r;
-              }
-              auto window = limits.initiation_window.count();
-              std::vector<domain::instant> sends;
-              for (auto t : persistence::recent_verification_sends(tx, cmd.phone_e164,
-                                                                   now - window))
-                sends.push_back(at(t));
-              auto rate = domain::check_initiation_rate(sends, at(now), limits);
-              if (!rate.allowed) {
-                r.outcome = "rate_limited";
-                r.retry_after = rate.retry_after.count();
+              auto gate = initiation_gate_for(tx, existing, cmd.phone_e164, now, limits);
+              if (gate.gate != domain::initiation_gate::ok) {
+                r.outcome = outcome_of(gate.gate);
+                r.retry_after = gate.retry_after.count();
+                if (existing) r.verification_id = existing->id;
                 return r;
               }
               r.expires_at = now + limits.code_ttl.count();
@@ -450,6 +472,13 @@ api_result error_result(int status, const std::string& code, const std::string& 
   return {status, json{{"error", err}}};
 }
 
+// Every argon2id slot stayed taken for argon2_wait.
+api_result busy_result() {
+  auto r = error_result(429, "busy", "too many verification requests at once; retry shortly");
+  r.retry_after = 1;
+  return r;
+}
+
 // Last 4 digits only, for logs.
 std::string tail_of(const std::string& e164) {
   return e164.size() > 4 ? "…" + e164.substr(e164.size() - 4) : e164;
@@ -482,6 +511,7 @@ struct verification_service::impl {
   impl(service& s, verification_service_options o)
       : svc(s), options(std::move(o)), w(s.shared_wiring()), tw(options.twilio_base_url) {
     cfg.sweep_interval = options.sweep_interval;
+    cfg.argon2 = std::make_shared<argon2_limiter>(options.argon2_slots, options.argon2_wait);
     registry = spawn_verification_registry(svc.system(), w, cfg);
     housekeeper = spawn_verification_housekeeper(svc.system(), w, cfg);
     caf::anon_send(registry, recover_atom::value);
@@ -513,6 +543,7 @@ verification_service::~verification_service() {
 }
 
 service& verification_service::backend() { return impl_->svc; }
+argon2_limiter& verification_service::argon2() { return *impl_->cfg.argon2; }
 std::int64_t verification_service::now_epoch() { return epoch(impl_->w->now()); }
 
 api_result verification_service::initiate(const std::string& org_id,
@@ -530,11 +561,15 @@ api_result verification_service::initiate(const std::string& org_id,
 
   std::optional<persistence::twilio_account> account;
   std::optional<std::string> ai_number;
+  domain::initiation_decision gate;
+  const auto now = now_epoch();
   impl_->svc.with_db([&](pqxx::connection& c) {
     pqxx::work tx{c};
     persistence::set_tenant(tx, org_id);
     account = persistence::load_twilio_account(tx, org_id);
     ai_number = persistence::active_ai_number(tx);
+    gate = initiation_gate_for(tx, persistence::find_caller_id_by_number(tx, e164), e164, now,
+                               impl_->cfg.limits);
     tx.commit();
   });
   if (!ai_number)
@@ -544,10 +579,21 @@ api_result verification_service::initiate(const std::string& org_id,
     return error_result(409, "twilio_not_configured",
                         "the clinic's Twilio account is not configured");
 
-  std::string code = generate_verification_code();
-  auto reply = impl_->ask<initiate_reply>(
-      impl_->registry, vinit_atom::value,
-      initiate_cmd{org_id, e164, friendly_name, channel, hash_verification_code(code)});
+  // Lock, rate limit and verified number first: a refused request costs no argon2id hash.
+  initiate_reply reply;
+  if (gate.gate != domain::initiation_gate::ok) {
+    reply.outcome = outcome_of(gate.gate);
+    reply.retry_after = gate.retry_after.count();
+  }
+  std::string code;
+  if (reply.outcome.empty()) {
+    code = generate_verification_code();
+    std::string hash;
+    if (!impl_->cfg.argon2->run([&] { hash = hash_verification_code(code); }))
+      return busy_result();
+    reply = impl_->ask<initiate_reply>(impl_->registry, vinit_atom::value,
+                                       initiate_cmd{org_id, e164, friendly_name, channel, hash});
+  }
   if (reply.outcome == "already_verified")
     return error_result(409, "already_verified",
                         "this number is already verified for this organization", "phoneNumber");
@@ -665,6 +711,7 @@ api_result verification_service::confirm(const std::string& org_id,
     return error_result(409, "already_verified", "This number is already verified.");
   if (r.outcome == "not_found")
     return error_result(404, "not_found", "no such verification", "verificationId");
+  if (r.outcome == "busy") return busy_result();
   throw service_error("verification: " + r.error, false);
 }
 
@@ -686,9 +733,10 @@ api_result verification_service::register_caller_id(const std::string& org_id,
     return error_result(409, "twilio_not_configured",
                         "the clinic's Twilio account is not configured");
   std::string callback;
-  if (!impl_->options.public_url.empty())
-    callback = impl_->options.public_url + "/webhooks/twilio/caller-id/" + org_id + "/" +
-               verification_id;
+  auto base = impl_->options.public_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();  // as the webhook verifies it
+  if (!base.empty())
+    callback = base + "/webhooks/twilio/caller-id/" + org_id + "/" + verification_id;
   auto res = impl_->tw.create_caller_id({account->account_sid, account->auth_token},
                                         {row->phone_number, row->friendly_name, callback});
   if (!res.ok)

@@ -1,8 +1,10 @@
 #include "actors/verification_code.hpp"
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include <openssl/rand.h>
 #include <sodium.h>
@@ -43,6 +45,42 @@ bool verification_code_matches(const std::string& hash, const std::string& code)
   ensure_sodium();
   if (hash.empty()) return false;
   return crypto_pwhash_str_verify(hash.c_str(), code.data(), code.size()) == 0;
+}
+
+argon2_limiter::argon2_limiter(unsigned capacity, std::chrono::milliseconds max_wait)
+    : capacity_(capacity ? capacity : std::max(1u, std::thread::hardware_concurrency())),
+      max_wait_(max_wait) {
+  s_.capacity = capacity_;
+}
+
+bool argon2_limiter::run(const std::function<void()>& fn) {
+  {
+    std::unique_lock<std::mutex> lock{m_};
+    if (!freed_.wait_for(lock, max_wait_, [&] { return s_.in_flight < capacity_; })) {
+      ++s_.refused;
+      return false;
+    }
+    ++s_.in_flight;
+    ++s_.runs;
+    s_.max_in_flight = std::max(s_.max_in_flight, s_.in_flight);
+  }
+  struct release {
+    argon2_limiter& l;
+    ~release() {
+      {
+        std::lock_guard<std::mutex> lock{l.m_};
+        --l.s_.in_flight;
+      }
+      l.freed_.notify_one();
+    }
+  } guard{*this};
+  fn();
+  return true;
+}
+
+argon2_limiter::stats argon2_limiter::snapshot() const {
+  std::lock_guard<std::mutex> lock{m_};
+  return s_;
 }
 
 }  // namespace rm::actors

@@ -11,11 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <caf/all.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/verification_code.hpp"
 #include "actors/wiring.hpp"
 #include "domain/verification.hpp"
 
@@ -29,7 +31,9 @@ using vsweep_atom = caf::atom_constant<caf::atom("vsweep")>;
 using vtick_atom = caf::atom_constant<caf::atom("vtick")>;
 
 // Start (or restart) the tenant's verification of a number. The caller has already validated the
-// number, generated the code and hashed it (slow work off the actors).
+// number, checked domain::gate_initiation (so a locked or rate-limited number costs no hash),
+// generated the code and hashed it (slow work off the actors). The registry decides again under
+// the number's lock.
 struct initiate_cmd {
   std::string org_id;
   std::string phone_e164;
@@ -53,7 +57,8 @@ struct confirm_cmd {
 };
 struct confirm_reply {
   // "verified" | "wrong_code" (400) | "failed" (423, 3rd wrong code) | "locked" (423) |
-  // "expired" (410) | "already_verified" (409) | "not_found" (404) | "error"
+  // "expired" (410) | "already_verified" (409) | "not_found" (404) | "busy" (429: no argon2
+  // slot freed in time; nothing was checked nor counted) | "error"
   std::string outcome;
   int attempts_left = 0;
   std::int64_t locked_until = 0;  // epoch seconds when failed/locked
@@ -93,6 +98,8 @@ using verification_housekeeper_actor = caf::typed_actor<
 struct verification_config {
   domain::verification_limits limits;
   std::chrono::milliseconds sweep_interval{60000};
+  // Shared with the facade's hashing: every argon2id comparison of a confirm runs in a slot.
+  std::shared_ptr<argon2_limiter> argon2 = std::make_shared<argon2_limiter>();
 };
 
 verification_registry_actor spawn_verification_registry(caf::actor_system& sys, wiring_ptr w,

@@ -79,6 +79,27 @@ rate_decision check_initiation_rate(const std::vector<instant>& initiations, ins
   return d;
 }
 
+initiation_decision gate_initiation(bool verified, std::optional<instant> locked_until,
+                                    const std::vector<instant>& sends, instant now,
+                                    const verification_limits& l) {
+  initiation_decision d;
+  if (verified) {
+    d.gate = initiation_gate::already_verified;
+    return d;
+  }
+  if (locked_until && *locked_until > now) {
+    d.gate = initiation_gate::locked;
+    d.retry_after = std::chrono::duration_cast<std::chrono::seconds>(*locked_until - now);
+    return d;
+  }
+  auto rate = check_initiation_rate(sends, now, l);
+  if (!rate.allowed) {
+    d.gate = initiation_gate::rate_limited;
+    d.retry_after = rate.retry_after;
+  }
+  return d;
+}
+
 std::optional<std::string> code_from_random(std::uint32_t random_bits) {
   constexpr std::uint32_t limit = 4294000000u;  // 4294 × 10^6 ≤ 2^32 − 1
   if (random_bits >= limit) return std::nullopt;

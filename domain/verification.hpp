@@ -73,6 +73,25 @@ struct rate_decision {
 rate_decision check_initiation_rate(const std::vector<instant>& initiations, instant now,
                                     const verification_limits& l = {});
 
+// Whether a new code may be sent for a number at all. Decided BEFORE a code is generated or
+// hashed (argon2id costs 64 MiB and ~0.1 s of a core), and decided again under the number's lock
+// when the session is stored, since two requests may race between the two.
+enum class initiation_gate {
+  ok,
+  already_verified,  // HTTP 409
+  locked,            // a failed session's lock still runs (HTTP 423)
+  rate_limited,      // initiations_per_window codes already sent in the window (HTTP 429)
+};
+struct initiation_decision {
+  initiation_gate gate = initiation_gate::ok;
+  std::chrono::seconds retry_after{0};  // locked / rate_limited: the wait (≥ 1 s)
+};
+// `verified`: the tenant's row for the number is verified; `locked_until`: that row's lock;
+// `sends`: when codes were sent for the number (all tenants, any age).
+initiation_decision gate_initiation(bool verified, std::optional<instant> locked_until,
+                                    const std::vector<instant>& sends, instant now,
+                                    const verification_limits& l = {});
+
 // ---- the code --------------------------------------------------------------------------------------
 
 // Turns 32 random bits into a 6-digit code without modulo bias: values ≥ 4 294 000 000 (the

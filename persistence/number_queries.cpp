@@ -178,13 +178,21 @@ record_result record_number(pqxx::work& tx, const std::string& org_id, const new
   }
 }
 
-void mark_linked(pqxx::work& tx, const std::string& id, const std::string& vapi_phone_number_id,
+bool mark_linked(pqxx::work& tx, const std::string& id, const std::string& vapi_phone_number_id,
                  const std::string& agent_id) {
-  tx.exec_params0(
-      "UPDATE phone_numbers SET status = 'linked', vapi_phone_number_id = $2,"
-      " agent_id = coalesce($3::uuid, agent_id) WHERE id = $1 AND org_id = rm_current_org()"
-      " AND active",
-      id, vapi_phone_number_id, or_null(agent_id));
+  try {
+    pqxx::subtransaction sub{tx, "mark_linked"};
+    sub.exec("SELECT 1");  // opens the savepoint: libpqxx 6.4's exec_params alone would not
+    sub.exec_params0(
+        "UPDATE phone_numbers SET status = 'linked', vapi_phone_number_id = $2,"
+        " agent_id = coalesce($3::uuid, agent_id) WHERE id = $1 AND org_id = rm_current_org()"
+        " AND active",
+        id, vapi_phone_number_id, or_null(agent_id));
+    sub.commit();
+    return true;
+  } catch (const pqxx::unique_violation&) {
+    return false;  // phone_numbers_active_vapi_id_unique: the id is active on another number
+  }
 }
 
 void mark_released(pqxx::work& tx, const std::string& id, const std::string& user_id,

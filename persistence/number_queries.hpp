@@ -80,8 +80,10 @@ struct new_number {
 // Uses a subtransaction, so a refusal leaves the caller's transaction usable.
 record_result record_number(pqxx::work& tx, const std::string& org_id, const new_number& n);
 
-// owned → linked: imported into Vapi with this id (and the agent, when given).
-void mark_linked(pqxx::work& tx, const std::string& id, const std::string& vapi_phone_number_id,
+// owned → linked: imported into Vapi with this id (and the agent, when given). false (nothing
+// changed; the caller's transaction stays usable: subtransaction) when the id is already active
+// on another number (migration 009's unique index).
+bool mark_linked(pqxx::work& tx, const std::string& id, const std::string& vapi_phone_number_id,
                  const std::string& agent_id);
 // → released: inactive at once (routing stops with the transaction's commit), released_at now,
 // quarantine until `quarantine_until` (nullopt: none). `vapi_cleanup_pending`: the Vapi copy

@@ -197,11 +197,15 @@ create_tenant_result create_tenant(pqxx::work& tx, const new_tenant& t) {
           result.org_id, n.e164, n.label, or_null(n.vapi_phone_number_id));
       one.commit();
     } catch (const pqxx::unique_violation&) {
-      taken = true;  // phone_numbers_active_e164 is the table's only unique key we can hit
+      // phone_numbers_active_e164 or (migration 009) phone_numbers_active_vapi_id_unique.
+      taken = true;
     }
     if (taken) {
+      // Which one: the number when it is active anywhere, else the Vapi id.
+      bool number = !sub.exec_params("SELECT 1 FROM rm_route_by_number($1)", n.e164).empty();
       sub.abort();
-      return {"", create_tenant_error::number_taken, n.e164};
+      if (number) return {"", create_tenant_error::number_taken, n.e164, ""};
+      return {"", create_tenant_error::vapi_id_taken, "", n.vapi_phone_number_id};
     }
   }
   if (t.twilio) {

@@ -31,15 +31,19 @@ std::optional<std::string> call_org(pqxx::work& tx, const std::string& call_id);
 
 // ---- tenants and numbers ------------------------------------------------------------------------
 
-enum class create_tenant_error { none, number_taken };
+enum class create_tenant_error { none, number_taken, vapi_id_taken };
 struct create_tenant_result {
   std::string org_id;
   create_tenant_error error = create_tenant_error::none;
   std::string conflicting_number;  // E.164 already active for a tenant (which one is not revealed)
+  std::string conflicting_vapi_id;  // vapi_id_taken: the Vapi phone-number id already active
 };
-// Inserts the organization, its numbers and (if given) its Twilio account; names the new tenant
-// on `tx` (set_tenant) first.
-// A number active for any tenant → number_taken (nothing written: uses a subtransaction).
+// Inserts the organization, its numbers (none is fine: a clinic may buy, import or map them
+// later through the tenant API) and (if given) its Twilio account; names the new tenant on `tx`
+// (set_tenant) first.
+// A number active for any tenant → number_taken; a Vapi phone-number id active on any number
+// (another tenant's, or an earlier number of the same request) → vapi_id_taken (migration 009).
+// Nothing written then: uses a subtransaction.
 create_tenant_result create_tenant(pqxx::work& tx, const new_tenant& t);
 
 std::optional<tenant_record> load_tenant(pqxx::work& tx, const std::string& org_id);

@@ -146,9 +146,11 @@ save_mapping_result save_phone_mapping(pqxx::work& tx, const std::string& org_id
   if (!tx.exec_params("SELECT 1 FROM rm_route_by_number($1) WHERE org_id <> $2", e164, org_id)
            .empty())
     return {mapping_outcome::number_taken, std::nullopt};
+  // The Vapi id may be active on this very mapping only (migration 009: one active number per
+  // id), not on another tenant's number nor on another number of this tenant.
   if (vapi_phone_number_id && !vapi_phone_number_id->empty() &&
-      !tx.exec_params("SELECT 1 FROM rm_route_by_vapi_id($1) WHERE org_id <> $2",
-                      *vapi_phone_number_id, org_id)
+      !tx.exec_params("SELECT 1 FROM rm_route_by_vapi_id($1) WHERE org_id <> $2 OR e164 <> $3",
+                      *vapi_phone_number_id, org_id, e164)
            .empty())
     return {mapping_outcome::vapi_id_taken, std::nullopt};
   // Released by another tenant and still aging (migration 007's trigger is the guarantee).
@@ -181,9 +183,12 @@ save_mapping_result save_phone_mapping(pqxx::work& tx, const std::string& org_id
         id, clinic_name, keep_vapi_id, or_null(vapi_id));
     return {was_active ? mapping_outcome::updated : mapping_outcome::reactivated,
             mapping_by_id(tx, id)};
-  } catch (const pqxx::unique_violation&) {
-    // phone_numbers_active_e164: a writer that does not take the number lock (the operator API)
-    // activated the number elsewhere between the check above and our write.
+  } catch (const pqxx::unique_violation& e) {
+    // A writer that does not take these locks (the operator API, a Vapi import) activated the
+    // number (phone_numbers_active_e164) or, when this row keeps or reactivates its Vapi id, that
+    // id (phone_numbers_active_vapi_id_unique) elsewhere between the checks above and our write.
+    if (std::string{e.what()}.find("phone_numbers_active_vapi_id_unique") != std::string::npos)
+      return {mapping_outcome::vapi_id_taken, std::nullopt};
     return {mapping_outcome::number_taken, std::nullopt};
   } catch (const pqxx::sql_error& e) {
     if (e.sqlstate() == "RMQ01") return {mapping_outcome::number_quarantined, std::nullopt};

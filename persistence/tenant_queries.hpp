@@ -62,7 +62,8 @@ enum class mapping_outcome {
   updated,      // the tenant's active row for the number, new name / Vapi id
   reactivated,  // the tenant's newest inactive row for the number, active again
   number_taken,   // the number is active for another tenant (nothing written)
-  vapi_id_taken,  // the Vapi phone-number id routes to another tenant (nothing written)
+  vapi_id_taken,  // the Vapi phone-number id is active on another number, of any tenant
+                  // (migration 009; nothing written)
   // another tenant released the number less than RINGMASTER_NUMBER_QUARANTINE_DAYS ago (its
   // quarantine, migration 007; nothing written)
   number_quarantined,

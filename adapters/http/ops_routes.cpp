@@ -1,5 +1,5 @@
 // Operator and inspection API (Bearer operator token) and health checks:
-//   POST /ops/tenants           create a clinic with its numbers (201 {"id"})
+//   POST /ops/tenants           create a clinic, with its numbers or none yet (201 {"id"})
 //   GET  /sessions/calls        live calls with their views
 //   GET  /sessions/calls/{id}   one call: live view, or the stored record with "live": false
 //   GET  /sessions/tenants      every tenant, with "live" when its actor is running and the
@@ -60,10 +60,14 @@ std::optional<field_error> read_tenant(const json& body, persistence::new_tenant
     auto field = err.substr(0, err.find(':'));
     return field_error{field, err};
   }
-  if (!body.contains("numbers") || !body["numbers"].is_array() || body["numbers"].empty())
-    return field_error{"numbers", "numbers must be a non-empty array"};
-  for (std::size_t i = 0; i < body["numbers"].size(); ++i) {
-    const auto& n = body["numbers"][i];
+  // No numbers (absent, null or []) is a clinic that buys, imports or maps them later through
+  // the tenant API.
+  if (body.contains("numbers") && !body["numbers"].is_null() && !body["numbers"].is_array())
+    return field_error{"numbers", "numbers must be an array"};
+  const json numbers = body.contains("numbers") && body["numbers"].is_array() ? body["numbers"]
+                                                                              : json::array();
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    const auto& n = numbers[i];
     auto field = "numbers[" + std::to_string(i) + "].e164";
     if (!n.is_object() || !n.contains("e164") || !n["e164"].is_string())
       return field_error{field, field + " is required"};
@@ -73,7 +77,13 @@ std::optional<field_error> read_tenant(const json& body, persistence::new_tenant
     persistence::number_spec spec;
     spec.e164 = parsed.e164;
     spec.label = n.value("label", t.name);
-    spec.vapi_phone_number_id = n.value("vapi_phone_number_id", "");
+    if (n.contains("vapi_phone_number_id") && !n["vapi_phone_number_id"].is_null()) {
+      const auto& v = n["vapi_phone_number_id"];
+      auto vfield = "numbers[" + std::to_string(i) + "].vapi_phone_number_id";
+      if (!v.is_string() || v.get<std::string>().size() > 200)
+        return field_error{vfield, vfield + " must be a string of at most 200 characters"};
+      spec.vapi_phone_number_id = v.get<std::string>();
+    }
     t.numbers.push_back(spec);
   }
   t.assistant_id = body.value("assistant_id", "");
@@ -137,6 +147,13 @@ void create_tenant(context& ctx, const httplib::Request& req, httplib::Response&
   if (result.error == persistence::create_tenant_error::number_taken) {
     send_error(res, 409, "number_taken",
                "the number " + result.conflicting_number + " already belongs to a tenant",
+               "numbers");
+    return;
+  }
+  if (result.error == persistence::create_tenant_error::vapi_id_taken) {
+    send_error(res, 409, "vapi_phone_number_id_taken",
+               "the Vapi phone-number id " + result.conflicting_vapi_id +
+                   " is already used by an active number",
                "numbers");
     return;
   }

@@ -51,6 +51,15 @@ bool bad_field(httplib::Response& res, context& ctx, const std::string& field,
   return false;
 }
 
+// The URL Twilio signed: RINGMASTER_PUBLIC_URL (trailing '/' dropped) + the request target as
+// received (path and raw query), as for every Twilio webhook (twilio_routes.cpp).
+std::string caller_id_callback_url(const httplib::Request& req, const context& ctx) {
+  auto base = ctx.options.public_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (base.empty()) base = "http://" + req.get_header_value("Host");
+  return base + req.target;
+}
+
 actors::verification_service* facade(httplib::Response& res, context& ctx) {
   if (ctx.options.verification) return ctx.options.verification;
   send_error(res, 503, "unavailable", "caller-ID verification is not enabled on this server");
@@ -284,13 +293,27 @@ void add_telephony_routes(httplib::Server& srv, context& ctx) {
             });
 
   // Twilio's StatusCallback for OutgoingCallerIds (form: VerificationStatus, OutgoingCallerIdSid),
-  // signed with the tenant's auth token.
+  // signed with the tenant's auth token (the account that registered the caller ID; no platform
+  // fallback). Verified like the other Twilio webhooks (twilio_routes.cpp): no signature → 401;
+  // a signature over anything but the public URL with its query + the form fields → 403; either
+  // way nothing is read beyond the tenant's token and nothing changes.
   add_route(srv, ctx, "POST",
             "/webhooks/twilio/caller-id/{org_id:[0-9a-fA-F-]{36}}/{id:[0-9a-fA-F-]{36}}",
             route_auth::twilio, [&ctx](const httplib::Request& req, httplib::Response& res) {
               auto* v = facade(res, ctx);
               if (!v) return;
               std::string org = req.matches[1], id = req.matches[2];
+              const auto url = caller_id_callback_url(req, ctx);
+              const auto signature = req.get_header_value("X-Twilio-Signature");
+              auto refuse = [&](int status, const std::string& reason,
+                                const std::string& message) {
+                ctx.counters.count_auth_failure("twilio:" + reason);
+                spdlog::warn("{} {}: Twilio signature refused ({}) for URL '{}'", req.method,
+                             req.path, reason, url);
+                send_error(res, status, status == 401 ? "unauthorized" : "forbidden", message);
+              };
+              if (signature.empty())
+                return refuse(401, "missing", "the X-Twilio-Signature header is required");
               std::optional<persistence::twilio_account> account;
               ctx.service.with_db([&](pqxx::connection& c) {
                 pqxx::work tx{c};
@@ -298,17 +321,28 @@ void add_telephony_routes(httplib::Server& srv, context& ctx) {
                 account = persistence::load_twilio_account(tx, org);
                 tx.commit();
               });
-              twilio::params form(req.params.begin(), req.params.end());
-              auto check = twilio::validate_request(account ? account->auth_token : "",
-                                                    ctx.options.public_url + req.path, form,
-                                                    req.get_header_value("X-Twilio-Signature"));
-              if (!check.valid) {
-                ctx.counters.count_auth_failure("twilio:" + check.reason);
-                return send_error(res, 401, "unauthorized", "invalid Twilio signature");
+              if (!account || account->auth_token.empty())
+                return refuse(403, "no_token",
+                              "no Twilio auth token is configured to verify this request");
+              // The form fields from the raw body only: httplib's req.params also holds the
+              // query, which Twilio signs as part of the URL, never as fields.
+              auto form = twilio::form_decode(req.body);
+              auto check = twilio::validate_request(account->auth_token, url, form, signature);
+              if (!check.valid)
+                return refuse(403, check.reason == "signature_mismatch" ? "mismatch" : check.reason,
+                              "the X-Twilio-Signature does not match this request");
+              std::string status, sid;
+              for (const auto& [k, val] : form) {
+                if (k == "VerificationStatus") status = val;
+                if (k == "OutgoingCallerIdSid") sid = val;
               }
               if (!form_text_ok(form, res, ctx)) return;  // not UTF-8 or NUL → 400
-              v->caller_id_status(org, id, req.get_param_value("VerificationStatus"),
-                                  req.get_param_value("OutgoingCallerIdSid"));
+              if (status.empty()) {
+                ++ctx.counters.bad_request;
+                return send_error(res, 400, "missing_field", "VerificationStatus is required",
+                                  "VerificationStatus");
+              }
+              v->caller_id_status(org, id, status, sid);
               res.status = 204;
             });
 

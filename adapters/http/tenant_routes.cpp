@@ -292,7 +292,7 @@ void post_mapping(context& ctx, const httplib::Request& req, httplib::Response& 
                       "inbound_phone_number");
   if (saved.outcome == o::vapi_id_taken)
     return send_error(res, 409, "vapi_phone_number_id_taken",
-                      "this Vapi phone-number id is already in use by another organization",
+                      "this Vapi phone-number id is already in use by another number",
                       "vapi_phone_number_id");
   if (saved.outcome == o::number_quarantined)
     return send_error(res, 409, "number_in_quarantine",

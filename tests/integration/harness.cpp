@@ -199,9 +199,12 @@ harness::harness(harness_options options)
   ho.operator_token = operator_token;
   ho.worker_threads = options.http_threads;
   ho.jwt.hs256_secret = options.jwt_hs256_secret;
+  ho.public_url = options.public_url;
   if (options.verification) {
-    verification_ = std::make_unique<actors::verification_service>(
-        *service_, actors::verification_service_options{twilio_.base_url(), ""});
+    actors::verification_service_options vo{twilio_.base_url(), options.public_url};
+    vo.argon2_slots = options.argon2_slots;
+    vo.argon2_wait = options.argon2_wait;
+    verification_ = std::make_unique<actors::verification_service>(*service_, vo);
     ho.verification = verification_.get();
   }
   server_ = std::make_unique<http::server>(*service_, ho);

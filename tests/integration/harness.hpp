@@ -100,6 +100,10 @@ struct harness_options {
   bool verification = false;     // caller-ID verification actors and /api/telephony/*
   domain::breaker_settings breaker;  // the per-tenant provider circuit breakers
   int sms_per_call = 3;              // RINGMASTER_SMS_PER_CALL
+
+  std::string public_url;             // server_options::public_url (and the verification's)
+  unsigned argon2_slots = 0;          // verification_service_options::argon2_slots
+  std::chrono::milliseconds argon2_wait{2000};
 };
 
 class harness {

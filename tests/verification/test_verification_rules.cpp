@@ -2,8 +2,11 @@
 // (actors/verification_code.hpp).
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <future>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "actors/verification_code.hpp"
 #include "domain/verification.hpp"
@@ -67,6 +70,74 @@ TEST_CASE("at most three codes per number per sliding hour, with the wait until 
   CHECK_FALSE(refused.allowed);
   CHECK(refused.retry_after == 3600s - 1300s);
   CHECK(domain::check_initiation_rate(sends, t0 + 3600s).allowed);
+}
+
+TEST_CASE("a new code is refused for a verified, locked or rate-limited number, before hashing") {
+  using g = domain::initiation_gate;
+  CHECK(domain::gate_initiation(false, std::nullopt, {}, t0).gate == g::ok);
+  CHECK(domain::gate_initiation(true, std::nullopt, {}, t0).gate == g::already_verified);
+  auto locked = domain::gate_initiation(false, t0 + 3000s, {}, t0);
+  CHECK(locked.gate == g::locked);
+  CHECK(locked.retry_after == 3000s);
+  CHECK(domain::gate_initiation(false, t0 - 1s, {}, t0).gate == g::ok);  // the lock has run out
+  auto limited = domain::gate_initiation(false, std::nullopt, {t0, t0 + 60s, t0 + 120s}, t0 + 180s);
+  CHECK(limited.gate == g::rate_limited);
+  CHECK(limited.retry_after == 3600s - 180s);
+  // A verified number wins over everything; a lock over the rate limit.
+  CHECK(domain::gate_initiation(true, t0 + 60s, {t0, t0, t0}, t0).gate == g::already_verified);
+  CHECK(domain::gate_initiation(false, t0 + 60s, {t0, t0, t0}, t0).gate == g::locked);
+}
+
+TEST_CASE("the argon2 limiter runs at most its capacity at once and refuses after its wait") {
+  actors::argon2_limiter limiter{2, std::chrono::seconds(30)};
+  std::atomic<int> running{0}, most{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      CHECK(limiter.run([&] {
+        int now = ++running;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        --running;
+      }));
+    });
+  for (auto& t : threads) t.join();
+  auto s = limiter.snapshot();
+  CHECK(s.capacity == 2);
+  CHECK(s.runs == 8);
+  CHECK(s.max_in_flight <= 2);
+  CHECK(most.load() <= 2);
+  CHECK(s.in_flight == 0);
+
+  SECTION("a caller that finds every slot taken for max_wait is refused; fn does not run") {
+    actors::argon2_limiter one{1, std::chrono::milliseconds(50)};
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    std::thread holder{[&] { one.run([&] { released.wait(); }); }};
+    while (one.snapshot().in_flight == 0) std::this_thread::yield();
+    bool ran = false;
+    auto t = std::chrono::steady_clock::now();
+    CHECK_FALSE(one.run([&] { ran = true; }));
+    CHECK(std::chrono::steady_clock::now() - t >= std::chrono::milliseconds(40));
+    CHECK_FALSE(ran);
+    CHECK(one.snapshot().refused == 1);
+    release.set_value();
+    holder.join();
+    CHECK(one.run([&] { ran = true; }));
+    CHECK(ran);
+  }
+  SECTION("capacity 0 means one slot per core") {
+    actors::argon2_limiter cores;
+    CHECK(cores.capacity() == std::max(1u, std::thread::hardware_concurrency()));
+  }
+  SECTION("an exception gives the slot back") {
+    actors::argon2_limiter one{1, std::chrono::milliseconds(10)};
+    CHECK_THROWS(one.run([] { throw std::runtime_error("out of memory"); }));
+    CHECK(one.snapshot().in_flight == 0);
+    CHECK(one.run([] {}));
+  }
 }
 
 TEST_CASE("random bits become six digits without modulo bias") {
