@@ -177,9 +177,19 @@ calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wirin
 struct tool_log_state {
   std::vector<persistence::completed_tool_call> pending;
   bool timer_armed = false;
+  std::size_t writing = 0;  // batches handed to the database and not answered yet
+  std::vector<caf::typed_response_promise<bool>> drains;  // answered when all is stored
   static inline const char* name = "tool_log";
 };
 using tool_log_ptr = tool_log_actor::stateful_pointer<tool_log_state>;
+
+// Answers the drain requests once nothing is pending or being written.
+void settle_drains(tool_log_ptr self) {
+  auto& s = self->state;
+  if (!s.pending.empty() || s.writing > 0) return;
+  for (auto& rp : s.drains) rp.deliver(true);
+  s.drains.clear();
+}
 
 constexpr std::size_t tool_log_batch = 256;
 
@@ -187,6 +197,7 @@ void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
   auto batch = std::move(self->state.pending);
   self->state.pending.clear();
   if (batch.empty()) return;
+  ++self->state.writing;
   db_then<bool>(
       self, *w,
       [batch](pqxx::connection& c) {
@@ -202,7 +213,8 @@ void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
         return true;
       },
       [=](bool, const std::string& error) {
-        if (error.empty()) return;
+        --self->state.writing;
+        if (error.empty()) return settle_drains(self);
         // Keep the reads for one more try rather than drop them on a passing failure.
         auto& pending = self->state.pending;
         if (pending.size() < 16 * tool_log_batch) pending.insert(pending.end(), batch.begin(),
@@ -228,6 +240,13 @@ tool_log_actor::behavior_type tool_log(tool_log_ptr self, wiring_ptr w) {
       [=](flush_atom) {
         self->state.timer_armed = false;
         flush_tool_log(self, w);
+      },
+      [=](drain_atom) -> caf::result<bool> {
+        auto rp = self->make_response_promise<bool>();
+        self->state.drains.push_back(rp);
+        flush_tool_log(self, w);  // nothing to do when nothing is pending
+        settle_drains(self);
+        return rp;
       },
   };
 }
