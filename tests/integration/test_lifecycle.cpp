@@ -272,8 +272,8 @@ TEST_CASE("SIGTERM and SIGINT stop serve gracefully: the request in flight is an
     REQUIRE(answered.status == 200);
     auto result = only_result(answered);
     CHECK(result.contains("result"));
-    observer.close();
-    blocker.close();
+    observer.disconnect();
+    blocker.disconnect();
     auto rc = child->wait_exit_for(std::chrono::seconds(15));
     INFO(read_file(log_path));
     CHECK(rc == std::optional<int>{0});

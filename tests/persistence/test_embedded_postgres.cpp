@@ -225,7 +225,7 @@ TEST_CASE("an embedded cluster left by an earlier version (TCP, trust, no passwo
     tx.exec("CREATE TABLE kept (v text)");
     tx.exec("INSERT INTO kept VALUES ('from the old version')");
     tx.exec("ALTER ROLE postgres PASSWORD NULL");
-    c.close();
+    c.disconnect();
     pg.stop();
   }
   // What the earlier version wrote: TCP on 127.0.0.1, no socket, trust, no password file.
