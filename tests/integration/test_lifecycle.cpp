@@ -139,12 +139,23 @@ TEST_CASE("serve with RINGMASTER_VAPI_AUTH=none warns and accepts unauthenticate
   env["RINGMASTER_MASTER_KEY"] = test_master_key();
   env["RINGMASTER_MASTER_KEY_FILE"] = "";
   const json webhook = status_update(call_spec{"life-open-1"}, "ringing", 1000);
+  const json clinic{
+      {"name", "Harbor Dental"},
+      {"time_zone", "America/New_York"},
+      {"numbers", {{{"e164", clinic_number}, {"vapi_phone_number_id", clinic_vapi_id}}}},
+      {"assistant_id", clinic_assistant}};
+  auto create_clinic = [&] {
+    auto created = http_post(port, "/ops/tenants", clinic.dump(), operator_token);
+    INFO(created.text);
+    REQUIRE(created.status == 201);
+  };
 
   SECTION("RINGMASTER_VAPI_AUTH=none") {
     env["RINGMASTER_VAPI_AUTH"] = "none";
     auto child = start_serve(env, port, log_path);
     CHECK(read_file(log_path).find("Vapi webhooks are accepted UNAUTHENTICATED") !=
           std::string::npos);
+    create_clinic();
     auto r = http_post(port, "/webhooks/vapi", webhook.dump());
     INFO(r.text);
     CHECK(r.status == 200);
@@ -156,10 +167,12 @@ TEST_CASE("serve with RINGMASTER_VAPI_AUTH=none warns and accepts unauthenticate
     env["RINGMASTER_VAPI_BEARER_TOKEN"] = token;
     auto child = start_serve(env, port, log_path);
     CHECK(read_file(log_path).find("UNAUTHENTICATED") == std::string::npos);
+    create_clinic();
     auto refused = http_post(port, "/webhooks/vapi", webhook.dump());
-    INFO(refused.text);
     CHECK(refused.status == 401);
-    CHECK(http_post(port, "/webhooks/vapi", webhook.dump(), token).status == 200);
+    auto accepted = http_post(port, "/webhooks/vapi", webhook.dump(), token);
+    INFO(refused.text << "\n" << accepted.text);
+    CHECK(accepted.status == 200);
     child->signal(SIGTERM);
     CHECK(child->wait_exit_for(std::chrono::seconds(15)) == std::optional<int>{0});
   }
@@ -169,13 +182,21 @@ TEST_CASE("serve with RINGMASTER_VAPI_AUTH=none warns and accepts unauthenticate
 TEST_CASE("/readyz answers not ready without the database's error text", "[lifecycle]") {
   harness h;
   REQUIRE(h.get("/readyz", false).status == 200);
-  // Refuse new connections to the scratch database and cut the service's existing ones.
-  pqxx::connection admin{h.db_url()};
+  // Refuse new connections to the scratch database and cut the service's existing ones (from the
+  // server's maintenance database: a database cannot lock itself out).
+  const char* server = std::getenv("RINGMASTER_TEST_DATABASE_URL");
+  REQUIRE(server != nullptr);
+  std::string name;
+  {
+    pqxx::connection scratch{h.db_url()};
+    pqxx::nontransaction q{scratch};
+    name = q.exec1("SELECT current_database()")[0].c_str();
+  }
+  pqxx::connection admin{server};
   pqxx::nontransaction tx{admin};
-  const std::string name = tx.exec1("SELECT current_database()")[0].c_str();
   tx.exec("ALTER DATABASE " + tx.quote_name(name) + " ALLOW_CONNECTIONS false");
-  tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-          " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                 name);
   auto r = h.get("/readyz", false);
   tx.exec("ALTER DATABASE " + tx.quote_name(name) + " ALLOW_CONNECTIONS true");
   INFO(r.text);
