@@ -180,9 +180,19 @@ struct tool_log_state {
   std::vector<persistence::completed_tool_call> pending;
   bool timer_armed = false;
   std::uint64_t dropped = 0;  // rows PostgreSQL refused even alone (logged, then dropped)
+  std::size_t writing = 0;    // batches handed to the database and not answered yet
+  std::vector<caf::typed_response_promise<bool>> drains;  // answered when all is stored
   static inline const char* name = "tool_log";
 };
 using tool_log_ptr = tool_log_actor::stateful_pointer<tool_log_state>;
+
+// Answers the drain requests once nothing is pending or being written.
+void settle_drains(tool_log_ptr self) {
+  auto& s = self->state;
+  if (!s.pending.empty() || s.writing > 0) return;
+  for (auto& rp : s.drains) rp.deliver(true);
+  s.drains.clear();
+}
 
 constexpr std::size_t tool_log_batch = 256;
 
@@ -193,9 +203,11 @@ void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
   // A batch PostgreSQL refuses is retried row by row at once (calls::write_tool_log), so one
   // bad row (e.g. a NUL escape in its arguments) is dropped alone instead of being retried with
   // every later row forever.
+  ++self->state.writing;
   db_then<calls::tool_log_written>(
       self, *w, [batch](pqxx::connection& c) { return calls::write_tool_log(c, batch); },
       [=](calls::tool_log_written written, const std::string& error) {
+        --self->state.writing;
         if (error.empty()) {
           for (const auto& r : written.refused) {
             ++self->state.dropped;
@@ -204,7 +216,7 @@ void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
                           r.call_id, r.tool_call_id, r.name, r.org_id, r.sqlstate, r.reason,
                           self->state.dropped);
           }
-          return;
+          return settle_drains(self);
         }
         // Not about the data (the database is unreachable, the job timed out): keep the rows
         // for one more try rather than drop them on a passing failure.
@@ -232,6 +244,13 @@ tool_log_actor::behavior_type tool_log(tool_log_ptr self, wiring_ptr w) {
       [=](flush_atom) {
         self->state.timer_armed = false;
         flush_tool_log(self, w);
+      },
+      [=](drain_atom) -> caf::result<bool> {
+        auto rp = self->make_response_promise<bool>();
+        self->state.drains.push_back(rp);
+        flush_tool_log(self, w);  // nothing to do when nothing is pending
+        settle_drains(self);
+        return rp;
       },
   };
 }

@@ -52,6 +52,7 @@ using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using changed_atom = caf::atom_constant<caf::atom("changed")>;
 using log_atom = caf::atom_constant<caf::atom("log")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using breakers_atom = caf::atom_constant<caf::atom("breakers")>;
 
@@ -127,7 +128,10 @@ using calendar_actor = caf::typed_actor<
 // without acting on anything; mutating tools store their result in their own transaction.
 using tool_log_actor = caf::typed_actor<
     caf::reacts_to<log_atom, persistence::completed_tool_call>,
-    caf::reacts_to<flush_atom>>;
+    caf::reacts_to<flush_atom>,
+    // graceful stop: answers true once every entry received before it is stored (retrying a
+    // failed batch meanwhile); the caller's timeout bounds the wait.
+    caf::replies_to<drain_atom>::with<bool>>;
 
 // ---- tenants ---------------------------------------------------------------------------------------
 

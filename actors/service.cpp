@@ -208,4 +208,12 @@ void service::with_db(std::function<void(pqxx::connection&)> job) {
   if (!done.ok) throw service_error(done.error, false);
 }
 
+bool service::flush_logs(std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{*impl_->sys};
+  bool stored = false;
+  self->request(impl_->w->tool_log(), timeout, drain_atom::value)
+      .receive([&](bool ok) { stored = ok; }, [&](caf::error&) {});
+  return stored;
+}
+
 }  // namespace rm::actors

@@ -93,6 +93,9 @@ class service {
   void tenant_changed(const std::string& org_id);
   // Runs `job` on a database pool worker and waits for it (rethrows its failure as service_error).
   void with_db(std::function<void(pqxx::connection&)> job);
+  // Graceful stop: waits until the write-behind tool log has stored every entry it received;
+  // false when that did not happen within `timeout` (e.g. the database is down).
+  bool flush_logs(std::chrono::milliseconds timeout);
 
   // For modules that add their own actors to the same system (they stop them before ~service).
   caf::actor_system& system();

@@ -63,6 +63,18 @@ std::optional<config_error> load_master_key(const config& c, persistence::master
   return std::nullopt;
 }
 
+std::optional<config_error> check_vapi_webhook_auth(const config& c) {
+  if (!c.vapi_secret.empty() || !c.vapi_bearer_token.empty() || !c.vapi_hmac_secret.empty() ||
+      c.vapi_auth_none)
+    return std::nullopt;
+  return config_error{
+      "RINGMASTER_VAPI_SECRET",
+      "no Vapi webhook credential is configured: set RINGMASTER_VAPI_SECRET, "
+      "RINGMASTER_VAPI_BEARER_TOKEN or RINGMASTER_VAPI_HMAC_SECRET to the credential your Vapi "
+      "assistants send (docs/security.md), or RINGMASTER_VAPI_AUTH=none to accept "
+      "unauthenticated webhooks (development only)"};
+}
+
 std::optional<config_error> load_config(const std::vector<std::string>& args,
                                         bool need_operator_token, config& out) {
   std::string listen = env("RINGMASTER_LISTEN");
@@ -80,6 +92,13 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   out.vapi_secret = env("RINGMASTER_VAPI_SECRET");
   out.vapi_bearer_token = env("RINGMASTER_VAPI_BEARER_TOKEN");
   out.vapi_hmac_secret = env("RINGMASTER_VAPI_HMAC_SECRET");
+  if (auto v = env("RINGMASTER_VAPI_AUTH"); !v.empty()) {
+    if (v != "none")
+      return config_error{"RINGMASTER_VAPI_AUTH",
+                          "must be 'none' (accept Vapi webhooks without credentials, development "
+                          "only) or unset, got '" + v + "'"};
+    out.vapi_auth_none = true;
+  }
   out.twilio_auth_token = env("RINGMASTER_TWILIO_AUTH_TOKEN");
   const char* vapi_base_setting = "RINGMASTER_VAPI_API_BASE";
   {

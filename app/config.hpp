@@ -40,6 +40,10 @@ struct config {
   std::string vapi_secret;           // RINGMASTER_VAPI_SECRET: X-Vapi-Secret
   std::string vapi_bearer_token;     // RINGMASTER_VAPI_BEARER_TOKEN: Authorization: Bearer
   std::string vapi_hmac_secret;      // RINGMASTER_VAPI_HMAC_SECRET: x-signature over ts.body
+  // RINGMASTER_VAPI_AUTH=none: accept Vapi webhooks without any credential when none of the three
+  // above is set (development only; serve logs a warning). Unset: serve refuses to start without
+  // one (check_vapi_webhook_auth). Any other value is a configuration error.
+  bool vapi_auth_none = false;
   std::string twilio_auth_token;     // RINGMASTER_TWILIO_AUTH_TOKEN: platform fallback
   // The master key of stored credentials (docs/security.md "Stored credentials"): exactly one of
   // RINGMASTER_MASTER_KEY (base64 of 32 bytes) and RINGMASTER_MASTER_KEY_FILE (a file holding
@@ -74,6 +78,10 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
 // set, the file cannot be read, or the value is not the base64 of exactly 32 bytes. `serve` and
 // `rotate-master-key` stop on it.
 std::optional<config_error> load_master_key(const config& c, persistence::master_key& out);
+
+// serve fails closed: an error naming RINGMASTER_VAPI_SECRET, RINGMASTER_VAPI_BEARER_TOKEN and
+// RINGMASTER_VAPI_HMAC_SECRET when none of them is set and RINGMASTER_VAPI_AUTH is not "none".
+std::optional<config_error> check_vapi_webhook_auth(const config& c);
 
 // Default data directory: /var/lib/ringmaster as root, else $HOME/.local/share/ringmaster.
 std::string default_data_dir();

@@ -2,6 +2,8 @@
 //   ringmaster serve     run the service (embedded PostgreSQL when DATABASE_URL is unset)
 //   ringmaster migrate   apply the schema migrations and exit
 #include <csignal>
+#include <cstdlib>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -54,6 +56,8 @@ Configuration comes from the environment; the flags above override it:
   RINGMASTER_VAPI_SECRET        Vapi webhooks: required X-Vapi-Secret
   RINGMASTER_VAPI_BEARER_TOKEN  Vapi webhooks: required Authorization: Bearer
   RINGMASTER_VAPI_HMAC_SECRET   Vapi webhooks: required HMAC-SHA256 x-signature
+                                (serve refuses to start without one of these three, unless:)
+  RINGMASTER_VAPI_AUTH=none     accept unauthenticated Vapi webhooks (development only)
   RINGMASTER_TWILIO_AUTH_TOKEN  platform Twilio auth token (signature fallback)
   RINGMASTER_VAPI_API_BASE      Vapi REST base (default https://api.vapi.ai)
   RINGMASTER_DB_WORKERS         database connections (default 4)
@@ -68,8 +72,8 @@ std::string open_database(const rm::app::config& cfg,
   if (!cfg.database_url.empty()) return cfg.database_url;
   embedded = std::make_unique<rm::persistence::embedded_postgres>(cfg.data_dir);
   auto url = embedded->start();
-  spdlog::info("embedded PostgreSQL started under {} (log: {})", cfg.data_dir,
-               embedded->log_path());
+  spdlog::info("embedded PostgreSQL started under {} (Unix socket only: {}; log: {})",
+               cfg.data_dir, embedded->socket_dir(), embedded->log_path());
   return url;
 }
 
@@ -149,10 +153,14 @@ int run(const std::string& command, std::vector<std::string> args) {
       std::cerr << "ringmaster: " << problem << "\n";
       return 2;
     }
+    // Fail closed: no Vapi webhook credential is an error unless explicitly waived.
+    if (auto err = rm::app::check_vapi_webhook_auth(cfg)) {
+      std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
+      return 2;
+    }
     if (cfg.vapi_secret.empty() && cfg.vapi_bearer_token.empty() && cfg.vapi_hmac_secret.empty())
-      spdlog::warn("no Vapi webhook credential configured (RINGMASTER_VAPI_SECRET, "
-                   "RINGMASTER_VAPI_BEARER_TOKEN or RINGMASTER_VAPI_HMAC_SECRET): Vapi webhooks "
-                   "are accepted unauthenticated — a development default only");
+      spdlog::warn("RINGMASTER_VAPI_AUTH=none: Vapi webhooks are accepted UNAUTHENTICATED — "
+                   "anyone who reaches this service can act as Vapi; development only");
     if (cfg.vapi_private_key.empty())
       spdlog::warn("no RINGMASTER_VAPI_PRIVATE_KEY: calls to Vapi (credential sync, number "
                    "import, assistants, call-backs) fail until it is set");
@@ -218,6 +226,7 @@ int run(const std::string& command, std::vector<std::string> args) {
   ho.service_token = cfg.service_token;
   ho.jwt = {cfg.jwt_secret, cfg.jwt_public_key_pem, cfg.jwt_issuer, cfg.jwt_audience, 60};
   ho.vapi_auth = {cfg.vapi_secret, cfg.vapi_bearer_token, cfg.vapi_hmac_secret, 300};
+  ho.vapi_auth.allow_unauthenticated = cfg.vapi_auth_none;
   ho.twilio_auth_token = cfg.twilio_auth_token;
   ho.public_url = cfg.public_url;
   ho.worker_threads = static_cast<std::size_t>(cfg.http_threads);
@@ -230,20 +239,54 @@ int run(const std::string& command, std::vector<std::string> args) {
               << cfg.listen_port << "\n";
     return 2;
   }
-  std::thread http{[&] { server->listen(); }};
+  std::promise<void> http_done;
+  auto http_stopped = http_done.get_future();
+  std::thread http{[&] {
+    server->listen();  // returns once stopped and every request in flight has been answered
+    http_done.set_value();
+  }};
   spdlog::info("ringmaster listening on http://{}:{}", cfg.listen_host, port);
   std::cout << "ringmaster listening on http://" << cfg.listen_host << ":" << port << std::endl;
 
+  // Graceful stop (docs/operations.md "Stopping"): no new connections, the requests in flight
+  // get up to 10 s, the write-behind tool log is stored, the embedded PostgreSQL stops, exit 0.
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("signal {} received, stopping", sig);
-  server->stop();
-  http.join();
+  spdlog::info("{} received: stopping (no new connections; requests in flight get up to 10 s)",
+               sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool drained = false;
+  do {
+    server->stop();  // again until it takes: a signal may come before listen() has started
+    drained = http_stopped.wait_for(std::chrono::milliseconds(50)) == std::future_status::ready;
+  } while (!drained && std::chrono::steady_clock::now() < deadline);
+  if (drained)
+    http.join();
+  else
+    spdlog::warn("requests still running after 10 s: stopping without waiting for them");
+  if (!service->flush_logs(std::chrono::seconds(5)))
+    spdlog::warn("the tool log could not store everything within 5 s; those reads are lost");
+  if (!drained) {
+    // Request handlers still use the service and the server: leave without destroying them.
+    http.detach();
+    int rc = 0;
+    try {
+      if (embedded) embedded->stop();
+      spdlog::info("stopped");
+    } catch (const std::exception& e) {
+      std::cerr << "ringmaster: " << e.what() << "\n";
+      rc = 1;
+    }
+    spdlog::shutdown();
+    std::cout.flush();
+    std::_Exit(rc);
+  }
   server.reset();
   numbers.reset();
   verification.reset();
   service.reset();  // stops every actor
   if (embedded) embedded->stop();
+  spdlog::info("stopped");
   return 0;
 }
 

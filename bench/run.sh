@@ -93,6 +93,7 @@ eval "$("$REPO/scripts/pg-start.sh")"
 TOKEN="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 DATABASE_URL="$RINGMASTER_TEST_DATABASE_URL" RINGMASTER_LISTEN="127.0.0.1:$RM_PORT" \
   RINGMASTER_OPERATOR_TOKEN="$TOKEN" RINGMASTER_DATA_DIR="$WORK/data" \
+  RINGMASTER_VAPI_AUTH=none \
   RINGMASTER_MASTER_KEY="${RINGMASTER_MASTER_KEY:-$(head -c 32 /dev/urandom | base64 -w0)}" \
   "$RM_BIN" serve >"$LOGS/ringmaster.log" 2>&1 &
 RM_PID=$!

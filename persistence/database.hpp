@@ -35,8 +35,13 @@ migrate_result migrate(pqxx::connection& c);
 
 // A private PostgreSQL cluster under `data_dir`/postgres, started with the server binaries of the
 // newest /usr/lib/postgresql/*/bin. As root, initdb/pg_ctl run as the `postgres` OS user (they
-// refuse root) and the directory is chowned to it. Listens on 127.0.0.1 only, on the first free
-// port from 54329, trust auth for loopback. stop() (and the destructor) stops it (`-m fast`).
+// refuse root) and the directory is chowned to it (root still reaches the socket and the
+// password file). Private: no TCP listener (listen_addresses = ''), one Unix socket in
+// `socket_dir()` (mode 0700), pg_hba.conf with only `local all all scram-sha-256` (no trust),
+// the superuser `postgres` with a generated password kept in `password_file()` (.pgpass format,
+// mode 0600). A cluster made by an earlier version (TCP, trust) is converted in place at start:
+// settings and pg_hba.conf rewritten, a password set (postgres --single). stop() (and the
+// destructor) stops it (`-m fast`).
 class embedded_postgres {
  public:
   explicit embedded_postgres(std::string data_dir);
@@ -44,17 +49,24 @@ class embedded_postgres {
   embedded_postgres(const embedded_postgres&) = delete;
   embedded_postgres& operator=(const embedded_postgres&) = delete;
 
-  // initdb on first use, start, create database "ringmaster"; returns its connection URL.
-  // Throws std::runtime_error with the server log's tail on failure.
+  // initdb on first use, start, create database "ringmaster"; returns its libpq key=value
+  // connection string (host=<socket dir> … user=postgres passfile=<password file>; the password
+  // itself is not in it). Throws std::runtime_error with the server log's tail on failure.
   std::string start();
   void stop();
   const std::string& log_path() const { return log_path_; }
+  const std::string& socket_dir() const { return socket_dir_; }
+  const std::string& password_file() const { return password_file_; }
+  // The connection string of `database` as the superuser (through the socket and passfile).
+  std::string connection_string(const std::string& database) const;
 
  private:
   std::string data_dir_;
   std::string pg_dir_;
   std::string log_path_;
   std::string bin_dir_;
+  std::string socket_dir_;
+  std::string password_file_;
   bool running_ = false;
 };
 

@@ -1,23 +1,25 @@
 // A private PostgreSQL cluster for running ringmaster without a configured database.
-// Layout under data_dir/postgres (owned by the postgres OS user when we run as root):
+// Layout under data_dir/postgres (mode 0700, owned by the postgres OS user when we run as root):
 //   data/            the cluster (initdb -D)
+//   socket/          the only way in: the Unix socket (directory 0700, no TCP listener)
+//   pgpass           the superuser's generated password, in .pgpass format (mode 0600)
 //   server.log       server output plus initdb/pg_ctl output
 // Server settings go into data/ringmaster.conf (included from postgresql.conf), because pg_ctl
-// passes `-o` options through /bin/sh and we never build shell strings.
+// passes `-o` options through /bin/sh and we never build shell strings. pg_hba.conf is rewritten
+// at every start: Unix socket only, SCRAM password, no `trust` line.
 #include "persistence/database.hpp"
 
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
-#include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -39,8 +41,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int first_port = 54329;
-constexpr int port_attempts = 100;
+// No TCP listener, so the port only names the socket file (.s.PGSQL.5432) in our own directory.
+constexpr int socket_port = 5432;
 
 struct os_user {
   uid_t uid;
@@ -133,9 +135,11 @@ std::string runuser_path() {
   throw failure("running as root but runuser(1) was not found");
 }
 
-// Runs argv (as postgres when root) with stdout/stderr appended to `log`; returns the exit code.
+// Runs argv (as postgres when root) with stdin from `input`, stdout/stderr appended to `log`;
+// returns the exit code. The child starts with no blocked signals and default handlers, whatever
+// the caller blocked (ringmaster blocks SIGINT/SIGTERM for its sigwait).
 int run(std::vector<std::string> argv, bool as_postgres, const std::string& log,
-        const std::string& cwd) {
+        const std::string& cwd, const std::string& input = "/dev/null") {
   if (as_postgres) {
     argv.insert(argv.begin(), {runuser_path(), "-u", "postgres", "--"});
   }
@@ -145,14 +149,26 @@ int run(std::vector<std::string> argv, bool as_postgres, const std::string& log,
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_APPEND | O_CREAT,
                                    0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   // The postgres user may not be allowed into our working directory.
   posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int rc = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw failure("cannot run " + argv[0] + ": " + std::strerror(rc));
   int status = 0;
@@ -160,29 +176,6 @@ int run(std::vector<std::string> argv, bool as_postgres, const std::string& log,
     if (errno != EINTR) throw failure("waitpid failed: " + std::string(std::strerror(errno)));
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-bool port_free(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  const int one = 1;
-  // PostgreSQL sets SO_REUSEADDR too, so TIME_WAIT leftovers do not count as taken.
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-int pick_port() {
-  for (int p = first_port; p < first_port + port_attempts; ++p) {
-    if (port_free(p)) return p;
-  }
-  throw failure("no free port on 127.0.0.1 in " + std::to_string(first_port) + "…" +
-                std::to_string(first_port + port_attempts - 1));
 }
 
 std::string log_tail(const std::string& path, std::size_t lines = 30) {
@@ -197,21 +190,79 @@ std::string log_tail(const std::string& path, std::size_t lines = 30) {
   return out;
 }
 
-// Line 4 of postmaster.pid is the port of a running server.
-std::optional<int> running_port(const fs::path& data) {
+// Line `n` (1-based) of postmaster.pid: 4 port, 5 first socket directory, 6 first listen
+// address ("" without TCP). nullopt when the file or the line is missing.
+std::optional<std::string> pid_file_line(const fs::path& data, int n) {
   std::ifstream in{data / "postmaster.pid"};
   std::string line;
-  for (int i = 0; i < 4 && std::getline(in, line); ++i) {
+  for (int i = 0; i < n; ++i) {
+    if (!std::getline(in, line)) return std::nullopt;
   }
-  if (!in || line.empty()) return std::nullopt;
-  try {
-    return std::stoi(line);
-  } catch (const std::exception&) {
-    return std::nullopt;
+  return line;
+}
+
+// Writes `content` to `path` with mode 0600 through a temporary file and a rename, so a reader
+// never sees a partial file and the mode is never wider.
+void write_private_file(const fs::path& path, const std::string& content) {
+  const fs::path tmp = path.string() + ".tmp";
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw failure("cannot create " + tmp.string() + ": " + std::strerror(errno));
+  bool ok = ::fchmod(fd, 0600) == 0;
+  for (std::size_t done = 0; ok && done < content.size();) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  ok = ::fsync(fd) == 0 && ok;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw failure("cannot write " + path.string() + ": " + std::strerror(errno));
   }
 }
 
-void write_settings(const fs::path& data, int port) {
+// 32 random bytes as hex: no character that .pgpass, a DSN or SQL would need to escape.
+std::string generate_password() {
+  unsigned char bytes[32];
+  for (std::size_t got = 0; got < sizeof bytes;) {
+    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw failure(std::string("getrandom failed: ") + std::strerror(errno));
+    got += static_cast<std::size_t>(n);
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 0xf];
+  }
+  return out;
+}
+
+// The password kept in the .pgpass-format file ("*:*:*:postgres:<password>"), "" when absent.
+std::string read_password(const fs::path& pgpass) {
+  std::ifstream in{pgpass};
+  std::string line;
+  const std::string prefix = "*:*:*:postgres:";
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0 && line.size() > prefix.size()) return line.substr(prefix.size());
+  }
+  return "";
+}
+
+// A value for a key=value connection string: quoted, with ' and \ escaped (libpq rules).
+std::string dsn_value(const std::string& v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+void write_settings(const fs::path& data, const fs::path& socket_dir) {
   const fs::path conf = data / "postgresql.conf";
   std::string content;
   {
@@ -226,25 +277,26 @@ void write_settings(const fs::path& data, int port) {
     out << "\n# ringmaster: per-start settings\n" << include << "\n";
     if (!out) throw failure("cannot write " + conf.string());
   }
+  // Double quotes inside the list value allow spaces and commas in the directory name.
   std::ofstream out{data / "ringmaster.conf", std::ios::trunc};
-  out << "# Written by ringmaster at every start.\n"
-      << "port = " << port << "\n"
-      << "listen_addresses = '127.0.0.1'\n"
-      << "unix_socket_directories = ''\n";
+  out << "# Written by ringmaster at every start: no TCP listener, only the Unix socket in a\n"
+      << "# private directory, SCRAM passwords (pg_hba.conf is rewritten too).\n"
+      << "port = " << socket_port << "\n"
+      << "listen_addresses = ''\n"
+      << "unix_socket_directories = '\"" << socket_dir.string() << "\"'\n"
+      << "unix_socket_permissions = 0700\n"
+      << "password_encryption = 'scram-sha-256'\n";
   if (!out) throw failure("cannot write " + (data / "ringmaster.conf").string());
 }
 
-std::string url_for(int port) {
-  return "postgresql://postgres@127.0.0.1:" + std::to_string(port) + "/ringmaster";
-}
-
-void create_ringmaster_database(int port) {
-  pqxx::connection c{"host=127.0.0.1 port=" + std::to_string(port) +
-                     " user=postgres dbname=postgres"};
-  pqxx::nontransaction tx{c};
-  if (tx.exec("SELECT 1 FROM pg_database WHERE datname = 'ringmaster'").empty()) {
-    tx.exec("CREATE DATABASE ringmaster");
-  }
+void write_hba(const fs::path& data) {
+  std::ofstream out{data / "pg_hba.conf", std::ios::trunc};
+  out << "# Written by ringmaster at every start (persistence/embedded_postgres.cpp): there is\n"
+      << "# no TCP listener; the Unix socket's directory is private (0700) and every role needs\n"
+      << "# its password (SCRAM). Edits here are overwritten.\n"
+      << "# TYPE  DATABASE  USER  METHOD\n"
+      << "local   all       all   scram-sha-256\n";
+  if (!out) throw failure("cannot write " + (data / "pg_hba.conf").string());
 }
 
 }  // namespace
@@ -255,6 +307,8 @@ embedded_postgres::embedded_postgres(std::string data_dir)
   data_dir_ = base.string();
   pg_dir_ = (base / "postgres").string();
   log_path_ = (base / "postgres" / "server.log").string();
+  socket_dir_ = (base / "postgres" / "socket").string();
+  password_file_ = (base / "postgres" / "pgpass").string();
 }
 
 embedded_postgres::~embedded_postgres() {
@@ -265,13 +319,24 @@ embedded_postgres::~embedded_postgres() {
   }
 }
 
+std::string embedded_postgres::connection_string(const std::string& database) const {
+  return "host=" + dsn_value(socket_dir_) + " port=" + std::to_string(socket_port) +
+         " user=postgres dbname=" + dsn_value(database) + " passfile=" +
+         dsn_value(password_file_) + " sslmode=disable";
+}
+
 std::string embedded_postgres::start() {
   const fs::path data = fs::path(pg_dir_) / "data";
-  if (running_) {
-    if (auto port = running_port(data)) return url_for(*port);
-  }
+  if (running_) return connection_string("ringmaster");
   if (bin_dir_.empty()) throw failure("no PostgreSQL server in /usr/lib/postgresql/*/bin");
   const bool as_root = ::geteuid() == 0;
+  // sun_path holds 107 bytes; the server also needs "<socket>/.s.PGSQL.5432.lock".
+  if (socket_dir_.size() + std::strlen("/.s.PGSQL.5432.lock") >= sizeof(sockaddr_un{}.sun_path))
+    throw failure("the socket directory " + socket_dir_ + " is too long for a Unix socket path "
+                  "(at most 88 characters); set RINGMASTER_DATA_DIR to a shorter directory");
+  if (socket_dir_.find_first_of("\"'\\\n") != std::string::npos)
+    throw failure("the data directory " + data_dir_ + " contains a quote, a backslash or a "
+                  "newline; set RINGMASTER_DATA_DIR to a plainer directory");
 
   std::error_code ec;
   fs::create_directories(pg_dir_, ec);
@@ -280,50 +345,110 @@ std::string embedded_postgres::start() {
                   "; set RINGMASTER_DATA_DIR to a writable directory");
   }
   ::chmod(pg_dir_.c_str(), 0700);
+  fs::create_directories(socket_dir_, ec);
+  if (ec) throw failure("cannot create " + socket_dir_ + ": " + ec.message());
+  ::chmod(socket_dir_.c_str(), 0700);
   {
     std::ofstream touch{log_path_, std::ios::app};  // created by us, so chown covers it
   }
-  if (as_root) {
-    const os_user pg = postgres_user();
-    require_traversable(data_dir_, pg);  // pg_dir_ itself is chowned to postgres next
-    chown_tree(pg_dir_, pg);
-  }
+  // Everything under postgres/ belongs to the postgres OS user (it runs the server); root still
+  // reads the password file and connects through the socket directory.
+  auto own = [&] {
+    if (as_root) chown_tree(pg_dir_, postgres_user());
+  };
+  if (as_root) require_traversable(data_dir_, postgres_user());
+  own();
 
-  if (!fs::exists(data / "PG_VERSION")) {
-    const int rc = run({bin_dir_ + "/initdb", "-D", data.string(), "-U", "postgres", "-A",
-                        "trust", "-E", "UTF8", "--locale=C.UTF-8"},
+  const fs::path pgpass{password_file_};
+  std::string password = read_password(pgpass);
+  const bool had_password = !password.empty();
+  if (!had_password) password = generate_password();
+  const std::string pgpass_line = "*:*:*:postgres:" + password + "\n";
+
+  const bool fresh = !fs::exists(data / "PG_VERSION");
+  if (fresh) {
+    // initdb (running as postgres) reads the password from a file it owns; removed right after.
+    const fs::path pwfile = fs::path(pg_dir_) / "initdb.pw";
+    write_private_file(pwfile, password + "\n");
+    own();
+    const int rc = run({bin_dir_ + "/initdb", "-D", data.string(), "-U", "postgres",
+                        "--auth=scram-sha-256", "--pwfile=" + pwfile.string(), "-E", "UTF8",
+                        "--locale=C.UTF-8"},
                        as_root, log_path_, pg_dir_);
+    ::unlink(pwfile.c_str());
     if (rc != 0) {
       throw failure("initdb failed (exit " + std::to_string(rc) + "):" + log_tail(log_path_));
     }
+    if (!had_password) write_private_file(pgpass, pgpass_line);
   }
 
-  // Left running by an earlier process that died without stopping it: adopt it.
-  const int status = run({bin_dir_ + "/pg_ctl", "status", "-D", data.string()}, as_root,
-                         log_path_, pg_dir_);
-  std::optional<int> port = status == 0 ? running_port(data) : std::nullopt;
-  // A stale postmaster.pid (kill -9) is handled by pg_ctl/postmaster themselves; a retry covers
-  // a port taken between our probe and the server's bind, and backends of a killed postmaster
-  // still releasing shared memory.
-  for (int attempt = 0; !port && attempt < 3; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
-    const int candidate = pick_port();
-    write_settings(data, candidate);
-    if (as_root) chown_tree(pg_dir_, postgres_user());
-    const int rc = run({bin_dir_ + "/pg_ctl", "start", "-D", data.string(), "-l", log_path_,
-                        "-w", "-t", "60"},
-                       as_root, log_path_, pg_dir_);
-    if (rc == 0) port = candidate;
+  // Left running by an earlier process that died without stopping it: adopt it when it is
+  // already private (our socket, no TCP, our password); otherwise (a cluster of an earlier
+  // version: TCP and trust) stop it so it restarts with the settings below.
+  bool adopt = false;
+  if (run({bin_dir_ + "/pg_ctl", "status", "-D", data.string()}, as_root, log_path_, pg_dir_) ==
+      0) {
+    adopt = had_password && pid_file_line(data, 4) == std::to_string(socket_port) &&
+            pid_file_line(data, 5) == socket_dir_ && pid_file_line(data, 6) == std::string{};
+    if (!adopt &&
+        run({bin_dir_ + "/pg_ctl", "stop", "-D", data.string(), "-m", "fast", "-w"}, as_root,
+            log_path_, pg_dir_) != 0)
+      throw failure("cannot stop the running server to restart it privately:" +
+                    log_tail(log_path_));
   }
-  if (!port) throw failure("pg_ctl start failed:" + log_tail(log_path_));
+
+  // A cluster made by an earlier version (trust, no password): set the generated password in
+  // single-user mode, with the server stopped, so no connection is ever accepted without it.
+  if (!fresh && !had_password) {
+    const fs::path sql = fs::path(pg_dir_) / "set-password.sql";
+    write_private_file(sql, "SET password_encryption = 'scram-sha-256';\n"
+                            "ALTER ROLE postgres PASSWORD '" + password + "';\n");
+    own();
+    int rc = 1;
+    // Backends of a killed postmaster may still hold its shared memory for a moment.
+    for (int attempt = 0; rc != 0 && attempt < 3; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
+      rc = run({bin_dir_ + "/postgres", "--single", "-D", data.string(), "postgres"}, as_root,
+               log_path_, pg_dir_, sql.string());
+    }
+    ::unlink(sql.c_str());
+    if (rc != 0)
+      throw failure("cannot set the superuser's password (postgres --single, exit " +
+                    std::to_string(rc) + "):" + log_tail(log_path_));
+    write_private_file(pgpass, pgpass_line);
+  }
+
+  write_settings(data, socket_dir_);
+  write_hba(data);
+  own();
+  if (adopt) {
+    if (run({bin_dir_ + "/pg_ctl", "reload", "-D", data.string()}, as_root, log_path_, pg_dir_) !=
+        0)
+      throw failure("pg_ctl reload failed:" + log_tail(log_path_));
+  } else {
+    // A stale postmaster.pid (kill -9) is handled by pg_ctl/postmaster themselves; a retry covers
+    // backends of a killed postmaster still releasing shared memory.
+    int rc = 1;
+    for (int attempt = 0; rc != 0 && attempt < 3; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
+      rc = run({bin_dir_ + "/pg_ctl", "start", "-D", data.string(), "-l", log_path_, "-w", "-t",
+                "60"},
+               as_root, log_path_, pg_dir_);
+    }
+    if (rc != 0) throw failure("pg_ctl start failed:" + log_tail(log_path_));
+  }
   running_ = true;
   try {
-    create_ringmaster_database(*port);
+    pqxx::connection c{connection_string("postgres")};
+    pqxx::nontransaction tx{c};
+    if (tx.exec("SELECT 1 FROM pg_database WHERE datname = 'ringmaster'").empty()) {
+      tx.exec("CREATE DATABASE ringmaster");
+    }
   } catch (const std::exception& e) {
     throw failure(std::string("cannot create database ringmaster: ") + e.what() +
                   log_tail(log_path_));
   }
-  return url_for(*port);
+  return connection_string("ringmaster");
 }
 
 void embedded_postgres::stop() {

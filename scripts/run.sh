@@ -2,8 +2,9 @@
 # THE run command: a local demo of ringmaster, end to end, then a running service.
 #  1. installs missing packages (scripts/bootstrap.sh) and builds Release (scripts/build.sh)
 #  2. starts a LOCAL FAKE Twilio (tests/fakes): no SMS ever reaches a real phone
-#  3. starts `ringmaster serve` with an embedded PostgreSQL (no DATABASE_URL) and a fresh
-#     operator token, and waits for /readyz
+#  3. starts `ringmaster serve` with an embedded PostgreSQL (no DATABASE_URL), a fresh
+#     operator token and RINGMASTER_VAPI_AUTH=none (unauthenticated Vapi webhooks: a demo
+#     only), and waits for /readyz
 #  4. creates the demo clinic "Harbor Dental" (or finds it, when an earlier run created it)
 #  5. replays the recorded inbound call docs/examples/inbound-call/*.json as Vapi would send it,
 #     re-dated to the next free weekday, under a new call id
@@ -118,6 +119,10 @@ fi
   unset DATABASE_URL  # embedded PostgreSQL
   export RINGMASTER_LISTEN="$LISTEN" RINGMASTER_DATA_DIR RINGMASTER_OPERATOR_TOKEN="$TOKEN" \
     RINGMASTER_TWILIO_API_BASE="$FAKE_URL"
+  # The replayed call below carries no Vapi credential: accept unauthenticated webhooks, a
+  # local demo only (ringmaster warns at start-up; serve refuses this without the waiver).
+  unset RINGMASTER_VAPI_SECRET RINGMASTER_VAPI_BEARER_TOKEN RINGMASTER_VAPI_HMAC_SECRET
+  export RINGMASTER_VAPI_AUTH=none
   exec "$BUILD_DIR/app/ringmaster" serve
 ) >"$LOGS/ringmaster.log" 2>&1 &
 RM_PID=$!
@@ -234,10 +239,11 @@ bold "SMS audit trail"
 say "what the fake Twilio accepted (GET $FAKE_URL/_fake/messages):"
 curl -s "$FAKE_URL/_fake/messages" |
   jq -r '(if type == "array" then . else .messages end)[-1] | "     \(.sid) \(.from) → \(.to) [\(.status)]: \(.body)"'
-# The embedded PostgreSQL trusts local TCP connections; its port is in postmaster.pid.
-PG_PORT="$(sed -n 4p "$RINGMASTER_DATA_DIR/postgres/data/postmaster.pid" 2>/dev/null || true)"
-PSQL="psql -h 127.0.0.1 -p $PG_PORT -U postgres -d ringmaster"
-if [ -n "$PG_PORT" ] && command -v psql >/dev/null; then
+# The embedded PostgreSQL has no TCP listener: its Unix socket is in a private (0700) directory
+# and the superuser's password is in a 0600 .pgpass file next to it.
+PG_DIR="$RINGMASTER_DATA_DIR/postgres"
+PSQL="env PGPASSFILE=$PG_DIR/pgpass psql -h $PG_DIR/socket -p 5432 -U postgres -d ringmaster"
+if [ -S "$PG_DIR/socket/.s.PGSQL.5432" ] && command -v psql >/dev/null; then
   say "the audit row in the messages table ($PSQL):"
   $PSQL -X -A -t -F ' | ' -c "SELECT direction, method, recipient, status, external_message_id,
       content FROM messages WHERE call_id = '$CALL_ID' ORDER BY created_at" 2>&1 | sed 's/^/     /'

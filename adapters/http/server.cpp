@@ -171,7 +171,8 @@ bool require_vapi(const httplib::Request& req, httplib::Response& res, context& 
                                                 header, req.body, now)
                          : vapi::verify_webhook(ctx.options.vapi_auth, header, req.body, now);
   if (result == vapi::auth_result::ok ||
-      (!override && result == vapi::auth_result::not_configured))
+      (!override && result == vapi::auth_result::not_configured &&
+       ctx.options.vapi_auth.allow_unauthenticated))
     return true;
   ctx.throttle.record_failure(req.remote_addr);
   ctx.counters.count_auth_failure(std::string{override ? "vapi_tenant:" : "vapi:"} +

@@ -29,11 +29,14 @@ struct webhook_auth_settings {
   std::string bearer_token;  // Authorization: Bearer token; empty = method off
   std::string hmac_secret;   // HMAC-SHA256 key; empty = method off
   std::int64_t max_skew_seconds = 300;
+  // With no method configured, accept requests anyway (not_configured). Set only by
+  // RINGMASTER_VAPI_AUTH=none (development); otherwise the HTTP layer refuses not_configured.
+  bool allow_unauthenticated = false;
 };
 
 // ok: a configured method matched.
-// not_configured: no method configured; the request is accepted (the caller logs a warning at
-//   start-up, since Vapi sends no credential unless one is attached).
+// not_configured: no method configured; the HTTP layer refuses the request unless
+//   allow_unauthenticated is set (RINGMASTER_VAPI_AUTH=none, development only).
 // missing: methods are configured but the request carries none of their headers.
 // mismatch: a credential header is present but wrong (or x-timestamp is not a number).
 // stale_timestamp: a correct HMAC over a timestamp outside ±max_skew_seconds.

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <fstream>
+#include <optional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -83,6 +85,26 @@ class child_process {
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
+  // Waits up to `timeout` for the process to exit: its exit status (-1 when killed by a signal),
+  // or nullopt when it is still running.
+  std::optional<int> wait_exit_for(std::chrono::milliseconds timeout) {
+    if (pid_ <= 0) return -1;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+      ::usleep(20000);
+    }
+  }
+  // Sends `sig` (e.g. SIGTERM) without waiting.
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+  pid_t pid() const { return pid_; }
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
 

@@ -200,6 +200,8 @@ harness::harness(harness_options options)
   ho.worker_threads = options.http_threads;
   ho.jwt.hs256_secret = options.jwt_hs256_secret;
   ho.public_url = options.public_url;
+
+  ho.vapi_auth.allow_unauthenticated = true;  // RINGMASTER_VAPI_AUTH=none: the samples carry none
   if (options.verification) {
     actors::verification_service_options vo{twilio_.base_url(), options.public_url};
     vo.argon2_slots = options.argon2_slots;

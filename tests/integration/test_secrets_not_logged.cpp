@@ -59,6 +59,7 @@ TEST_CASE("serve refuses to start without a valid master key", "[secrets]") {
   const std::map<std::string, std::string> base{
       {"DATABASE_URL", "postgresql://127.0.0.1:1/none"},
       {"RINGMASTER_OPERATOR_TOKEN", operator_token},
+      {"RINGMASTER_VAPI_AUTH", "none"},
       {"RINGMASTER_LISTEN", "127.0.0.1:0"}};
   auto run = [&](std::map<std::string, std::string> env) {
     std::remove(log_path.c_str());
@@ -120,6 +121,7 @@ TEST_CASE("no secret appears in clear in the logs or the database after a full r
       {"DATABASE_URL", db.url()},
       {"RINGMASTER_LISTEN", "127.0.0.1:" + std::to_string(port)},
       {"RINGMASTER_OPERATOR_TOKEN", operator_token},
+      {"RINGMASTER_VAPI_AUTH", "none"},  // the webhooks below carry no credential
       {"RINGMASTER_TWILIO_API_BASE", twilio.base_url()},
       {"RINGMASTER_MASTER_KEY", key1},
       {"RINGMASTER_MASTER_KEY_FILE", ""},

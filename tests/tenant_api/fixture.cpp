@@ -102,6 +102,7 @@ http::server_options server_options(actors::verification_service* verification,
   o.operator_token = operator_token;
   o.service_token = service_token;
   o.jwt.hs256_secret = jwt_secret;
+  o.vapi_auth.allow_unauthenticated = true;  // RINGMASTER_VAPI_AUTH=none
   o.worker_threads = 8;
   return o;
 }

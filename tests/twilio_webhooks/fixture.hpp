@@ -38,7 +38,8 @@ inline constexpr const char* caller = "+14155550177";
 struct fixture_options {
   std::string public_url;                         // server_options::public_url
   std::string platform_token = twtest::platform_token;  // server_options::twilio_auth_token
-  vapi::webhook_auth_settings vapi_auth;          // server_options::vapi_auth
+  // server_options::vapi_auth; by default none configured and RINGMASTER_VAPI_AUTH=none.
+  vapi::webhook_auth_settings vapi_auth{"", "", "", 300, true};
 };
 
 struct reply {

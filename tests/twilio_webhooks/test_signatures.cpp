@@ -234,3 +234,27 @@ TEST_CASE("Vapi webhooks with an HMAC are verified over HTTP: fresh, stale and t
     CHECK(f.webhook_rows() == 0);
   }
 }
+
+TEST_CASE("with no Vapi credential configured, Vapi webhooks are refused unless explicitly waived "
+          "(RINGMASTER_VAPI_AUTH=none)") {
+  SECTION("no credential and no waiver: refused with 401, nothing stored") {
+    fixture_options o;
+    o.vapi_auth.allow_unauthenticated = false;
+    fixture f{o};
+    f.create_tenant("Harbor Dental", number_a, {account_a, token_a});
+    check_refused(f.post("/webhooks/vapi", vapi_status("vapi-open-1"), "application/json"), 401);
+    CHECK(f.auth_failures("vapi:not_configured") == 1);
+    CHECK(f.count("SELECT count(*) FROM call_events") == 0);
+    CHECK(f.webhook_rows() == 0);
+  }
+  SECTION("RINGMASTER_VAPI_AUTH=none: accepted") {
+    fixture_options o;
+    o.vapi_auth.allow_unauthenticated = true;
+    fixture f{o};
+    f.create_tenant("Harbor Dental", number_a, {account_a, token_a});
+    auto r = f.post("/webhooks/vapi", vapi_status("vapi-open-2"), "application/json");
+    INFO(r.text);
+    CHECK(r.status == 200);
+    CHECK(f.count("SELECT count(*) FROM call_events") == 1);
+  }
+}
