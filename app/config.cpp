@@ -200,6 +200,9 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   if (auto e = parse_int("RINGMASTER_NUMBER_SWEEP_SECONDS", env("RINGMASTER_NUMBER_SWEEP_SECONDS"),
                          5, 86400, out.number_sweep_seconds))
     return e;
+  if (auto err = http::trusted_proxies::parse(env("RINGMASTER_TRUSTED_PROXIES"),
+                                             out.trusted_proxies))
+    return config_error{"RINGMASTER_TRUSTED_PROXIES", *err};
   return std::nullopt;
 }
 

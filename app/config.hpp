@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/http/client_address.hpp"
 #include "persistence/secret_box.hpp"
 
 namespace rm::app {
@@ -55,6 +56,9 @@ struct config {
   // The number lifecycle (docs/telephony.md "Number lifecycle").
   int number_quarantine_days = 30;  // RINGMASTER_NUMBER_QUARANTINE_DAYS (0–365)
   int number_sweep_seconds = 60;    // RINGMASTER_NUMBER_SWEEP_SECONDS (5–86400): the saga's sweep
+  // RINGMASTER_TRUSTED_PROXIES: comma-separated CIDR ranges (IPv4/IPv6) of reverse proxies whose
+  // X-Forwarded-For names the client for the failed-authentication throttle; empty = none.
+  http::trusted_proxies trusted_proxies;
 };
 
 struct config_error {
