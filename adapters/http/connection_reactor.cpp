@@ -258,7 +258,8 @@ struct reactor_server::reactor {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       return close_now(std::move(c));  // reset or another error
     }
-    if (complete(*c) || buffered > settings.max_buffered_bytes) return dispatch(std::move(c));
+    if (complete(*c) || c->pending() >= cap || buffered > settings.max_buffered_bytes)
+      return dispatch(std::move(c));
     if (c->peer_closed) return close_now(std::move(c));
     if (c->pending() > 0 && !c->in_request) {
       c->in_request = true;
@@ -277,6 +278,7 @@ struct reactor_server::reactor {
     const auto end = view.find("\r\n\r\n");
     if (end == std::string_view::npos) return size > settings.max_head_bytes;
     const std::size_t head = end + 4;
+    if (head > settings.max_head_bytes) return true;  // httplib refuses it
     std::size_t length = 0;
     // Header lines (the request line is skipped: it cannot start with a header name + ':').
     for (std::size_t pos = view.find("\r\n") + 2; pos < end;) {

@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <ctime>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -190,4 +191,73 @@ TEST_CASE("an idle connection is closed after the keep-alive timeout, a stalled 
   CHECK(closed_within(stalled, std::chrono::seconds(8)));  // request_timeout 10 s from its byte
   ::close(idle);
   ::close(stalled);
+}
+
+namespace {
+
+// Sends `parts` on one new connection, `gap` apart, and returns what the server answered (until
+// it closes or 5 s pass).
+std::string exchange(int port, const std::vector<std::string>& parts,
+                     std::chrono::milliseconds gap) {
+  const int fd = connect_to(port);
+  REQUIRE(fd >= 0);
+  for (const auto& p : parts) {
+    REQUIRE(::send(fd, p.data(), p.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(p.size()));
+    std::this_thread::sleep_for(gap);
+  }
+  std::string got;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) {
+      if (got.find("\r\n\r\n") != std::string::npos) break;
+      continue;
+    }
+    char buf[4096];
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("requests that arrive in pieces, chunked or oversized are answered as before") {
+  fixture f;
+  f.create_tenant("Harbor Dental", number_a);
+  const std::string body = status_update("pieces-1", number_a).dump();
+  const std::string head = "POST /webhooks/vapi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                           "Content-Type: application/json\r\n";
+
+  SECTION("a body sent in three pieces, 300 ms apart, is answered once complete") {
+    auto got = exchange(f.port(),
+                        {head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n",
+                         body.substr(0, 10), body.substr(10)},
+                        std::chrono::milliseconds(300));
+    INFO(got);
+    CHECK(got.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(f.scalar("SELECT count(*) FROM calls WHERE id = 'pieces-1'") == "1");
+  }
+  SECTION("a chunked body is read by httplib") {
+    std::ostringstream chunk;
+    chunk << std::hex << body.size() << "\r\n" << body << "\r\n0\r\n\r\n";
+    auto got = exchange(f.port(), {head + "Transfer-Encoding: chunked\r\n\r\n", chunk.str()},
+                        std::chrono::milliseconds(100));
+    INFO(got);
+    CHECK(got.rfind("HTTP/1.1 200", 0) == 0);
+  }
+  SECTION("a body over 1 MiB is refused with 413 without waiting for it") {
+    auto got = exchange(f.port(), {head + "Content-Length: 2000000\r\n\r\n{"},
+                        std::chrono::milliseconds(0));
+    INFO(got.substr(0, 200));
+    CHECK(got.rfind("HTTP/1.1 413", 0) == 0);
+  }
+  SECTION("a head over 64 KiB is refused, not waited for") {
+    auto got = exchange(f.port(), {head + "X-Big: " + std::string(70 * 1024, 'a') + "\r\n\r\n"},
+                        std::chrono::milliseconds(0));
+    INFO(got.substr(0, 200));
+    CHECK(got.rfind("HTTP/1.1 4", 0) == 0);
+  }
 }
