@@ -16,7 +16,8 @@
 //      Only then does a worker take the connection and run httplib on the buffered bytes, so a
 //      worker never waits for a client that is slow to send. (Chunked bodies, Expect:
 //      100-continue, bodies over max_body_bytes and heads over max_head_bytes go to a worker
-//      once the head is there; httplib reads or refuses the rest, with io_timeout per read.)
+//      once the head is there, as does a request without Content-Length; httplib reads or
+//      refuses the rest, with io_timeout per read.)
 //   3. After the response the connection is parked again (keep-alive), unless either side
 //      asked to close, or the request was the connection's max_requests_per_connection-th.
 //      When no other request is queued the worker first waits up to `linger` (2 ms) for the

@@ -4,8 +4,9 @@
 // (connection_reactor.hpp), so idle or slowly sending clients never hold a worker: with 512 idle
 // connections open a webhook is still answered at once (tests/tenant_api/test_idle_connections.cpp,
 // bench/idle-connections.sh). A connection idle for 5 s between requests is closed, and so is one
-// whose request is not complete 10 s after its first byte. Every response carries X-Request-Id; every error body is
-// {"error":{"code":"snake_case","message":"…"}} (docs/api.md lists every route).
+// whose request is not complete 10 s after its first byte. Every response carries X-Request-Id;
+// every error body is {"error":{"code":"snake_case","message":"…"}} (docs/api.md lists every
+// route).
 #pragma once
 
 #include <atomic>
