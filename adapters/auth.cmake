@@ -9,6 +9,7 @@ endif()
 add_library(rm_auth STATIC
   ${CMAKE_CURRENT_LIST_DIR}/http/jwt.cpp
   ${CMAKE_CURRENT_LIST_DIR}/http/auth_throttle.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/http/client_address.cpp
   ${CMAKE_CURRENT_LIST_DIR}/vapi/webhook_auth.cpp
   ${CMAKE_CURRENT_LIST_DIR}/twilio/request_validator.cpp)
 target_include_directories(rm_auth PUBLIC ${PROJECT_SOURCE_DIR})

@@ -222,6 +222,10 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   if (auto e = parse_int("RINGMASTER_SMS_PER_CALL", env("RINGMASTER_SMS_PER_CALL"), 0, 100,
                          out.sms_per_call))
     return e;
+
+  if (auto err = http::trusted_proxies::parse(env("RINGMASTER_TRUSTED_PROXIES"),
+                                             out.trusted_proxies))
+    return config_error{"RINGMASTER_TRUSTED_PROXIES", *err};
   return std::nullopt;
 }
 

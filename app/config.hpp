@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/http/client_address.hpp"
 #include "persistence/secret_box.hpp"
 
 namespace rm::app {
@@ -61,6 +62,10 @@ struct config {
   int number_sweep_seconds = 60;    // RINGMASTER_NUMBER_SWEEP_SECONDS (5–86400): the saga's sweep
   // RINGMASTER_SMS_PER_CALL (0–100): send_sms attempts per call; 0 turns texting off.
   int sms_per_call = 3;
+
+  // RINGMASTER_TRUSTED_PROXIES: comma-separated CIDR ranges (IPv4/IPv6) of reverse proxies whose
+  // X-Forwarded-For names the client for the failed-authentication throttle; empty = none.
+  http::trusted_proxies trusted_proxies;
 };
 
 struct config_error {

@@ -59,6 +59,7 @@ Configuration comes from the environment; the flags above override it:
                                 (serve refuses to start without one of these three, unless:)
   RINGMASTER_VAPI_AUTH=none     accept unauthenticated Vapi webhooks (development only)
   RINGMASTER_TWILIO_AUTH_TOKEN  platform Twilio auth token (signature fallback)
+  RINGMASTER_TRUSTED_PROXIES    CIDR list of reverse proxies whose X-Forwarded-For is believed
   RINGMASTER_VAPI_API_BASE      Vapi REST base (default https://api.vapi.ai)
   RINGMASTER_DB_WORKERS         database connections (default 4)
   RINGMASTER_HTTP_THREADS       HTTP worker threads (default 32)
@@ -230,6 +231,7 @@ int run(const std::string& command, std::vector<std::string> args) {
   ho.twilio_auth_token = cfg.twilio_auth_token;
   ho.public_url = cfg.public_url;
   ho.worker_threads = static_cast<std::size_t>(cfg.http_threads);
+  ho.trusted_proxies = cfg.trusted_proxies;
   ho.verification = verification.get();
   ho.numbers = numbers.get();
   auto server = std::make_unique<rm::http::server>(*service, ho);

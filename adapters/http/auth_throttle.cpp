@@ -24,11 +24,11 @@ void auth_throttle::sweep(time_point now) {
   records_since_sweep_ = 0;
 }
 
-bool auth_throttle::blocked(const std::string& addr, int* retry_after_s) {
+bool auth_throttle::blocked(const std::string& key, int* retry_after_s) {
   if (retry_after_s) *retry_after_s = 0;
   const time_point now = now_();
   std::lock_guard<std::mutex> lock(mutex_);
-  const auto it = failures_.find(addr);
+  const auto it = failures_.find(key);
   if (it == failures_.end()) return false;
   auto& failures = it->second;
   drop_expired(failures, now);
@@ -47,15 +47,15 @@ bool auth_throttle::blocked(const std::string& addr, int* retry_after_s) {
   return true;
 }
 
-void auth_throttle::record_failure(const std::string& addr) {
+void auth_throttle::record_failure(const std::string& key) {
   const time_point now = now_();
   std::lock_guard<std::mutex> lock(mutex_);
   if (++records_since_sweep_ >= sweep_every) sweep(now);
-  auto it = failures_.find(addr);
+  auto it = failures_.find(key);
   if (it == failures_.end()) {
     if (failures_.size() >= settings_.max_addresses) sweep(now);
     if (failures_.size() >= settings_.max_addresses) return;
-    it = failures_.emplace(addr, std::deque<time_point>{}).first;
+    it = failures_.emplace(key, std::deque<time_point>{}).first;
   }
   auto& failures = it->second;
   drop_expired(failures, now);

@@ -1,14 +1,24 @@
-// Failed-authentication limiter, per client address: more than `max_failures` failures within a
-// sliding `window` block that address until enough of them have aged out of the window.
+// Failed-authentication limiter, per key: more than `max_failures` failures within a sliding
+// `window` block that key until enough of them have aged out of the window.
 // Defaults: more than 20 failures in 60 s. Only failures count; successes neither add nor reset,
 // so a client cannot interleave one good token to keep guessing.
 //
+// How the HTTP server uses it (adapters/http/server.cpp, docs/security.md): the credential is
+// always verified first (every check is cheap: constant-time compares, HMAC-SHA256, a JWT
+// signature), and a request whose credential verifies is never answered 429. Only a failed
+// credential is counted, and it is answered 429 with Retry-After instead of 401 while its key is
+// blocked. Keys are "<kind>@<client>": kind is operator, service, jwt or vapi; client is the
+// client address (client_address.hpp: the TCP peer, or X-Forwarded-For behind a trusted proxy),
+// and for a Vapi webhook whose routing keys name a tenant it is "tenant:<org_id>" instead, since
+// every clinic's webhooks come from Vapi's shared addresses. So failures of one kind, one address
+// or one clinic never throttle another, and nobody can make valid calls fail by failing first.
+//
 // Thread-safe (one mutex; every operation is O(1) amortised except an occasional sweep).
-// Memory is bounded: an address keeps at most max_failures + 1 timestamps, addresses with no
-// failure inside the window are swept, and at most `max_addresses` are tracked. When the table is
-// full of live addresses, new addresses are not tracked (they pass) rather than evicting
-// tracked ones: evicting would let an attacker unblock itself by failing from many other
-// addresses, whereas an attacker with that many addresses is beyond a per-address limit anyway.
+// Memory is bounded: a key keeps at most max_failures + 1 timestamps, keys with no failure inside
+// the window are swept, and at most `max_addresses` keys are tracked. When the table is full of
+// live keys, new keys are not tracked (they are answered 401, never 429) rather than evicting
+// tracked ones: evicting would let an attacker unblock itself by failing under many other keys,
+// whereas an attacker with that many addresses is beyond a per-address limit anyway.
 #pragma once
 
 #include <chrono>
@@ -26,7 +36,7 @@ namespace rm::http {
 struct auth_throttle_settings {
   int max_failures = 20;  // blocked once the failures inside the window exceed this
   std::chrono::seconds window{60};
-  std::size_t max_addresses = 100'000;
+  std::size_t max_addresses = 100'000;  // keys tracked at most
 };
 
 class auth_throttle {
@@ -36,14 +46,14 @@ class auth_throttle {
 
   explicit auth_throttle(settings s = {}, clock_fn now = std::chrono::steady_clock::now);
 
-  // True when `addr` is blocked now; then *retry_after_s (if given) is the whole number of
+  // True when `key` is blocked now; then *retry_after_s (if given) is the whole number of
   // seconds, at least 1, until one more attempt would be allowed. Otherwise *retry_after_s = 0.
-  bool blocked(const std::string& addr, int* retry_after_s);
+  bool blocked(const std::string& key, int* retry_after_s);
 
-  // Counts one failed authentication from `addr` (an IP address as text; any key works).
-  void record_failure(const std::string& addr);
+  // Counts one failed authentication under `key` (any string; see above for the server's keys).
+  void record_failure(const std::string& key);
 
-  // Number of addresses currently tracked (for tests and metrics).
+  // Number of keys currently tracked (for tests and metrics).
   std::size_t tracked() const;
 
  private:

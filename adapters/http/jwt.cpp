@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "domain/tenant_id.hpp"
+
 namespace rm::http {
 
 namespace {
@@ -96,7 +98,9 @@ jwt_verdict check_claims(const json& claims, const jwt_settings& s, std::int64_t
   }
   jwt_verdict v;
   v.ok = true;
-  v.who = principal{org->get<std::string>(), sub->get<std::string>(), role};
+  // Lowercased: an issuer that writes the UUID in capitals names the same tenant (tenant_id.hpp).
+  v.who = principal{domain::canonical_tenant_id(org->get<std::string>()), sub->get<std::string>(),
+                    role};
   return v;
 }
 

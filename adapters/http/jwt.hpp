@@ -14,7 +14,8 @@
 //   iss   must equal `issuer` when that is set
 //   aud   a string or an array of strings; must contain `audience` when that is set
 //   sub   required, non-empty string -> principal.user_id
-//   app_metadata.org_id  required, a UUID string (8-4-4-4-12 hex) -> principal.org_id
+//   app_metadata.org_id  required, a UUID string (8-4-4-4-12 hex, either case) -> principal.org_id,
+//                        lowercased (domain/tenant_id.hpp)
 //   app_metadata.role    "admin" | "member"; absent -> "member"
 // Supabase's top-level `role` claim ("authenticated") is a Postgres role, not ours: ignored.
 #pragma once
@@ -25,7 +26,7 @@
 namespace rm::http {
 
 struct principal {
-  std::string org_id;   // tenant (organisation) UUID
+  std::string org_id;   // tenant (organisation) UUID, lowercase
   std::string user_id;  // the token's `sub`
   std::string role;     // "admin" | "member"
 };

@@ -13,6 +13,7 @@
 #include "actors/service.hpp"
 #include "adapters/http/routes.hpp"
 #include "domain/e164.hpp"
+#include "domain/tenant_id.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::http {
@@ -63,7 +64,7 @@ actors::tenant_ref named_tenant(context& ctx, const json& body) {
     return n.ok ? ctx.service.resolve(n.e164, "") : actors::tenant_ref{};
   }
   if (args.contains("tenantId") && args["tenantId"].is_string()) {
-    auto org_id = args["tenantId"].get<std::string>();
+    auto org_id = domain::canonical_tenant_id(args["tenantId"].get<std::string>());
     actors::tenant_ref found;
     ctx.service.with_db([&](pqxx::connection& c) {
       pqxx::work tx{c};
@@ -126,7 +127,7 @@ void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& 
     }
     tenant = ctx.service.resolve(n.e164, "");
   } else if (args.contains("tenantId") && args["tenantId"].is_string()) {
-    auto org_id = args["tenantId"].get<std::string>();
+    auto org_id = domain::canonical_tenant_id(args["tenantId"].get<std::string>());
     ctx.service.with_db([&](pqxx::connection& c) {
       pqxx::work tx{c};
       for (const auto& t : persistence::list_tenants(tx))

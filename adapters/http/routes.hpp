@@ -20,7 +20,7 @@ struct context {
   actors::service& service;
   const server_options& options;
   server_counters& counters;
-  auth_throttle& throttle;  // failed authentications per client address
+  auth_throttle& throttle;  // failed authentications per kind and client (or clinic)
   std::vector<registered_route> routes{};  // every route, as add_route registered it
   // Tenants' Vapi webhook credential overrides, cached (vapi_overrides.hpp).
   std::shared_ptr<vapi_override_cache> vapi_overrides = std::make_shared<vapi_override_cache>();
@@ -61,9 +61,11 @@ void send_unparsable(httplib::Response& res, context& ctx, const json_guard::par
 bool form_text_ok(const std::vector<std::pair<std::string, std::string>>& form,
                   httplib::Response& res, context& ctx);
 
-// Authentication. Each answers the request itself when it fails: 401 (with the reason counted
-// per kind in server_counters), or 429 with Retry-After once an address has failed more than 20
-// times within a minute. Tokens are compared in constant time.
+// Authentication. Each verifies the credential first and answers the request itself when it
+// fails: 401 (with the reason counted per kind in server_counters), or 429 with Retry-After once
+// that kind of credential has failed more than 20 times within a minute for the same client (or,
+// for Vapi, the same clinic; auth_throttle.hpp). A credential that verifies is never answered 429.
+// Tokens are compared in constant time.
 // `Authorization: Bearer <RINGMASTER_OPERATOR_TOKEN>` (/ops/*, /sessions/*).
 bool require_operator(const httplib::Request& req, httplib::Response& res, context& ctx);
 // `Authorization: Bearer <RINGMASTER_SERVICE_TOKEN>` (service-to-service lookups).

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/service.hpp"
+#include "adapters/http/connection_reactor.hpp"
 #include "adapters/http/routes.hpp"
 
 namespace rm::http {
@@ -100,30 +101,41 @@ bool same_secret(const std::string& given, const std::string& expected) {
          CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
-// 429 when the client address has failed too often; true when the request may go on.
-bool not_throttled(const httplib::Request& req, httplib::Response& res, context& ctx) {
-  int retry_after = 0;
-  if (!ctx.throttle.blocked(req.remote_addr, &retry_after)) return true;
-  res.set_header("Retry-After", std::to_string(retry_after));
-  send_error(res, 429, "too_many_failed_authentications",
-             "too many failed authentications from this address; retry later");
-  return false;
+// The client address the throttle counts under: the TCP peer, or X-Forwarded-For when the peer
+// is a trusted proxy (RINGMASTER_TRUSTED_PROXIES; client_address.hpp).
+std::string client_of(const httplib::Request& req, const context& ctx) {
+  const auto& proxies = ctx.options.trusted_proxies;
+  if (proxies.empty()) return req.remote_addr;
+  std::vector<std::string> forwarded;
+  const auto range = req.headers.equal_range("X-Forwarded-For");
+  for (auto it = range.first; it != range.second; ++it) forwarded.push_back(it->second);
+  return proxies.client_of(req.remote_addr, forwarded);
 }
 
-void refuse(const httplib::Request& req, httplib::Response& res, context& ctx,
+// A credential that did not verify: counted under `key` ("<kind>@<client>", auth_throttle.hpp)
+// and answered 401, or 429 with Retry-After while that key is blocked. Only failures come here,
+// so a valid credential is never answered 429 whatever failed before it.
+void refuse(httplib::Response& res, context& ctx, const std::string& key,
             const std::string& reason, const std::string& message) {
-  ctx.throttle.record_failure(req.remote_addr);
+  int retry_after = 0;
+  const bool blocked = ctx.throttle.blocked(key, &retry_after);
+  ctx.throttle.record_failure(key);
   ctx.counters.count_auth_failure(reason);
+  if (blocked) {
+    res.set_header("Retry-After", std::to_string(retry_after));
+    return send_error(res, 429, "too_many_failed_authentications",
+                      "too many failed authentications; retry later");
+  }
   res.set_header("WWW-Authenticate", "Bearer");
   send_error(res, 401, "unauthorized", message);
 }
 
 bool require_token(const httplib::Request& req, httplib::Response& res, context& ctx,
                    const std::string& expected, const char* kind) {
-  if (!not_throttled(req, res, ctx)) return false;
   auto given = bearer_of(req);
   if (same_secret(given, expected)) return true;
-  refuse(req, res, ctx, std::string{kind} + (given.empty() ? ":missing" : ":mismatch"),
+  refuse(res, ctx, std::string{kind} + "@" + client_of(req, ctx),
+         std::string{kind} + (given.empty() ? ":missing" : ":mismatch"),
          std::string{"a valid "} + kind + " Bearer token is required");
   return false;
 }
@@ -140,17 +152,17 @@ bool require_service(const httplib::Request& req, httplib::Response& res, contex
 
 std::optional<principal> require_tenant(const httplib::Request& req, httplib::Response& res,
                                         context& ctx) {
-  if (!not_throttled(req, res, ctx)) return std::nullopt;
   auto token = bearer_of(req);
   if (token.empty()) {
-    refuse(req, res, ctx, "jwt:missing", "a Bearer JWT is required");
+    refuse(res, ctx, "jwt@" + client_of(req, ctx), "jwt:missing", "a Bearer JWT is required");
     return std::nullopt;
   }
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch()).count();
   auto verdict = verify_jwt(token, ctx.options.jwt, now);
   if (!verdict.ok) {
-    refuse(req, res, ctx, "jwt:" + verdict.error, "the Bearer JWT was refused: " + verdict.error);
+    refuse(res, ctx, "jwt@" + client_of(req, ctx), "jwt:" + verdict.error,
+           "the Bearer JWT was refused: " + verdict.error);
     return std::nullopt;
   }
   return verdict.who;
@@ -158,7 +170,6 @@ std::optional<principal> require_tenant(const httplib::Request& req, httplib::Re
 
 bool require_vapi(const httplib::Request& req, httplib::Response& res, context& ctx,
                   const std::string& org_id) {
-  if (!not_throttled(req, res, ctx)) return false;
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch()).count();
   auto header = [&req](const std::string& name) { return req.get_header_value(name.c_str()); };
@@ -174,11 +185,11 @@ bool require_vapi(const httplib::Request& req, httplib::Response& res, context& 
       (!override && result == vapi::auth_result::not_configured &&
        ctx.options.vapi_auth.allow_unauthenticated))
     return true;
-  ctx.throttle.record_failure(req.remote_addr);
-  ctx.counters.count_auth_failure(std::string{override ? "vapi_tenant:" : "vapi:"} +
-                                  vapi::to_string(result));
-  send_error(res, 401, "unauthorized",
-             std::string{"the Vapi webhook credentials were refused: "} + vapi::to_string(result));
+  // Vapi calls from shared addresses for every clinic: failures count per clinic when the
+  // message names one, so one clinic's misconfiguration or attacker never throttles another.
+  refuse(res, ctx, "vapi@" + (org_id.empty() ? client_of(req, ctx) : "tenant:" + org_id),
+         std::string{override ? "vapi_tenant:" : "vapi:"} + vapi::to_string(result),
+         std::string{"the Vapi webhook credentials were refused: "} + vapi::to_string(result));
   return false;
 }
 
@@ -219,14 +230,20 @@ struct server::impl {
   server_counters counters;
   auth_throttle throttle;
   context ctx{service, options, counters, throttle};
-  httplib::Server srv;
+  // Connections wait in epoll, not in workers (connection_reactor.hpp): idle or slow clients
+  // cannot hold the workers that webhooks need.
+  reactor_server srv{reactor_options(options)};
+
+  static reactor_settings reactor_options(const server_options& o) {
+    reactor_settings r;
+    r.workers = o.worker_threads;
+    r.max_body_bytes = o.max_body_bytes;
+    return r;
+  }
 
   impl(actors::service& s, server_options o) : service(s), options(std::move(o)) {
     srv.set_tcp_nodelay(true);
-    srv.set_keep_alive_max_count(100000);
     srv.set_payload_max_length(options.max_body_bytes);
-    auto threads = options.worker_threads;
-    srv.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     srv.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
       res.set_header("X-Request-Id", request_id(req));
       return httplib::Server::HandlerResponse::Unhandled;

@@ -1,7 +1,12 @@
 // The HTTP front door: Vapi webhooks, the legacy tool endpoints, the operator and inspection API,
-// health checks. Handlers run on httplib's worker threads and talk to the actors through
-// actors::service (no CAF here). Every response carries X-Request-Id; every error body is
-// {"error":{"code":"snake_case","message":"…"}} (docs/api.md lists every route).
+// health checks. Handlers run on worker threads and talk to the actors through actors::service
+// (no CAF here). Connections wait in epoll until a whole request has arrived
+// (connection_reactor.hpp), so idle or slowly sending clients never hold a worker: with 512 idle
+// connections open a webhook is still answered at once (tests/tenant_api/test_idle_connections.cpp,
+// bench/idle-connections.sh). A connection idle for 5 s between requests is closed, and so is one
+// whose request is not complete 10 s after its first byte. Every response carries X-Request-Id;
+// every error body is {"error":{"code":"snake_case","message":"…"}} (docs/api.md lists every
+// route).
 #pragma once
 
 #include <atomic>
@@ -11,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/http/client_address.hpp"
 #include "adapters/http/jwt.hpp"
 #include "adapters/vapi/webhook_auth.hpp"
 
@@ -30,7 +36,11 @@ struct server_options {
   std::string twilio_auth_token;       // platform Twilio token (fallback for signatures)
   std::string public_url;              // public base URL (Twilio signs the URL it called)
   std::size_t max_body_bytes = 1 << 20;  // larger bodies → 413
-  std::size_t worker_threads = 32;      // httplib workers (each may wait on the actors)
+  // Threads that run handlers (each may wait on the actors); they only ever get whole requests.
+  std::size_t worker_threads = 32;
+  // RINGMASTER_TRUSTED_PROXIES: peers whose X-Forwarded-For names the client that the
+  // failed-authentication throttle counts under (client_address.hpp); empty = the TCP peer.
+  http::trusted_proxies trusted_proxies;
   // Caller-ID verification (/api/telephony/*); those routes answer 503 when null.
   actors::verification_service* verification = nullptr;
   // The number lifecycle (/api/phone-numbers*); those routes answer 503 when null.

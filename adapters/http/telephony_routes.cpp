@@ -14,6 +14,7 @@
 #include "adapters/twilio/request_validator.hpp"
 #include "adapters/twilio/twilio_client.hpp"
 #include "domain/forwarding_codes.hpp"
+#include "domain/tenant_id.hpp"
 #include "persistence/repositories.hpp"
 #include "persistence/verification_queries.hpp"
 
@@ -302,7 +303,8 @@ void add_telephony_routes(httplib::Server& srv, context& ctx) {
             route_auth::twilio, [&ctx](const httplib::Request& req, httplib::Response& res) {
               auto* v = facade(res, ctx);
               if (!v) return;
-              std::string org = req.matches[1], id = req.matches[2];
+              const auto org = domain::canonical_tenant_id(req.matches[1]);
+              const auto id = domain::canonical_tenant_id(req.matches[2]);  // a UUID too
               const auto url = caller_id_callback_url(req, ctx);
               const auto signature = req.get_header_value("X-Twilio-Signature");
               auto refuse = [&](int status, const std::string& reason,

@@ -12,6 +12,7 @@
 #include <openssl/rsa.h>
 
 #include "adapters/http/jwt.hpp"
+#include "domain/tenant_id.hpp"
 
 using namespace rm::http;
 using nlohmann::json;
@@ -260,6 +261,31 @@ TEST_CASE("a token without a usable app_metadata.org_id names no tenant") {
   CHECK(error_of(mint(claims), hs256()) == "missing_org_id");
   claims.erase("app_metadata");
   CHECK(error_of(mint(claims), hs256()) == "missing_org_id");
+}
+
+TEST_CASE("an uppercase or mixed-case org_id names the same tenant, lowercased") {
+  auto claims = good_claims();
+  claims["app_metadata"]["org_id"] = "7D3C2A10-5B1E-4F7A-9C44-0E2B8F6A1D93";
+  auto v = verify_jwt(mint(claims), hs256(), now);
+  REQUIRE(v.ok);
+  CHECK(v.who.org_id == org);
+  claims["app_metadata"]["org_id"] = "7d3C2a10-5B1e-4f7A-9c44-0E2b8F6a1D93";
+  v = verify_jwt(mint(claims), hs256(), now);
+  REQUIRE(v.ok);
+  CHECK(v.who.org_id == org);
+}
+
+TEST_CASE("canonical_tenant_id lowercases UUIDs and leaves everything else alone") {
+  using rm::domain::canonical_tenant_id;
+  CHECK(canonical_tenant_id("7D3C2A10-5B1E-4F7A-9C44-0E2B8F6A1D93") == org);
+  CHECK(canonical_tenant_id(org) == org);
+  // Not a UUID: unchanged, so the caller's own "not found" or 400 still applies.
+  CHECK(canonical_tenant_id("ABC") == "ABC");
+  CHECK(canonical_tenant_id("7D3C2A10-5B1E-4F7A-9C44-0E2B8F6A1D9G") ==
+        "7D3C2A10-5B1E-4F7A-9C44-0E2B8F6A1D9G");
+  CHECK(canonical_tenant_id("7D3C2A10x5B1E-4F7A-9C44-0E2B8F6A1D93") ==
+        "7D3C2A10x5B1E-4F7A-9C44-0E2B8F6A1D93");
+  CHECK(canonical_tenant_id("").empty());
 }
 
 TEST_CASE("the role defaults to member and must be admin or member") {
