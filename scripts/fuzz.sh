@@ -51,7 +51,7 @@ dict_args() { [ -f "$ROOT/tests/fuzz/$1.dict" ] && echo "-dict=$ROOT/tests/fuzz/
 # Replays each stored input once (libFuzzer's file mode: nothing is mutated or written).
 regress() {
   local h="$1" b
-  b="$(binary "$h")"
+  b="$(binary "$h")" || exit 1
   mapfile -t files < <(find "$CORPUS/$h" -type f | sort)
   [ ${#files[@]} -gt 0 ] || { echo "fuzz: no inputs in $CORPUS/$h" >&2; exit 1; }
   local out rc=0
@@ -67,7 +67,7 @@ regress() {
 # fuzz_one HARNESS LIMIT_FLAG WORK_CORPUS: one libFuzzer run; prints a summary line.
 fuzz_one() {
   local h="$1" limit="$2" work="$3" b crashes log start end rc=0
-  b="$(binary "$h")"
+  b="$(binary "$h")" || return 1
   crashes="$(mktemp -d "${TMPDIR:-/tmp}/ringmaster-fuzz-$h.XXXXXX")"
   log="$crashes/libfuzzer.log"
   mkdir -p "$work"

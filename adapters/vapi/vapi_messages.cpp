@@ -1,5 +1,7 @@
 #include "adapters/vapi/vapi_messages.hpp"
 
+#include <cmath>
+#include <cstdint>
 #include <unordered_set>
 
 #include "adapters/json/json_guard.hpp"
@@ -122,9 +124,18 @@ std::optional<envelope> parse_envelope(const json& body, parse_error* error) {
       {&at(at(m, "customer"), "number"), &at(at(call, "customer"), "number")});
   e.provider_call_sid =
       first_text({&at(call, "phoneCallProviderId"), &at(at(call, "transport"), "callSid")});
+  // A timestamp no int64 holds (2^64, 1e300: converting it is undefined behaviour; found by
+  // tests/fuzz/fuzz_vapi_messages) counts as absent.
   const json& ts = at(m, "timestamp");
-  if (ts.is_number_integer()) e.timestamp_ms = ts.get<std::int64_t>();
-  else if (ts.is_number_float()) e.timestamp_ms = static_cast<std::int64_t>(ts.get<double>());
+  if (ts.is_number_unsigned()) {
+    if (ts.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX))
+      e.timestamp_ms = ts.get<std::int64_t>();
+  } else if (ts.is_number_integer()) {
+    e.timestamp_ms = ts.get<std::int64_t>();
+  } else if (ts.is_number_float()) {
+    const double d = ts.get<double>();
+    if (std::isfinite(d) && std::fabs(d) < 9.2e18) e.timestamp_ms = static_cast<std::int64_t>(d);
+  }
   e.status = text(at(m, "status"));
   e.ended_reason = text(at(m, "endedReason"));
   return e;

@@ -24,7 +24,7 @@ struct envelope {
   std::string phone_number_id;  // message.phoneNumber.id, else message.call.phoneNumberId
   std::string caller;           // message.customer.number, else message.call.customer.number
   std::string provider_call_sid;  // message.call.phoneCallProviderId / transport.callSid
-  std::int64_t timestamp_ms = 0;  // message.timestamp (epoch ms), 0 when absent
+  std::int64_t timestamp_ms = 0;  // message.timestamp (epoch ms), 0 when absent or no int64
   std::string status;             // message.status (status-update)
   std::string ended_reason;       // message.endedReason
 };

@@ -257,6 +257,19 @@ TEST_CASE("a Vapi body without message or type is a parse error") {
   CHECK_FALSE(parse_envelope(json::object(), nullptr));  // the error is optional
 }
 
+// Found by tests/fuzz/fuzz_vapi_messages (corpus crash-timestamp-out-of-range.json): converting
+// a float timestamp beyond int64 was undefined behaviour (x86 gave INT64_MIN).
+TEST_CASE("a Vapi timestamp that no int64 can hold counts as absent") {
+  for (const json& ts : {json(1e300), json(-1e300), json(18446744073709551615ULL),
+                         json::parse("176823035584218446744073709551616")}) {
+    INFO(ts.dump());
+    CHECK(parsed({{"message", {{"type", "status-update"}, {"timestamp", ts}}}}).timestamp_ms == 0);
+  }
+  CHECK(parsed({{"message", {{"type", "x"}, {"timestamp", 1768230245350.9}}}}).timestamp_ms ==
+        1768230245350);
+  CHECK(parsed({{"message", {{"type", "x"}, {"timestamp", -5}}}}).timestamp_ms == -5);
+}
+
 TEST_CASE("a thin Vapi message with odd field types parses with empty fields") {
   const auto e = parsed({{"message",
                           {{"type", "hang"},

@@ -61,9 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!token.empty()) {
     const auto good = tw::compute_signature(token, hashed_url, {});
     const auto v = tw::validate_request(token, hashed_url, form, good, &body);
-    // Unless the URL's own query already names bodySHA256 (the first one counts, as in the
-    // SDKs), or it has a fragment (the appended parameter is then not in the query).
-    if (url.find("bodySHA256=") == std::string::npos && url.find('#') == std::string::npos)
+    // Unless the URL's own query already names bodySHA256, even without '=' (the first one
+    // counts, as in the SDKs), or it has a fragment (the appended one is then not in the query).
+    if (url.find("bodySHA256") == std::string::npos && url.find('#') == std::string::npos)
       check(v.valid, "a correct JSON-body signature was refused", v.reason);
     const std::string other = body + "x";
     const auto w = tw::validate_request(token, hashed_url, form, good, &other);
