@@ -43,15 +43,6 @@ constexpr int stale_creating_seconds = 120;  // a "creating" agent older than th
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-template <class Work>
-void in_tenant(context& ctx, const std::string& org_id, Work work) {
-  ctx.service.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    p::set_tenant(tx, org_id);
-    if (work(tx)) tx.commit();
-  });
-}
-
 std::string utc(domain::instant t) { return domain::format_local(t, "UTC"); }
 json text_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
@@ -844,52 +835,28 @@ void call_back(context& ctx, const httplib::Request& req, httplib::Response& res
                  {"source", domain::to_string(plan.choice->source)}}}}}});
 }
 
-// ---- the table ----------------------------------------------------------------------------------
-
-using handler_fn = void (*)(context&, const httplib::Request&, httplib::Response&,
-                            const principal&);
-struct route {
-  const char* method;
-  const char* path;
-  const char* min_role;
-  handler_fn handler;
-};
-
-const std::vector<route>& routes() {
-  static const std::vector<route> table{
-      {"POST", "/api/agents", "admin", post_agent},
-      {"GET", "/api/agents", "member", list_agents},
-      {"POST", "/api/agents/{id}/retry", "admin", retry_agent},
-      {"PATCH", "/api/agents/{id}", "admin", patch_agent},
-      {"GET", "/api/notifications", "admin", list_notifications},
-      {"POST", "/api/notifications/{id}/read", "admin", read_notification},
-      {"POST", "/api/campaigns", "admin", post_campaign},
-      {"GET", "/api/campaigns", "member", list_campaigns},
-      {"POST", "/api/campaigns/{id}/numbers", "admin", link_number},
-      {"DELETE", "/api/campaigns/{id}/numbers/{phone_number_id}", "admin", unlink_number},
-      {"POST", "/api/campaigns/{id}/contacts", "admin", assign_contacts},
-      {"DELETE", "/api/campaigns/{id}/contacts/{contact_id}", "admin", unassign_contact},
-      {"POST", "/api/contacts/{id}/call-back", "member", call_back},
-  };
-  return table;
-}
-
 }  // namespace
 
+// ---- the table ----------------------------------------------------------------------------------
+
 void add_agent_routes(httplib::Server& srv, context& ctx) {
-  for (const auto& r : routes()) {
-    httplib::Server::Handler guarded = [&ctx, &r](const httplib::Request& req,
-                                                  httplib::Response& res) {
-      auto user = require_tenant(req, res, ctx);
-      if (!user) return;
-      // Authenticated but not allowed: 403, and not counted as a failed authentication.
-      if (std::string{r.min_role} == "admin" && user->role != "admin")
-        return send_error(res, 403, "forbidden",
-                          "this action needs the admin role; your role is " + user->role);
-      r.handler(ctx, req, res, *user);
-    };
-    add_route(srv, ctx, r.method, r.path, route_auth::tenant, std::move(guarded), r.min_role);
-  }
+  add_tenant_table(
+      srv, ctx,
+      {
+          {"POST", "/api/agents", "admin", post_agent},
+          {"GET", "/api/agents", "member", list_agents},
+          {"POST", "/api/agents/{id}/retry", "admin", retry_agent},
+          {"PATCH", "/api/agents/{id}", "admin", patch_agent},
+          {"GET", "/api/notifications", "admin", list_notifications},
+          {"POST", "/api/notifications/{id}/read", "admin", read_notification},
+          {"POST", "/api/campaigns", "admin", post_campaign},
+          {"GET", "/api/campaigns", "member", list_campaigns},
+          {"POST", "/api/campaigns/{id}/numbers", "admin", link_number},
+          {"DELETE", "/api/campaigns/{id}/numbers/{phone_number_id}", "admin", unlink_number},
+          {"POST", "/api/campaigns/{id}/contacts", "admin", assign_contacts},
+          {"DELETE", "/api/campaigns/{id}/contacts/{contact_id}", "admin", unassign_contact},
+          {"POST", "/api/contacts/{id}/call-back", "member", call_back},
+      });
 }
 
 }  // namespace rm::http

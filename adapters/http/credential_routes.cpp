@@ -20,15 +20,6 @@ namespace {
 using nlohmann::json;
 namespace p = rm::persistence;
 
-template <class Work>
-void in_tenant(context& ctx, const std::string& org_id, Work work) {
-  ctx.service.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    p::set_tenant(tx, org_id);
-    if (work(tx)) tx.commit();
-  });
-}
-
 // What Vapi webhooks for this tenant must carry, without the secret.
 json webhook_auth_view(context& ctx, const std::optional<p::vapi_webhook_auth>& o) {
   if (o) return {{"source", "tenant"}, {"mode", o->mode}, {"updated_at", o->updated_at}};
@@ -97,24 +88,6 @@ void delete_vapi_webhook_auth(context& ctx, const httplib::Request&, httplib::Re
   send_json(res, 200, webhook_auth_view(ctx, std::nullopt));  // the deployment's applies again
 }
 
-using handler_fn = void (*)(context&, const httplib::Request&, httplib::Response&,
-                            const principal&);
-struct route {
-  const char* method;
-  const char* path;
-  const char* min_role;
-  handler_fn handler;
-};
-
-const std::vector<route>& routes() {
-  static const std::vector<route> table{
-      {"PUT", "/api/org/vapi-webhook-auth", "admin", put_vapi_webhook_auth},
-      {"GET", "/api/org/vapi-webhook-auth", "member", get_vapi_webhook_auth},
-      {"DELETE", "/api/org/vapi-webhook-auth", "admin", delete_vapi_webhook_auth},
-  };
-  return table;
-}
-
 }  // namespace
 
 std::optional<vapi_override> load_vapi_override(context& ctx, const std::string& org_id) {
@@ -127,18 +100,12 @@ std::optional<vapi_override> load_vapi_override(context& ctx, const std::string&
 }
 
 void add_credential_routes(httplib::Server& srv, context& ctx) {
-  for (const auto& r : routes()) {
-    httplib::Server::Handler guarded = [&ctx, &r](const httplib::Request& req,
-                                                  httplib::Response& res) {
-      auto user = require_tenant(req, res, ctx);
-      if (!user) return;
-      if (std::string{r.min_role} == "admin" && user->role != "admin")
-        return send_error(res, 403, "forbidden",
-                          "this action needs the admin role; your role is " + user->role);
-      r.handler(ctx, req, res, *user);
-    };
-    add_route(srv, ctx, r.method, r.path, route_auth::tenant, std::move(guarded), r.min_role);
-  }
+  add_tenant_table(srv, ctx,
+                   {
+                       {"PUT", "/api/org/vapi-webhook-auth", "admin", put_vapi_webhook_auth},
+                       {"GET", "/api/org/vapi-webhook-auth", "member", get_vapi_webhook_auth},
+                       {"DELETE", "/api/org/vapi-webhook-auth", "admin", delete_vapi_webhook_auth},
+                   });
 }
 
 }  // namespace rm::http

@@ -83,12 +83,10 @@ std::optional<persistence::call_identity> sms_call(context& ctx, const std::stri
   auto it = args.find("callId");
   if (it == args.end() || !it->is_string() || it->get<std::string>().empty()) return std::nullopt;
   std::optional<persistence::call_identity> found;
-  ctx.service.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    persistence::set_tenant(tx, org_id);
+  in_tenant(ctx, org_id, [&](pqxx::work& tx) {
     if (auto row = persistence::load_call(tx, it->get<std::string>()))
       if (row->identity.org_id == org_id) found = row->identity;
-    tx.commit();
+    return true;
   });
   return found;
 }

@@ -64,42 +64,28 @@ void import_all(context&, actors::number_service& numbers, const httplib::Reques
   reply(res, numbers.import_all(who.org_id, who.user_id));
 }
 
-struct route {
-  const char* method;
-  const char* path;
-  const char* min_role;
-  handler_fn handler;
-};
-
-const std::vector<route>& routes() {
-  static const std::vector<route> table{
-      {"GET", "/api/phone-numbers/available", "member", available},
-      {"POST", "/api/phone-numbers/import", "admin", import_all},
-      {"POST", "/api/phone-numbers", "admin", provision},
-      {"GET", "/api/phone-numbers", "member", list},
-      {"DELETE", "/api/phone-numbers/{id}", "admin", release},
+// The handler as a tenant route: 503 while provisioning is not enabled on this server.
+tenant_handler with_numbers(handler_fn handler) {
+  return [handler](context& ctx, const httplib::Request& req, httplib::Response& res,
+                   const principal& who) {
+    if (!ctx.options.numbers)
+      return send_error(res, 503, "unavailable",
+                        "phone-number provisioning is not enabled on this server");
+    handler(ctx, *ctx.options.numbers, req, res, who);
   };
-  return table;
 }
 
 }  // namespace
 
 void add_number_routes(httplib::Server& srv, context& ctx) {
-  for (const auto& r : routes()) {
-    httplib::Server::Handler guarded = [&ctx, &r](const httplib::Request& req,
-                                                  httplib::Response& res) {
-      auto user = require_tenant(req, res, ctx);
-      if (!user) return;
-      if (std::string{r.min_role} == "admin" && user->role != "admin")
-        return send_error(res, 403, "forbidden",
-                          "this action needs the admin role; your role is " + user->role);
-      if (!ctx.options.numbers)
-        return send_error(res, 503, "unavailable",
-                          "phone-number provisioning is not enabled on this server");
-      r.handler(ctx, *ctx.options.numbers, req, res, *user);
-    };
-    add_route(srv, ctx, r.method, r.path, route_auth::tenant, std::move(guarded), r.min_role);
-  }
+  add_tenant_table(srv, ctx,
+                   {
+                       {"GET", "/api/phone-numbers/available", "member", with_numbers(available)},
+                       {"POST", "/api/phone-numbers/import", "admin", with_numbers(import_all)},
+                       {"POST", "/api/phone-numbers", "admin", with_numbers(provision)},
+                       {"GET", "/api/phone-numbers", "member", with_numbers(list)},
+                       {"DELETE", "/api/phone-numbers/{id}", "admin", with_numbers(release)},
+                   });
 }
 
 }  // namespace rm::http

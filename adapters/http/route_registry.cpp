@@ -2,8 +2,10 @@
 // all (tests/tenant_api checks every tenant and service route against its isolation matrix).
 #include <stdexcept>
 
+#include "actors/service.hpp"
 #include "adapters/http/routes.hpp"
 #include "adapters/twilio/twilio_client.hpp"
+#include "persistence/repositories.hpp"
 
 namespace rm::http {
 
@@ -72,14 +74,17 @@ std::string pattern_of(const std::string& path) {
   return out;
 }
 
-void add_route(httplib::Server& srv, context& ctx, const char* method, const std::string& path,
-               route_auth auth, httplib::Server::Handler handler, const std::string& min_role) {
+namespace {
+
+void register_route(httplib::Server& srv, context& ctx, const char* method, const std::string& path,
+                    route_auth auth, httplib::Server::Handler handler,
+                    const std::string& min_role) {
   registered_route r;
   r.method = method;
   r.path = path;
   r.pattern = pattern_of(path);
   r.auth = auth;
-  r.min_role = auth == route_auth::tenant && min_role.empty() ? "member" : min_role;
+  r.min_role = min_role;
   handler = [&ctx, inner = std::move(handler)](const httplib::Request& req,
                                                httplib::Response& res) {
     if (target_text_ok(req, res, ctx)) inner(req, res);
@@ -98,6 +103,48 @@ void add_route(httplib::Server& srv, context& ctx, const char* method, const std
     throw std::logic_error("route with an unsupported method: " + r.method + " " + path);
   }
   ctx.routes.push_back(std::move(r));
+}
+
+}  // namespace
+
+void add_route(httplib::Server& srv, context& ctx, const char* method, const std::string& path,
+               route_auth auth, httplib::Server::Handler handler) {
+  if (auth == route_auth::tenant)
+    throw std::logic_error("tenant route registered without its guard (use add_tenant_route): " +
+                           path);
+  register_route(srv, ctx, method, path, auth, std::move(handler), "");
+}
+
+void add_tenant_route(httplib::Server& srv, context& ctx, const char* method,
+                      const std::string& path, const std::string& min_role,
+                      tenant_handler handler) {
+  if (min_role != "member" && min_role != "admin")
+    throw std::logic_error("tenant route with an unknown role '" + min_role + "': " + path);
+  const bool admin_only = min_role == "admin";
+  httplib::Server::Handler guarded = [&ctx, admin_only, inner = std::move(handler)](
+                                         const httplib::Request& req, httplib::Response& res) {
+    auto user = require_tenant(req, res, ctx);
+    if (!user) return;
+    // Authenticated but not allowed: 403, and not counted as a failed authentication.
+    if (admin_only && user->role != "admin")
+      return send_error(res, 403, "forbidden",
+                        "this action needs the admin role; your role is " + user->role);
+    inner(ctx, req, res, *user);
+  };
+  register_route(srv, ctx, method, path, route_auth::tenant, std::move(guarded), min_role);
+}
+
+void add_tenant_table(httplib::Server& srv, context& ctx, const std::vector<tenant_route>& table) {
+  for (const auto& r : table) add_tenant_route(srv, ctx, r.method, r.path, r.min_role, r.handler);
+}
+
+void in_tenant(context& ctx, const std::string& org_id,
+               const std::function<bool(pqxx::work&)>& work) {
+  ctx.service.with_db([&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    persistence::set_tenant(tx, org_id);
+    if (work(tx)) tx.commit();
+  });
 }
 
 }  // namespace rm::http

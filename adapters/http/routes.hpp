@@ -1,6 +1,7 @@
 // Internal to the HTTP adapter: shared helpers and the route groups.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <pqxx/transaction>
 
 #include "adapters/http/auth_throttle.hpp"
 #include "adapters/json/json_guard.hpp"
@@ -31,13 +33,43 @@ struct context {
 // fails the suite) and registers `handler` with httplib. `path` is the route as documented;
 // "{name}" matches one path segment ([^/]+) and "{name:regex}" matches `regex` (e.g.
 // "{org_id:[0-9a-fA-F-]{36}}"); each placeholder is a capture group, in order, in req.matches.
-// `auth` declares how the handler authenticates; it does not authenticate by itself (the tenant
-// table in tenant_routes.cpp wraps its handlers; other handlers call require_* first).
-// `min_role` defaults to "member" for tenant routes. Throws std::logic_error for an unsupported
-// method or a malformed path. Every handler is wrapped: a percent-decoded path or query that holds
-// NUL or is not UTF-8 gets 400 bad_request (form_text_ok) before it runs.
+// `auth` declares how the handler authenticates; for the service, operator, Vapi and Twilio kinds
+// the handler authenticates itself (require_* first). Tenant routes are registered with
+// add_tenant_route only: add_route throws std::logic_error for route_auth::tenant, so no tenant
+// route can skip the guard. Throws std::logic_error for an unsupported method or a malformed
+// path. Every handler is wrapped: a percent-decoded path or query that holds NUL or is not UTF-8
+// gets 400 bad_request (form_text_ok) before it runs.
 void add_route(httplib::Server& srv, context& ctx, const char* method, const std::string& path,
-               route_auth auth, httplib::Server::Handler handler, const std::string& min_role = "");
+               route_auth auth, httplib::Server::Handler handler);
+
+// A tenant route's handler: called only once the JWT verified and its role suffices.
+using tenant_handler = std::function<void(context&, const httplib::Request&, httplib::Response&,
+                                          const principal&)>;
+// The one guard of every tenant route (route_auth::tenant), registered through add_route (so the
+// isolation matrix enumerates it): require_tenant (401, or 429 after repeated failures), then
+// the role: `min_role` is "member" (any user of the tenant) or "admin"; a member on an admin
+// route gets 403 {"error":{"code":"forbidden",...}}, not counted as a failed authentication.
+// Only then `handler` runs, with the token's tenant, user and role. Database work in the handler
+// names that tenant with in_tenant. Throws std::logic_error for another min_role.
+void add_tenant_route(httplib::Server& srv, context& ctx, const char* method,
+                      const std::string& path, const std::string& min_role,
+                      tenant_handler handler);
+// One row of a route group's table of tenant routes: add_tenant_table registers each row with
+// add_tenant_route, in order. `min_role`: "member" or "admin".
+struct tenant_route {
+  const char* method;
+  const char* path;
+  const char* min_role;
+  tenant_handler handler;
+};
+void add_tenant_table(httplib::Server& srv, context& ctx, const std::vector<tenant_route>& table);
+
+// Runs `work` in one transaction on a pool connection with the tenant named first
+// (persistence::set_tenant, so row-level security shows only its rows). The transaction commits
+// only when `work` returns true (a refusal rolls back whatever it touched). Exceptions propagate
+// (the transaction is rolled back).
+void in_tenant(context& ctx, const std::string& org_id,
+               const std::function<bool(pqxx::work&)>& work);
 // "/api/calls/{id}" → "/api/calls/([^/]+)" (httplib matches the whole path).
 std::string pattern_of(const std::string& path);
 

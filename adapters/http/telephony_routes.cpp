@@ -3,6 +3,17 @@
 // for caller-ID registration. docs/api.md "Hybrid telephony" lists the shapes; docs/
 // hybrid-telephony.md the rules. Verification goes through actors::verification_service (the
 // session actors); the rest is plain SQL on the pool under the tenant (row-level security).
+// Tenant routes go through add_tenant_route (JWT, then role; docs/security.md "Roles"): admin for
+// what costs money or changes/removes a verified number or a forwarding, member for reads:
+//   POST   /api/telephony/verify-caller-id/initiate        admin   paid SMS / call
+//   POST   /api/telephony/verify-caller-id/confirm         admin   verifies the number
+//   GET    /api/telephony/verified-numbers                 member
+//   DELETE /api/telephony/verified-numbers/{id}            admin
+//   POST   /api/telephony/verified-numbers/{id}/caller-id  admin   Twilio validation call (paid)
+//   POST   /api/telephony/forwarding-config                admin
+//   GET    /api/telephony/forwarding-config                member
+//   POST   /api/telephony/forwarding-config/confirm        admin
+//   DELETE /api/telephony/forwarding-config/{id}           admin   disables forwarding
 #include <ctime>
 
 #include <pqxx/pqxx>
@@ -52,6 +63,18 @@ bool bad_field(httplib::Response& res, context& ctx, const std::string& field,
   return false;
 }
 
+// The request body as a JSON object; otherwise answers 400 (parse_body's, or invalid_field) and
+// returns nullopt.
+std::optional<json> object_body(const httplib::Request& req, httplib::Response& res, context& ctx) {
+  auto body = parse_body(req, res, ctx);
+  if (body.is_discarded()) return std::nullopt;
+  if (!body.is_object()) {
+    bad_field(res, ctx, "", "the body must be a JSON object");
+    return std::nullopt;
+  }
+  return body;
+}
+
 // The URL Twilio signed: RINGMASTER_PUBLIC_URL (trailing '/' dropped) + the request target as
 // received (path and raw query), as for every Twilio webhook (twilio_routes.cpp).
 std::string caller_id_callback_url(const httplib::Request& req, const context& ctx) {
@@ -65,6 +88,17 @@ actors::verification_service* facade(httplib::Response& res, context& ctx) {
   if (ctx.options.verification) return ctx.options.verification;
   send_error(res, 503, "unavailable", "caller-ID verification is not enabled on this server");
   return nullptr;
+}
+
+// A verification request: the facade (503 when verification is off) and the body as a JSON
+// object (400 otherwise); nullopt once answered.
+std::optional<std::pair<actors::verification_service*, json>> verification_request(
+    const httplib::Request& req, httplib::Response& res, context& ctx) {
+  auto* v = facade(res, ctx);
+  if (!v) return std::nullopt;
+  auto body = object_body(req, res, ctx);
+  if (!body) return std::nullopt;
+  return std::make_pair(v, std::move(*body));
 }
 
 json forwarding_json(const persistence::forwarding_row& f) {
@@ -86,11 +120,11 @@ json forwarding_json(const persistence::forwarding_row& f) {
   return j;
 }
 
-void create_forwarding(const httplib::Request& req, httplib::Response& res, context& ctx,
+void create_forwarding(context& ctx, const httplib::Request& req, httplib::Response& res,
                        const principal& who) {
-  auto body = parse_body(req, res, ctx);
-  if (body.is_discarded()) return;
-  if (!body.is_object()) return (void)bad_field(res, ctx, "", "the body must be a JSON object");
+  auto parsed = object_body(req, res, ctx);
+  if (!parsed) return;
+  const auto& body = *parsed;
   auto caller_id = string_field(body, "verifiedCallerId");
   auto type = string_field(body, "forwardingType");
   auto carrier = string_field(body, "carrier");
@@ -128,13 +162,10 @@ void create_forwarding(const httplib::Request& req, httplib::Response& res, cont
 
   std::optional<persistence::caller_id_row> caller;
   std::optional<std::string> ai_number;
-  auto& svc = ctx.service;
-  svc.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    persistence::set_tenant(tx, who.org_id);
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
     caller = persistence::find_caller_id(tx, *caller_id);
     ai_number = persistence::active_ai_number(tx);
-    tx.commit();
+    return true;
   });
   if (!caller)
     return send_error(res, 404, "not_found", "no such verified number", "verifiedCallerId");
@@ -176,12 +207,10 @@ void create_forwarding(const httplib::Request& req, httplib::Response& res, cont
 
   bool own_number = true;
   persistence::insert_forwarding_error error = persistence::insert_forwarding_error::none;
-  svc.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    persistence::set_tenant(tx, who.org_id);
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
     own_number = persistence::is_active_ai_number(tx, codes.destination_e164);
     if (own_number) error = persistence::insert_forwarding(tx, row);
-    tx.commit();
+    return true;
   });
   if (!own_number) {
     ++ctx.counters.bad_request;
@@ -196,102 +225,166 @@ void create_forwarding(const httplib::Request& req, httplib::Response& res, cont
   send_json(res, 201, {{"success", true}, {"config", forwarding_json(row)}});
 }
 
+void initiate_verification(context& ctx, const httplib::Request& req, httplib::Response& res,
+                           const principal& who) {
+  auto in = verification_request(req, res, ctx);
+  if (!in) return;
+  const auto& [v, body] = *in;
+  auto phone = string_field(body, "phoneNumber");
+  auto name = string_field(body, "friendlyName");
+  auto channel = string_field(body, "channel");
+  if (!phone || phone->empty())
+    return (void)bad_field(res, ctx, "phoneNumber", "phoneNumber is required");
+  if (!name) return (void)bad_field(res, ctx, "friendlyName", "must be a string");
+  if (!channel) return (void)bad_field(res, ctx, "channel", "channel must be \"call\" or \"sms\"");
+  if (name->size() > 64) return (void)bad_field(res, ctx, "friendlyName", "at most 64 characters");
+  send_result(res, v->initiate(who.org_id, *phone, *name, channel->empty() ? "sms" : *channel));
+}
+
+void confirm_verification(context& ctx, const httplib::Request& req, httplib::Response& res,
+                          const principal& who) {
+  auto in = verification_request(req, res, ctx);
+  if (!in) return;
+  const auto& [v, body] = *in;
+  auto id = string_field(body, "verificationId");
+  auto code = string_field(body, "verificationCode");
+  if (!id) return (void)bad_field(res, ctx, "verificationId", "must be a string");
+  if (!code) return (void)bad_field(res, ctx, "verificationCode", "must be a string");
+  send_result(res, v->confirm(who.org_id, *id, *code));
+}
+
+void list_verified_numbers(context& ctx, const httplib::Request&, httplib::Response& res,
+                           const principal& who) {
+  std::vector<persistence::caller_id_row> rows;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    rows = persistence::list_caller_ids(tx);
+    return true;
+  });
+  json numbers = json::array();
+  for (const auto& r : rows)
+    numbers.push_back(
+        {{"id", r.id},
+         {"phoneNumber", r.phone_number},
+         {"friendlyName", r.friendly_name.empty() ? json(nullptr) : json(r.friendly_name)},
+         {"status", r.status},
+         {"verifiedAt", r.verified_at ? json(iso_utc(*r.verified_at)) : json(nullptr)},
+         {"hasForwardingConfig", r.has_forwarding_config},
+         {"twilioCallerIdStatus",
+          r.twilio_validation_status.empty() ? json(nullptr) : json(r.twilio_validation_status)}});
+  send_json(res, 200, {{"success", true}, {"numbers", numbers}});
+}
+
+void delete_verified_number(context& ctx, const httplib::Request& req, httplib::Response& res,
+                            const principal& who) {
+  std::string id = req.matches[1];
+  bool deleted = false;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    deleted = persistence::delete_caller_id(tx, id);
+    return true;
+  });
+  if (!deleted) return send_error(res, 404, "not_found", "no such verified number");
+  if (ctx.options.verification) ctx.options.verification->forget(id);
+  send_json(res, 200, {{"success", true}, {"message", "Verified number removed"}});
+}
+
+void register_caller_id(context& ctx, const httplib::Request& req, httplib::Response& res,
+                        const principal& who) {
+  auto* v = facade(res, ctx);
+  if (!v) return;
+  send_result(res, v->register_caller_id(who.org_id, req.matches[1]));
+}
+
+void get_forwarding(context& ctx, const httplib::Request& req, httplib::Response& res,
+                    const principal& who) {
+  auto caller_id = req.get_param_value("verifiedCallerId");
+  if (caller_id.empty())
+    return (void)bad_field(res, ctx, "verifiedCallerId", "verifiedCallerId is required");
+  std::vector<persistence::forwarding_row> rows;
+  bool known = false;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    known = persistence::find_caller_id(tx, caller_id).has_value();
+    if (known) rows = persistence::forwarding_for_caller_id(tx, caller_id);
+    return true;
+  });
+  // Another tenant's number is as unknown as one that never existed.
+  if (!known)
+    return send_error(res, 404, "not_found", "no such verified number", "verifiedCallerId");
+  // The live configuration is "config" (seed 001); every one, disabled included, is
+  // in "configs".
+  json all = json::array();
+  json live = nullptr;
+  for (const auto& r : rows) {
+    all.push_back(forwarding_json(r));
+    if (r.status != "disabled") live = forwarding_json(r);
+  }
+  send_json(res, 200, {{"success", true}, {"config", live}, {"configs", all}});
+}
+
+void confirm_forwarding(context& ctx, const httplib::Request& req, httplib::Response& res,
+                        const principal& who) {
+  auto body = parse_body(req, res, ctx);
+  if (body.is_discarded()) return;
+  auto id =
+      body.is_object() ? string_field(body, "forwardingConfigId") : std::optional<std::string>{};
+  if (!id || id->empty())
+    return (void)bad_field(res, ctx, "forwardingConfigId", "forwardingConfigId is required");
+  std::optional<persistence::forwarding_row> row;
+  auto now = ctx.options.verification ? ctx.options.verification->now_epoch()
+                                      : static_cast<std::int64_t>(std::time(nullptr));
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    row = persistence::find_forwarding(tx, *id);
+    if (row && row->status == "pending_setup")
+      persistence::set_forwarding_status(tx, *id, "active", now);
+    return true;
+  });
+  if (!row) return send_error(res, 404, "not_found", "no such forwarding config");
+  if (row->status == "disabled")
+    return send_error(res, 409, "forwarding_disabled",
+                      "this configuration was disabled; create a new one");
+  send_json(res, 200,
+            {{"success", true},
+             {"message", "Setup confirmed! Your calls are now forwarding to the AI."},
+             {"status", "active"}});
+}
+
+void disable_forwarding(context& ctx, const httplib::Request& req, httplib::Response& res,
+                        const principal& who) {
+  std::string id = req.matches[1];
+  std::optional<persistence::forwarding_row> row;
+  auto now = ctx.options.verification ? ctx.options.verification->now_epoch()
+                                      : static_cast<std::int64_t>(std::time(nullptr));
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    row = persistence::find_forwarding(tx, id);
+    if (row) persistence::set_forwarding_status(tx, id, "disabled", now);
+    return true;
+  });
+  if (!row) return send_error(res, 404, "not_found", "no such forwarding config");
+  send_json(res, 200,
+            {{"success", true},
+             {"status", "disabled"},
+             {"deactivationCode", row->deactivation_code},
+             {"message",
+              "Forwarding disabled in ringmaster. To stop forwarding on "
+              "the phone, dial: " +
+                  row->deactivation_code}});
+}
+
 }  // namespace
 
 void add_telephony_routes(httplib::Server& srv, context& ctx) {
-  add_route(srv, ctx, "POST", "/api/telephony/verify-caller-id/initiate", route_auth::tenant,
-            [&ctx](const httplib::Request& req, httplib::Response& res) {
-              auto who = require_tenant(req, res, ctx);
-              if (!who) return;
-              auto* v = facade(res, ctx);
-              if (!v) return;
-              auto body = parse_body(req, res, ctx);
-              if (body.is_discarded()) return;
-              if (!body.is_object())
-                return (void)bad_field(res, ctx, "", "the body must be a JSON object");
-              auto phone = string_field(body, "phoneNumber");
-              auto name = string_field(body, "friendlyName");
-              auto channel = string_field(body, "channel");
-              if (!phone || phone->empty())
-                return (void)bad_field(res, ctx, "phoneNumber", "phoneNumber is required");
-              if (!name) return (void)bad_field(res, ctx, "friendlyName", "must be a string");
-              if (!channel)
-                return (void)bad_field(res, ctx, "channel", "channel must be \"call\" or \"sms\"");
-              if (name->size() > 64)
-                return (void)bad_field(res, ctx, "friendlyName", "at most 64 characters");
-              send_result(res, v->initiate(who->org_id, *phone, *name,
-                                           channel->empty() ? "sms" : *channel));
-            });
-
-  add_route(srv, ctx, "POST", "/api/telephony/verify-caller-id/confirm", route_auth::tenant,
-            [&ctx](const httplib::Request& req, httplib::Response& res) {
-              auto who = require_tenant(req, res, ctx);
-              if (!who) return;
-              auto* v = facade(res, ctx);
-              if (!v) return;
-              auto body = parse_body(req, res, ctx);
-              if (body.is_discarded()) return;
-              if (!body.is_object())
-                return (void)bad_field(res, ctx, "", "the body must be a JSON object");
-              auto id = string_field(body, "verificationId");
-              auto code = string_field(body, "verificationCode");
-              if (!id) return (void)bad_field(res, ctx, "verificationId", "must be a string");
-              if (!code) return (void)bad_field(res, ctx, "verificationCode", "must be a string");
-              send_result(res, v->confirm(who->org_id, *id, *code));
-            });
-
-  add_route(
-      srv, ctx, "GET", "/api/telephony/verified-numbers", route_auth::tenant,
-      [&ctx](const httplib::Request& req, httplib::Response& res) {
-        auto who = require_tenant(req, res, ctx);
-        if (!who) return;
-        std::vector<persistence::caller_id_row> rows;
-        ctx.service.with_db([&](pqxx::connection& c) {
-          pqxx::work tx{c};
-          persistence::set_tenant(tx, who->org_id);
-          rows = persistence::list_caller_ids(tx);
-          tx.commit();
-        });
-        json numbers = json::array();
-        for (const auto& r : rows)
-          numbers.push_back(
-              {{"id", r.id},
-               {"phoneNumber", r.phone_number},
-               {"friendlyName", r.friendly_name.empty() ? json(nullptr) : json(r.friendly_name)},
-               {"status", r.status},
-               {"verifiedAt", r.verified_at ? json(iso_utc(*r.verified_at)) : json(nullptr)},
-               {"hasForwardingConfig", r.has_forwarding_config},
-               {"twilioCallerIdStatus", r.twilio_validation_status.empty()
-                                            ? json(nullptr)
-                                            : json(r.twilio_validation_status)}});
-        send_json(res, 200, {{"success", true}, {"numbers", numbers}});
+  add_tenant_table(
+      srv, ctx,
+      {
+          {"POST", "/api/telephony/verify-caller-id/initiate", "admin", initiate_verification},
+          {"POST", "/api/telephony/verify-caller-id/confirm", "admin", confirm_verification},
+          {"GET", "/api/telephony/verified-numbers", "member", list_verified_numbers},
+          {"DELETE", "/api/telephony/verified-numbers/{id}", "admin", delete_verified_number},
+          {"POST", "/api/telephony/verified-numbers/{id}/caller-id", "admin", register_caller_id},
+          {"POST", "/api/telephony/forwarding-config", "admin", create_forwarding},
+          {"GET", "/api/telephony/forwarding-config", "member", get_forwarding},
+          {"POST", "/api/telephony/forwarding-config/confirm", "admin", confirm_forwarding},
+          {"DELETE", "/api/telephony/forwarding-config/{id}", "admin", disable_forwarding},
       });
-
-  add_route(srv, ctx, "DELETE", "/api/telephony/verified-numbers/{id}", route_auth::tenant,
-            [&ctx](const httplib::Request& req, httplib::Response& res) {
-              auto who = require_tenant(req, res, ctx);
-              if (!who) return;
-              std::string id = req.matches[1];
-              bool deleted = false;
-              ctx.service.with_db([&](pqxx::connection& c) {
-                pqxx::work tx{c};
-                persistence::set_tenant(tx, who->org_id);
-                deleted = persistence::delete_caller_id(tx, id);
-                tx.commit();
-              });
-              if (!deleted) return send_error(res, 404, "not_found", "no such verified number");
-              if (ctx.options.verification) ctx.options.verification->forget(id);
-              send_json(res, 200, {{"success", true}, {"message", "Verified number removed"}});
-            });
-
-  add_route(srv, ctx, "POST", "/api/telephony/verified-numbers/{id}/caller-id", route_auth::tenant,
-            [&ctx](const httplib::Request& req, httplib::Response& res) {
-              auto who = require_tenant(req, res, ctx);
-              if (!who) return;
-              auto* v = facade(res, ctx);
-              if (!v) return;
-              send_result(res, v->register_caller_id(who->org_id, req.matches[1]));
-            });
 
   // Twilio's StatusCallback for OutgoingCallerIds (form: VerificationStatus, OutgoingCallerIdSid),
   // signed with the tenant's auth token (the account that registered the caller ID; no platform
@@ -317,11 +410,9 @@ void add_telephony_routes(httplib::Server& srv, context& ctx) {
               if (signature.empty())
                 return refuse(401, "missing", "the X-Twilio-Signature header is required");
               std::optional<persistence::twilio_account> account;
-              ctx.service.with_db([&](pqxx::connection& c) {
-                pqxx::work tx{c};
-                persistence::set_tenant(tx, org);
+              in_tenant(ctx, org, [&](pqxx::work& tx) {
                 account = persistence::load_twilio_account(tx, org);
-                tx.commit();
+                return true;
               });
               if (!account || account->auth_token.empty())
                 return refuse(403, "no_token",
@@ -346,102 +437,6 @@ void add_telephony_routes(httplib::Server& srv, context& ctx) {
               }
               v->caller_id_status(org, id, status, sid);
               res.status = 204;
-            });
-
-  add_route(srv, ctx, "POST", "/api/telephony/forwarding-config", route_auth::tenant,
-            [&ctx](const httplib::Request& req, httplib::Response& res) {
-              auto who = require_tenant(req, res, ctx);
-              if (!who) return;
-              create_forwarding(req, res, ctx, *who);
-            });
-
-  add_route(
-      srv, ctx, "GET", "/api/telephony/forwarding-config", route_auth::tenant,
-      [&ctx](const httplib::Request& req, httplib::Response& res) {
-        auto who = require_tenant(req, res, ctx);
-        if (!who) return;
-        auto caller_id = req.get_param_value("verifiedCallerId");
-        if (caller_id.empty())
-          return (void)bad_field(res, ctx, "verifiedCallerId", "verifiedCallerId is required");
-        std::vector<persistence::forwarding_row> rows;
-        bool known = false;
-        ctx.service.with_db([&](pqxx::connection& c) {
-          pqxx::work tx{c};
-          persistence::set_tenant(tx, who->org_id);
-          known = persistence::find_caller_id(tx, caller_id).has_value();
-          if (known) rows = persistence::forwarding_for_caller_id(tx, caller_id);
-          tx.commit();
-        });
-        // Another tenant's number is as unknown as one that never existed.
-        if (!known)
-          return send_error(res, 404, "not_found", "no such verified number", "verifiedCallerId");
-        // The live configuration is "config" (seed 001); every one, disabled included, is
-        // in "configs".
-        json all = json::array();
-        json live = nullptr;
-        for (const auto& r : rows) {
-          all.push_back(forwarding_json(r));
-          if (r.status != "disabled") live = forwarding_json(r);
-        }
-        send_json(res, 200, {{"success", true}, {"config", live}, {"configs", all}});
-      });
-
-  add_route(srv, ctx, "POST", "/api/telephony/forwarding-config/confirm", route_auth::tenant,
-            [&ctx](const httplib::Request& req, httplib::Response& res) {
-              auto who = require_tenant(req, res, ctx);
-              if (!who) return;
-              auto body = parse_body(req, res, ctx);
-              if (body.is_discarded()) return;
-              auto id = body.is_object() ? string_field(body, "forwardingConfigId")
-                                         : std::optional<std::string>{};
-              if (!id || id->empty())
-                return (void)bad_field(res, ctx, "forwardingConfigId",
-                                       "forwardingConfigId is required");
-              std::optional<persistence::forwarding_row> row;
-              auto now = ctx.options.verification ? ctx.options.verification->now_epoch()
-                                                  : static_cast<std::int64_t>(std::time(nullptr));
-              ctx.service.with_db([&](pqxx::connection& c) {
-                pqxx::work tx{c};
-                persistence::set_tenant(tx, who->org_id);
-                row = persistence::find_forwarding(tx, *id);
-                if (row && row->status == "pending_setup")
-                  persistence::set_forwarding_status(tx, *id, "active", now);
-                tx.commit();
-              });
-              if (!row) return send_error(res, 404, "not_found", "no such forwarding config");
-              if (row->status == "disabled")
-                return send_error(res, 409, "forwarding_disabled",
-                                  "this configuration was disabled; create a new one");
-              send_json(res, 200,
-                        {{"success", true},
-                         {"message", "Setup confirmed! Your calls are now forwarding to the AI."},
-                         {"status", "active"}});
-            });
-
-  add_route(srv, ctx, "DELETE", "/api/telephony/forwarding-config/{id}", route_auth::tenant,
-            [&ctx](const httplib::Request& req, httplib::Response& res) {
-              auto who = require_tenant(req, res, ctx);
-              if (!who) return;
-              std::string id = req.matches[1];
-              std::optional<persistence::forwarding_row> row;
-              auto now = ctx.options.verification ? ctx.options.verification->now_epoch()
-                                                  : static_cast<std::int64_t>(std::time(nullptr));
-              ctx.service.with_db([&](pqxx::connection& c) {
-                pqxx::work tx{c};
-                persistence::set_tenant(tx, who->org_id);
-                row = persistence::find_forwarding(tx, id);
-                if (row) persistence::set_forwarding_status(tx, id, "disabled", now);
-                tx.commit();
-              });
-              if (!row) return send_error(res, 404, "not_found", "no such forwarding config");
-              send_json(res, 200,
-                        {{"success", true},
-                         {"status", "disabled"},
-                         {"deactivationCode", row->deactivation_code},
-                         {"message",
-                          "Forwarding disabled in ringmaster. To stop forwarding on "
-                          "the phone, dial: " +
-                              row->deactivation_code}});
             });
 
   add_route(srv, ctx, "GET", "/sessions/verifications", route_auth::operator_token,

@@ -53,17 +53,6 @@ json utc_or_null(const std::optional<domain::instant>& t) {
 }
 json text_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
-// Runs `work` in one transaction on a pool connection, with the tenant named first. The
-// transaction commits only when `work` returns true (a refusal rolls back whatever it touched).
-template <class Work>
-void in_tenant(context& ctx, const std::string& org_id, Work work) {
-  ctx.service.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    p::set_tenant(tx, org_id);
-    if (work(tx)) tx.commit();
-  });
-}
-
 // ?name=… as a bounded integer (default when absent).
 std::optional<field_error> query_int(const httplib::Request& req, const char* name, int lo,
                                      int hi, int& out) {
@@ -336,8 +325,7 @@ void delete_mapping(context& ctx, const httplib::Request& req, httplib::Response
 
 // Service-to-service: which tenant answers a number. Only active numbers; no tenant context (the
 // question is cross-tenant by nature and goes through rm_route_by_number).
-void phone_lookup(context& ctx, const httplib::Request& req, httplib::Response& res,
-                  const principal&) {
+void phone_lookup(context& ctx, const httplib::Request& req, httplib::Response& res) {
   const std::string given = req.matches[1];
   auto parsed = domain::normalize_e164(given, "US");
   if (!parsed.ok)
@@ -560,58 +548,29 @@ void list_contacts(context& ctx, const httplib::Request& req, httplib::Response&
   send_json(res, 200, {{"contacts", out}});
 }
 
-// ---- the table ----------------------------------------------------------------------------------
-
-using handler_fn = void (*)(context&, const httplib::Request&, httplib::Response&,
-                            const principal&);
-struct route {
-  const char* method;
-  const char* path;
-  route_auth auth;
-  const char* min_role;  // tenant routes: "member" or "admin"; "" for the service route
-  handler_fn handler;
-};
-
-const std::vector<route>& routes() {
-  using a = route_auth;
-  static const std::vector<route> table{
-      {"GET", "/api/org/settings", a::tenant, "member", get_settings},
-      {"PATCH", "/api/org/settings", a::tenant, "admin", patch_settings},
-      {"POST", "/api/inbound/phone-mappings", a::tenant, "admin", post_mapping},
-      {"GET", "/api/inbound/phone-mappings", a::tenant, "member", list_mappings},
-      {"DELETE", "/api/inbound/phone-mappings/{id}", a::tenant, "admin", delete_mapping},
-      {"GET", "/api/inbound/phone-lookup/{phone}", a::service, "", phone_lookup},
-      {"GET", "/api/calls", a::tenant, "member", list_calls},
-      {"GET", "/api/calls/{id}", a::tenant, "member", get_call},
-      {"GET", "/api/appointments", a::tenant, "member", list_appointments},
-      {"POST", "/api/appointments/{id}/cancel", a::tenant, "member", cancel_appointment},
-      {"GET", "/api/contacts", a::tenant, "member", list_contacts},
-  };
-  return table;
-}
-
 }  // namespace
 
+// ---- the table ----------------------------------------------------------------------------------
+
 void add_tenant_routes(httplib::Server& srv, context& ctx) {
-  for (const auto& r : routes()) {
-    httplib::Server::Handler guarded = [&ctx, &r](const httplib::Request& req,
-                                                  httplib::Response& res) {
-      principal who;
-      if (r.auth == route_auth::service) {
-        if (!require_service(req, res, ctx)) return;
-      } else {
-        auto user = require_tenant(req, res, ctx);
-        if (!user) return;
-        // Authenticated but not allowed: 403, and not counted as a failed authentication.
-        if (std::string{r.min_role} == "admin" && user->role != "admin")
-          return send_error(res, 403, "forbidden",
-                            "this action needs the admin role; your role is " + user->role);
-        who = *user;
-      }
-      r.handler(ctx, req, res, who);
-    };
-    add_route(srv, ctx, r.method, r.path, r.auth, std::move(guarded), r.min_role);
-  }
+  add_tenant_table(srv, ctx,
+                   {
+                       {"GET", "/api/org/settings", "member", get_settings},
+                       {"PATCH", "/api/org/settings", "admin", patch_settings},
+                       {"POST", "/api/inbound/phone-mappings", "admin", post_mapping},
+                       {"GET", "/api/inbound/phone-mappings", "member", list_mappings},
+                       {"DELETE", "/api/inbound/phone-mappings/{id}", "admin", delete_mapping},
+                       {"GET", "/api/calls", "member", list_calls},
+                       {"GET", "/api/calls/{id}", "member", get_call},
+                       {"GET", "/api/appointments", "member", list_appointments},
+                       {"POST", "/api/appointments/{id}/cancel", "member", cancel_appointment},
+                       {"GET", "/api/contacts", "member", list_contacts},
+                   });
+  add_route(srv, ctx, "GET", "/api/inbound/phone-lookup/{phone}", route_auth::service,
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              if (!require_service(req, res, ctx)) return;
+              phone_lookup(ctx, req, res);
+            });
 }
 
 }  // namespace rm::http

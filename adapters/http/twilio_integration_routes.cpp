@@ -31,15 +31,6 @@ using nlohmann::json;
 namespace p = rm::persistence;
 using actors::provider;
 
-template <class Work>
-void in_tenant(context& ctx, const std::string& org_id, Work work) {
-  ctx.service.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    p::set_tenant(tx, org_id);
-    if (work(tx)) tx.commit();
-  });
-}
-
 bool transient(const twilio::twilio_error& e) {
   return e.http_status == 0 || e.http_status == 429 || e.http_status >= 500;
 }
@@ -270,40 +261,16 @@ void delete_twilio(context& ctx, const httplib::Request&, httplib::Response& res
   send_json(res, 200, view_of(std::nullopt));  // {"connected": false}, like the other deletes
 }
 
-using handler_fn = void (*)(context&, const httplib::Request&, httplib::Response&,
-                            const principal&);
-struct route {
-  const char* method;
-  const char* path;
-  const char* min_role;
-  handler_fn handler;
-};
-
-const std::vector<route>& routes() {
-  static const std::vector<route> table{
-      {"POST", "/api/integrations/twilio", "admin", post_twilio},
-      {"GET", "/api/integrations/twilio", "member", get_twilio},
-      {"POST", "/api/integrations/twilio/sync", "admin", post_twilio_sync},
-      {"DELETE", "/api/integrations/twilio", "admin", delete_twilio},
-  };
-  return table;
-}
-
 }  // namespace
 
 void add_twilio_integration_routes(httplib::Server& srv, context& ctx) {
-  for (const auto& r : routes()) {
-    httplib::Server::Handler guarded = [&ctx, &r](const httplib::Request& req,
-                                                  httplib::Response& res) {
-      auto user = require_tenant(req, res, ctx);
-      if (!user) return;
-      if (std::string{r.min_role} == "admin" && user->role != "admin")
-        return send_error(res, 403, "forbidden",
-                          "this action needs the admin role; your role is " + user->role);
-      r.handler(ctx, req, res, *user);
-    };
-    add_route(srv, ctx, r.method, r.path, route_auth::tenant, std::move(guarded), r.min_role);
-  }
+  add_tenant_table(srv, ctx,
+                   {
+                       {"POST", "/api/integrations/twilio", "admin", post_twilio},
+                       {"GET", "/api/integrations/twilio", "member", get_twilio},
+                       {"POST", "/api/integrations/twilio/sync", "admin", post_twilio_sync},
+                       {"DELETE", "/api/integrations/twilio", "admin", delete_twilio},
+                   });
 }
 
 }  // namespace rm::http

@@ -283,11 +283,9 @@ void on_status(context& ctx, const httplib::Request& req, httplib::Response& res
 
   // The call: the one carrying this CallSid (a Vapi call records it), else the CallSid itself.
   std::string call_id = call_sid;
-  ctx.service.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    p::set_tenant(tx, t->org_id);
+  in_tenant(ctx, t->org_id, [&](pqxx::work& tx) {
     if (auto id = p::call_id_by_provider_sid(tx, call_sid)) call_id = *id;
-    tx.commit();
+    return true;
   });
   actors::call_event_msg msg;
   msg.identity.id = call_id;
@@ -310,11 +308,9 @@ void on_status(context& ctx, const httplib::Request& req, httplib::Response& res
   if (ack.foreign)
     return send_error(res, 404, "unknown_call", "that CallSid belongs to another tenant's call");
   if (duration) {
-    ctx.service.with_db([&](pqxx::connection& c) {
-      pqxx::work tx{c};
-      p::set_tenant(tx, t->org_id);
+    in_tenant(ctx, t->org_id, [&](pqxx::work& tx) {
       p::record_call_duration(tx, call_id, static_cast<double>(*duration));
-      tx.commit();
+      return true;
     });
   }
   send_twiml(res, twilio::twiml_empty());
@@ -339,16 +335,14 @@ void on_sms(context& ctx, const httplib::Request& req, httplib::Response& res) {
   row.content = t->field("Body");
   row.status = "received";
   row.external_message_id = t->field("MessageSid");
-  ctx.service.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    p::set_tenant(tx, t->org_id);
+  in_tenant(ctx, t->org_id, [&](pqxx::work& tx) {
     if (from.ok) row.contact_id = p::upsert_contact(tx, t->org_id, from.e164, "");
     // Only the first delivery of a MessageSid may change the opt-out: a late retry of an old
     // STOP must not undo a START sent after it.
     bool first = p::insert_inbound_message(tx, row);
     if (first && !row.contact_id.empty() && keyword != twilio::sms_keyword::none)
       p::set_contact_opt_out(tx, row.contact_id, keyword == twilio::sms_keyword::opt_out);
-    tx.commit();
+    return true;
   });
   send_twiml(res, twilio::twiml_empty());
 }

@@ -683,6 +683,59 @@ TEST_CASE("the matrix's ids are real: tenant A's own token reaches every route")
   }
 }
 
+// Roles (docs/security.md "Roles"): every admin route of the registry refuses a member of the
+// same tenant with 403 before its handler runs, with the matrix's real ids of A, so each request
+// would succeed with A's admin token (previous test). The telephony routes that cost money or
+// change/remove a verified number or a forwarding are admin routes (they once accepted members).
+TEST_CASE("a member gets 403 on every admin route, destructive and paid telephony included") {
+  world w;
+  const auto member = mint(w.a, "member", "a-member");
+  const std::set<std::string> telephony_admin{
+      "POST /api/telephony/verify-caller-id/initiate",
+      "POST /api/telephony/verify-caller-id/confirm",
+      "DELETE /api/telephony/verified-numbers/{id}",
+      "POST /api/telephony/verified-numbers/{id}/caller-id",
+      "POST /api/telephony/forwarding-config",
+      "POST /api/telephony/forwarding-config/confirm",
+      "DELETE /api/telephony/forwarding-config/{id}"};
+  std::set<std::string> refused;
+  for (const auto& r : matrix_routes(w.f)) {
+    if (r.auth != route_auth::tenant) continue;
+    const bool telephony = telephony_admin.count(key_of(r)) == 1;
+    if (telephony) CHECK(r.min_role == "admin");
+    if (r.min_role != "admin" && !telephony) continue;
+    const auto& entry = entry_for(r);
+    auto reply = request(w.f.port(), r.method, target_of(w, r), member, w.fill(entry.body));
+    INFO(key_of(r) << " with a member's token → " << reply.text);
+    CHECK(reply.status == 403);
+    CHECK(reply.body["error"]["code"] == "forbidden");
+    CHECK(reply.body["error"]["message"] ==
+          "this action needs the admin role; your role is member");
+    refused.insert(key_of(r));
+  }
+  for (const auto& key : telephony_admin) {
+    INFO(key << " is not registered");
+    CHECK(refused.count(key) == 1);
+  }
+  // Nothing was paid for, verified, removed or changed on the member's request.
+  CHECK(w.f.twilio().messages().size() == 3);  // the three codes of the set-up
+  CHECK(w.f.twilio().calls().empty());
+  CHECK(w.f.twilio().caller_id_requests().empty());
+  CHECK(w.f.scalar("SELECT count(*) FROM verified_caller_ids") == "3");
+  CHECK(caller_id_status(w, w.a_spare) == "verified");
+  CHECK(caller_id_status(w, w.a_pending) == "pending");
+  CHECK(forwarding_status(w, w.a_forwarding) == "pending_setup");
+  CHECK(w.f.scalar("SELECT count(*) FROM hybrid_forwarding_configs") == "1");
+  // Reads stay open to members.
+  auto numbers = w.f.get("/api/telephony/verified-numbers", member);
+  CHECK(numbers.status == 200);
+  CHECK(numbers.body["numbers"].size() == 3);
+  auto forwarding =
+      w.f.get("/api/telephony/forwarding-config?verifiedCallerId=" + w.a_verified, member);
+  CHECK(forwarding.status == 200);
+  CHECK(forwarding.body["config"]["id"] == w.a_forwarding);
+}
+
 TEST_CASE("operator and Twilio routes refuse a request without credentials") {
   fixture f;
   auto org = f.create_tenant("Harbor Dental", number_a, "", "America/New_York", true);
