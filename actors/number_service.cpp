@@ -15,6 +15,7 @@
 #include "actors/service.hpp"
 #include "domain/e164.hpp"
 #include "domain/number_lifecycle.hpp"
+#include "domain/uuid.hpp"
 #include "persistence/number_queries.hpp"
 #include "persistence/repositories.hpp"
 
@@ -34,15 +35,6 @@ json utc_or_null(const std::optional<domain::instant>& t) {
   return t ? json(utc(*t)) : json(nullptr);
 }
 json text_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-bool is_uuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
 
 number_result fail(int status, const std::string& code, const std::string& message,
                    const std::string& field = "") {
@@ -574,7 +566,7 @@ number_result number_service::provision(const std::string& org_id, const std::st
       (key == "phone_number" ? phone : key == "area_code" ? area : country) = v;
     } else if (key == "agent_id") {
       if (value.is_null()) continue;
-      if (!value.is_string() || !is_uuid(value.get<std::string>()))
+      if (!value.is_string() || !domain::is_uuid(value.get<std::string>()))
         return fail(400, "invalid_field", "agent_id must be an agent's id (a UUID)", "agent_id");
       agent = value.get<std::string>();
     } else {

@@ -8,18 +8,14 @@
 
 #include <string>
 
+#include "domain/uuid.hpp"
+
 namespace rm::domain {
 
 // `id` with ASCII A–F lowercased when it is a UUID in text form; anything else unchanged (it is
 // refused or not found later, with the caller's own message).
 inline std::string canonical_tenant_id(std::string id) {
-  if (id.size() != 36) return id;
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    const char c = id[i];
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (dash ? c != '-' : !hex) return id;
-  }
+  if (!is_uuid(id)) return id;
   for (auto& c : id)
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
   return id;

@@ -2,20 +2,17 @@
 // row-level security (see tenant_queries.cpp for why).
 #include "persistence/agent_queries.hpp"
 
-#include <cctype>
-
+#include "domain/uuid.hpp"
+#include "persistence/detail/rows.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::persistence {
 namespace {
 
-const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
-std::string text(const pqxx::field& f) { return f.is_null() ? std::string{} : f.c_str(); }
-domain::instant at(const pqxx::field& f) { return from_epoch(f.as<std::int64_t>()); }
-std::optional<domain::instant> optional_at(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return at(f);
-}
+using detail::at;
+using detail::optional_at;
+using detail::or_null;
+using detail::text;
 
 // ---- notifications ----
 
@@ -109,15 +106,6 @@ std::vector<domain::caller_candidate> read_candidates(const pqxx::result& rows) 
 
 }  // namespace
 
-bool looks_like_uuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
-
 // ---- notifications ------------------------------------------------------------------------------
 
 std::string notify_admins(pqxx::work& tx, const std::string& org_id, const std::string& kind,
@@ -144,7 +132,7 @@ std::vector<notification> list_notifications(pqxx::work& tx, bool unread_only, i
 
 std::optional<notification> mark_notification_read(pqxx::work& tx, const std::string& id,
                                                    const std::string& user_id) {
-  if (!looks_like_uuid(id)) return std::nullopt;
+  if (!domain::is_uuid(id)) return std::nullopt;
   auto rows = tx.exec_params(
       std::string{"UPDATE org_notifications SET read_at = coalesce(read_at, now()),"
                   " read_by = coalesce(read_by, $2)"
@@ -169,7 +157,7 @@ agent_row insert_agent(pqxx::work& tx, const std::string& org_id, const std::str
 }
 
 std::optional<agent_row> load_agent(pqxx::work& tx, const std::string& id, bool for_update) {
-  if (!looks_like_uuid(id)) return std::nullopt;
+  if (!domain::is_uuid(id)) return std::nullopt;
   auto rows = tx.exec_params(std::string{"SELECT "} + agent_columns + agent_from +
                                  " WHERE a.id = $1 AND a.org_id = rm_current_org()" +
                                  (for_update ? " FOR UPDATE OF a" : ""),
@@ -215,7 +203,7 @@ void agent_failed(pqxx::work& tx, const std::string& id, const std::string& step
 
 agent_number_state agent_numbers(pqxx::work& tx, const std::string& agent_id) {
   agent_number_state out;
-  if (!looks_like_uuid(agent_id)) return out;
+  if (!domain::is_uuid(agent_id)) return out;
   for (const auto& r : tx.exec_params(
            "SELECT id, status, e164 FROM phone_numbers WHERE agent_id = $1"
            " AND org_id = rm_current_org() AND active ORDER BY created_at, e164",
@@ -291,7 +279,7 @@ std::vector<campaign_row> list_campaigns(pqxx::work& tx) {
 }
 
 std::optional<campaign_row> load_campaign(pqxx::work& tx, const std::string& id) {
-  if (!looks_like_uuid(id)) return std::nullopt;
+  if (!domain::is_uuid(id)) return std::nullopt;
   auto rows = tx.exec_params(std::string{"SELECT "} + campaign_columns +
                                  " FROM campaigns c WHERE c.id = $1 AND c.org_id = rm_current_org()",
                              id);
@@ -302,13 +290,13 @@ std::optional<campaign_row> load_campaign(pqxx::work& tx, const std::string& id)
 link_outcome link_campaign_number(pqxx::work& tx, const std::string& org_id,
                                   const std::string& campaign_id,
                                   const std::string& phone_number_id, const std::string& user_id) {
-  if (!looks_like_uuid(campaign_id) ||
+  if (!domain::is_uuid(campaign_id) ||
       tx.exec_params("SELECT 1 FROM campaigns WHERE id = $1 AND org_id = rm_current_org()"
                      " FOR UPDATE",
                      campaign_id)
           .empty())
     return link_outcome::campaign_not_found;
-  if (!looks_like_uuid(phone_number_id) ||
+  if (!domain::is_uuid(phone_number_id) ||
       tx.exec_params("SELECT 1 FROM phone_numbers WHERE id = $1 AND org_id = rm_current_org()"
                      " AND active FOR UPDATE",
                      phone_number_id)
@@ -330,7 +318,7 @@ link_outcome link_campaign_number(pqxx::work& tx, const std::string& org_id,
 
 bool unlink_campaign_number(pqxx::work& tx, const std::string& campaign_id,
                             const std::string& phone_number_id) {
-  if (!looks_like_uuid(campaign_id) || !looks_like_uuid(phone_number_id)) return false;
+  if (!domain::is_uuid(campaign_id) || !domain::is_uuid(phone_number_id)) return false;
   return !tx.exec_params("DELETE FROM campaign_numbers WHERE campaign_id = $1"
                          " AND phone_number_id = $2 AND org_id = rm_current_org() RETURNING 1",
                          campaign_id, phone_number_id)
@@ -340,7 +328,7 @@ bool unlink_campaign_number(pqxx::work& tx, const std::string& campaign_id,
 assign_result assign_contacts(pqxx::work& tx, const std::string& campaign_id,
                               const std::vector<std::string>& contact_ids) {
   assign_result out;
-  if (!looks_like_uuid(campaign_id) ||
+  if (!domain::is_uuid(campaign_id) ||
       tx.exec_params("SELECT 1 FROM campaigns WHERE id = $1 AND org_id = rm_current_org()",
                      campaign_id)
           .empty())
@@ -348,7 +336,7 @@ assign_result assign_contacts(pqxx::work& tx, const std::string& campaign_id,
   out.campaign_found = true;
   for (std::size_t i = 0; i < contact_ids.size(); ++i) {
     const auto& id = contact_ids[i];
-    if (!looks_like_uuid(id) ||
+    if (!domain::is_uuid(id) ||
         tx.exec_params("UPDATE contacts SET campaign_id = $2 WHERE id = $1"
                        " AND org_id = rm_current_org() RETURNING 1",
                        id, campaign_id)
@@ -363,7 +351,7 @@ assign_result assign_contacts(pqxx::work& tx, const std::string& campaign_id,
 
 bool unassign_contact(pqxx::work& tx, const std::string& campaign_id,
                       const std::string& contact_id) {
-  if (!looks_like_uuid(campaign_id) || !looks_like_uuid(contact_id)) return false;
+  if (!domain::is_uuid(campaign_id) || !domain::is_uuid(contact_id)) return false;
   return !tx.exec_params("UPDATE contacts SET campaign_id = NULL WHERE id = $1"
                          " AND campaign_id = $2 AND org_id = rm_current_org() RETURNING 1",
                          contact_id, campaign_id)
@@ -373,7 +361,7 @@ bool unassign_contact(pqxx::work& tx, const std::string& campaign_id,
 // ---- call-back ----------------------------------------------------------------------------------
 
 std::optional<contact_row> load_contact(pqxx::work& tx, const std::string& id) {
-  if (!looks_like_uuid(id)) return std::nullopt;
+  if (!domain::is_uuid(id)) return std::nullopt;
   auto rows = tx.exec_params(
       "SELECT id, name, phone_e164, opted_out, coalesce(campaign_id::text, '')"
       " FROM contacts WHERE id = $1 AND org_id = rm_current_org()",
@@ -394,7 +382,7 @@ outbound_agent find_outbound_agent(pqxx::work& tx) {
 
 std::vector<domain::caller_candidate> campaign_candidates(pqxx::work& tx,
                                                           const std::string& campaign_id) {
-  if (!looks_like_uuid(campaign_id)) return {};
+  if (!domain::is_uuid(campaign_id)) return {};
   return read_candidates(tx.exec_params(
       std::string{candidate_select} +
           " AND EXISTS (SELECT 1 FROM campaign_numbers c WHERE c.phone_number_id = p.id"
@@ -411,7 +399,7 @@ std::vector<domain::caller_candidate> pool_candidates(pqxx::work& tx) {
 
 std::optional<domain::caller_candidate> number_candidate(pqxx::work& tx,
                                                          const std::string& phone_number_id) {
-  if (!looks_like_uuid(phone_number_id)) return std::nullopt;
+  if (!domain::is_uuid(phone_number_id)) return std::nullopt;
   auto c = read_candidates(
       tx.exec_params(std::string{candidate_select} + " AND p.id = $1", phone_number_id));
   if (c.empty()) return std::nullopt;

@@ -20,8 +20,6 @@
 
 namespace rm::persistence {
 
-bool looks_like_uuid(const std::string& s);
-
 // ---- admin notifications (org_notifications) ----------------------------------------------------
 
 struct notification {

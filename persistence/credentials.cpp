@@ -4,6 +4,7 @@
 
 #include <openssl/crypto.h>
 
+#include "persistence/detail/rows.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::persistence {
@@ -34,7 +35,7 @@ std::string from_hex(const std::string& text) {
   return out;
 }
 
-const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+using detail::or_null;
 
 constexpr const char* sealed_columns = "key_id, encode(iv, 'hex'), encode(tag, 'hex'), "
                                        "encode(ciphertext, 'hex')";
@@ -87,8 +88,6 @@ void upsert_sealed(pqxx::transaction_base& tx, const std::string& org_id,
       or_null(vapi_status), s.key_id, to_hex(s.iv), to_hex(s.tag), to_hex(s.ciphertext));
 }
 
-std::string iso(const pqxx::field& f) { return f.is_null() ? "" : f.c_str(); }
-
 constexpr const char* iso_format = "YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"";
 
 }  // namespace
@@ -126,7 +125,7 @@ std::optional<twilio_connection> load_twilio_connection(pqxx::work& tx,
   if (rows.empty()) return std::nullopt;
   const auto& r = rows[0];
   return twilio_connection{r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
-                           r[4].c_str(), iso(r[5]), iso(r[6])};
+                           r[4].c_str(), detail::text(r[5]), detail::text(r[6])};
 }
 
 void record_vapi_sync(pqxx::work& tx, const std::string& org_id, const std::string& status,
@@ -158,7 +157,7 @@ std::optional<vapi_webhook_auth> load_vapi_webhook_auth(pqxx::work& tx,
   const auto key = installed_master_key();
   return vapi_webhook_auth{rows[0][0].c_str(),
                            open_or_throw(key, read_sealed(rows[0], 2), org_id, "vapi_webhook"),
-                           iso(rows[0][1])};
+                           detail::text(rows[0][1])};
 }
 
 bool delete_credential(pqxx::work& tx, const std::string& org_id, const std::string& provider) {

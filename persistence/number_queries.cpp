@@ -2,8 +2,8 @@
 // tenant_queries.cpp for why).
 #include "persistence/number_queries.hpp"
 
-#include <cctype>
-
+#include "domain/uuid.hpp"
+#include "persistence/detail/rows.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::persistence {
@@ -11,25 +11,11 @@ namespace {
 
 namespace dn = domain::numbers;
 
-bool is_uuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
-
-const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
-domain::instant at(const pqxx::field& f) { return from_epoch(f.as<std::int64_t>()); }
-std::optional<domain::instant> optional_at(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return at(f);
-}
-
-void lock_key(pqxx::work& tx, const std::string& key) {
-  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key);
-}
+using detail::at;
+using detail::lock_key;
+using detail::optional_at;
+using detail::or_null;
+using domain::is_uuid;
 
 constexpr const char* number_columns =
     "id, org_id, e164, label, status, source, coalesce(provider_sid, ''),"

@@ -4,27 +4,19 @@
 
 #include "persistence/credentials.hpp"
 
-#include <cctype>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "domain/uuid.hpp"
+#include "persistence/detail/rows.hpp"
+
 namespace rm::persistence {
 namespace {
 
-// Optional text parameter: "" travels as SQL NULL (libpqxx binds a null const char* as NULL).
-const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
-
-// Ids are compared as uuid; a malformed id cannot name a row, and must not abort the caller's
-// transaction with a cast error.
-bool is_uuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
+using detail::or_null;
+using detail::text;
+using domain::is_uuid;
 
 // libpqxx 6.4 issues a subtransaction's SAVEPOINT lazily, on its first exec(); exec_params()
 // skips that step and would run in the outer transaction, so a failure would abort the caller's
@@ -41,8 +33,6 @@ void lock_calendar(pqxx::work& tx, const std::string& org_id) {
   tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('rm.calendar:' || $1, 0))",
                  org_id);
 }
-
-std::string text(const pqxx::field& f) { return f.is_null() ? std::string{} : f.c_str(); }
 
 std::optional<std::string> optional_text(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;

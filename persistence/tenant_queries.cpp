@@ -4,36 +4,21 @@
 // mean "this tenant's rows" there too.
 #include "persistence/tenant_queries.hpp"
 
-#include <cctype>
-
 #include <nlohmann/json.hpp>
 
+#include "domain/uuid.hpp"
+#include "persistence/detail/rows.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::persistence {
 namespace {
 
-bool is_uuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
-
-const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
-std::string text(const pqxx::field& f) { return f.is_null() ? std::string{} : f.c_str(); }
-domain::instant at(const pqxx::field& f) { return from_epoch(f.as<std::int64_t>()); }
-std::optional<domain::instant> optional_at(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return at(f);
-}
-
-// Transaction-scoped advisory lock on a key (released at commit/rollback).
-void lock_key(pqxx::work& tx, const std::string& key) {
-  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key);
-}
+using detail::at;
+using detail::lock_key;
+using detail::optional_at;
+using detail::or_null;
+using detail::text;
+using domain::is_uuid;
 
 constexpr const char* settings_columns =
     "id, name, time_zone, working_hours::text, slot_minutes, buffer_minutes, min_notice_minutes,"

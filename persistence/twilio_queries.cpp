@@ -1,10 +1,10 @@
 #include "persistence/twilio_queries.hpp"
 
+#include "persistence/detail/rows.hpp"
+
 namespace rm::persistence {
 
-namespace {
-const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
-}  // namespace
+using detail::or_null;
 
 std::optional<number_owner> find_number_owner(pqxx::work& tx, const std::string& e164) {
   if (e164.empty()) return std::nullopt;

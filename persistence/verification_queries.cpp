@@ -1,7 +1,11 @@
 #include "persistence/verification_queries.hpp"
 
+#include "persistence/detail/rows.hpp"
+
 namespace rm::persistence {
 namespace {
+
+using detail::or_null;
 
 const char* caller_columns =
     "v.id, v.org_id, v.phone_number, coalesce(v.friendly_name, ''), v.channel, v.status,"
@@ -32,11 +36,6 @@ caller_id_row read_caller(const pqxx::row& r) {
   c.twilio_validation_status = r[11].c_str();
   c.has_forwarding_config = r[12].as<bool>();
   return c;
-}
-
-std::optional<std::string> or_null(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  return s;
 }
 
 const char* forwarding_columns =

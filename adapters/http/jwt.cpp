@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 
 #include "domain/tenant_id.hpp"
+#include "domain/uuid.hpp"
 
 namespace rm::http {
 
@@ -43,15 +44,6 @@ bool numeric_date(const json& claims, const char* name, std::int64_t* out) {
     const double d = it->get<double>();
     if (!std::isfinite(d) || std::fabs(d) > 9e15) return false;
     *out = static_cast<std::int64_t>(std::floor(d));
-  }
-  return true;
-}
-
-bool is_uuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
   }
   return true;
 }
@@ -88,7 +80,7 @@ jwt_verdict check_claims(const json& claims, const jwt_settings& s, std::int64_t
   const auto meta = claims.find("app_metadata");
   if (meta == claims.end() || !meta->is_object()) return fail("missing_org_id");
   const auto org = meta->find("org_id");
-  if (org == meta->end() || !org->is_string() || !is_uuid(org->get<std::string>()))
+  if (org == meta->end() || !org->is_string() || !domain::is_uuid(org->get<std::string>()))
     return fail("missing_org_id");
   std::string role = "member";
   if (const auto r = meta->find("role"); r != meta->end()) {
