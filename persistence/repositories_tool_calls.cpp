@@ -1,0 +1,106 @@
+// SQL behind repositories.hpp, section "tool invocations": exactly one stored result per call and
+// toolCallId (tool_invocations' primary key), claimed before a write tool runs or written in one
+// batch for read-only tools. Readers take columns by name (detail::named_row).
+#include "persistence/repositories.hpp"
+
+#include <stdexcept>
+
+#include "persistence/detail/rows.hpp"
+
+namespace rm::persistence {
+namespace {
+
+using detail::named_row;
+using detail::or_null;
+
+// A text[] literal for a bound parameter (libpqxx 6 has no array conversion): every element
+// double-quoted, with backslash and quote escaped, so any content round-trips.
+std::string pg_text_array(const std::vector<std::string>& xs) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char ch : xs[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+claim claim_tool_call(pqxx::work& tx, const std::string& call_id, const std::string& tool_call_id,
+                      const std::string& org_id, const std::string& name,
+                      const std::string& arguments_json) {
+  // Under READ COMMITTED the INSERT waits for a concurrent inserter of the same key; the SELECT
+  // after it runs on a fresh snapshot, so it sees that winner's committed result.
+  auto inserted = tx.exec_params(
+      "INSERT INTO tool_invocations (call_id, tool_call_id, org_id, name, arguments)"
+      " VALUES ($1, $2, $3, $4, $5::jsonb)"
+      " ON CONFLICT (call_id, tool_call_id) DO NOTHING RETURNING true",
+      call_id, tool_call_id, org_id, name, or_null(arguments_json));
+  if (!inserted.empty()) return {true, std::nullopt};
+  auto rows = tx.exec_params(
+      "SELECT result, is_error FROM tool_invocations WHERE call_id = $1 AND tool_call_id = $2",
+      call_id, tool_call_id);
+  claim c;
+  if (rows.empty()) return c;
+  const named_row r = rows[0];
+  if (!r["result"].is_null()) c.stored = tool_outcome{r["result"].c_str(), r["is_error"].as<bool>()};
+  return c;
+}
+
+void complete_tool_call(pqxx::work& tx, const std::string& call_id,
+                        const std::string& tool_call_id, const tool_outcome& outcome) {
+  auto r = tx.exec_params(
+      "UPDATE tool_invocations SET result = $3, is_error = $4, completed_at = now()"
+      " WHERE call_id = $1 AND tool_call_id = $2",
+      call_id, tool_call_id, outcome.result, outcome.is_error);
+  if (r.affected_rows() != 1) {
+    throw std::logic_error("complete_tool_call: " + call_id + "/" + tool_call_id +
+                           " was never claimed");
+  }
+}
+
+void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_tool_call>& rows) {
+  if (rows.empty()) return;
+  // One statement for the whole batch: arrays in, unnest out.
+  std::vector<std::string> call_ids, ids, orgs, names, args, results;
+  std::vector<std::string> errors;
+  for (const auto& r : rows) {
+    call_ids.push_back(r.call_id);
+    ids.push_back(r.tool_call_id);
+    orgs.push_back(r.org_id);
+    names.push_back(r.name);
+    args.push_back(r.arguments_json.empty() ? "null" : r.arguments_json);
+    results.push_back(r.outcome.result);
+    errors.push_back(r.outcome.is_error ? "t" : "f");
+  }
+  tx.exec_params(
+      "INSERT INTO tool_invocations (call_id, tool_call_id, org_id, name, arguments, result,"
+      " is_error, completed_at)"
+      " SELECT c, t, o::uuid, n, a::jsonb, r, e::boolean, now()"
+      " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+      " $7::text[]) AS u (c, t, o, n, a, r, e)"
+      " ON CONFLICT (call_id, tool_call_id) DO NOTHING",
+      pg_text_array(call_ids), pg_text_array(ids), pg_text_array(orgs), pg_text_array(names),
+      pg_text_array(args), pg_text_array(results), pg_text_array(errors));
+}
+
+std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(
+    pqxx::work& tx, const std::string& call_id) {
+  auto rows = tx.exec_params(
+      "SELECT tool_call_id, result, is_error FROM tool_invocations"
+      " WHERE call_id = $1 AND result IS NOT NULL",
+      call_id);
+  std::vector<std::pair<std::string, tool_outcome>> out;
+  for (const named_row r : rows) {
+    out.emplace_back(r["tool_call_id"].c_str(),
+                     tool_outcome{r["result"].c_str(), r["is_error"].as<bool>()});
+  }
+  return out;
+}
+
+}  // namespace rm::persistence
