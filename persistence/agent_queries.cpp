@@ -10,51 +10,59 @@ namespace rm::persistence {
 namespace {
 
 using detail::at;
+using detail::named_row;
 using detail::optional_at;
 using detail::or_null;
 using detail::text;
 
 // ---- notifications ----
 
+// Epoch-second instants are aliased *_s so that they never shadow the timestamptz columns
+// (ORDER BY created_at must still sort by the full timestamp).
 constexpr const char* notification_columns =
     "id, kind, severity, subject_type, subject_id, message,"
-    " extract(epoch from created_at)::bigint, extract(epoch from read_at)::bigint, read_by";
+    " extract(epoch from created_at)::bigint AS created_at_s,"
+    " extract(epoch from read_at)::bigint AS read_at_s, read_by";
 
-notification read_notification(const pqxx::row& r) {
-  return {r[0].c_str(), r[1].c_str(), r[2].c_str(),    r[3].c_str(), r[4].c_str(),
-          r[5].c_str(), at(r[6]),     optional_at(r[7]), text(r[8])};
+notification read_notification(named_row r) {
+  return {r["id"].c_str(),         r["kind"].c_str(),       r["severity"].c_str(),
+          r["subject_type"].c_str(), r["subject_id"].c_str(), r["message"].c_str(),
+          at(r["created_at_s"]),   optional_at(r["read_at_s"]), text(r["read_by"])};
 }
 
 // ---- agents ----
 
 constexpr const char* agent_columns =
-    "a.id, a.org_id, a.name, a.language, coalesce(a.area_code, ''), a.provision_phone,"
-    " coalesce(a.vapi_assistant_id, ''), coalesce(a.phone_number_id::text, ''),"
-    " coalesce(p.e164, ''), a.status, coalesce(a.failed_step, ''), coalesce(a.error_message, ''),"
-    " a.attempts, coalesce(a.created_by, ''), extract(epoch from a.created_at)::bigint,"
-    " extract(epoch from a.updated_at)::bigint";
+    "a.id, a.org_id, a.name, a.language, coalesce(a.area_code, '') AS area_code,"
+    " a.provision_phone, coalesce(a.vapi_assistant_id, '') AS vapi_assistant_id,"
+    " coalesce(a.phone_number_id::text, '') AS phone_number_id,"
+    " coalesce(p.e164, '') AS phone_number, a.status, coalesce(a.failed_step, '') AS failed_step,"
+    " coalesce(a.error_message, '') AS error_message, a.attempts,"
+    " coalesce(a.created_by, '') AS created_by,"
+    " extract(epoch from a.created_at)::bigint AS created_at_s,"
+    " extract(epoch from a.updated_at)::bigint AS updated_at_s";
 constexpr const char* agent_from =
     " FROM agents a LEFT JOIN phone_numbers p ON p.id = a.phone_number_id"
     " AND p.org_id = a.org_id";
 
-agent_row read_agent(const pqxx::row& r) {
+agent_row read_agent(named_row r) {
   agent_row a;
-  a.id = r[0].c_str();
-  a.org_id = r[1].c_str();
-  a.name = r[2].c_str();
-  a.language = r[3].c_str();
-  a.area_code = r[4].c_str();
-  a.provision_phone = r[5].as<bool>();
-  a.vapi_assistant_id = r[6].c_str();
-  a.phone_number_id = r[7].c_str();
-  a.phone_number = r[8].c_str();
-  a.status = r[9].c_str();
-  a.failed_step = r[10].c_str();
-  a.error_message = r[11].c_str();
-  a.attempts = r[12].as<int>();
-  a.created_by = r[13].c_str();
-  a.created_at = at(r[14]);
-  a.updated_at = at(r[15]);
+  a.id = r["id"].c_str();
+  a.org_id = r["org_id"].c_str();
+  a.name = r["name"].c_str();
+  a.language = r["language"].c_str();
+  a.area_code = r["area_code"].c_str();
+  a.provision_phone = r["provision_phone"].as<bool>();
+  a.vapi_assistant_id = r["vapi_assistant_id"].c_str();
+  a.phone_number_id = r["phone_number_id"].c_str();
+  a.phone_number = r["phone_number"].c_str();
+  a.status = r["status"].c_str();
+  a.failed_step = r["failed_step"].c_str();
+  a.error_message = r["error_message"].c_str();
+  a.attempts = r["attempts"].as<int>();
+  a.created_by = r["created_by"].c_str();
+  a.created_at = at(r["created_at_s"]);
+  a.updated_at = at(r["updated_at_s"]);
   return a;
 }
 
@@ -62,30 +70,34 @@ agent_row read_agent(const pqxx::row& r) {
 
 std::vector<campaign_number> numbers_of(pqxx::work& tx, const std::string& campaign_id) {
   auto rows = tx.exec_params(
-      "SELECT p.id, p.e164, coalesce(p.vapi_phone_number_id, ''), p.active"
+      "SELECT p.id, p.e164, coalesce(p.vapi_phone_number_id, '') AS vapi_phone_number_id,"
+      " p.active"
       " FROM campaign_numbers c JOIN phone_numbers p ON p.id = c.phone_number_id"
       " WHERE c.campaign_id = $1 AND c.org_id = rm_current_org()"
       " ORDER BY p.created_at, p.e164, p.id",
       campaign_id);
   std::vector<campaign_number> out;
-  for (const auto& r : rows)
-    out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<bool>()});
+  for (const named_row r : rows) {
+    out.push_back({r["id"].c_str(), r["e164"].c_str(), r["vapi_phone_number_id"].c_str(),
+                   r["active"].as<bool>()});
+  }
   return out;
 }
 
 constexpr const char* campaign_columns =
-    "c.id, c.name, c.description, coalesce(c.created_by, ''),"
-    " extract(epoch from c.created_at)::bigint,"
-    " (SELECT count(*) FROM contacts k WHERE k.campaign_id = c.id AND k.org_id = c.org_id)";
+    "c.id, c.name, c.description, coalesce(c.created_by, '') AS created_by,"
+    " extract(epoch from c.created_at)::bigint AS created_at_s,"
+    " (SELECT count(*) FROM contacts k WHERE k.campaign_id = c.id AND k.org_id = c.org_id)"
+    "   AS contact_count";
 
-campaign_row read_campaign(pqxx::work& tx, const pqxx::row& r) {
+campaign_row read_campaign(pqxx::work& tx, named_row r) {
   campaign_row c;
-  c.id = r[0].c_str();
-  c.name = r[1].c_str();
-  c.description = r[2].c_str();
-  c.created_by = r[3].c_str();
-  c.created_at = at(r[4]);
-  c.contact_count = r[5].as<std::int64_t>();
+  c.id = r["id"].c_str();
+  c.name = r["name"].c_str();
+  c.description = r["description"].c_str();
+  c.created_by = r["created_by"].c_str();
+  c.created_at = at(r["created_at_s"]);
+  c.contact_count = r["contact_count"].as<std::int64_t>();
   c.numbers = numbers_of(tx, c.id);
   return c;
 }
@@ -100,7 +112,9 @@ constexpr const char* candidate_select =
 
 std::vector<domain::caller_candidate> read_candidates(const pqxx::result& rows) {
   std::vector<domain::caller_candidate> out;
-  for (const auto& r : rows) out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str()});
+  for (const named_row r : rows) {
+    out.push_back({r["id"].c_str(), r["e164"].c_str(), r["vapi_phone_number_id"].c_str()});
+  }
   return out;
 }
 
@@ -111,12 +125,11 @@ std::vector<domain::caller_candidate> read_candidates(const pqxx::result& rows) 
 std::string notify_admins(pqxx::work& tx, const std::string& org_id, const std::string& kind,
                           const std::string& severity, const std::string& subject_type,
                           const std::string& subject_id, const std::string& message) {
-  return tx
-      .exec_params1("INSERT INTO org_notifications (org_id, kind, severity, subject_type,"
-                    " subject_id, message) VALUES ($1, $2, $3, $4, $5, left($6, 2000))"
-                    " RETURNING id",
-                    org_id, kind, severity, subject_type, subject_id, message)[0]
-      .c_str();
+  const named_row r = tx.exec_params1(
+      "INSERT INTO org_notifications (org_id, kind, severity, subject_type, subject_id, message)"
+      " VALUES ($1, $2, $3, $4, $5, left($6, 2000)) RETURNING id",
+      org_id, kind, severity, subject_type, subject_id, message);
+  return r["id"].c_str();
 }
 
 std::vector<notification> list_notifications(pqxx::work& tx, bool unread_only, int limit) {
@@ -147,13 +160,11 @@ std::optional<notification> mark_notification_read(pqxx::work& tx, const std::st
 
 agent_row insert_agent(pqxx::work& tx, const std::string& org_id, const std::string& user_id,
                        const new_agent& a) {
-  auto id = tx.exec_params1(
-                  "INSERT INTO agents (org_id, name, language, area_code, provision_phone,"
-                  " created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                  org_id, a.name, a.language, or_null(a.area_code), a.provision_phone,
-                  or_null(user_id))[0]
-                .c_str();
-  return *load_agent(tx, id);
+  const named_row r = tx.exec_params1(
+      "INSERT INTO agents (org_id, name, language, area_code, provision_phone,"
+      " created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+      org_id, a.name, a.language, or_null(a.area_code), a.provision_phone, or_null(user_id));
+  return *load_agent(tx, r["id"].c_str());
 }
 
 std::optional<agent_row> load_agent(pqxx::work& tx, const std::string& id, bool for_update) {
@@ -204,15 +215,15 @@ void agent_failed(pqxx::work& tx, const std::string& id, const std::string& step
 agent_number_state agent_numbers(pqxx::work& tx, const std::string& agent_id) {
   agent_number_state out;
   if (!domain::is_uuid(agent_id)) return out;
-  for (const auto& r : tx.exec_params(
+  for (const named_row r : tx.exec_params(
            "SELECT id, status, e164 FROM phone_numbers WHERE agent_id = $1"
            " AND org_id = rm_current_org() AND active ORDER BY created_at, e164",
            agent_id)) {
-    if (std::string{r[1].c_str()} == "linked") {
-      if (out.linked_id.empty()) out.linked_id = r[0].c_str();
+    if (std::string{r["status"].c_str()} == "linked") {
+      if (out.linked_id.empty()) out.linked_id = r["id"].c_str();
     } else if (out.pending_id.empty()) {
-      out.pending_id = r[0].c_str();
-      out.pending_e164 = r[2].c_str();
+      out.pending_id = r["id"].c_str();
+      out.pending_e164 = r["e164"].c_str();
     }
   }
   out.open_order = !tx.exec_params("SELECT 1 FROM provisioning_orders WHERE agent_id = $1"
@@ -245,7 +256,7 @@ retry_outcome begin_agent_retry(pqxx::work& tx, const std::string& id, int stale
 
 std::string org_name(pqxx::work& tx) {
   auto rows = tx.exec("SELECT name FROM organizations WHERE id = rm_current_org()");
-  return rows.empty() ? std::string{} : rows[0][0].c_str();
+  return rows.empty() ? std::string{} : named_row{rows[0]}["name"].c_str();
 }
 
 bool adopt_default_assistant(pqxx::work& tx, const std::string& assistant_id) {
@@ -266,7 +277,7 @@ std::optional<campaign_row> create_campaign(pqxx::work& tx, const std::string& o
       " ON CONFLICT (org_id, name) DO NOTHING RETURNING id",
       org_id, name, description, or_null(user_id));
   if (rows.empty()) return std::nullopt;
-  return load_campaign(tx, rows[0][0].c_str());
+  return load_campaign(tx, named_row{rows[0]}["id"].c_str());
 }
 
 std::vector<campaign_row> list_campaigns(pqxx::work& tx) {
@@ -308,8 +319,9 @@ link_outcome link_campaign_number(pqxx::work& tx, const std::string& org_id,
       " AND org_id = rm_current_org()",
       phone_number_id);
   if (!existing.empty())
-    return existing[0][0].c_str() == campaign_id ? link_outcome::already_linked
-                                                 : link_outcome::in_other_campaign;
+    return named_row{existing[0]}["campaign_id"].c_str() == campaign_id
+               ? link_outcome::already_linked
+               : link_outcome::in_other_campaign;
   tx.exec_params0("INSERT INTO campaign_numbers (phone_number_id, campaign_id, org_id, created_by)"
                   " VALUES ($1, $2, $3, $4)",
                   phone_number_id, campaign_id, org_id, or_null(user_id));
@@ -363,21 +375,26 @@ bool unassign_contact(pqxx::work& tx, const std::string& campaign_id,
 std::optional<contact_row> load_contact(pqxx::work& tx, const std::string& id) {
   if (!domain::is_uuid(id)) return std::nullopt;
   auto rows = tx.exec_params(
-      "SELECT id, name, phone_e164, opted_out, coalesce(campaign_id::text, '')"
+      "SELECT id, name, phone_e164, opted_out, coalesce(campaign_id::text, '') AS campaign_id"
       " FROM contacts WHERE id = $1 AND org_id = rm_current_org()",
       id);
   if (rows.empty()) return std::nullopt;
-  const auto& r = rows[0];
-  return contact_row{r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<bool>(), r[4].c_str()};
+  const named_row r = rows[0];
+  return contact_row{r["id"].c_str(), r["name"].c_str(), r["phone_e164"].c_str(),
+                     r["opted_out"].as<bool>(), r["campaign_id"].c_str()};
 }
 
 outbound_agent find_outbound_agent(pqxx::work& tx) {
   auto rows = tx.exec(
-      "SELECT id, vapi_assistant_id, coalesce(phone_number_id::text, '') FROM agents"
-      " WHERE org_id = rm_current_org() AND status = 'ready' ORDER BY created_at, id LIMIT 1");
-  if (!rows.empty()) return {rows[0][0].c_str(), rows[0][1].c_str(), rows[0][2].c_str()};
+      "SELECT id, vapi_assistant_id, coalesce(phone_number_id::text, '') AS phone_number_id"
+      " FROM agents WHERE org_id = rm_current_org() AND status = 'ready'"
+      " ORDER BY created_at, id LIMIT 1");
+  if (!rows.empty()) {
+    const named_row r = rows[0];
+    return {r["id"].c_str(), r["vapi_assistant_id"].c_str(), r["phone_number_id"].c_str()};
+  }
   auto org = tx.exec("SELECT assistant_id FROM organizations WHERE id = rm_current_org()");
-  return {"", org.empty() ? std::string{} : org[0][0].c_str(), ""};
+  return {"", org.empty() ? std::string{} : named_row{org[0]}["assistant_id"].c_str(), ""};
 }
 
 std::vector<domain::caller_candidate> campaign_candidates(pqxx::work& tx,
@@ -410,11 +427,11 @@ std::uint64_t lock_cursor(pqxx::work& tx, const std::string& org_id, const std::
   tx.exec_params0("INSERT INTO caller_id_cursors (org_id, scope) VALUES ($1, $2)"
                   " ON CONFLICT (org_id, scope) DO NOTHING",
                   org_id, scope);
-  return tx
-      .exec_params1("SELECT position FROM caller_id_cursors WHERE org_id = $1 AND scope = $2"
-                    " AND org_id = rm_current_org() FOR UPDATE",
-                    org_id, scope)[0]
-      .as<std::uint64_t>();
+  const named_row r = tx.exec_params1(
+      "SELECT position FROM caller_id_cursors WHERE org_id = $1 AND scope = $2"
+      " AND org_id = rm_current_org() FOR UPDATE",
+      org_id, scope);
+  return r["position"].as<std::uint64_t>();
 }
 
 void save_cursor(pqxx::work& tx, const std::string& org_id, const std::string& scope,

@@ -35,14 +35,17 @@ std::string from_hex(const std::string& text) {
   return out;
 }
 
+using detail::named_row;
 using detail::or_null;
 
-constexpr const char* sealed_columns = "key_id, encode(iv, 'hex'), encode(tag, 'hex'), "
-                                       "encode(ciphertext, 'hex')";
+constexpr const char* sealed_columns =
+    "key_id, encode(iv, 'hex') AS iv_hex, encode(tag, 'hex') AS tag_hex,"
+    " encode(ciphertext, 'hex') AS ciphertext_hex";
 
-sealed_secret read_sealed(const pqxx::row& r, int first) {
-  return {r[first].c_str(), from_hex(r[first + 1].c_str()), from_hex(r[first + 2].c_str()),
-          from_hex(r[first + 3].c_str())};
+// The sealed secret of a row selected with sealed_columns.
+sealed_secret read_sealed(named_row r) {
+  return {r["key_id"].c_str(), from_hex(r["iv_hex"].c_str()), from_hex(r["tag_hex"].c_str()),
+          from_hex(r["ciphertext_hex"].c_str())};
 }
 
 std::string describe(open_error e) {
@@ -109,23 +112,27 @@ std::optional<twilio_account> load_twilio_account(pqxx::work& tx, const std::str
                              org_id);
   if (rows.empty()) return std::nullopt;
   const auto key = installed_master_key();
-  return twilio_account{rows[0][0].c_str(),
-                        open_or_throw(key, read_sealed(rows[0], 1), org_id, "twilio")};
+  const named_row r = rows[0];
+  return twilio_account{r["account_sid"].c_str(),
+                        open_or_throw(key, read_sealed(r), org_id, "twilio")};
 }
 
 std::optional<twilio_connection> load_twilio_connection(pqxx::work& tx,
                                                         const std::string& org_id) {
   auto rows = tx.exec_params(
-      std::string("SELECT account_sid, friendly_name, coalesce(vapi_credential_id, ''),"
-                  " coalesce(vapi_sync_status, ''), vapi_sync_error,"
-                  " to_char(connected_at AT TIME ZONE 'UTC', '") + iso_format + "'),"
-      " to_char(updated_at AT TIME ZONE 'UTC', '" + iso_format + "')"
+      std::string("SELECT account_sid, friendly_name,"
+                  " coalesce(vapi_credential_id, '') AS vapi_credential_id,"
+                  " coalesce(vapi_sync_status, '') AS vapi_sync_status, vapi_sync_error,"
+                  " to_char(connected_at AT TIME ZONE 'UTC', '") + iso_format + "') AS connected_at,"
+      " to_char(updated_at AT TIME ZONE 'UTC', '" + iso_format + "') AS updated_at"
       " FROM org_credentials WHERE org_id::text = $1 AND provider = 'twilio'",
       org_id);
   if (rows.empty()) return std::nullopt;
-  const auto& r = rows[0];
-  return twilio_connection{r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
-                           r[4].c_str(), detail::text(r[5]), detail::text(r[6])};
+  const named_row r = rows[0];
+  return twilio_connection{r["account_sid"].c_str(),        r["friendly_name"].c_str(),
+                           r["vapi_credential_id"].c_str(), r["vapi_sync_status"].c_str(),
+                           r["vapi_sync_error"].c_str(),    detail::text(r["connected_at"]),
+                           detail::text(r["updated_at"])};
 }
 
 void record_vapi_sync(pqxx::work& tx, const std::string& org_id, const std::string& status,
@@ -150,14 +157,15 @@ std::optional<vapi_webhook_auth> load_vapi_webhook_auth(pqxx::work& tx,
                                                         const std::string& org_id) {
   auto rows = tx.exec_params(
       std::string("SELECT auth_mode, to_char(updated_at AT TIME ZONE 'UTC', '") + iso_format +
-          "'), " + sealed_columns +
+          "') AS updated_at, " + sealed_columns +
           " FROM org_credentials WHERE org_id::text = $1 AND provider = 'vapi_webhook'",
       org_id);
   if (rows.empty()) return std::nullopt;
   const auto key = installed_master_key();
-  return vapi_webhook_auth{rows[0][0].c_str(),
-                           open_or_throw(key, read_sealed(rows[0], 2), org_id, "vapi_webhook"),
-                           detail::text(rows[0][1])};
+  const named_row r = rows[0];
+  return vapi_webhook_auth{r["auth_mode"].c_str(),
+                           open_or_throw(key, read_sealed(r), org_id, "vapi_webhook"),
+                           detail::text(r["updated_at"])};
 }
 
 bool delete_credential(pqxx::work& tx, const std::string& org_id, const std::string& provider) {
@@ -172,12 +180,12 @@ bool delete_credential(pqxx::work& tx, const std::string& org_id, const std::str
 int seal_legacy_twilio_tokens(pqxx::connection& owner, const master_key& key) {
   pqxx::work tx{owner};
   auto rows = tx.exec(
-      "SELECT org_id::text, account_sid, auth_token FROM org_twilio_accounts ORDER BY org_id"
-      " FOR UPDATE");
+      "SELECT org_id::text AS org_id, account_sid, auth_token FROM org_twilio_accounts"
+      " ORDER BY org_id FOR UPDATE");
   int moved = 0;
-  for (const auto& r : rows) {
-    const std::string org_id = r[0].c_str();
-    std::string token = r[2].c_str();
+  for (const named_row r : rows) {
+    const std::string org_id = r["org_id"].c_str();
+    std::string token = r["auth_token"].c_str();
     const auto s = seal(key, token, credential_aad(org_id, "twilio"));
     OPENSSL_cleanse(token.data(), token.size());
     auto inserted = tx.exec_params(
@@ -185,7 +193,8 @@ int seal_legacy_twilio_tokens(pqxx::connection& owner, const master_key& key) {
         " iv, tag, ciphertext) VALUES ($1, 'twilio', $2, NULL, $3, decode($4, 'hex'),"
         " decode($5, 'hex'), decode($6, 'hex')) ON CONFLICT (org_id, provider) DO NOTHING"
         " RETURNING 1",
-        org_id, r[1].c_str(), s.key_id, to_hex(s.iv), to_hex(s.tag), to_hex(s.ciphertext));
+        org_id, r["account_sid"].c_str(), s.key_id, to_hex(s.iv), to_hex(s.tag),
+        to_hex(s.ciphertext));
     if (!inserted.empty()) ++moved;
   }
   tx.exec0("DELETE FROM org_twilio_accounts");
@@ -196,13 +205,13 @@ int seal_legacy_twilio_tokens(pqxx::connection& owner, const master_key& key) {
 rotation_result rotate_master_key(pqxx::connection& owner, const master_key& from,
                                   const master_key& to) {
   pqxx::work tx{owner};
-  auto rows = tx.exec(std::string("SELECT org_id::text, provider, ") + sealed_columns +
+  auto rows = tx.exec(std::string("SELECT org_id::text AS org_id, provider, ") + sealed_columns +
                       " FROM org_credentials ORDER BY org_id, provider FOR UPDATE");
   rotation_result result;
-  for (const auto& r : rows) {
-    const std::string org_id = r[0].c_str();
-    const std::string provider = r[1].c_str();
-    const auto stored = read_sealed(r, 2);
+  for (const named_row r : rows) {
+    const std::string org_id = r["org_id"].c_str();
+    const std::string provider = r["provider"].c_str();
+    const auto stored = read_sealed(r);
     if (stored.key_id == to.id) {
       // Sealed under the new key already (a repeated rotation): it must open with it.
       auto check = open_or_throw(to, stored, org_id, provider);

@@ -1,6 +1,8 @@
 // Schema migrations: embedded SQL files applied in order, one transaction each.
 #include "persistence/database.hpp"
 
+#include "persistence/detail/rows.hpp"
+
 #include <set>
 
 #include <cstdio>
@@ -53,8 +55,12 @@ int latest_schema_version() {
 int current_schema_version(pqxx::connection& c) {
   pqxx::read_transaction tx{c};
   // An empty database has no schema_migrations yet (and a query naming it would not parse).
-  if (tx.exec1("SELECT to_regclass('schema_migrations') IS NULL")[0].as<bool>()) return 0;
-  return tx.exec1("SELECT coalesce(max(version), 0) FROM schema_migrations")[0].as<int>();
+  const detail::named_row probe =
+      tx.exec1("SELECT to_regclass('schema_migrations') IS NULL AS missing");
+  if (probe["missing"].as<bool>()) return 0;
+  const detail::named_row r =
+      tx.exec1("SELECT coalesce(max(version), 0) AS version FROM schema_migrations");
+  return r["version"].as<int>();
 }
 
 migrate_result migrate(pqxx::connection& c) {
@@ -79,8 +85,8 @@ migrate_result migrate(pqxx::connection& c) {
   std::set<int> applied;
   {
     pqxx::work tx{c};
-    for (const auto& row : tx.exec("SELECT version FROM schema_migrations"))
-      applied.insert(row[0].as<int>());
+    for (const detail::named_row row : tx.exec("SELECT version FROM schema_migrations"))
+      applied.insert(row["version"].as<int>());
     tx.commit();
   }
   for (const auto& m : embedded_migrations()) {

@@ -12,33 +12,39 @@ namespace {
 namespace dn = domain::numbers;
 
 using detail::at;
+using detail::begun;
 using detail::lock_key;
+using detail::named_row;
 using detail::optional_at;
 using detail::or_null;
 using domain::is_uuid;
 
+// Epoch-second instants are aliased *_s so that they never shadow the timestamptz columns
+// (ORDER BY created_at must still sort by the full timestamp).
 constexpr const char* number_columns =
-    "id, org_id, e164, label, status, source, coalesce(provider_sid, ''),"
-    " coalesce(vapi_phone_number_id, ''), coalesce(agent_id::text, ''), active,"
-    " vapi_cleanup_pending, extract(epoch from created_at)::bigint,"
-    " extract(epoch from released_at)::bigint, extract(epoch from quarantine_until)::bigint";
+    "id, org_id, e164, label, status, source, coalesce(provider_sid, '') AS provider_sid,"
+    " coalesce(vapi_phone_number_id, '') AS vapi_phone_number_id,"
+    " coalesce(agent_id::text, '') AS agent_id, active, vapi_cleanup_pending,"
+    " extract(epoch from created_at)::bigint AS created_at_s,"
+    " extract(epoch from released_at)::bigint AS released_at_s,"
+    " extract(epoch from quarantine_until)::bigint AS quarantine_until_s";
 
-number_row read_number(const pqxx::row& r) {
+number_row read_number(named_row r) {
   number_row n;
-  n.id = r[0].c_str();
-  n.org_id = r[1].c_str();
-  n.e164 = r[2].c_str();
-  n.label = r[3].c_str();
-  n.status = dn::parse_number_status(r[4].c_str()).value_or(dn::number_status::released);
-  n.source = r[5].c_str();
-  n.provider_sid = r[6].c_str();
-  n.vapi_phone_number_id = r[7].c_str();
-  n.agent_id = r[8].c_str();
-  n.active = r[9].as<bool>();
-  n.vapi_cleanup_pending = r[10].as<bool>();
-  n.created_at = at(r[11]);
-  n.released_at = optional_at(r[12]);
-  n.quarantine_until = optional_at(r[13]);
+  n.id = r["id"].c_str();
+  n.org_id = r["org_id"].c_str();
+  n.e164 = r["e164"].c_str();
+  n.label = r["label"].c_str();
+  n.status = dn::parse_number_status(r["status"].c_str()).value_or(dn::number_status::released);
+  n.source = r["source"].c_str();
+  n.provider_sid = r["provider_sid"].c_str();
+  n.vapi_phone_number_id = r["vapi_phone_number_id"].c_str();
+  n.agent_id = r["agent_id"].c_str();
+  n.active = r["active"].as<bool>();
+  n.vapi_cleanup_pending = r["vapi_cleanup_pending"].as<bool>();
+  n.created_at = at(r["created_at_s"]);
+  n.released_at = optional_at(r["released_at_s"]);
+  n.quarantine_until = optional_at(r["quarantine_until_s"]);
   return n;
 }
 
@@ -53,37 +59,40 @@ std::optional<number_row> number_where(pqxx::work& tx, const std::string& condit
 }
 
 constexpr const char* order_columns =
-    "id, org_id, coalesce(requested_by, ''), coalesce(requested_number, ''),"
-    " coalesce(area_code, ''), country, coalesce(agent_id::text, ''), state, coalesce(e164, ''),"
-    " coalesce(pn_sid, ''), coalesce(phone_number_id::text, ''),"
-    " coalesce(vapi_phone_number_id, ''), attempts, coalesce(error_code, ''),"
-    " coalesce(error_message, ''), extract(epoch from created_at)::bigint";
+    "id, org_id, coalesce(requested_by, '') AS requested_by,"
+    " coalesce(requested_number, '') AS requested_number, coalesce(area_code, '') AS area_code,"
+    " country, coalesce(agent_id::text, '') AS agent_id, state, coalesce(e164, '') AS e164,"
+    " coalesce(pn_sid, '') AS pn_sid, coalesce(phone_number_id::text, '') AS phone_number_id,"
+    " coalesce(vapi_phone_number_id, '') AS vapi_phone_number_id, attempts,"
+    " coalesce(error_code, '') AS error_code, coalesce(error_message, '') AS error_message,"
+    " extract(epoch from created_at)::bigint AS created_at_s";
 
-provisioning_order read_order(const pqxx::row& r) {
+provisioning_order read_order(named_row r) {
   provisioning_order o;
-  o.id = r[0].c_str();
-  o.org_id = r[1].c_str();
-  o.requested_by = r[2].c_str();
-  o.requested_number = r[3].c_str();
-  o.area_code = r[4].c_str();
-  o.country = r[5].c_str();
-  o.agent_id = r[6].c_str();
-  o.state = dn::parse_order_state(r[7].c_str()).value_or(dn::order_state::failed);
-  o.e164 = r[8].c_str();
-  o.pn_sid = r[9].c_str();
-  o.phone_number_id = r[10].c_str();
-  o.vapi_phone_number_id = r[11].c_str();
-  o.attempts = r[12].as<int>();
-  o.error_code = r[13].c_str();
-  o.error_message = r[14].c_str();
-  o.created_at = at(r[15]);
+  o.id = r["id"].c_str();
+  o.org_id = r["org_id"].c_str();
+  o.requested_by = r["requested_by"].c_str();
+  o.requested_number = r["requested_number"].c_str();
+  o.area_code = r["area_code"].c_str();
+  o.country = r["country"].c_str();
+  o.agent_id = r["agent_id"].c_str();
+  o.state = dn::parse_order_state(r["state"].c_str()).value_or(dn::order_state::failed);
+  o.e164 = r["e164"].c_str();
+  o.pn_sid = r["pn_sid"].c_str();
+  o.phone_number_id = r["phone_number_id"].c_str();
+  o.vapi_phone_number_id = r["vapi_phone_number_id"].c_str();
+  o.attempts = r["attempts"].as<int>();
+  o.error_code = r["error_code"].c_str();
+  o.error_message = r["error_message"].c_str();
+  o.created_at = at(r["created_at_s"]);
   return o;
 }
 
+// (id, org_id) of each row.
 std::vector<std::pair<std::string, std::string>> id_pairs(const pqxx::result& rows) {
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(rows.size());
-  for (const auto& r : rows) out.emplace_back(r[0].c_str(), r[1].c_str());
+  for (const named_row r : rows) out.emplace_back(r["id"].c_str(), r["org_id"].c_str());
   return out;
 }
 
@@ -115,9 +124,11 @@ availability number_availability_for(pqxx::work& tx, const std::string& e164,
   if (!tx.exec_params("SELECT 1 FROM rm_route_by_number($1) WHERE org_id <> $2", e164, org_id)
            .empty())
     return {number_availability::taken, std::nullopt};
-  auto q = tx.exec_params1("SELECT extract(epoch from rm_number_quarantine($1, $2))::bigint",
-                           e164, org_id);
-  if (!q[0].is_null()) return {number_availability::quarantined, at(q[0])};
+  const named_row q = tx.exec_params1(
+      "SELECT extract(epoch from rm_number_quarantine($1, $2))::bigint AS quarantine_until_s",
+      e164, org_id);
+  if (auto until = optional_at(q["quarantine_until_s"]))
+    return {number_availability::quarantined, until};
   return {};
 }
 
@@ -130,6 +141,7 @@ record_result record_number(pqxx::work& tx, const std::string& org_id, const new
   }
   try {
     pqxx::subtransaction sub{tx, "record_number"};
+    begun(sub);
     std::string id;
     record_outcome outcome = record_outcome::created;
     auto mine = sub.exec_params(
@@ -137,7 +149,7 @@ record_result record_number(pqxx::work& tx, const std::string& org_id, const new
         " FOR UPDATE",
         n.e164);
     if (!mine.empty()) {
-      id = mine[0][0].c_str();
+      id = named_row{mine[0]}["id"].c_str();
       outcome = record_outcome::adopted;
       sub.exec_params0(
           "UPDATE phone_numbers SET provider_sid = $2,"
@@ -145,13 +157,13 @@ record_result record_number(pqxx::work& tx, const std::string& org_id, const new
           " agent_id = coalesce($4::uuid, agent_id) WHERE id = $1",
           id, n.provider_sid, n.source, or_null(n.agent_id));
     } else {
-      id = sub.exec_params1(
-                  "INSERT INTO phone_numbers (org_id, e164, label, provider_sid, source, status,"
-                  " agent_id, created_by) VALUES ($1, $2, $3, $4, $5, 'owned', $6::uuid, $7)"
-                  " RETURNING id",
-                  org_id, n.e164, n.label, or_null(n.provider_sid), n.source,
-                  or_null(n.agent_id), or_null(n.created_by))[0]
-               .c_str();
+      const named_row r = sub.exec_params1(
+          "INSERT INTO phone_numbers (org_id, e164, label, provider_sid, source, status,"
+          " agent_id, created_by) VALUES ($1, $2, $3, $4, $5, 'owned', $6::uuid, $7)"
+          " RETURNING id",
+          org_id, n.e164, n.label, or_null(n.provider_sid), n.source, or_null(n.agent_id),
+          or_null(n.created_by));
+      id = r["id"].c_str();
     }
     sub.commit();
     return {outcome, find_number(tx, id)};
@@ -168,7 +180,7 @@ bool mark_linked(pqxx::work& tx, const std::string& id, const std::string& vapi_
                  const std::string& agent_id) {
   try {
     pqxx::subtransaction sub{tx, "mark_linked"};
-    sub.exec("SELECT 1");  // opens the savepoint: libpqxx 6.4's exec_params alone would not
+    begun(sub);
     sub.exec_params0(
         "UPDATE phone_numbers SET status = 'linked', vapi_phone_number_id = $2,"
         " agent_id = coalesce($3::uuid, agent_id) WHERE id = $1 AND org_id = rm_current_org()"
@@ -276,15 +288,16 @@ std::vector<provisioning_order> open_orders(pqxx::work& tx, int limit) {
 
 agent_ref find_agent(pqxx::work& tx, const std::string& agent_id) {
   agent_ref out;
-  out.agents_available = tx.exec1("SELECT to_regclass('public.agents') IS NOT NULL")[0].as<bool>();
+  const named_row probe = tx.exec1("SELECT to_regclass('public.agents') IS NOT NULL AS present");
+  out.agents_available = probe["present"].as<bool>();
   if (!out.agents_available || !is_uuid(agent_id)) return out;
   auto rows = tx.exec_params(
-      "SELECT coalesce(vapi_assistant_id, '') FROM agents WHERE id = $1"
+      "SELECT coalesce(vapi_assistant_id, '') AS vapi_assistant_id FROM agents WHERE id = $1"
       " AND org_id = rm_current_org()",
       agent_id);
   if (rows.empty()) return out;
   out.found = true;
-  out.assistant_id = rows[0][0].c_str();
+  out.assistant_id = named_row{rows[0]}["vapi_assistant_id"].c_str();
   return out;
 }
 

@@ -15,50 +15,57 @@ namespace {
 
 using detail::at;
 using detail::lock_key;
+using detail::named_row;
+using detail::optional_as;
 using detail::optional_at;
 using detail::or_null;
 using detail::text;
 using domain::is_uuid;
 
+// Epoch-second instants are aliased *_s so that they never shadow the timestamptz columns
+// (ORDER BY created_at must still sort by the full timestamp).
 constexpr const char* settings_columns =
-    "id, name, time_zone, working_hours::text, slot_minutes, buffer_minutes, min_notice_minutes,"
-    " hold_minutes, extract(epoch from updated_at)::bigint";
+    "id, name, time_zone, working_hours::text AS working_hours, slot_minutes, buffer_minutes,"
+    " min_notice_minutes, hold_minutes, extract(epoch from updated_at)::bigint AS updated_at_s";
 
-org_settings read_settings(const pqxx::row& r) {
+org_settings read_settings(named_row r) {
   org_settings s;
-  s.id = r[0].c_str();
-  s.name = r[1].c_str();
-  s.rules.time_zone = r[2].c_str();
-  auto error = domain::working_hours_from_json(nlohmann::json::parse(r[3].c_str()), s.rules);
+  s.id = r["id"].c_str();
+  s.name = r["name"].c_str();
+  s.rules.time_zone = r["time_zone"].c_str();
+  auto error =
+      domain::working_hours_from_json(nlohmann::json::parse(r["working_hours"].c_str()), s.rules);
   if (!error.empty())
     throw std::runtime_error("organizations " + s.id + ": bad working_hours: " + error);
-  s.rules.slot_minutes = r[4].as<int>();
-  s.rules.buffer_minutes = r[5].as<int>();
-  s.rules.min_notice_minutes = r[6].as<int>();
-  s.rules.hold_minutes = r[7].as<int>();
-  s.updated_at = at(r[8]);
+  s.rules.slot_minutes = r["slot_minutes"].as<int>();
+  s.rules.buffer_minutes = r["buffer_minutes"].as<int>();
+  s.rules.min_notice_minutes = r["min_notice_minutes"].as<int>();
+  s.rules.hold_minutes = r["hold_minutes"].as<int>();
+  s.updated_at = at(r["updated_at_s"]);
   return s;
 }
 
 constexpr const char* mapping_columns =
-    "id, org_id, e164, label, coalesce(vapi_phone_number_id, ''), active,"
-    " coalesce(created_by, ''), extract(epoch from created_at)::bigint,"
-    " extract(epoch from updated_at)::bigint, extract(epoch from deactivated_at)::bigint,"
-    " coalesce(deactivated_by, '')";
+    "id, org_id, e164, label, coalesce(vapi_phone_number_id, '') AS vapi_phone_number_id,"
+    " active, coalesce(created_by, '') AS created_by,"
+    " extract(epoch from created_at)::bigint AS created_at_s,"
+    " extract(epoch from updated_at)::bigint AS updated_at_s,"
+    " extract(epoch from deactivated_at)::bigint AS deactivated_at_s,"
+    " coalesce(deactivated_by, '') AS deactivated_by";
 
-phone_mapping read_mapping(const pqxx::row& r) {
+phone_mapping read_mapping(named_row r) {
   phone_mapping m;
-  m.id = r[0].c_str();
-  m.org_id = r[1].c_str();
-  m.e164 = r[2].c_str();
-  m.clinic_name = r[3].c_str();
-  m.vapi_phone_number_id = r[4].c_str();
-  m.active = r[5].as<bool>();
-  m.created_by = r[6].c_str();
-  m.created_at = at(r[7]);
-  m.updated_at = at(r[8]);
-  m.deactivated_at = optional_at(r[9]);
-  m.deactivated_by = r[10].c_str();
+  m.id = r["id"].c_str();
+  m.org_id = r["org_id"].c_str();
+  m.e164 = r["e164"].c_str();
+  m.clinic_name = r["label"].c_str();
+  m.vapi_phone_number_id = r["vapi_phone_number_id"].c_str();
+  m.active = r["active"].as<bool>();
+  m.created_by = r["created_by"].c_str();
+  m.created_at = at(r["created_at_s"]);
+  m.updated_at = at(r["updated_at_s"]);
+  m.deactivated_at = optional_at(r["deactivated_at_s"]);
+  m.deactivated_by = r["deactivated_by"].c_str();
   return m;
 }
 
@@ -69,27 +76,29 @@ phone_mapping mapping_by_id(pqxx::work& tx, const std::string& id) {
 }
 
 constexpr const char* appointment_view_columns =
-    "a.id, a.status, extract(epoch from a.starts_at)::bigint,"
-    " extract(epoch from a.ends_at)::bigint, coalesce(a.contact_id::text, ''),"
-    " coalesce(c.name, ''), coalesce(c.phone_e164, ''), coalesce(a.call_id, ''),"
-    " extract(epoch from a.created_at)::bigint, extract(epoch from a.cancelled_at)::bigint,"
-    " coalesce(a.cancelled_by, '')";
+    "a.id, a.status, extract(epoch from a.starts_at)::bigint AS starts_at_s,"
+    " extract(epoch from a.ends_at)::bigint AS ends_at_s,"
+    " coalesce(a.contact_id::text, '') AS contact_id, coalesce(c.name, '') AS contact_name,"
+    " coalesce(c.phone_e164, '') AS phone_number, coalesce(a.call_id, '') AS call_id,"
+    " extract(epoch from a.created_at)::bigint AS created_at_s,"
+    " extract(epoch from a.cancelled_at)::bigint AS cancelled_at_s,"
+    " coalesce(a.cancelled_by, '') AS cancelled_by";
 constexpr const char* appointment_view_from =
     " FROM appointments a LEFT JOIN contacts c ON c.id = a.contact_id AND c.org_id = a.org_id";
 
-appointment_view read_appointment_view(const pqxx::row& r) {
+appointment_view read_appointment_view(named_row r) {
   appointment_view a;
-  a.id = r[0].c_str();
-  a.status = r[1].c_str();
-  a.starts_at = at(r[2]);
-  a.ends_at = at(r[3]);
-  a.contact_id = r[4].c_str();
-  a.contact_name = r[5].c_str();
-  a.phone_number = r[6].c_str();
-  a.call_id = r[7].c_str();
-  a.created_at = at(r[8]);
-  a.cancelled_at = optional_at(r[9]);
-  a.cancelled_by = r[10].c_str();
+  a.id = r["id"].c_str();
+  a.status = r["status"].c_str();
+  a.starts_at = at(r["starts_at_s"]);
+  a.ends_at = at(r["ends_at_s"]);
+  a.contact_id = r["contact_id"].c_str();
+  a.contact_name = r["contact_name"].c_str();
+  a.phone_number = r["phone_number"].c_str();
+  a.call_id = r["call_id"].c_str();
+  a.created_at = at(r["created_at_s"]);
+  a.cancelled_at = optional_at(r["cancelled_at_s"]);
+  a.cancelled_by = r["cancelled_by"].c_str();
   return a;
 }
 
@@ -139,8 +148,9 @@ save_mapping_result save_phone_mapping(pqxx::work& tx, const std::string& org_id
            .empty())
     return {mapping_outcome::vapi_id_taken, std::nullopt};
   // Released by another tenant and still aging (migration 007's trigger is the guarantee).
-  if (tx.exec_params1("SELECT rm_number_quarantine($1, $2) IS NOT NULL", e164, org_id)[0]
-          .as<bool>())
+  const named_row quarantine = tx.exec_params1(
+      "SELECT rm_number_quarantine($1, $2) IS NOT NULL AS quarantined", e164, org_id);
+  if (quarantine["quarantined"].as<bool>())
     return {mapping_outcome::number_quarantined, std::nullopt};
 
   // The active row if there is one, else the newest inactive one.
@@ -152,15 +162,15 @@ save_mapping_result save_phone_mapping(pqxx::work& tx, const std::string& org_id
   const std::string vapi_id = vapi_phone_number_id.value_or("");
   try {
     if (existing.empty()) {
-      auto id = tx.exec_params1(
-                      "INSERT INTO phone_numbers (org_id, e164, label, vapi_phone_number_id,"
-                      " created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                      org_id, e164, clinic_name, or_null(vapi_id), or_null(user_id))[0]
-                    .as<std::string>();
-      return {mapping_outcome::created, mapping_by_id(tx, id)};
+      const named_row created = tx.exec_params1(
+          "INSERT INTO phone_numbers (org_id, e164, label, vapi_phone_number_id,"
+          " created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+          org_id, e164, clinic_name, or_null(vapi_id), or_null(user_id));
+      return {mapping_outcome::created, mapping_by_id(tx, created["id"].c_str())};
     }
-    const std::string id = existing[0][0].c_str();
-    const bool was_active = existing[0][1].as<bool>();
+    const named_row row = existing[0];
+    const std::string id = row["id"].c_str();
+    const bool was_active = row["active"].as<bool>();
     tx.exec_params0(
         "UPDATE phone_numbers SET label = $2,"
         " vapi_phone_number_id = CASE WHEN $3::boolean THEN vapi_phone_number_id ELSE $4 END,"
@@ -209,35 +219,37 @@ std::optional<std::string> first_active_number(pqxx::work& tx) {
       "SELECT e164 FROM phone_numbers WHERE org_id = rm_current_org() AND active"
       " ORDER BY created_at, id LIMIT 1");
   if (rows.empty()) return std::nullopt;
-  return std::string{rows[0][0].c_str()};
+  return std::string{named_row{rows[0]}["e164"].c_str()};
 }
 
 // ---- calls --------------------------------------------------------------------------------------
 
 std::vector<call_summary> list_calls(pqxx::work& tx, int limit) {
   auto rows = tx.exec_params(
-      "SELECT id, direction, caller, dialled, state, coalesce(outcome, ''),"
-      " coalesce(ended_reason, ''), extract(epoch from started_at)::bigint,"
-      " extract(epoch from ended_at)::bigint, duration_seconds::float8, coalesce(summary, ''),"
-      " extract(epoch from created_at)::bigint"
+      "SELECT id, direction, caller, dialled, state, coalesce(outcome, '') AS outcome,"
+      " coalesce(ended_reason, '') AS ended_reason,"
+      " extract(epoch from started_at)::bigint AS started_at_s,"
+      " extract(epoch from ended_at)::bigint AS ended_at_s,"
+      " duration_seconds::float8 AS duration_seconds, coalesce(summary, '') AS summary,"
+      " extract(epoch from created_at)::bigint AS created_at_s"
       " FROM calls WHERE org_id = rm_current_org() ORDER BY created_at DESC, id LIMIT $1",
       limit);
   std::vector<call_summary> out;
   out.reserve(rows.size());
-  for (const auto& r : rows) {
+  for (const named_row r : rows) {
     call_summary c;
-    c.id = r[0].c_str();
-    c.direction = r[1].c_str();
-    c.caller = r[2].c_str();
-    c.dialled = r[3].c_str();
-    c.state = r[4].c_str();
-    c.outcome = r[5].c_str();
-    c.ended_reason = r[6].c_str();
-    c.started_at = optional_at(r[7]);
-    c.ended_at = optional_at(r[8]);
-    if (!r[9].is_null()) c.duration_seconds = r[9].as<double>();
-    c.summary = r[10].c_str();
-    c.created_at = at(r[11]);
+    c.id = r["id"].c_str();
+    c.direction = r["direction"].c_str();
+    c.caller = r["caller"].c_str();
+    c.dialled = r["dialled"].c_str();
+    c.state = r["state"].c_str();
+    c.outcome = r["outcome"].c_str();
+    c.ended_reason = r["ended_reason"].c_str();
+    c.started_at = optional_at(r["started_at_s"]);
+    c.ended_at = optional_at(r["ended_at_s"]);
+    c.duration_seconds = optional_as<double>(r["duration_seconds"]);
+    c.summary = r["summary"].c_str();
+    c.created_at = at(r["created_at_s"]);
     out.push_back(std::move(c));
   }
   return out;
@@ -278,7 +290,7 @@ cancel_result cancel_appointment(pqxx::work& tx, const std::string& id,
       "SELECT status FROM appointments WHERE id = $1 AND org_id = rm_current_org() FOR UPDATE",
       id);
   if (current.empty()) return {};
-  const std::string status = current[0][0].c_str();
+  const std::string status = named_row{current[0]}["status"].c_str();
   cancel_outcome outcome = cancel_outcome::cancelled;
   if (status == "cancelled") {
     outcome = cancel_outcome::already_cancelled;
@@ -297,16 +309,20 @@ cancel_result cancel_appointment(pqxx::work& tx, const std::string& id,
 
 std::vector<contact_view> list_contacts(pqxx::work& tx, int limit) {
   auto rows = tx.exec_params(
-      "SELECT id, name, phone_e164, opted_out, extract(epoch from created_at)::bigint,"
-      " extract(epoch from updated_at)::bigint, coalesce(campaign_id::text, '')"
+      "SELECT id, name, phone_e164, opted_out,"
+      " extract(epoch from created_at)::bigint AS created_at_s,"
+      " extract(epoch from updated_at)::bigint AS updated_at_s,"
+      " coalesce(campaign_id::text, '') AS campaign_id"
       " FROM contacts WHERE org_id = rm_current_org()"
       " ORDER BY name, phone_e164 LIMIT $1",
       limit);
   std::vector<contact_view> out;
   out.reserve(rows.size());
-  for (const auto& r : rows)
-    out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<bool>(), at(r[4]),
-                   at(r[5]), r[6].c_str()});
+  for (const named_row r : rows) {
+    out.push_back({r["id"].c_str(), r["name"].c_str(), r["phone_e164"].c_str(),
+                   r["opted_out"].as<bool>(), at(r["created_at_s"]), at(r["updated_at_s"]),
+                   r["campaign_id"].c_str()});
+  }
   return out;
 }
 

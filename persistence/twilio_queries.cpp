@@ -4,20 +4,23 @@
 
 namespace rm::persistence {
 
+using detail::named_row;
 using detail::or_null;
 
 std::optional<number_owner> find_number_owner(pqxx::work& tx, const std::string& e164) {
   if (e164.empty()) return std::nullopt;
   auto rows = tx.exec_params("SELECT org_id, active FROM rm_number_owner($1)", e164);
   if (rows.empty()) return std::nullopt;
-  return number_owner{rows[0][0].c_str(), rows[0][1].as<bool>()};
+  const named_row r = rows[0];
+  return number_owner{r["org_id"].c_str(), r["active"].as<bool>()};
 }
 
 voice_destinations load_voice_destinations(pqxx::work& tx, const std::string& org_id) {
   auto rows = tx.exec_params(
       "SELECT agent_sip_uri, fallback_number FROM organizations WHERE id = $1::uuid", org_id);
   if (rows.empty()) return {};
-  return {rows[0][0].c_str(), rows[0][1].c_str()};
+  const named_row r = rows[0];
+  return {r["agent_sip_uri"].c_str(), r["fallback_number"].c_str()};
 }
 
 void save_voice_destinations(pqxx::work& tx, const std::string& org_id,
@@ -32,7 +35,7 @@ std::optional<std::string> call_id_by_provider_sid(pqxx::work& tx, const std::st
       "SELECT id FROM calls WHERE provider_call_sid = $1 ORDER BY created_at, id LIMIT 1",
       call_sid);
   if (rows.empty()) return std::nullopt;
-  return std::string{rows[0][0].c_str()};
+  return std::string{named_row{rows[0]}["id"].c_str()};
 }
 
 void record_call_duration(pqxx::work& tx, const std::string& call_id, double seconds) {
@@ -62,7 +65,7 @@ void set_contact_opt_out(pqxx::work& tx, const std::string& contact_id, bool opt
 bool contact_opted_out(pqxx::work& tx, const std::string& org_id, const std::string& e164) {
   auto rows = tx.exec_params(
       "SELECT opted_out FROM contacts WHERE org_id = $1::uuid AND phone_e164 = $2", org_id, e164);
-  return !rows.empty() && rows[0][0].as<bool>();
+  return !rows.empty() && named_row{rows[0]}["opted_out"].as<bool>();
 }
 
 }  // namespace rm::persistence

@@ -5,70 +5,72 @@
 namespace rm::persistence {
 namespace {
 
+using detail::begun;
+using detail::named_row;
+using detail::optional_as;
 using detail::or_null;
 
+// Instants stay epoch seconds here (the records hold std::int64_t), aliased *_s.
 const char* caller_columns =
-    "v.id, v.org_id, v.phone_number, coalesce(v.friendly_name, ''), v.channel, v.status,"
-    " extract(epoch FROM v.verification_code_expires_at)::bigint, v.verification_attempts,"
-    " extract(epoch FROM v.locked_until)::bigint, extract(epoch FROM v.verified_at)::bigint,"
-    " coalesce(v.twilio_caller_id_sid, ''), coalesce(v.twilio_validation_status, ''),"
+    "v.id, v.org_id, v.phone_number, coalesce(v.friendly_name, '') AS friendly_name, v.channel,"
+    " v.status, extract(epoch FROM v.verification_code_expires_at)::bigint AS expires_at_s,"
+    " v.verification_attempts, extract(epoch FROM v.locked_until)::bigint AS locked_until_s,"
+    " extract(epoch FROM v.verified_at)::bigint AS verified_at_s,"
+    " coalesce(v.twilio_caller_id_sid, '') AS twilio_caller_id_sid,"
+    " coalesce(v.twilio_validation_status, '') AS twilio_validation_status,"
     " EXISTS (SELECT 1 FROM hybrid_forwarding_configs f WHERE f.verified_caller_id = v.id"
-    "         AND f.status <> 'disabled')";
+    "         AND f.status <> 'disabled') AS has_forwarding_config";
 
-std::optional<std::int64_t> opt_i64(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<std::int64_t>();
-}
-
-caller_id_row read_caller(const pqxx::row& r) {
+caller_id_row read_caller(named_row r) {
   caller_id_row c;
-  c.id = r[0].c_str();
-  c.org_id = r[1].c_str();
-  c.phone_number = r[2].c_str();
-  c.friendly_name = r[3].c_str();
-  c.channel = r[4].c_str();
-  c.status = r[5].c_str();
-  c.expires_at = opt_i64(r[6]);
-  c.attempts = r[7].as<int>();
-  c.locked_until = opt_i64(r[8]);
-  c.verified_at = opt_i64(r[9]);
-  c.twilio_caller_id_sid = r[10].c_str();
-  c.twilio_validation_status = r[11].c_str();
-  c.has_forwarding_config = r[12].as<bool>();
+  c.id = r["id"].c_str();
+  c.org_id = r["org_id"].c_str();
+  c.phone_number = r["phone_number"].c_str();
+  c.friendly_name = r["friendly_name"].c_str();
+  c.channel = r["channel"].c_str();
+  c.status = r["status"].c_str();
+  c.expires_at = optional_as<std::int64_t>(r["expires_at_s"]);
+  c.attempts = r["verification_attempts"].as<int>();
+  c.locked_until = optional_as<std::int64_t>(r["locked_until_s"]);
+  c.verified_at = optional_as<std::int64_t>(r["verified_at_s"]);
+  c.twilio_caller_id_sid = r["twilio_caller_id_sid"].c_str();
+  c.twilio_validation_status = r["twilio_validation_status"].c_str();
+  c.has_forwarding_config = r["has_forwarding_config"].as<bool>();
   return c;
 }
 
 const char* forwarding_columns =
     "id, org_id, verified_caller_id, sim_phone_number, forwarding_type, carrier,"
     " twilio_forwarding_number, ring_time_seconds, generated_activation_code,"
-    " generated_deactivation_code, status_check_code, instructions::text, notes::text, status,"
-    " user_confirmed_setup, extract(epoch FROM confirmed_at)::bigint";
+    " generated_deactivation_code, status_check_code, instructions::text AS instructions,"
+    " notes::text AS notes, status, user_confirmed_setup,"
+    " extract(epoch FROM confirmed_at)::bigint AS confirmed_at_s";
 
-forwarding_row read_forwarding(const pqxx::row& r) {
+forwarding_row read_forwarding(named_row r) {
   forwarding_row f;
-  f.id = r[0].c_str();
-  f.org_id = r[1].c_str();
-  f.verified_caller_id = r[2].c_str();
-  f.sim_phone_number = r[3].c_str();
-  f.forwarding_type = r[4].c_str();
-  f.carrier = r[5].c_str();
-  f.destination = r[6].c_str();
-  if (!r[7].is_null()) f.ring_time_seconds = r[7].as<int>();
-  f.activation_code = r[8].c_str();
-  f.deactivation_code = r[9].c_str();
-  f.status_check_code = r[10].c_str();
-  f.instructions_json = r[11].c_str();
-  f.notes_json = r[12].c_str();
-  f.status = r[13].c_str();
-  f.user_confirmed_setup = r[14].as<bool>();
-  f.confirmed_at = opt_i64(r[15]);
+  f.id = r["id"].c_str();
+  f.org_id = r["org_id"].c_str();
+  f.verified_caller_id = r["verified_caller_id"].c_str();
+  f.sim_phone_number = r["sim_phone_number"].c_str();
+  f.forwarding_type = r["forwarding_type"].c_str();
+  f.carrier = r["carrier"].c_str();
+  f.destination = r["twilio_forwarding_number"].c_str();
+  f.ring_time_seconds = optional_as<int>(r["ring_time_seconds"]);
+  f.activation_code = r["generated_activation_code"].c_str();
+  f.deactivation_code = r["generated_deactivation_code"].c_str();
+  f.status_check_code = r["status_check_code"].c_str();
+  f.instructions_json = r["instructions"].c_str();
+  f.notes_json = r["notes"].c_str();
+  f.status = r["status"].c_str();
+  f.user_confirmed_setup = r["user_confirmed_setup"].as<bool>();
+  f.confirmed_at = optional_as<std::int64_t>(r["confirmed_at_s"]);
   return f;
 }
 
 }  // namespace
 
 void lock_caller_number(pqxx::work& tx, const std::string& e164) {
-  tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('rm.verify:' || $1, 0))", e164);
+  detail::lock_key(tx, "rm.verify:" + e164);
 }
 
 std::optional<caller_id_row> find_caller_id(pqxx::work& tx, const std::string& id) {
@@ -98,11 +100,11 @@ std::vector<caller_id_row> list_caller_ids(pqxx::work& tx) {
 std::vector<std::int64_t> recent_verification_sends(pqxx::work& tx, const std::string& e164,
                                                     std::int64_t since) {
   auto rows = tx.exec_params(
-      "SELECT extract(epoch FROM t)::bigint FROM rm_recent_verification_sends($1,"
+      "SELECT extract(epoch FROM t)::bigint AS sent_at_s FROM rm_recent_verification_sends($1,"
       " to_timestamp($2)) AS t",
       e164, since);
   std::vector<std::int64_t> out;
-  for (const auto& r : rows) out.push_back(r[0].as<std::int64_t>());
+  for (const named_row r : rows) out.push_back(r["sent_at_s"].as<std::int64_t>());
   return out;
 }
 
@@ -114,36 +116,36 @@ std::string start_verification(pqxx::work& tx, const std::string& org_id, const 
       "INSERT INTO verification_initiations (org_id, phone_number, initiated_at)"
       " VALUES ($1, $2, to_timestamp($3))",
       org_id, e164, now);
-  return tx
-      .exec_params1(
-          "INSERT INTO verified_caller_ids (org_id, phone_number, friendly_name, channel, status,"
-          " verification_code_hash, verification_code_expires_at, verification_attempts)"
-          " VALUES ($1, $2, $3, $4, 'pending', $5, to_timestamp($6), 0)"
-          " ON CONFLICT (org_id, phone_number) DO UPDATE SET"
-          "   friendly_name = coalesce(EXCLUDED.friendly_name, verified_caller_ids.friendly_name),"
-          "   channel = EXCLUDED.channel, status = 'pending',"
-          "   verification_code_hash = EXCLUDED.verification_code_hash,"
-          "   verification_code_expires_at = EXCLUDED.verification_code_expires_at,"
-          "   verification_attempts = 0, locked_until = NULL, finished_at = NULL"
-          " RETURNING id",
-          org_id, e164, or_null(friendly_name), channel, code_hash, expires_at)[0]
-      .c_str();
+  const named_row r = tx.exec_params1(
+      "INSERT INTO verified_caller_ids (org_id, phone_number, friendly_name, channel, status,"
+      " verification_code_hash, verification_code_expires_at, verification_attempts)"
+      " VALUES ($1, $2, $3, $4, 'pending', $5, to_timestamp($6), 0)"
+      " ON CONFLICT (org_id, phone_number) DO UPDATE SET"
+      "   friendly_name = coalesce(EXCLUDED.friendly_name, verified_caller_ids.friendly_name),"
+      "   channel = EXCLUDED.channel, status = 'pending',"
+      "   verification_code_hash = EXCLUDED.verification_code_hash,"
+      "   verification_code_expires_at = EXCLUDED.verification_code_expires_at,"
+      "   verification_attempts = 0, locked_until = NULL, finished_at = NULL"
+      " RETURNING id",
+      org_id, e164, or_null(friendly_name), channel, code_hash, expires_at);
+  return r["id"].c_str();
 }
 
 std::optional<check_row> lock_for_check(pqxx::work& tx, const std::string& id) {
   auto rows = tx.exec_params(
-      "SELECT status, coalesce(verification_code_hash, ''),"
-      " coalesce(extract(epoch FROM verification_code_expires_at)::bigint, 0),"
-      " verification_attempts, extract(epoch FROM locked_until)::bigint"
+      "SELECT status, coalesce(verification_code_hash, '') AS code_hash,"
+      " coalesce(extract(epoch FROM verification_code_expires_at)::bigint, 0) AS expires_at_s,"
+      " verification_attempts, extract(epoch FROM locked_until)::bigint AS locked_until_s"
       " FROM verified_caller_ids WHERE id::text = $1 FOR UPDATE",
       id);
   if (rows.empty()) return std::nullopt;
+  const named_row r = rows[0];
   check_row c;
-  c.status = rows[0][0].c_str();
-  c.code_hash = rows[0][1].c_str();
-  c.expires_at = rows[0][2].as<std::int64_t>();
-  c.attempts = rows[0][3].as<int>();
-  c.locked_until = opt_i64(rows[0][4]);
+  c.status = r["status"].c_str();
+  c.code_hash = r["code_hash"].c_str();
+  c.expires_at = r["expires_at_s"].as<std::int64_t>();
+  c.attempts = r["verification_attempts"].as<int>();
+  c.locked_until = optional_as<std::int64_t>(r["locked_until_s"]);
   return c;
 }
 
@@ -193,28 +195,29 @@ bool delete_caller_id(pqxx::work& tx, const std::string& id) {
 
 std::vector<pending_verification> pending_verifications(pqxx::work& tx) {
   auto rows = tx.exec(
-      "SELECT id, org_id, phone_number, extract(epoch FROM expires_at)::bigint, attempts"
-      " FROM rm_pending_verifications()");
+      "SELECT id, org_id, phone_number, extract(epoch FROM expires_at)::bigint AS expires_at_s,"
+      " attempts FROM rm_pending_verifications()");
   std::vector<pending_verification> out;
-  for (const auto& r : rows)
-    out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<std::int64_t>(),
-                   r[4].as<int>()});
+  for (const named_row r : rows) {
+    out.push_back({r["id"].c_str(), r["org_id"].c_str(), r["phone_number"].c_str(),
+                   r["expires_at_s"].as<std::int64_t>(), r["attempts"].as<int>()});
+  }
   return out;
 }
 
 housekeeping_counts verification_housekeeping(pqxx::work& tx, std::int64_t now,
                                               std::int64_t retention_seconds) {
-  auto r = tx.exec_params1(
+  const named_row r = tx.exec_params1(
       "SELECT expired, deleted FROM rm_verification_housekeeping(to_timestamp($1),"
       " make_interval(secs => $2))",
       now, retention_seconds);
-  return {r[0].as<long>(), r[1].as<long>()};
+  return {r["expired"].as<long>(), r["deleted"].as<long>()};
 }
 
 std::optional<std::string> active_ai_number(pqxx::work& tx) {
   auto rows = tx.exec("SELECT e164 FROM phone_numbers WHERE active ORDER BY created_at, id LIMIT 1");
   if (rows.empty()) return std::nullopt;
-  return std::string{rows[0][0].c_str()};
+  return std::string{named_row{rows[0]}["e164"].c_str()};
 }
 
 bool is_active_ai_number(pqxx::work& tx, const std::string& e164) {
@@ -223,19 +226,19 @@ bool is_active_ai_number(pqxx::work& tx, const std::string& e164) {
 
 insert_forwarding_error insert_forwarding(pqxx::work& tx, forwarding_row& f) {
   pqxx::subtransaction sub{tx, "insert_forwarding"};
-  sub.exec("SELECT 1");  // libpqxx 6.4 opens the savepoint lazily (see repositories.cpp begun())
+  begun(sub);
   try {
-    f.id = sub.exec_params1(
-                  "INSERT INTO hybrid_forwarding_configs (org_id, verified_caller_id,"
-                  " sim_phone_number, forwarding_type, carrier, twilio_forwarding_number,"
-                  " ring_time_seconds, generated_activation_code, generated_deactivation_code,"
-                  " status_check_code, instructions, notes)"
-                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb)"
-                  " RETURNING id",
-                  f.org_id, f.verified_caller_id, f.sim_phone_number, f.forwarding_type,
-                  f.carrier, f.destination, f.ring_time_seconds, f.activation_code,
-                  f.deactivation_code, f.status_check_code, f.instructions_json, f.notes_json)[0]
-               .c_str();
+    const named_row r = sub.exec_params1(
+        "INSERT INTO hybrid_forwarding_configs (org_id, verified_caller_id,"
+        " sim_phone_number, forwarding_type, carrier, twilio_forwarding_number,"
+        " ring_time_seconds, generated_activation_code, generated_deactivation_code,"
+        " status_check_code, instructions, notes)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb)"
+        " RETURNING id",
+        f.org_id, f.verified_caller_id, f.sim_phone_number, f.forwarding_type, f.carrier,
+        f.destination, f.ring_time_seconds, f.activation_code, f.deactivation_code,
+        f.status_check_code, f.instructions_json, f.notes_json);
+    f.id = r["id"].c_str();
     sub.commit();
   } catch (const pqxx::unique_violation&) {
     sub.abort();
