@@ -9,248 +9,40 @@
 // at every start: Unix socket only, SCRAM password, no `trust` line.
 #include "persistence/database.hpp"
 
-#include <fcntl.h>
-#include <ftw.h>
-#include <grp.h>
-#include <pwd.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/random.h>
+#include "persistence/detail/embedded_postgres_os.hpp"
+
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace rm::persistence {
 namespace {
 
 namespace fs = std::filesystem;
 
+using detail::chown_tree;
+using detail::failure;
+using detail::generate_password;
+using detail::log_tail;
+using detail::newest_bin_dir;
+using detail::pid_file_line;
+using detail::postgres_user;
+using detail::read_password;
+using detail::require_traversable;
+using detail::run;
+using detail::write_private_file;
+
 // No TCP listener, so the port only names the socket file (.s.PGSQL.5432) in our own directory.
 constexpr int socket_port = 5432;
-
-struct os_user {
-  uid_t uid;
-  gid_t gid;
-  std::vector<gid_t> groups;
-};
-
-std::runtime_error failure(const std::string& what) {
-  return std::runtime_error("embedded PostgreSQL: " + what);
-}
-
-// The newest /usr/lib/postgresql/<major>/bin holding pg_ctl.
-std::string newest_bin_dir() {
-  const fs::path root{"/usr/lib/postgresql"};
-  int best = -1;
-  std::string best_dir;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(root, ec)) {
-    const std::string major = entry.path().filename().string();
-    if (major.empty() || !std::all_of(major.begin(), major.end(), ::isdigit)) continue;
-    const fs::path bin = entry.path() / "bin";
-    if (::access((bin / "pg_ctl").c_str(), X_OK) != 0) continue;
-    if (std::stoi(major) > best) {
-      best = std::stoi(major);
-      best_dir = bin.string();
-    }
-  }
-  return best_dir;  // "" → start() reports it
-}
-
-os_user postgres_user() {
-  const passwd* pw = ::getpwnam("postgres");
-  if (pw == nullptr) throw failure("running as root but there is no 'postgres' OS user");
-  os_user u{pw->pw_uid, pw->pw_gid, {}};
-  int n = 64;
-  u.groups.resize(n);
-  if (::getgrouplist(pw->pw_name, pw->pw_gid, u.groups.data(), &n) < 0) {
-    u.groups.resize(n);
-    ::getgrouplist(pw->pw_name, pw->pw_gid, u.groups.data(), &n);
-  }
-  u.groups.resize(n);
-  return u;
-}
-
-bool traversable_by(const struct stat& st, const os_user& u) {
-  if (st.st_uid == u.uid) return (st.st_mode & S_IXUSR) != 0;
-  if (std::find(u.groups.begin(), u.groups.end(), st.st_gid) != u.groups.end()) {
-    return (st.st_mode & S_IXGRP) != 0;
-  }
-  return (st.st_mode & S_IXOTH) != 0;
-}
-
-// postgres must be able to walk down to its directory; /root (0700) is the usual trap.
-void require_traversable(const fs::path& dir, const os_user& u) {
-  std::vector<fs::path> chain;
-  for (fs::path p = dir; !p.empty(); p = p.parent_path()) {
-    chain.push_back(p);
-    if (p == p.root_path()) break;
-  }
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    struct stat st {};
-    if (::stat(it->c_str(), &st) != 0) throw failure("cannot stat " + it->string());
-    if (!traversable_by(st, u)) {
-      throw failure("directory " + it->string() +
-                    " is not traversable by the postgres OS user, so the cluster under " +
-                    dir.string() + " cannot be used; set RINGMASTER_DATA_DIR to a directory "
-                    "outside it (e.g. /var/lib/ringmaster)");
-    }
-  }
-}
-
-uid_t chown_uid;
-gid_t chown_gid;
-int chown_entry(const char* path, const struct stat*, int, struct FTW*) {
-  return ::lchown(path, chown_uid, chown_gid) == 0 ? 0 : -1;
-}
-
-void chown_tree(const fs::path& dir, const os_user& u) {
-  chown_uid = u.uid;
-  chown_gid = u.gid;
-  if (::nftw(dir.c_str(), chown_entry, 16, FTW_PHYS) != 0) {
-    throw failure("cannot chown " + dir.string() + " to postgres: " + std::strerror(errno));
-  }
-}
-
-std::string runuser_path() {
-  for (const char* p : {"/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"}) {
-    if (::access(p, X_OK) == 0) return p;
-  }
-  throw failure("running as root but runuser(1) was not found");
-}
-
-// Runs argv (as postgres when root) with stdin from `input`, stdout/stderr appended to `log`;
-// returns the exit code. The child starts with no blocked signals and default handlers, whatever
-// the caller blocked (ringmaster blocks SIGINT/SIGTERM for its sigwait).
-int run(std::vector<std::string> argv, bool as_postgres, const std::string& log,
-        const std::string& cwd, const std::string& input = "/dev/null") {
-  if (as_postgres) {
-    argv.insert(argv.begin(), {runuser_path(), "-u", "postgres", "--"});
-  }
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_APPEND | O_CREAT,
-                                   0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  // The postgres user may not be allowed into our working directory.
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw failure("cannot run " + argv[0] + ": " + std::strerror(rc));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw failure("waitpid failed: " + std::string(std::strerror(errno)));
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string log_tail(const std::string& path, std::size_t lines = 30) {
-  std::ifstream in{path};
-  std::deque<std::string> tail;
-  for (std::string line; std::getline(in, line);) {
-    tail.push_back(line);
-    if (tail.size() > lines) tail.pop_front();
-  }
-  std::string out;
-  for (const auto& l : tail) out += "\n  " + l;
-  return out;
-}
-
-// Line `n` (1-based) of postmaster.pid: 4 port, 5 first socket directory, 6 first listen
-// address ("" without TCP). nullopt when the file or the line is missing.
-std::optional<std::string> pid_file_line(const fs::path& data, int n) {
-  std::ifstream in{data / "postmaster.pid"};
-  std::string line;
-  for (int i = 0; i < n; ++i) {
-    if (!std::getline(in, line)) return std::nullopt;
-  }
-  return line;
-}
-
-// Writes `content` to `path` with mode 0600 through a temporary file and a rename, so a reader
-// never sees a partial file and the mode is never wider.
-void write_private_file(const fs::path& path, const std::string& content) {
-  const fs::path tmp = path.string() + ".tmp";
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw failure("cannot create " + tmp.string() + ": " + std::strerror(errno));
-  bool ok = ::fchmod(fd, 0600) == 0;
-  for (std::size_t done = 0; ok && done < content.size();) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
-  ok = ::fsync(fd) == 0 && ok;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    throw failure("cannot write " + path.string() + ": " + std::strerror(errno));
-  }
-}
-
-// 32 random bytes as hex: no character that .pgpass, a DSN or SQL would need to escape.
-std::string generate_password() {
-  unsigned char bytes[32];
-  for (std::size_t got = 0; got < sizeof bytes;) {
-    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw failure(std::string("getrandom failed: ") + std::strerror(errno));
-    got += static_cast<std::size_t>(n);
-  }
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 0xf];
-  }
-  return out;
-}
-
-// The password kept in the .pgpass-format file ("*:*:*:postgres:<password>"), "" when absent.
-std::string read_password(const fs::path& pgpass) {
-  std::ifstream in{pgpass};
-  std::string line;
-  const std::string prefix = "*:*:*:postgres:";
-  while (std::getline(in, line)) {
-    if (line.rfind(prefix, 0) == 0 && line.size() > prefix.size()) return line.substr(prefix.size());
-  }
-  return "";
-}
 
 // A value for a key=value connection string: quoted, with ' and \ escaped (libpq rules).
 std::string dsn_value(const std::string& v) {
@@ -299,6 +91,135 @@ void write_hba(const fs::path& data) {
   if (!out) throw failure("cannot write " + (data / "pg_hba.conf").string());
 }
 
+// What the steps of embedded_postgres::start() share: the paths and whether we run as root
+// (then every program runs as the postgres OS user, which owns everything under pg_dir).
+struct cluster {
+  std::string bin_dir, data_dir, pg_dir, log_path, socket_dir;
+  fs::path data;  // pg_dir/data
+  bool as_root = false;
+
+  int pg(const std::vector<std::string>& argv, const std::string& input = "/dev/null") const {
+    return run(argv, as_root, log_path, pg_dir, input);
+  }
+  void own() const {
+    if (as_root) chown_tree(pg_dir, postgres_user());
+  }
+};
+
+void check_paths(const cluster& c) {
+  // sun_path holds 107 bytes; the server also needs "<socket>/.s.PGSQL.5432.lock".
+  if (c.socket_dir.size() + std::strlen("/.s.PGSQL.5432.lock") >= sizeof(sockaddr_un{}.sun_path))
+    throw failure("the socket directory " + c.socket_dir + " is too long for a Unix socket path "
+                  "(at most 88 characters); set RINGMASTER_DATA_DIR to a shorter directory");
+  if (c.socket_dir.find_first_of("\"'\\\n") != std::string::npos)
+    throw failure("the data directory " + c.data_dir + " contains a quote, a backslash or a "
+                  "newline; set RINGMASTER_DATA_DIR to a plainer directory");
+}
+
+void make_directories(const cluster& c) {
+  std::error_code ec;
+  fs::create_directories(c.pg_dir, ec);
+  if (ec) {
+    throw failure("cannot create " + c.pg_dir + ": " + ec.message() +
+                  "; set RINGMASTER_DATA_DIR to a writable directory");
+  }
+  ::chmod(c.pg_dir.c_str(), 0700);
+  fs::create_directories(c.socket_dir, ec);
+  if (ec) throw failure("cannot create " + c.socket_dir + ": " + ec.message());
+  ::chmod(c.socket_dir.c_str(), 0700);
+  {
+    std::ofstream touch{c.log_path, std::ios::app};  // created by us, so chown covers it
+  }
+  // Everything under postgres/ belongs to the postgres OS user (it runs the server); root still
+  // reads the password file and connects through the socket directory.
+  if (c.as_root) require_traversable(c.data_dir, postgres_user());
+  c.own();
+}
+
+void init_cluster(const cluster& c, const std::string& password) {
+  // initdb (running as postgres) reads the password from a file it owns; removed right after.
+  const fs::path pwfile = fs::path(c.pg_dir) / "initdb.pw";
+  write_private_file(pwfile, password + "\n");
+  c.own();
+  const int rc = c.pg({c.bin_dir + "/initdb", "-D", c.data.string(), "-U", "postgres",
+                       "--auth=scram-sha-256", "--pwfile=" + pwfile.string(), "-E", "UTF8",
+                       "--locale=C.UTF-8"});
+  ::unlink(pwfile.c_str());
+  if (rc != 0) {
+    throw failure("initdb failed (exit " + std::to_string(rc) + "):" + log_tail(c.log_path));
+  }
+}
+
+// Left running by an earlier process that died without stopping it: true (adopt it) when it is
+// already private (our socket, no TCP, our password); otherwise (a cluster of an earlier
+// version: TCP and trust) stops it so that it restarts with our settings, and returns false.
+bool adopt_or_stop_running(const cluster& c, bool had_password) {
+  if (c.pg({c.bin_dir + "/pg_ctl", "status", "-D", c.data.string()}) != 0) return false;
+  const bool adopt = had_password && pid_file_line(c.data, 4) == std::to_string(socket_port) &&
+                     pid_file_line(c.data, 5) == c.socket_dir &&
+                     pid_file_line(c.data, 6) == std::string{};
+  if (!adopt &&
+      c.pg({c.bin_dir + "/pg_ctl", "stop", "-D", c.data.string(), "-m", "fast", "-w"}) != 0)
+    throw failure("cannot stop the running server to restart it privately:" +
+                  log_tail(c.log_path));
+  return adopt;
+}
+
+// Runs argv up to three times, waiting a little longer before each retry: backends of a killed
+// postmaster may still hold its shared memory for a moment. Returns the last exit code.
+int with_retries(const cluster& c, const std::vector<std::string>& argv,
+                 const std::string& input = "/dev/null") {
+  int rc = 1;
+  for (int attempt = 0; rc != 0 && attempt < 3; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
+    rc = c.pg(argv, input);
+  }
+  return rc;
+}
+
+// A cluster made by an earlier version (trust, no password): sets the generated password in
+// single-user mode, with the server stopped, so no connection is ever accepted without it.
+void set_superuser_password(const cluster& c, const std::string& password) {
+  const fs::path sql = fs::path(c.pg_dir) / "set-password.sql";
+  write_private_file(sql, "SET password_encryption = 'scram-sha-256';\n"
+                          "ALTER ROLE postgres PASSWORD '" + password + "';\n");
+  c.own();
+  const int rc =
+      with_retries(c, {c.bin_dir + "/postgres", "--single", "-D", c.data.string(), "postgres"},
+                   sql.string());
+  ::unlink(sql.c_str());
+  if (rc != 0)
+    throw failure("cannot set the superuser's password (postgres --single, exit " +
+                  std::to_string(rc) + "):" + log_tail(c.log_path));
+}
+
+// Reloads an adopted server's settings, or starts the server. A stale postmaster.pid (kill -9)
+// is handled by pg_ctl/postmaster themselves; the retries cover backends of a killed postmaster
+// still releasing shared memory.
+void launch(const cluster& c, bool adopt) {
+  if (adopt) {
+    if (c.pg({c.bin_dir + "/pg_ctl", "reload", "-D", c.data.string()}) != 0)
+      throw failure("pg_ctl reload failed:" + log_tail(c.log_path));
+    return;
+  }
+  if (with_retries(c, {c.bin_dir + "/pg_ctl", "start", "-D", c.data.string(), "-l", c.log_path,
+                       "-w", "-t", "60"}) != 0)
+    throw failure("pg_ctl start failed:" + log_tail(c.log_path));
+}
+
+void create_ringmaster_database(const std::string& postgres_dsn, const std::string& log_path) {
+  try {
+    pqxx::connection c{postgres_dsn};
+    pqxx::nontransaction tx{c};
+    if (tx.exec("SELECT 1 FROM pg_database WHERE datname = 'ringmaster'").empty()) {
+      tx.exec("CREATE DATABASE ringmaster");
+    }
+  } catch (const std::exception& e) {
+    throw failure(std::string("cannot create database ringmaster: ") + e.what() +
+                  log_tail(log_path));
+  }
+}
+
 }  // namespace
 
 embedded_postgres::embedded_postgres(std::string data_dir)
@@ -326,38 +247,18 @@ std::string embedded_postgres::connection_string(const std::string& database) co
 }
 
 std::string embedded_postgres::start() {
-  const fs::path data = fs::path(pg_dir_) / "data";
   if (running_) return connection_string("ringmaster");
   if (bin_dir_.empty()) throw failure("no PostgreSQL server in /usr/lib/postgresql/*/bin");
-  const bool as_root = ::geteuid() == 0;
-  // sun_path holds 107 bytes; the server also needs "<socket>/.s.PGSQL.5432.lock".
-  if (socket_dir_.size() + std::strlen("/.s.PGSQL.5432.lock") >= sizeof(sockaddr_un{}.sun_path))
-    throw failure("the socket directory " + socket_dir_ + " is too long for a Unix socket path "
-                  "(at most 88 characters); set RINGMASTER_DATA_DIR to a shorter directory");
-  if (socket_dir_.find_first_of("\"'\\\n") != std::string::npos)
-    throw failure("the data directory " + data_dir_ + " contains a quote, a backslash or a "
-                  "newline; set RINGMASTER_DATA_DIR to a plainer directory");
-
-  std::error_code ec;
-  fs::create_directories(pg_dir_, ec);
-  if (ec) {
-    throw failure("cannot create " + pg_dir_ + ": " + ec.message() +
-                  "; set RINGMASTER_DATA_DIR to a writable directory");
-  }
-  ::chmod(pg_dir_.c_str(), 0700);
-  fs::create_directories(socket_dir_, ec);
-  if (ec) throw failure("cannot create " + socket_dir_ + ": " + ec.message());
-  ::chmod(socket_dir_.c_str(), 0700);
-  {
-    std::ofstream touch{log_path_, std::ios::app};  // created by us, so chown covers it
-  }
-  // Everything under postgres/ belongs to the postgres OS user (it runs the server); root still
-  // reads the password file and connects through the socket directory.
-  auto own = [&] {
-    if (as_root) chown_tree(pg_dir_, postgres_user());
-  };
-  if (as_root) require_traversable(data_dir_, postgres_user());
-  own();
+  cluster c;
+  c.bin_dir = bin_dir_;
+  c.data_dir = data_dir_;
+  c.pg_dir = pg_dir_;
+  c.log_path = log_path_;
+  c.socket_dir = socket_dir_;
+  c.data = fs::path(pg_dir_) / "data";
+  c.as_root = ::geteuid() == 0;
+  check_paths(c);
+  make_directories(c);
 
   const fs::path pgpass{password_file_};
   std::string password = read_password(pgpass);
@@ -365,89 +266,23 @@ std::string embedded_postgres::start() {
   if (!had_password) password = generate_password();
   const std::string pgpass_line = "*:*:*:postgres:" + password + "\n";
 
-  const bool fresh = !fs::exists(data / "PG_VERSION");
+  const bool fresh = !fs::exists(c.data / "PG_VERSION");
   if (fresh) {
-    // initdb (running as postgres) reads the password from a file it owns; removed right after.
-    const fs::path pwfile = fs::path(pg_dir_) / "initdb.pw";
-    write_private_file(pwfile, password + "\n");
-    own();
-    const int rc = run({bin_dir_ + "/initdb", "-D", data.string(), "-U", "postgres",
-                        "--auth=scram-sha-256", "--pwfile=" + pwfile.string(), "-E", "UTF8",
-                        "--locale=C.UTF-8"},
-                       as_root, log_path_, pg_dir_);
-    ::unlink(pwfile.c_str());
-    if (rc != 0) {
-      throw failure("initdb failed (exit " + std::to_string(rc) + "):" + log_tail(log_path_));
-    }
+    init_cluster(c, password);
     if (!had_password) write_private_file(pgpass, pgpass_line);
   }
-
-  // Left running by an earlier process that died without stopping it: adopt it when it is
-  // already private (our socket, no TCP, our password); otherwise (a cluster of an earlier
-  // version: TCP and trust) stop it so it restarts with the settings below.
-  bool adopt = false;
-  if (run({bin_dir_ + "/pg_ctl", "status", "-D", data.string()}, as_root, log_path_, pg_dir_) ==
-      0) {
-    adopt = had_password && pid_file_line(data, 4) == std::to_string(socket_port) &&
-            pid_file_line(data, 5) == socket_dir_ && pid_file_line(data, 6) == std::string{};
-    if (!adopt &&
-        run({bin_dir_ + "/pg_ctl", "stop", "-D", data.string(), "-m", "fast", "-w"}, as_root,
-            log_path_, pg_dir_) != 0)
-      throw failure("cannot stop the running server to restart it privately:" +
-                    log_tail(log_path_));
-  }
-
-  // A cluster made by an earlier version (trust, no password): set the generated password in
-  // single-user mode, with the server stopped, so no connection is ever accepted without it.
+  const bool adopt = adopt_or_stop_running(c, had_password);
   if (!fresh && !had_password) {
-    const fs::path sql = fs::path(pg_dir_) / "set-password.sql";
-    write_private_file(sql, "SET password_encryption = 'scram-sha-256';\n"
-                            "ALTER ROLE postgres PASSWORD '" + password + "';\n");
-    own();
-    int rc = 1;
-    // Backends of a killed postmaster may still hold its shared memory for a moment.
-    for (int attempt = 0; rc != 0 && attempt < 3; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
-      rc = run({bin_dir_ + "/postgres", "--single", "-D", data.string(), "postgres"}, as_root,
-               log_path_, pg_dir_, sql.string());
-    }
-    ::unlink(sql.c_str());
-    if (rc != 0)
-      throw failure("cannot set the superuser's password (postgres --single, exit " +
-                    std::to_string(rc) + "):" + log_tail(log_path_));
+    set_superuser_password(c, password);
     write_private_file(pgpass, pgpass_line);
   }
 
-  write_settings(data, socket_dir_);
-  write_hba(data);
-  own();
-  if (adopt) {
-    if (run({bin_dir_ + "/pg_ctl", "reload", "-D", data.string()}, as_root, log_path_, pg_dir_) !=
-        0)
-      throw failure("pg_ctl reload failed:" + log_tail(log_path_));
-  } else {
-    // A stale postmaster.pid (kill -9) is handled by pg_ctl/postmaster themselves; a retry covers
-    // backends of a killed postmaster still releasing shared memory.
-    int rc = 1;
-    for (int attempt = 0; rc != 0 && attempt < 3; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
-      rc = run({bin_dir_ + "/pg_ctl", "start", "-D", data.string(), "-l", log_path_, "-w", "-t",
-                "60"},
-               as_root, log_path_, pg_dir_);
-    }
-    if (rc != 0) throw failure("pg_ctl start failed:" + log_tail(log_path_));
-  }
+  write_settings(c.data, socket_dir_);
+  write_hba(c.data);
+  c.own();
+  launch(c, adopt);
   running_ = true;
-  try {
-    pqxx::connection c{connection_string("postgres")};
-    pqxx::nontransaction tx{c};
-    if (tx.exec("SELECT 1 FROM pg_database WHERE datname = 'ringmaster'").empty()) {
-      tx.exec("CREATE DATABASE ringmaster");
-    }
-  } catch (const std::exception& e) {
-    throw failure(std::string("cannot create database ringmaster: ") + e.what() +
-                  log_tail(log_path_));
-  }
+  create_ringmaster_database(connection_string("postgres"), log_path_);
   return connection_string("ringmaster");
 }
 

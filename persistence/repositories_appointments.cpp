@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "domain/uuid.hpp"
-#include "persistence/detail/rows.hpp"
+#include "persistence/detail/readers.hpp"
 
 namespace rm::persistence {
 namespace {
@@ -35,8 +35,12 @@ appointment_status status_from_string(const std::string& s) {
   throw std::runtime_error("appointments: unknown status '" + s + "'");
 }
 
+}  // namespace
+
+namespace detail {
+
 // Epoch-second instants are aliased *_s so that they never shadow the timestamptz columns.
-constexpr const char* appointment_columns =
+const char* const appointment_columns =
     "id, org_id, call_id, tool_call_id, contact_id, status,"
     " extract(epoch from starts_at)::bigint AS starts_at_s,"
     " extract(epoch from ends_at)::bigint AS ends_at_s,"
@@ -58,7 +62,10 @@ appointment read_appointment(named_row r) {
   return a;
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::appointment_columns;
+using detail::read_appointment;
 
 const char* to_string(appointment_status s) {
   switch (s) {

@@ -5,7 +5,7 @@
 
 #include <stdexcept>
 
-#include "persistence/detail/rows.hpp"
+#include "persistence/detail/readers.hpp"
 
 namespace rm::persistence {
 namespace {
@@ -51,8 +51,12 @@ stored_event read_event(named_row r) {
   return s;
 }
 
+}  // namespace
+
+namespace detail {
+
 // Epoch-millisecond instants are aliased *_ms so that they never shadow the timestamptz columns.
-constexpr const char* call_columns =
+const char* const call_columns =
     "id, org_id, direction, caller, dialled, provider_call_sid, state, outcome, ended_reason,"
     " (extract(epoch from started_at) * 1000)::bigint AS started_at_ms,"
     " (extract(epoch from ended_at) * 1000)::bigint AS ended_at_ms,"
@@ -86,7 +90,10 @@ call_row read_call(named_row r) {
   return c;
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::call_columns;
+using detail::read_call;
 
 void ensure_call(pqxx::work& tx, const call_identity& c) {
   tx.exec_params0(
