@@ -123,7 +123,8 @@ std::optional<twilio_connection> load_twilio_connection(pqxx::work& tx,
       std::string("SELECT account_sid, friendly_name,"
                   " coalesce(vapi_credential_id, '') AS vapi_credential_id,"
                   " coalesce(vapi_sync_status, '') AS vapi_sync_status, vapi_sync_error,"
-                  " to_char(connected_at AT TIME ZONE 'UTC', '") + iso_format + "') AS connected_at,"
+                  " to_char(connected_at AT TIME ZONE 'UTC', '") +
+          iso_format + "') AS connected_at,"
       " to_char(updated_at AT TIME ZONE 'UTC', '" + iso_format + "') AS updated_at"
       " FROM org_credentials WHERE org_id::text = $1 AND provider = 'twilio'",
       org_id);

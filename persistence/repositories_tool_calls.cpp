@@ -48,7 +48,8 @@ claim claim_tool_call(pqxx::work& tx, const std::string& call_id, const std::str
   claim c;
   if (rows.empty()) return c;
   const named_row r = rows[0];
-  if (!r["result"].is_null()) c.stored = tool_outcome{r["result"].c_str(), r["is_error"].as<bool>()};
+  if (!r["result"].is_null())
+    c.stored = tool_outcome{r["result"].c_str(), r["is_error"].as<bool>()};
   return c;
 }
 

@@ -29,29 +29,32 @@ class named_row {
   named_row(const pqxx::row& r) : row_(r) {}  // NOLINT(google-explicit-constructor)
 
   pqxx::field operator[](const char* name) const {
-    pqxx::row::size_type found = row_.size();
-    for (pqxx::row::size_type i = 0; i < row_.size(); ++i) {
-      if (std::strcmp(row_[i].name(), name) != 0) continue;
-      if (found != row_.size()) {
+    // One scan over the column names (PQfname, no allocation); iterating does not copy the
+    // result handle per column as row_[i] would.
+    const auto end = row_.end();
+    auto found = end;
+    for (auto it = row_.begin(); it != end; ++it) {
+      if (std::strcmp(it->name(), name) != 0) continue;
+      if (found != end) {
         throw pqxx::argument_error("result row has more than one column named \"" +
                                    std::string{name} + "\" (columns: " + columns() +
                                    "); alias them apart in the SELECT");
       }
-      found = i;
+      found = it;
     }
-    if (found == row_.size()) {
+    if (found == end) {
       throw pqxx::argument_error("result row has no column \"" + std::string{name} +
                                  "\" (columns: " + columns() + ")");
     }
-    return row_[found];
+    return *found;
   }
 
   // The output column names, comma-separated (for error messages).
   std::string columns() const {
     std::string out;
-    for (pqxx::row::size_type i = 0; i < row_.size(); ++i) {
-      if (i) out += ", ";
-      out += row_[i].name();
+    for (const auto& f : row_) {
+      if (!out.empty()) out += ", ";
+      out += f.name();
     }
     return out;
   }
