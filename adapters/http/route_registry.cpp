@@ -87,8 +87,8 @@ void register_route(httplib::Server& srv, context& ctx, const char* method, cons
   r.pattern = pattern_of(path);
   r.auth = auth;
   r.min_role = min_role;
-  handler = [&ctx, inner = std::move(handler), route = path](const httplib::Request& req,
-                                                            httplib::Response& res) {
+  handler = [&ctx, inner = std::move(handler), route = route_label(path)](
+                const httplib::Request& req, httplib::Response& res) {
     route_matched(route);  // the metrics' route label: the template, not the path
     if (target_text_ok(req, res, ctx)) inner(req, res);
   };

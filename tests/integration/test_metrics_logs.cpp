@@ -245,9 +245,21 @@ TEST_CASE("a recorded call moves the Prometheus counters exactly; JSON logs hold
   auto public_metrics = http_get(port, "/metrics", operator_token);
   CHECK(public_metrics.status == 404);
   CHECK(public_metrics.text.find("ringmaster_") == std::string::npos);
+  // A route with regex placeholders is labelled by its template's names only.
+  const std::string uuid = "0b6c3f1e-2d4a-4c8e-9f10-1a2b3c4d5e6f";
+  const int caller_id_status =
+      http_post(port, "/webhooks/twilio/caller-id/" + uuid + "/" + uuid, "", "",
+                "application/x-www-form-urlencoded")
+          .status;
   const scrape final_scrape = get_metrics(metrics_port);
   CHECK(final_scrape.value("ringmaster_http_requests_total",
                            {{"method", "GET"}, {"route", "unmatched"}, {"status", "404"}}) == 1);
+  CHECK(final_scrape.value("ringmaster_http_requests_total",
+                           {{"method", "POST"},
+                            {"route", "/webhooks/twilio/caller-id/{org_id}/{id}"},
+                            {"status", std::to_string(caller_id_status)}}) == 1);
+  for (const auto& [name, ls, v] : final_scrape.samples)
+    if (ls.count("route")) CHECK(ls.at("route").find(':') == std::string::npos);
 
   child.signal(SIGTERM);
   REQUIRE(child.wait_exit_for(std::chrono::seconds(30)) == std::optional<int>{0});
