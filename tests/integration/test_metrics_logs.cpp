@@ -10,6 +10,7 @@
 
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "tests/integration/child_process.hpp"
 #include "tests/integration/harness.hpp"
@@ -78,6 +79,19 @@ scrape get_metrics(int port) {
   REQUIRE(r.status == 200);
   REQUIRE(r.headers["Content-Type"].find("text/plain") == 0);
   return scrape{r.text};
+}
+
+// A request is counted once its response is written (httplib calls the server's logger after
+// the write), so the client may see the reply a moment before the count: scrapes until `done`
+// holds (or 5 s pass) and returns the last scrape, whose values the caller then checks exactly.
+template <class Done>
+scrape settled_metrics(int port, Done done) {
+  scrape s = get_metrics(port);
+  for (int i = 0; i < 250 && !done(s); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    s = get_metrics(port);
+  }
+  return s;
 }
 
 // Every string value under the key `key` anywhere in `j`.
@@ -166,16 +180,21 @@ TEST_CASE("a recorded call moves the Prometheus counters exactly; JSON logs hold
   REQUIRE(post(status_update(call, "ended", 3000, "customer-ended-call")).status == 200);
   const json report = end_of_call_report(call, 4000);
   REQUIRE(post(report).status == 200);
-  // The tool log is written behind the replies; the metrics are recorded before them.
-  const scrape after = get_metrics(metrics_port);
+  const labels vapi_200{{"method", "POST"}, {"route", "/webhooks/vapi"}, {"status", "200"}};
+  const labels vapi_route{{"method", "POST"}, {"route", "/webhooks/vapi"}};
+  // (The histogram is observed after the counter is incremented.)
+  const scrape after = settled_metrics(metrics_port, [&](const scrape& s) {
+    return s.value("ringmaster_http_request_duration_seconds_count", vapi_route) -
+               before.value("ringmaster_http_request_duration_seconds_count", vapi_route) >=
+           8;
+  });
   INFO(after.text);
 
   auto delta = [&](const std::string& name, const labels& ls = {}) {
     return after.value(name, ls) - before.value(name, ls);
   };
   // 8 webhook messages, all answered 200.
-  CHECK(delta("ringmaster_http_requests_total",
-              {{"method", "POST"}, {"route", "/webhooks/vapi"}, {"status", "200"}}) == 8);
+  CHECK(delta("ringmaster_http_requests_total", vapi_200) == 8);
   CHECK(delta("ringmaster_http_request_duration_seconds_count",
               {{"method", "POST"}, {"route", "/webhooks/vapi"}}) == 8);
   CHECK(after.value("ringmaster_http_request_duration_seconds_sum",
@@ -251,13 +270,16 @@ TEST_CASE("a recorded call moves the Prometheus counters exactly; JSON logs hold
       http_post(port, "/webhooks/twilio/caller-id/" + uuid + "/" + uuid, "", "",
                 "application/x-www-form-urlencoded")
           .status;
-  const scrape final_scrape = get_metrics(metrics_port);
-  CHECK(final_scrape.value("ringmaster_http_requests_total",
-                           {{"method", "GET"}, {"route", "unmatched"}, {"status", "404"}}) == 1);
-  CHECK(final_scrape.value("ringmaster_http_requests_total",
-                           {{"method", "POST"},
-                            {"route", "/webhooks/twilio/caller-id/{org_id}/{id}"},
-                            {"status", std::to_string(caller_id_status)}}) == 1);
+  const labels caller_id_labels{{"method", "POST"},
+                                {"route", "/webhooks/twilio/caller-id/{org_id}/{id}"},
+                                {"status", std::to_string(caller_id_status)}};
+  const labels unmatched_404{{"method", "GET"}, {"route", "unmatched"}, {"status", "404"}};
+  const scrape final_scrape = settled_metrics(metrics_port, [&](const scrape& s) {
+    return s.value("ringmaster_http_requests_total", caller_id_labels) >= 1 &&
+           s.value("ringmaster_http_requests_total", unmatched_404) >= 1;
+  });
+  CHECK(final_scrape.value("ringmaster_http_requests_total", unmatched_404) == 1);
+  CHECK(final_scrape.value("ringmaster_http_requests_total", caller_id_labels) == 1);
   for (const auto& [name, ls, v] : final_scrape.samples)
     if (ls.count("route")) CHECK(ls.at("route").find(':') == std::string::npos);
 
