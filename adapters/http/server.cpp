@@ -11,10 +11,10 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/service.hpp"
-#include "adapters/metrics/metrics.hpp"
 #include "adapters/http/connection_reactor.hpp"
 #include "adapters/http/observability.hpp"
 #include "adapters/http/routes.hpp"
+#include "adapters/metrics/metrics.hpp"
 
 namespace rm::http {
 
