@@ -8,6 +8,7 @@
 #include "actors/actors.hpp"
 #include "actors/db_call.hpp"
 #include "actors/tool_log_writer.hpp"
+#include "adapters/metrics/metrics.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::actors {
@@ -40,6 +41,7 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
           return {false, std::string{"database unreachable: "} + e.what()};
         }
         try {
+          metrics::stopwatch timed{metrics::db_job};  // ringmaster_db_job_duration_seconds
           (*job.run)(*conn);
           return {true, ""};
         } catch (const pqxx::broken_connection& e) {
@@ -76,6 +78,7 @@ void dispatch(db_actor::stateful_pointer<db_pool_state> self) {
               rp.deliver(db_done{false, self->system().render(err)});
             });
   }
+  metrics::db_queue_depth(st.queue.size());
 }
 
 db_actor::behavior_type db_pool(db_actor::stateful_pointer<db_pool_state> self, std::string url,

@@ -10,6 +10,7 @@
 #include "actors/actors.hpp"
 #include "actors/call_store.hpp"
 #include "actors/db_call.hpp"
+#include "adapters/metrics/metrics.hpp"
 #include "domain/e164.hpp"
 #include "domain/sms_policy.hpp"
 #include "persistence/repositories.hpp"
@@ -32,6 +33,7 @@ struct call_state {
   std::unordered_map<std::string, tool_reply> outcomes;
   std::uint64_t generation = 1;  // bumped by every message; the sanity timer compares it
   tenant_actor tenant;           // cached; re-resolved through the directory when dead
+  metrics::live_token live{metrics::live::calls};  // ringmaster_live_call_actors
   static inline const char* name = "call";
 };
 using call_ptr = call_actor::stateful_pointer<call_state>;
@@ -122,13 +124,19 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
     return;
   }
   const auto& req = (*reqs)[i];
+  const auto started = std::chrono::steady_clock::now();
   auto next = [=](tool_reply r) mutable {
+    metrics::tool_call(req.name, r.is_error ? "error" : "ok",
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                           .count());
     results->push_back(std::move(r));
     run_tools(self, w, reqs, i + 1, results, rp);
   };
   if (auto cached = self->state.outcomes.find(req.tool_call_id);
       cached != self->state.outcomes.end()) {
-    next(reply_of(req, cached->second.text, cached->second.is_error));
+    metrics::tool_call(req.name, "replayed", 0);
+    results->push_back(reply_of(req, cached->second.text, cached->second.is_error));
+    run_tools(self, w, reqs, i + 1, results, rp);
     return;
   }
   // Remembers a stored (or to-be-stored) result for retries, then moves on.
@@ -284,10 +292,14 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
             return done(reply_of(req, cl.claim.stored->result, cl.claim.stored->is_error));
           return done(reply_of(req, "this SMS is already being sent", true));
         }
-        if (cl.settled) return done(reply_of(req, cl.settled->result, cl.settled->is_error));
+        if (cl.settled) {
+          metrics::sms(cl.row.status);  // refused, or failed (no Twilio account)
+          return done(reply_of(req, cl.settled->result, cl.settled->is_error));
+        }
         // 5. The attempt's outcome and the tool's result in one transaction.
         auto message_id = cl.message_id;
         auto finish = [=](p::message_row row, p::tool_outcome outcome) mutable {
+          metrics::sms(row.status);  // sent or failed
           db_await<bool>(
               self, *w,
               [=](pqxx::connection& c) {

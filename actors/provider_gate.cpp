@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/actors.hpp"
+#include "adapters/metrics/metrics.hpp"
 
 namespace rm::actors {
 
@@ -66,6 +67,7 @@ provider_gate_actor spawn_provider_gate(caf::actor_system& sys, wiring_ptr w) {
           auto rp = self->make_response_promise<provider_outcome>();
           auto admission = breaker_of(self, w, org_id, p).admit(w->steady_now());
           if (!admission.allowed) {
+            metrics::provider_request(provider_name(p), "rejected");
             provider_outcome refused;
             refused.retry_after_ms = admission.retry_after.count();
             rp.deliver(refused);
@@ -83,11 +85,16 @@ provider_gate_actor spawn_provider_gate(caf::actor_system& sys, wiring_ptr w) {
                       b.on_success(now);
                     else
                       b.on_failure(now);
+                    metrics::provider_request(provider_name(p), !out.error.empty() ? "error"
+                                                                : out.answered   ? "ok"
+                                                                                 : "failed");
+                    metrics::breaker_state(org_id, provider_name(p), static_cast<int>(b.state(now)));
                     rp.deliver(out);
                   },
                   [=](caf::error& err) mutable {
                     // The worker died without answering: nothing is known of the provider.
                     breaker_of(self, w, org_id, p).on_neutral(w->steady_now());
+                    metrics::provider_request(provider_name(p), "error");
                     provider_outcome out;
                     out.ran = true;
                     out.error = "the provider worker failed: " + self->system().render(err);

@@ -10,6 +10,7 @@
 #include "actors/actors.hpp"
 #include "actors/booking.hpp"
 #include "actors/db_call.hpp"
+#include "adapters/metrics/metrics.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::actors {
@@ -32,6 +33,7 @@ struct tenant_state {
   // check_availability answers from here while fresh (wiring::times.availability_cache_ttl);
   // every booking decision, hold expiry or settings change of this tenant clears it.
   std::optional<cached_busy> cache;
+  metrics::live_token live{metrics::live::tenants};  // ringmaster_live_tenant_actors
   static inline const char* name = "tenant";
 };
 using tenant_ptr = tenant_actor::stateful_pointer<tenant_state>;

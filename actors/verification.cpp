@@ -17,6 +17,7 @@
 
 #include "actors/db_call.hpp"
 #include "actors/service.hpp"
+#include "adapters/metrics/metrics.hpp"
 #include "actors/verification_code.hpp"
 #include "actors/verification_interfaces.hpp"
 #include "actors/verification_service.hpp"
@@ -67,6 +68,7 @@ struct session_state {
   std::string org_id;
   std::string phone;
   domain::verification_session s;
+  metrics::live_token live{metrics::live::verification_sessions};
   static inline const char* name = "verification_session";
 };
 using session_ptr = verification_session_actor::stateful_pointer<session_state>;

@@ -138,8 +138,22 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
     else return config_error{a, "unknown option (see ringmaster --help)"};
   }
 
+  static const std::regex host_port{R"(^([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):([0-9]{1,5})$)"};
+  if (auto metrics = env("RINGMASTER_METRICS_LISTEN"); !metrics.empty()) {
+    std::smatch m;
+    int port = -1;
+    if (!std::regex_match(metrics, m, host_port) ||
+        parse_int("RINGMASTER_METRICS_LISTEN", m[2], 0, 65535, port))
+      return config_error{"RINGMASTER_METRICS_LISTEN",
+                          "must be host:port, e.g. 127.0.0.1:9464, got '" + metrics + "'"};
+    out.metrics_host = m[1];
+    out.metrics_port = port;
+  }
+  out.log_format = env("RINGMASTER_LOG_FORMAT");
+  if (!out.log_format.empty() && out.log_format != "json" && out.log_format != "text")
+    return config_error{"RINGMASTER_LOG_FORMAT",
+                        "must be 'json' or 'text', got '" + out.log_format + "'"};
   if (!listen.empty()) {
-    static const std::regex host_port{R"(^([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):([0-9]{1,5})$)"};
     std::smatch m;
     int port = -1;
     if (!std::regex_match(listen, m, host_port) ||
@@ -149,6 +163,10 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
     out.listen_host = m[1];
     out.listen_port = port;
   }
+  if (!out.metrics_host.empty() && out.metrics_port != 0 && out.metrics_port == out.listen_port)
+    return config_error{"RINGMASTER_METRICS_LISTEN",
+                        "must use another port than RINGMASTER_LISTEN (metrics are never served "
+                        "on the public port)"};
   if (out.data_dir.empty()) out.data_dir = default_data_dir();
   if (need_operator_token && out.operator_token.empty())
     return config_error{"RINGMASTER_OPERATOR_TOKEN",

@@ -63,6 +63,13 @@ struct config {
   // RINGMASTER_SMS_PER_CALL (0–100): send_sms attempts per call; 0 turns texting off.
   int sms_per_call = 3;
 
+  // RINGMASTER_METRICS_LISTEN: host:port of the Prometheus endpoint (GET /metrics), a listener
+  // of its own, never the public port; empty (the default) = no metrics endpoint.
+  std::string metrics_host;
+  int metrics_port = 0;
+  // RINGMASTER_LOG_FORMAT: "json" | "text"; empty (unset) = text on a terminal, json otherwise.
+  std::string log_format;
+
   // RINGMASTER_TRUSTED_PROXIES: comma-separated CIDR ranges (IPv4/IPv6) of reverse proxies whose
   // X-Forwarded-For names the client for the failed-authentication throttle; empty = none.
   http::trusted_proxies trusted_proxies;

@@ -15,6 +15,8 @@
 #include "actors/service.hpp"
 #include "actors/verification_service.hpp"
 #include "adapters/http/server.hpp"
+#include "adapters/logging/log.hpp"
+#include "adapters/metrics/metrics.hpp"
 #include "app/config.hpp"
 #include "app/forwarding_codes_cli.hpp"
 #include "app/twilio_signature_cli.hpp"
@@ -63,6 +65,9 @@ Configuration comes from the environment; the flags above override it:
   RINGMASTER_VAPI_API_BASE      Vapi REST base (default https://api.vapi.ai)
   RINGMASTER_DB_WORKERS         database connections (default 4)
   RINGMASTER_HTTP_THREADS       HTTP worker threads (default 32)
+  RINGMASTER_METRICS_LISTEN     host:port of the Prometheus endpoint GET /metrics (default: off;
+                                e.g. 127.0.0.1:9464); never the public port
+  RINGMASTER_LOG_FORMAT         json | text (default: text on a terminal, json otherwise)
   RINGMASTER_CALL_LINGER_SECONDS        keep a call actor after its report (default 120)
   RINGMASTER_NO_REPORT_TIMEOUT_SECONDS  close an ended call whose report never came (default 600)
 )";
@@ -137,6 +142,9 @@ int run(const std::string& command, std::vector<std::string> args) {
     std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
     return 2;
   }
+  // Before anything logs (config checked the value).
+  rm::logging::install(cfg.log_format.empty() ? rm::logging::default_format()
+                                              : *rm::logging::parse_format(cfg.log_format));
   rm::persistence::master_key master_key;
   if (command == "serve" || command == "rotate-master-key") {
     if (auto err = rm::app::load_master_key(cfg, master_key)) {
@@ -240,6 +248,18 @@ int run(const std::string& command, std::vector<std::string> args) {
     std::cerr << "ringmaster: RINGMASTER_LISTEN: cannot listen on " << cfg.listen_host << ":"
               << cfg.listen_port << "\n";
     return 2;
+  }
+  // Prometheus metrics on their own listener (prometheus-cpp's exposer), never the public port.
+  std::unique_ptr<rm::metrics::endpoint> metrics;
+  if (!cfg.metrics_host.empty()) {
+    try {
+      metrics = std::make_unique<rm::metrics::endpoint>(cfg.metrics_host + ":" +
+                                                        std::to_string(cfg.metrics_port));
+    } catch (const std::exception& e) {
+      std::cerr << "ringmaster: RINGMASTER_METRICS_LISTEN: " << e.what() << "\n";
+      return 2;
+    }
+    spdlog::info("metrics on http://{}:{}/metrics", cfg.metrics_host, metrics->port());
   }
   std::promise<void> http_done;
   auto http_stopped = http_done.get_future();

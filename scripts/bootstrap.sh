@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PACKAGES=(
   cmake ninja-build g++ pkg-config
   libcaf-dev libpqxx-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev catch2
-  libphonenumber-dev libspdlog-dev libsodium-dev libjwt-dev libhowardhinnant-date-dev libdate-tz3 tzdata
+  libphonenumber-dev libspdlog-dev libsodium-dev prometheus-cpp-dev libjwt-dev libhowardhinnant-date-dev libdate-tz3 tzdata
   postgresql postgresql-contrib
   wrk curl ca-certificates jq  # jq: the demo (scripts/run.sh) reads JSON replies with it
   # The fuzz tree (scripts/fuzz.sh, part of scripts/test.sh): clang++, and the libFuzzer,

@@ -3,7 +3,9 @@
 #include <stdexcept>
 
 #include "actors/service.hpp"
+#include "adapters/http/observability.hpp"
 #include "adapters/http/routes.hpp"
+#include "adapters/logging/log.hpp"
 #include "adapters/twilio/twilio_client.hpp"
 #include "persistence/repositories.hpp"
 
@@ -85,8 +87,9 @@ void register_route(httplib::Server& srv, context& ctx, const char* method, cons
   r.pattern = pattern_of(path);
   r.auth = auth;
   r.min_role = min_role;
-  handler = [&ctx, inner = std::move(handler)](const httplib::Request& req,
-                                               httplib::Response& res) {
+  handler = [&ctx, inner = std::move(handler), route = route_label(path)](
+                const httplib::Request& req, httplib::Response& res) {
+    route_matched(route);  // the metrics' route label: the template, not the path
     if (target_text_ok(req, res, ctx)) inner(req, res);
   };
   if (r.method == "GET") {
@@ -125,6 +128,7 @@ void add_tenant_route(httplib::Server& srv, context& ctx, const char* method,
                                          const httplib::Request& req, httplib::Response& res) {
     auto user = require_tenant(req, res, ctx);
     if (!user) return;
+    logging::note_org(user->org_id);  // log lines of this request name the tenant
     // Authenticated but not allowed: 403, and not counted as a failed authentication.
     if (admin_only && user->role != "admin")
       return send_error(res, 403, "forbidden",

@@ -12,7 +12,9 @@
 
 #include "actors/service.hpp"
 #include "adapters/http/connection_reactor.hpp"
+#include "adapters/http/observability.hpp"
 #include "adapters/http/routes.hpp"
+#include "adapters/metrics/metrics.hpp"
 
 namespace rm::http {
 
@@ -32,6 +34,9 @@ void send_error(httplib::Response& res, int status, const std::string& code,
 
 void send_unparsable(httplib::Response& res, context& ctx, const json_guard::parsed& p) {
   ++ctx.counters.bad_request;
+  metrics::input_rejection(p.status == json_guard::verdict::invalid_utf8 ? "encoding"
+                           : p.status == json_guard::verdict::too_deep   ? "depth"
+                                                                         : "syntax");
   // Fixed messages: the parser's own text may quote bytes of the body.
   switch (p.status) {
     case json_guard::verdict::invalid_utf8:
@@ -78,6 +83,7 @@ bool form_text_ok(const std::vector<std::pair<std::string, std::string>>& form,
     const bool value_ok = value.find('\0') == std::string::npos && json_guard::valid_utf8(value);
     if (name_ok && value_ok) continue;
     ++ctx.counters.bad_request;
+    metrics::input_rejection("encoding");
     const auto field = printable_name(name);
     send_error(res, 400, "bad_request",
                field + (name_ok ? " has a value" : " has a name") +
@@ -245,7 +251,9 @@ struct server::impl {
     srv.set_tcp_nodelay(true);
     srv.set_payload_max_length(options.max_body_bytes);
     srv.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-      res.set_header("X-Request-Id", request_id(req));
+      const auto id = request_id(req);
+      res.set_header("X-Request-Id", id);
+      begin_request(id);  // metrics clock and log context (observability.hpp)
       return httplib::Server::HandlerResponse::Unhandled;
     });
     srv.set_error_handler([](const httplib::Request&, httplib::Response& res) {
@@ -276,6 +284,7 @@ struct server::impl {
       if (res.status >= 400)
         spdlog::info("{} {} → {} [{}]", req.method, req.path, res.status,
                      res.get_header_value("X-Request-Id"));
+      end_request(req, res);  // counted once the status is final
     });
     add_vapi_routes(srv, ctx);
     add_legacy_routes(srv, ctx);

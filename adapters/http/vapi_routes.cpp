@@ -7,6 +7,8 @@
 
 #include "actors/service.hpp"
 #include "adapters/http/routes.hpp"
+#include "adapters/logging/log.hpp"
+#include "adapters/metrics/metrics.hpp"
 #include "adapters/vapi/vapi_messages.hpp"
 #include "domain/e164.hpp"
 #include "persistence/repositories.hpp"
@@ -181,6 +183,8 @@ void add_vapi_routes(httplib::Server& srv, context& ctx) {
                 return;
               }
               const auto& message = body["message"];
+              metrics::vapi_message(env->type);
+              logging::note_call(env->call_id, tenant.found ? tenant.org_id : "");
               if (env->type == "assistant-request")
                 return on_assistant_request(ctx, *env, tenant, res);
               if (env->type == "tool-calls") return on_tool_calls(ctx, *env, tenant, message, res);
