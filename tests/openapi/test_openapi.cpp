@@ -38,6 +38,8 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/twilio/request_validator.hpp"
+#include "adapters/twilio/twilio_client.hpp"
 #include "tests/tenant_api/fixture.hpp"
 
 using namespace rm::tapi;
@@ -367,7 +369,9 @@ TEST_CASE("requests and responses of a representative session conform to docs/op
                         json{{"name", "Harbor Dental"},
                              {"time_zone", "America/New_York"},
                              {"numbers", {{{"e164", "(415) 555-0100"}, {"label", "main line"}}}},
-                             {"assistant_id", "7d2f9a10-6c4b-4e8a-a1d3-2b5c8e0f9a64"}}
+                             {"assistant_id", "7d2f9a10-6c4b-4e8a-a1d3-2b5c8e0f9a64"},
+                             {"twilio", {{"account_sid", twilio_account_sid},
+                                         {"auth_token", twilio_auth_token}}}}
                             .dump());
   const std::string org = created.body.value("id", "");
   REQUIRE(!org.empty());
@@ -488,8 +492,53 @@ TEST_CASE("requests and responses of a representative session conform to docs/op
   auto campaign = p.send("POST", "/api/campaigns", 201, admin, json{{"name", "Recall 2026"}}.dump());
   p.send("POST", "/api/campaigns", 409, admin, json{{"name", "Recall 2026"}}.dump());
   p.send("GET", "/api/campaigns", 200, member);
+  const std::string campaign_id =
+      campaign.body.is_object() ? campaign.body["campaign"].value("id", "") : "";
+  REQUIRE(!campaign_id.empty());
+  auto mappings = p.send("GET", "/api/inbound/phone-mappings", 200, member);
+  const std::string main_line = mappings.body["mappings"][0].value("id", "");
+  p.send("POST", "/api/campaigns/" + campaign_id + "/numbers", 201, admin,
+         json{{"phone_number_id", main_line}}.dump());
+  p.send("DELETE", "/api/campaigns/" + campaign_id + "/numbers/" + main_line, 200, admin);
+  auto contacts = p.send("GET", "/api/contacts", 200, member);
+  const std::string contact_id = contacts.body["contacts"][0].value("id", "");
+  p.send("POST", "/api/campaigns/" + campaign_id + "/contacts", 200, admin,
+         json{{"contact_ids", {contact_id}}}.dump());
+  p.send("DELETE", "/api/campaigns/" + campaign_id + "/contacts/" + contact_id, 200, admin);
+  p.send("POST", "/api/campaigns/" + campaign_id + "/contacts", 404, admin,
+         json{{"contact_ids", {"00000000-0000-4000-8000-000000000000"}}}.dump());
+  auto agent = p.send("POST", "/api/agents", 201, admin,
+                      json{{"agent_name", "Front Desk"}, {"language", "en-US"},
+                           {"provision_phone", false}}.dump());
+  const std::string agent_id = agent.body.is_object() && agent.body.contains("agent")
+                                   ? agent.body["agent"].value("id", "")
+                                   : "";
+  REQUIRE(!agent_id.empty());
+  p.send("PATCH", "/api/agents/" + agent_id, 200, admin, json{{"language", "es-MX"}}.dump());
+  p.send("POST", "/api/agents/" + agent_id + "/retry", 409, admin, "{}");
+  p.send("POST", "/api/agents", 400, admin, json{{"agent_name", "X"}, {"language", "en-US"}, {"colour", "blue"}}.dump());
 
-  // Twilio webhooks: a signature that does not match is refused before anything is read.
+  // Twilio webhooks, signed with the clinic's token over the public URL as Twilio does.
+  auto twilio_post = [&](const std::string& path, const rm::twilio::params& fields) {
+    const auto signature =
+        rm::twilio::compute_signature(twilio_auth_token, std::string{public_url} + path, fields);
+    return p.send("POST", path, 200, "", rm::twilio::form_encode(fields),
+                  {{"X-Twilio-Signature", signature}}, "application/x-www-form-urlencoded");
+  };
+  const std::string call_sid = "CA0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+  auto twiml = twilio_post("/webhooks/twilio/voice",
+                           {{"AccountSid", twilio_account_sid}, {"CallSid", call_sid},
+                            {"From", caller_number}, {"To", number}, {"CallStatus", "ringing"},
+                            {"Direction", "inbound"}});
+  CHECK(twiml.text.find("<Response>") != std::string::npos);
+  twilio_post("/webhooks/twilio/status",
+              {{"AccountSid", twilio_account_sid}, {"CallSid", call_sid}, {"From", caller_number},
+               {"To", number}, {"CallStatus", "completed"}, {"SequenceNumber", "2"},
+               {"CallDuration", "42"}});
+  twilio_post("/webhooks/twilio/sms",
+              {{"AccountSid", twilio_account_sid}, {"MessageSid", "SM0123456789abcdef0123456789abcdef"},
+               {"From", caller_number}, {"To", number}, {"Body", "Thanks!"}});
+  // A signature that does not match is refused before anything is read.
   p.send("POST", "/webhooks/twilio/sms", 403, "",
          "MessageSid=SM0123&From=%2B14155550177&To=%2B14155550100&Body=STOP",
          {{"X-Twilio-Signature", "bm90LXRoZS1zaWduYXR1cmU="}},
