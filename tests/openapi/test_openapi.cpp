@@ -518,6 +518,58 @@ TEST_CASE("requests and responses of a representative session conform to docs/op
   p.send("POST", "/api/agents/" + agent_id + "/retry", 409, admin, "{}");
   p.send("POST", "/api/agents", 400, admin, json{{"agent_name", "X"}, {"language", "en-US"}, {"colour", "blue"}}.dump());
 
+  // A member value of a reply ("" when absent), e.g. field(x, {"config", "id"}).
+  auto field = [](const exchange& x, std::initializer_list<const char*> keys) {
+    const json* at = &x.body;
+    for (const char* k : keys) {
+      if (!at->is_object() || !at->contains(k)) return std::string{};
+      at = &(*at)[k];
+    }
+    return at->is_string() ? at->get<std::string>() : std::string{};
+  };
+
+  // Hybrid telephony: verify a mobile with the code the Twilio fake received, forward it.
+  const std::string mobile = "+12127360101";
+  auto initiated = p.send("POST", "/api/telephony/verify-caller-id/initiate", 200, admin,
+                          json{{"phoneNumber", mobile}, {"friendlyName", "Dr. Lee"},
+                               {"channel", "sms"}}.dump());
+  const auto verification_id = field(initiated, {"verificationId"});
+  REQUIRE(!verification_id.empty());
+  p.send("POST", "/api/telephony/verify-caller-id/confirm", 400, admin,
+         json{{"verificationId", verification_id}, {"verificationCode", "12345"}}.dump());
+  auto confirmed = p.send("POST", "/api/telephony/verify-caller-id/confirm", 200, admin,
+                          json{{"verificationId", verification_id},
+                               {"verificationCode", f.last_sms_code(mobile)}}.dump());
+  const auto verified_id = field(confirmed, {"verifiedCallerId"});
+  REQUIRE(!verified_id.empty());
+  p.send("GET", "/api/telephony/verified-numbers", 200, member);
+  auto forwarding = p.send("POST", "/api/telephony/forwarding-config", 201, admin,
+                           json{{"verifiedCallerId", verified_id}, {"forwardingType", "total_ai"},
+                                {"carrier", "att"}}.dump());
+  const auto forwarding_id = field(forwarding, {"config", "id"});
+  REQUIRE(!forwarding_id.empty());
+  p.send("GET", "/api/telephony/forwarding-config?verifiedCallerId=" + verified_id, 200, member);
+  p.send("POST", "/api/telephony/forwarding-config/confirm", 200, admin,
+         json{{"forwardingConfigId", forwarding_id}}.dump());
+  p.send("DELETE", "/api/telephony/forwarding-config/" + forwarding_id, 200, admin);
+  p.send("DELETE", "/api/telephony/verified-numbers/" + verified_id, 200, admin);
+  p.send("DELETE", "/api/telephony/verified-numbers/" + verified_id, 404, admin);
+
+  // The Twilio connection and the number lifecycle, over the Twilio and Vapi fakes.
+  p.send("GET", "/api/integrations/twilio", 200, member);
+  p.send("POST", "/api/integrations/twilio/sync", 200, admin, "{}");
+  p.send("GET", "/api/phone-numbers/available?area_code=212", 200, member);
+  auto bought = p.send("POST", "/api/phone-numbers", 201, admin, json{{"area_code", "212"}, {"agent_id", agent_id}}.dump());
+  const auto bought_id = field(bought, {"number", "id"});
+  REQUIRE(!bought_id.empty());
+  p.send("POST", "/api/phone-numbers", 409, admin,
+         json{{"phone_number", field(bought, {"number", "phone_number"})}}.dump());
+  p.send("GET", "/api/phone-numbers?include_released=true", 200, member);
+  p.send("POST", "/api/phone-numbers/import", 200, admin, "{}");
+  p.send("DELETE", "/api/phone-numbers/" + bought_id, 200, admin);
+  p.send("DELETE", "/api/phone-numbers/" + bought_id, 200, admin);  // already released
+  p.send("POST", "/api/notifications/00000000-0000-4000-8000-000000000000/read", 404, admin, "{}");
+
   // Twilio webhooks, signed with the clinic's token over the public URL as Twilio does.
   auto twilio_post = [&](const std::string& path, const rm::twilio::params& fields) {
     const auto signature =
