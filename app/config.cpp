@@ -247,4 +247,63 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   return std::nullopt;
 }
 
+namespace {
+
+std::string set_or_unset(const std::string& secret) { return secret.empty() ? "unset" : "set"; }
+
+// postgresql://user:secret@host/db → postgresql://user:***@host/db; password=secret → password=***.
+std::string masked_url(const std::string& url) {
+  static const std::regex userinfo{R"((://[^:/@?#]*:)[^@/?#]*@)"};
+  static const std::regex keyword{R"(((^|[\s&?])password=)('[^']*'|[^\s&]*))",
+                                  std::regex::icase};
+  return std::regex_replace(std::regex_replace(url, userinfo, "$1***@"), keyword, "$1***");
+}
+
+}  // namespace
+
+std::string settings_summary(const config& c) {
+  std::ostringstream s;
+  s << "settings: listen=" << c.listen_host << ":" << c.listen_port;
+  s << " database_url=" << (c.database_url.empty() ? "embedded" : masked_url(c.database_url));
+  s << " app_database_url="
+    << (c.app_database_url.empty() ? "unset (SET ROLE ringmaster_app)" : masked_url(c.app_database_url));
+  s << " data_dir=" << c.data_dir;
+  s << " public_url=" << (c.public_url.empty() ? "unset" : c.public_url);
+  s << " twilio_api_base=" << c.twilio_api_base << " vapi_api_base=" << c.vapi_api_base;
+  s << " vapi_private_key=" << set_or_unset(c.vapi_private_key);
+  s << " operator_token=" << set_or_unset(c.operator_token);
+  s << " service_token=" << set_or_unset(c.service_token);
+  s << " jwt=";
+  if (!c.jwt_public_key_file.empty())
+    s << "rs256:" << c.jwt_public_key_file;
+  else if (!c.jwt_secret.empty())
+    s << "hs256 (secret set)";
+  else
+    s << "unset (the tenant API refuses every request)";
+  s << " jwt_issuer=" << (c.jwt_issuer.empty() ? "unset" : c.jwt_issuer);
+  s << " jwt_audience=" << (c.jwt_audience.empty() ? "unset" : c.jwt_audience);
+  std::string vapi_auth;
+  if (!c.vapi_secret.empty()) vapi_auth += "secret,";
+  if (!c.vapi_bearer_token.empty()) vapi_auth += "bearer,";
+  if (!c.vapi_hmac_secret.empty()) vapi_auth += "hmac,";
+  if (!vapi_auth.empty()) vapi_auth.pop_back();
+  s << " vapi_webhook_auth="
+    << (!vapi_auth.empty() ? vapi_auth : c.vapi_auth_none ? "none (unauthenticated)" : "unset");
+  s << " twilio_auth_token=" << set_or_unset(c.twilio_auth_token);
+  s << " master_key="
+    << (!c.master_key_file.empty() ? "file:" + c.master_key_file
+                                   : c.master_key_base64.empty() ? "unset" : "set");
+  s << " trusted_proxies=" << c.trusted_proxies.size();
+  s << " db_workers=" << c.db_workers << " http_threads=" << c.http_threads;
+  s << " call_linger_seconds=" << c.call_linger_seconds
+    << " no_report_timeout_seconds=" << c.no_report_timeout_seconds;
+  s << " breaker_failures=" << c.breaker_failures
+    << " breaker_window_seconds=" << c.breaker_window_seconds
+    << " breaker_cool_off_seconds=" << c.breaker_cool_off_seconds;
+  s << " number_quarantine_days=" << c.number_quarantine_days
+    << " number_sweep_seconds=" << c.number_sweep_seconds;
+  s << " sms_per_call=" << c.sms_per_call;
+  return s.str();
+}
+
 }  // namespace rm::app

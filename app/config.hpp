@@ -95,6 +95,12 @@ std::optional<config_error> load_master_key(const config& c, persistence::master
 // RINGMASTER_VAPI_HMAC_SECRET when none of them is set and RINGMASTER_VAPI_AUTH is not "none".
 std::optional<config_error> check_vapi_webhook_auth(const config& c);
 
+// The effective settings on one line, for the start-up log of `serve` (an operator sees what it
+// runs with): every setting by its environment name (without the RINGMASTER_ prefix, lower
+// case), defaults included. Secrets never appear: tokens, keys and secrets show only "set" or
+// "unset", and a password in a database URL (user:password@ or password=) is replaced by "***".
+std::string settings_summary(const config& c);
+
 // Default data directory: /var/lib/ringmaster as root, else $HOME/.local/share/ringmaster.
 std::string default_data_dir();
 

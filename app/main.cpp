@@ -173,6 +173,8 @@ int run(const std::string& command, std::vector<std::string> args) {
     if (cfg.vapi_private_key.empty())
       spdlog::warn("no RINGMASTER_VAPI_PRIVATE_KEY: calls to Vapi (credential sync, number "
                    "import, assistants, call-backs) fail until it is set");
+    // One line with every effective setting, secrets masked (app/config.hpp).
+    spdlog::info("{}", rm::app::settings_summary(cfg));
   }
   // Block the stop signals before any thread starts, so only sigwait below sees them.
   sigset_t stop_signals;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages needed to build, test and run ringmaster, then Prism (the
-# Twilio contract test's mock server) from npm with `npm ci` in tests/contract. Idempotent: when
-# everything is already installed it does nothing (no apt-get update, no npm), so re-runs stay
-# fast. As root it installs missing Debian packages; otherwise it prints the command to run and
-# exits 1. `--no-prism`: Debian packages only (the demo, scripts/run.sh, does not need Prism).
+# Installs the Debian 12 packages needed to build, test and run ringmaster, then the npm tools of
+# the tests with `npm ci`: Prism in tests/contract (the Twilio contract test's mock server, and
+# the proxy of the OpenAPI conformance test) and Redocly CLI in tools/openapi (the OpenAPI lint
+# test). Idempotent: when everything is already installed it does nothing (no apt-get update, no
+# npm), so re-runs stay fast. As root it installs missing Debian packages; otherwise it prints the command to run and
+# exits 1. `--no-prism`: Debian packages only (the demo, scripts/run.sh, needs no npm tool).
 # `--list`: prints the Debian packages, one a line, and exits (scripts/check-deps.sh, run by CTest
 # as bootstrap_lists_dependencies, checks that every package the CMake files and tests need is
 # among them).
@@ -50,18 +51,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
 
-# Prism, pinned by tests/contract/package-lock.json. Re-installed only when node_modules is
-# missing or was installed from another lock file (a stamp holds the lock's hash). Install
-# scripts are skipped: Prism needs none (the only one is a dependency's usage report).
+# The npm tools, each pinned by its package-lock.json: Prism (tests/contract: the Twilio contract
+# test and the OpenAPI conformance test) and Redocly CLI (tools/openapi: the OpenAPI lint test).
+# Re-installed only when node_modules is missing or was installed from another lock file (a stamp
+# holds the lock's hash). Install scripts are skipped: neither needs one (the only one is a
+# dependency's usage report).
 [ "${1:-}" = "--no-prism" ] && exit 0
-CONTRACT="$ROOT/tests/contract"
-want="$(sha256sum "$CONTRACT/package-lock.json" | cut -d' ' -f1)"
-stamp="$CONTRACT/node_modules/.ringmaster-lock.sha256"
-if [ ! -x "$CONTRACT/node_modules/.bin/prism" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "bootstrap: installing Prism for the contract test (npm ci in tests/contract)" >&2
-  if ! (cd "$CONTRACT" && npm ci --no-audit --no-fund --ignore-scripts >&2); then
-    echo "bootstrap: npm ci in $CONTRACT failed (is the npm registry reachable?)" >&2
-    exit 1
+npm_tool() {  # dir executable what
+  local dir="$ROOT/$1" want stamp
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  stamp="$dir/node_modules/.ringmaster-lock.sha256"
+  if [ ! -x "$dir/node_modules/.bin/$2" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "bootstrap: installing $3 (npm ci in $1)" >&2
+    if ! (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts >&2); then
+      echo "bootstrap: npm ci in $dir failed (is the npm registry reachable?)" >&2
+      exit 1
+    fi
+    echo "$want" >"$stamp"
   fi
-  echo "$want" >"$stamp"
-fi
+}
+npm_tool tests/contract prism "Prism for the contract and OpenAPI tests"
+npm_tool tools/openapi redocly "Redocly CLI for the OpenAPI lint test"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # THE run command: a local demo of ringmaster, end to end, then a running service.
-#  1. installs missing packages (scripts/bootstrap.sh) and builds Release (scripts/build.sh)
+#  1. installs missing packages (scripts/bootstrap.sh) and builds, in Release, only what the demo
+#     runs: the `ringmaster` and `fake-twilio` targets (scripts/build.sh; the tests are built by
+#     scripts/test.sh)
 #  2. starts a LOCAL FAKE Twilio (tests/fakes): no SMS ever reaches a real phone
 #  3. starts `ringmaster serve` with an embedded PostgreSQL (no DATABASE_URL), a fresh
 #     operator token and RINGMASTER_VAPI_AUTH=none (unauthenticated Vapi webhooks: a demo
@@ -23,9 +25,9 @@ bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 say() { printf '   %s\n' "$*"; }
 die() { printf 'run: %s\n' "$*" >&2; exit 1; }
 
-bold "Packages and build (Release)"
+bold "Packages and build (Release: ringmaster and the fake Twilio only)"
 bash scripts/bootstrap.sh --no-prism
-BUILD_DIR="$(bash scripts/build.sh Release | tail -n1)"
+BUILD_DIR="$(bash scripts/build.sh Release ringmaster fake-twilio | tail -n1)"
 say "built in $BUILD_DIR"
 
 LISTEN="${RINGMASTER_LISTEN:-127.0.0.1:8080}"
