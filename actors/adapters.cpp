@@ -25,7 +25,7 @@ struct db_worker_state {
 db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> self,
                                   std::string url, std::string role) {
   return {
-      [=](const db_job& job) -> db_done {
+      [=](const db_job& job) -> caf::result<db_done> {
         auto& conn = self->state.conn;
         try {
           if (!conn || !conn->is_open()) {
@@ -38,17 +38,19 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
           }
         } catch (const std::exception& e) {
           conn.reset();
-          return {false, std::string{"database unreachable: "} + e.what()};
+          return make_error(ec::database_unavailable,
+                            std::string{"database unreachable: "} + e.what());
         }
         try {
           metrics::stopwatch timed{metrics::db_job};  // ringmaster_db_job_duration_seconds
           (*job.run)(*conn);
-          return {true, ""};
+          return db_done{};
         } catch (const pqxx::broken_connection& e) {
           conn.reset();  // reconnect on the next job; this one's outcome is reported as failed
-          return {false, e.what()};
+          return make_error(ec::database_unavailable, e.what());
         } catch (const std::exception& e) {
-          return {false, e.what()};
+          // PostgreSQL refused a statement, or the job itself threw: rolled back either way.
+          return make_error(ec::database_unavailable, e.what());
         }
       },
   };
@@ -75,7 +77,13 @@ void dispatch(db_actor::stateful_pointer<db_pool_state> self) {
               dispatch(self);
             },
             [=](caf::error& err) mutable {
-              rp.deliver(db_done{false, self->system().render(err)});
+              rp.deliver(err);
+              // The worker answered with the job's failure: it is alive and idle again. Any
+              // other error means it died (it is linked: the pool goes down with it).
+              if (err.category() == ec_category) {
+                self->state.idle.push_back(worker);
+                dispatch(self);
+              }
             });
   }
   metrics::db_queue_depth(st.queue.size());
@@ -166,11 +174,11 @@ calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wirin
               }
               return out;
             },
-            [rp](busy_list list, const std::string& error) mutable {
-              if (error.empty())
-                rp.deliver(std::move(list));
+            [rp](caf::expected<busy_list> list) mutable {
+              if (list)
+                rp.deliver(std::move(*list));
               else
-                rp.deliver(caf::make_error(caf::sec::runtime_error, error));
+                rp.deliver(std::move(list.error()));
             });
         return rp;
       },
@@ -209,10 +217,10 @@ void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
   ++self->state.writing;
   db_then<calls::tool_log_written>(
       self, *w, [batch](pqxx::connection& c) { return calls::write_tool_log(c, batch); },
-      [=](calls::tool_log_written written, const std::string& error) {
+      [=](caf::expected<calls::tool_log_written> written) {
         --self->state.writing;
-        if (error.empty()) {
-          for (const auto& r : written.refused) {
+        if (written) {
+          for (const auto& r : written->refused) {
             ++self->state.dropped;
             spdlog::error("tool log: dropped the invocation {}/{} ({}) of tenant {}: PostgreSQL "
                           "refused it ({} {}); {} dropped since start",

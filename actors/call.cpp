@@ -62,21 +62,24 @@ void arm_timers(call_ptr self, const wiring_ptr& w) {
   touch(self, w);
 }
 
-// Runs `next(error)` once the call's identity and projection are loaded from the database.
+// Runs `next(err)` once the call's identity and projection are loaded from the database
+// (`err` empty), or with the failure (ec::database_unavailable, ec::timeout …) when they could
+// not be.
 template <class Next>
 void with_loaded(call_ptr self, const wiring_ptr& w, Next next) {
   if (self->state.loaded) {
-    next(std::string{});
+    next(caf::error{});
     return;
   }
   auto id = self->state.identity.id;
   db_await<calls::loaded_call>(
       self, *w, [id](pqxx::connection& c) { return calls::load(c, id); },
-      [=](calls::loaded_call l, const std::string& error) mutable {
-        if (!error.empty()) {
-          next(error);
+      [=](caf::expected<calls::loaded_call> loaded) mutable {
+        if (!loaded) {
+          next(std::move(loaded.error()));
           return;
         }
+        auto& l = *loaded;
         auto& st = self->state;
         if (l.found) {  // the stored identity is authoritative, whoever spawned the actor
           st.identity = l.identity;
@@ -88,24 +91,25 @@ void with_loaded(call_ptr self, const wiring_ptr& w, Next next) {
         }
         st.loaded = true;
         arm_timers(self, w);
-        next(std::string{});
+        next(caf::error{});
       });
 }
 
-// Resolves the tenant actor (cached) and runs `next(handle, error)`.
+// Resolves the tenant actor (cached) and runs `next(handle)`, or `next(err)` with the
+// directory's failure (ec::not_found for an unknown tenant, a database failure …).
 template <class Next>
 void with_tenant(call_ptr self, const wiring_ptr& w, Next next) {
   if (self->state.tenant) {
-    next(self->state.tenant, std::string{});
+    next(caf::expected<tenant_actor>{self->state.tenant});
     return;
   }
   self->request(w->directory(), w->times.db_timeout, org_atom::value, self->state.identity.org_id)
       .await(
           [=](tenant_actor t) mutable {
             self->state.tenant = t;
-            next(t, std::string{});
+            next(caf::expected<tenant_actor>{t});
           },
-          [=](caf::error& err) mutable { next(tenant_actor{}, self->system().render(err)); });
+          [=](caf::error& err) mutable { next(caf::expected<tenant_actor>{std::move(err)}); });
 }
 
 using results_ptr = std::shared_ptr<std::vector<tool_reply>>;
@@ -157,17 +161,18 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
     next(reply_of(req, "unknown tool '" + req.name + "'", true));
     return;
   }
-  with_tenant(self, w, [=](tenant_actor t, const std::string& error) mutable {
-    if (!error.empty()) {
-      next(reply_of(req, "the clinic's calendar is unavailable right now (" + error + ")", true));
+  with_tenant(self, w, [=](caf::expected<tenant_actor> t) mutable {
+    if (!t) {
+      next(reply_of(req, "the clinic's calendar is unavailable right now (" +
+                             describe(t.error()) + ")", true));
       return;
     }
     tenant_tool_call call{self->state.identity.id, self->state.identity.caller, req};
-    self->request(t, w->times.db_timeout * 2, tool_atom::value, std::move(call))
+    self->request(*t, w->times.db_timeout * 2, tool_atom::value, std::move(call))
         .await(
             [=](const tenant_tool_reply& r) mutable {
               auto reply = reply_of(req, r.outcome.result, r.outcome.is_error);
-              if (r.transient) return next(std::move(reply));  // nothing stored: may act on retry
+              if (r.failure) return next(std::move(reply));  // nothing stored: may act on retry
               if (r.store_behind) {
                 const auto& id = self->state.identity;
                 caf::anon_send(w->tool_log(), log_atom::value,
@@ -178,8 +183,8 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
             },
             [=](caf::error& err) mutable {
               self->state.tenant = tenant_actor{};  // it may have died: resolve again next time
-              next(reply_of(req, "the clinic's calendar did not answer (" +
-                                     self->system().render(err) + ")", true));
+              next(reply_of(req, "the clinic's calendar did not answer (" + describe(err) + ")",
+                            true));
             });
   });
 }
@@ -284,9 +289,11 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
         tx.commit();
         return out;
       },
-      [=](sms_claim cl, const std::string& error) mutable {
-        if (!error.empty())
-          return done(reply_of(req, "the SMS could not be sent right now (" + error + ")", true));
+      [=](caf::expected<sms_claim> claimed) mutable {
+        if (!claimed)
+          return done(reply_of(req, "the SMS could not be sent right now (" +
+                                        describe(claimed.error()) + ")", true));
+        auto& cl = *claimed;
         if (!cl.claim.claimed) {
           if (cl.claim.stored)
             return done(reply_of(req, cl.claim.stored->result, cl.claim.stored->is_error));
@@ -310,9 +317,10 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
                 tx.commit();
                 return true;
               },
-              [=](bool, const std::string& error) mutable {
-                if (!error.empty())
-                  outcome.result += " (the audit record could not be written: " + error + ")";
+              [=](caf::expected<bool> written) mutable {
+                if (!written)
+                  outcome.result += " (the audit record could not be written: " +
+                                    describe(written.error()) + ")";
                 done(reply_of(req, outcome.result, outcome.is_error));
               });
         };
@@ -342,7 +350,7 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
                 [=](caf::error& err) mutable {
                   row.status = "failed";
                   row.error_code = "adapter_error";
-                  row.error_message = self->system().render(err);
+                  row.error_message = describe(err);
                   finish(row, {"the SMS was not sent: the Twilio adapter did not answer", true});
                 });
       });
@@ -357,9 +365,9 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
       [=](event_atom, call_event_msg& msg) -> caf::typed_response_promise<event_ack> {
         auto rp = self->make_response_promise<event_ack>();
         if (self->state.identity.org_id.empty()) self->state.identity = msg.identity;
-        with_loaded(self, w, [=, msg = std::move(msg)](const std::string& error) mutable {
-          if (!error.empty()) {
-            rp.deliver(caf::make_error(caf::sec::runtime_error, error));
+        with_loaded(self, w, [=, msg = std::move(msg)](const caf::error& err) mutable {
+          if (err) {
+            rp.deliver(err);
             return;
           }
           if (msg.identity.org_id != self->state.identity.org_id) {
@@ -370,11 +378,12 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
           msg.identity = self->state.identity;  // the first identity stays authoritative
           db_await<calls::recorded>(
               self, *w, [msg](pqxx::connection& c) { return calls::record_event(c, msg); },
-              [=](calls::recorded r, const std::string& error) mutable {
-                if (!error.empty()) {
-                  rp.deliver(caf::make_error(caf::sec::runtime_error, error));
+              [=](caf::expected<calls::recorded> recorded) mutable {
+                if (!recorded) {
+                  rp.deliver(std::move(recorded.error()));
                   return;
                 }
+                const auto& r = *recorded;
                 auto before = self->state.projection.state;
                 self->state.projection = r.projection;
                 self->state.row_ensured = true;
@@ -390,15 +399,14 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
         auto rp = self->make_response_promise<std::vector<tool_reply>>();
         auto shared = std::make_shared<std::vector<tool_request>>(std::move(reqs));
         auto caller_org = requester.org_id;
-        with_loaded(self, w, [=](const std::string& error) mutable {
+        with_loaded(self, w, [=](const caf::error& err) mutable {
           touch(self, w);
           auto fail_all = [&](const std::string& why) {
             std::vector<tool_reply> out;
             for (const auto& r : *shared) out.push_back(reply_of(r, why, true));
             rp.deliver(std::move(out));
           };
-          if (!error.empty())
-            return fail_all("the call's record is unavailable (" + error + ")");
+          if (err) return fail_all("the call's record is unavailable (" + describe(err) + ")");
           if (caller_org != self->state.identity.org_id)
             return fail_all("this call does not belong to the clinic of the dialled number");
           // The call row must exist before tool results reference it (once per actor).
@@ -416,8 +424,8 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                 tx.commit();
                 return true;
               },
-              [=](bool, const std::string& error) mutable {
-                if (error.empty()) self->state.row_ensured = true;
+              [=](caf::expected<bool> ensured) mutable {
+                if (ensured) self->state.row_ensured = true;
                 run_tools(self, w, shared, 0, std::make_shared<std::vector<tool_reply>>(), rp);
               });
         });
@@ -428,11 +436,11 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
         auto id = self->state.identity.id;
         db_then<std::string>(
             self, *w, [id](pqxx::connection& c) { return calls::view_json(c, id, true); },
-            [rp](std::string view, const std::string& error) mutable {
-              if (error.empty())
-                rp.deliver(std::move(view));
+            [rp](caf::expected<std::string> view) mutable {
+              if (view)
+                rp.deliver(std::move(*view));
               else
-                rp.deliver(caf::make_error(caf::sec::runtime_error, error));
+                rp.deliver(std::move(view.error()));
             });
         return rp;
       },
@@ -443,7 +451,7 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
         if (self->state.projection.state == domain::call_state::ended) self->quit();
       },
       [=](sanity_atom, std::uint64_t generation) {
-        with_loaded(self, w, [=](const std::string&) {
+        with_loaded(self, w, [=](const caf::error&) {
           if (generation != self->state.generation) return;  // something happened since
           if (self->state.projection.state >= domain::call_state::ended) {
             self->quit();
@@ -460,7 +468,7 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
           msg.payload_json = R"({"source":"ringmaster","reason":"sanity-timeout"})";
           db_await<calls::recorded>(
               self, *w, [msg](pqxx::connection& c) { return calls::record_event(c, msg); },
-              [=](calls::recorded, const std::string&) { self->quit(); });
+              [=](const caf::expected<calls::recorded>&) { self->quit(); });
         });
       },
   };

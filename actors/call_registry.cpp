@@ -74,13 +74,13 @@ call_registry_actor::behavior_type registry_behavior(registry_ptr self, wiring_p
               tx.commit();
               return ids;
             },
-            [=](std::vector<std::string> ids, const std::string& error) {
-              if (!error.empty()) {
+            [=](caf::expected<std::vector<std::string>> ids) {
+              if (!ids) {
                 // Not fatal: each call is rebuilt on its next event anyway. Retry soon.
                 self->delayed_send(self, std::chrono::seconds(5), recover_atom::value);
                 return;
               }
-              for (const auto& id : ids) {
+              for (const auto& id : *ids) {
                 persistence::call_identity identity;
                 identity.id = id;  // org_id empty: the actor loads the rest
                 find_or_spawn(self, w, identity);

@@ -1,16 +1,26 @@
 // Running a closure on the database pool from an event-based actor and continuing with its value.
 //
 //   db_then<int>(self, wiring, [=](pqxx::connection& c) { pqxx::work tx{c}; …; return n; },
-//                [=](int n, const std::string& error) { … });   // error == "" on success
+//                [=](caf::expected<int> n) { if (!n) … n.error() … else … *n … });
+//
+// The continuation gets the closure's value, or the caf::error of the failure: an rm::ec error
+// (actors/errors.hpp) from the pool — ec::database_unavailable with the sentence of what went
+// wrong — or CAF's own (sec::request_timeout after wiring::times.db_timeout; ec_of maps it to
+// ec::timeout). Read the kind with ec_of(err), the sentence with message_of(err).
 //
 // db_then lets the actor handle other messages meanwhile; db_await suspends the actor's other
 // messages until the reply (CAF `await`), which is how an actor keeps its own ordering rules
 // (a call's tool calls one at a time; a webhook acknowledged only after its commit).
+//
+// Transitional: a continuation taking (T, const std::string& error) — the shape before rm::ec —
+// is still accepted (error "" on success, else describe(err)) for actors/verification.cpp until
+// it adopts caf::expected. New code uses caf::expected<T>.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "actors/wiring.hpp"
@@ -23,34 +33,50 @@ db_job make_job(std::shared_ptr<std::optional<T>> slot, Fn fn) {
   return db_job{std::make_shared<std::function<void(pqxx::connection&)>>(
       [slot, fn = std::move(fn)](pqxx::connection& c) mutable { slot->emplace(fn(c)); })};
 }
+
+// Calls `cont` with the outcome in whichever shape it takes (see the header comment).
+template <class T, class Cont>
+void deliver(Cont& cont, caf::expected<T> x) {
+  if constexpr (std::is_invocable_v<Cont&, caf::expected<T>>) {
+    cont(std::move(x));
+  } else {
+    static_assert(std::is_invocable_v<Cont&, T, const std::string&>,
+                  "db_then/db_await continuation must take caf::expected<T>");
+    if (x)
+      cont(std::move(*x), std::string{});
+    else
+      cont(T{}, describe(x.error()));
+  }
+}
+
+// The pool's reply → the continuation.
+template <class T, class Slot, class Cont>
+auto on_done(Slot slot, Cont cont) {
+  return [slot, cont](const db_done&) mutable {
+    if (slot->has_value())
+      deliver<T>(cont, std::move(**slot));
+    else  // cannot happen: a job that returned filled the slot
+      deliver<T>(cont, make_error(ec::internal, "the database job returned no value"));
+  };
+}
+template <class T, class Cont>
+auto on_error(Cont cont) {
+  return [cont](caf::error& err) mutable { deliver<T>(cont, caf::expected<T>{std::move(err)}); };
+}
 }  // namespace detail
 
 template <class T, class Self, class Fn, class Cont>
 void db_then(Self* self, const wiring& w, Fn fn, Cont cont) {
   auto slot = std::make_shared<std::optional<T>>();
   self->request(w.db(), w.times.db_timeout, detail::make_job<T>(slot, std::move(fn)))
-      .then(
-          [slot, cont](const db_done& d) mutable {
-            if (d.ok && slot->has_value())
-              cont(std::move(**slot), std::string{});
-            else
-              cont(T{}, d.error.empty() ? std::string{"database job failed"} : d.error);
-          },
-          [self, cont](caf::error& err) mutable { cont(T{}, self->system().render(err)); });
+      .then(detail::on_done<T>(slot, cont), detail::on_error<T>(cont));
 }
 
 template <class T, class Self, class Fn, class Cont>
 void db_await(Self* self, const wiring& w, Fn fn, Cont cont) {
   auto slot = std::make_shared<std::optional<T>>();
   self->request(w.db(), w.times.db_timeout, detail::make_job<T>(slot, std::move(fn)))
-      .await(
-          [slot, cont](const db_done& d) mutable {
-            if (d.ok && slot->has_value())
-              cont(std::move(**slot), std::string{});
-            else
-              cont(T{}, d.error.empty() ? std::string{"database job failed"} : d.error);
-          },
-          [self, cont](caf::error& err) mutable { cont(T{}, self->system().render(err)); });
+      .await(detail::on_done<T>(slot, cont), detail::on_error<T>(cont));
 }
 
 }  // namespace rm::actors

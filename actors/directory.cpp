@@ -95,11 +95,12 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
               tx.commit();
               return l;
             },
-            [=](lookup l, const std::string& error) mutable {
-              if (!error.empty()) {
-                rp.deliver(caf::make_error(caf::sec::runtime_error, error));
+            [=](caf::expected<lookup> found) mutable {
+              if (!found) {
+                rp.deliver(std::move(found.error()));
                 return;
               }
+              auto& l = *found;
               auto ref = to_ref(l);
               // Unknown numbers are not cached: they may be added any time.
               if (ref.found && generation == self->state.generation) {
@@ -130,18 +131,19 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
               tx.commit();
               return t;
             },
-            [=](std::optional<persistence::tenant_record> record, const std::string& error) {
+            [=](caf::expected<std::optional<persistence::tenant_record>> loaded) {
               auto waiters = std::move(self->state.loading[org_id]);
               self->state.loading.erase(org_id);
               caf::error err;
-              if (!error.empty())
-                err = caf::make_error(caf::sec::runtime_error, error);
-              else if (!record)
-                err = caf::make_error(caf::sec::runtime_error, "unknown tenant " + org_id);
+              if (!loaded)
+                err = std::move(loaded.error());
+              else if (!*loaded)
+                err = make_error(ec::not_found, "unknown tenant " + org_id);
               if (err) {
                 for (auto& p : waiters) p.deliver(err);
                 return;
               }
+              auto& record = *loaded;
               auto handle = spawn_tenant(self->system(), w, *record);
               self->monitor(handle);
               self->link_to(handle);
@@ -170,11 +172,12 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
               tx.commit();
               return t;
             },
-            [=](std::optional<persistence::tenant_record> record, const std::string&) {
+            [=](caf::expected<std::optional<persistence::tenant_record>> loaded) {
               auto i = self->state.tenants.find(org_id);
-              if (!record || i == self->state.tenants.end()) return;
-              i->second.record = *record;
-              self->send(i->second.handle, changed_atom::value, *record);
+              if (!loaded || !*loaded || i == self->state.tenants.end()) return;
+              const auto& record = **loaded;
+              i->second.record = record;
+              self->send(i->second.handle, changed_atom::value, record);
             });
       },
       [=](list_atom) -> std::string {

@@ -24,6 +24,7 @@
 
 #include <pqxx/connection>
 
+#include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "actors/service.hpp"
 #include "persistence/repositories.hpp"
@@ -58,18 +59,21 @@ using breakers_atom = caf::atom_constant<caf::atom("breakers")>;
 
 // ---- the database adapter --------------------------------------------------------------------------
 
-// A unit of work run on a pool worker's own connection. The closure opens its own transaction(s);
-// an exception it throws becomes db_done{ok=false}. Local messages only (never serialised).
+// A unit of work run on a pool worker's own connection. The closure opens its own transaction(s).
+// Local messages only (never serialised).
 struct db_job {
   std::shared_ptr<std::function<void(pqxx::connection&)>> run;
 };
-struct db_done {
-  bool ok = false;
-  std::string error;  // what() of the exception when !ok
-};
+// The job ran to its end (whatever it committed is committed).
+struct db_done {};
 
 // db_pool: queues jobs and hands each to an idle worker (FIFO). Workers reconnect after a broken
-// connection. Replies when the job has finished (committed or failed).
+// connection. Replies when the job has finished: db_done, or a caf::error of category rm
+// (actors/errors.hpp) when it failed, with the sentence of what happened:
+//   ec::database_unavailable  no connection could be opened, the connection broke, or the job
+//                             threw (PostgreSQL refused a statement, or any other exception; the
+//                             transaction was rolled back);
+//   ec::unavailable           the worker died (a CAF error is passed through as it came).
 using db_actor = caf::typed_actor<caf::replies_to<db_job>::with<db_done>>;
 
 // ---- the provider gate (per-tenant circuit breakers on Twilio and Vapi) ------------------------------

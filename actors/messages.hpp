@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/call_lifecycle.hpp"
+#include "domain/errors.hpp"
 #include "persistence/records.hpp"
 
 namespace rm::actors {
@@ -63,7 +64,10 @@ struct tenant_tool_reply {
   persistence::tool_outcome outcome;
   std::string booked_appointment_id;  // set when book_appointment booked something now
   std::string hold_id;                // set when reserve_slot placed a hold now
-  bool transient = false;  // nothing was stored (database unavailable): a retry may act
+  // Set when the tool could not run (outcome holds the sentence for the assistant): nothing was
+  // stored, so a retry may act. ec::database_unavailable / timeout / unavailable (calendar or
+  // database did not answer). A refusal by the rules (slot taken …) is not a failure.
+  std::optional<rm::ec> failure = std::nullopt;
   bool store_behind = false;  // a read answered from memory: the caller stores it write-behind
 };
 

@@ -23,6 +23,7 @@ struct service::impl {
     // Request/response dominates: the sharing policy answers a round trip several times faster
     // than work stealing on this kind of load (see ../shared/guides/stack.md, gotcha 3).
     cfg.set("scheduler.policy", caf::atom("sharing"));
+    register_errors(cfg);  // render(err) names rm::ec kinds
     if (o.scheduler_threads > 0) cfg.set("scheduler.max-threads", o.scheduler_threads);
     sys = std::make_unique<caf::actor_system>(cfg);
     w->times.call_linger = o.call_linger;
@@ -53,7 +54,9 @@ struct service::impl {
     sys.reset();  // waits for every actor
   }
 
-  // One blocking request from this thread; errors become service_error.
+  // One blocking request from this thread; an error reply becomes service_error with its rm::ec
+  // (ec_of: an rm error keeps its kind, request_timeout → timeout, other CAF errors →
+  // unavailable).
   template <class Result, class Handle, class... Ts>
   Result ask(const Handle& dest, Ts&&... xs) {
     caf::scoped_actor self{*sys};
@@ -62,8 +65,10 @@ struct service::impl {
     self->request(dest, timeout, std::forward<Ts>(xs)...)
         .receive([&](Result& r) { out = std::move(r); }, [&](caf::error& e) { err = e; });
     if (!out) {
-      bool is_timeout = err == caf::sec::request_timeout;
-      throw service_error(err ? sys->render(err) : "no answer", is_timeout);
+      if (!err) throw service_error(ec::unavailable, "no answer");
+      // An rm error's own sentence; CAF's errors as the system renders them.
+      throw service_error(ec_of(err).value_or(ec::unavailable),
+                          err.category() == ec_category ? message_of(err) : sys->render(err));
     }
     return std::move(*out);
   }
@@ -192,20 +197,19 @@ void service::call_provider(const std::string& org_id, provider p, std::function
                                  std::to_string(s.count()) + " s (circuit breaker open)",
                                  s);
     }
-    bool is_timeout = !out && err == caf::sec::request_timeout;
-    throw service_error(out ? out->error
-                            : "the provider gate did not answer: " +
-                                  (err ? impl_->sys->render(err) : std::string("no answer")),
-                        is_timeout);
+    if (out) throw service_error(ec::unavailable, out->error);
+    throw service_error(err ? ec_of(err).value_or(ec::unavailable) : ec::unavailable,
+                        "the provider gate did not answer: " +
+                            (err ? impl_->sys->render(err) : std::string("no answer")));
   }
   st->cv.wait(lock, [&] { return st->finished; });
   if (st->failure) std::rethrow_exception(st->failure);
 }
 
 void service::with_db(std::function<void(pqxx::connection&)> job) {
-  auto done = impl_->ask<db_done>(
-      impl_->w->db(), db_job{std::make_shared<std::function<void(pqxx::connection&)>>(job)});
-  if (!done.ok) throw service_error(done.error, false);
+  // A failed job comes back as an rm error (ec::database_unavailable): ask throws it.
+  impl_->ask<db_done>(impl_->w->db(),
+                      db_job{std::make_shared<std::function<void(pqxx::connection&)>>(job)});
 }
 
 bool service::flush_logs(std::chrono::milliseconds timeout) {

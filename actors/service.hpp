@@ -13,6 +13,7 @@
 
 #include "actors/messages.hpp"
 #include "domain/circuit_breaker.hpp"
+#include "domain/errors.hpp"
 
 namespace caf {
 class actor_system;
@@ -51,17 +52,27 @@ struct service_options {
 enum class provider { twilio, vapi };
 
 // Thrown by call_provider when the tenant's breaker for that provider is open: the request was
-// not attempted. `retry_after` is what is left of the cool-off.
+// not attempted. `retry_after` is what is left of the cool-off. Its kind is always
+// ec::provider_unavailable (HTTP: adapters/http/http_errors.hpp, 503 with Retry-After).
 struct provider_unavailable : std::runtime_error {
   provider_unavailable(const std::string& what, std::chrono::seconds retry_after)
       : std::runtime_error(what), retry_after(retry_after) {}
   std::chrono::seconds retry_after;
+  rm::ec code = rm::ec::provider_unavailable;
 };
 
-// Thrown when the actors could not answer: `timeout` true when the deadline passed.
+// Thrown when the actors could not answer or the work failed. `code` says how (rm::ec,
+// domain/errors.hpp): ec::timeout when the deadline passed, ec::database_unavailable when a
+// database job failed, ec::unavailable when an actor failed or went away, or the rm::ec an actor
+// replied with. `timeout` is `code == ec::timeout` (kept for callers written before rm::ec).
+// what() is the sentence for the log; the HTTP layer answers by `code` only.
 struct service_error : std::runtime_error {
+  service_error(rm::ec code, const std::string& what)
+      : std::runtime_error(what), code(code), timeout(code == rm::ec::timeout) {}
+  // Before rm::ec: timeout → ec::timeout, otherwise ec::unavailable.
   service_error(const std::string& what, bool timeout)
-      : std::runtime_error(what), timeout(timeout) {}
+      : service_error(timeout ? rm::ec::timeout : rm::ec::unavailable, what) {}
+  rm::ec code;
   bool timeout;
 };
 
@@ -91,7 +102,9 @@ class service {
   // A tenant's settings or appointments changed outside its actor (tenant API): its live actor
   // reloads the record and drops cached availability. Returns at once.
   void tenant_changed(const std::string& org_id);
-  // Runs `job` on a database pool worker and waits for it (rethrows its failure as service_error).
+  // Runs `job` on a database pool worker and waits for it. Its failure is thrown as
+  // service_error: code ec::database_unavailable (no connection, PostgreSQL refused, or `job`
+  // threw; what() says which), ec::timeout (request_timeout passed) or ec::unavailable.
   void with_db(std::function<void(pqxx::connection&)> job);
   // Graceful stop: waits until the write-behind tool log has stored every entry it received;
   // false when that did not happen within `timeout` (e.g. the database is down).

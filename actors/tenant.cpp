@@ -52,11 +52,14 @@ bool is_mutating(const std::string& tool) {
   return tool == "reserve_slot" || tool == "book_appointment";
 }
 
-tenant_tool_reply unavailable(const std::string& why) {
+// The reply when the calendar or the database failed: the sentence the assistant reads (wire
+// text, unchanged) with the failure's detail, and its kind.
+tenant_tool_reply unavailable(const std::string& source, const caf::error& err) {
   tenant_tool_reply r;
-  r.outcome = {"the booking system is unavailable right now, please try again (" + why + ")",
+  r.outcome = {"the booking system is unavailable right now, please try again (" + source +
+                   describe(err) + ")",
                true};
-  r.transient = true;
+  r.failure = ec_of(err).value_or(ec::unavailable);
   return r;
 }
 
@@ -102,9 +105,7 @@ void check_availability(tenant_ptr self, const wiring_ptr& w, const tenant_tool_
             self->state.cache = cached_busy{window, busy, now};
             answer(busy);
           },
-          [=](caf::error& err) mutable {
-            rp.deliver(unavailable("calendar: " + self->system().render(err)));
-          });
+          [=](caf::error& err) mutable { rp.deliver(unavailable("calendar: ", err)); });
 }
 
 void run_tool(tenant_ptr self, const wiring_ptr& w, tenant_tool_call call,
@@ -126,12 +127,13 @@ void run_tool(tenant_ptr self, const wiring_ptr& w, tenant_tool_call call,
     ctx.now = now;
     ctx.calendar_busy = to_intervals(busy);
     auto job = [ctx](pqxx::connection& c) { return booking::run_tool(c, ctx); };
-    auto done = [=](tenant_tool_reply reply, const std::string& error) mutable {
+    auto done = [=](caf::expected<tenant_tool_reply> done) mutable {
       self->state.cache.reset();  // a booking decision was attempted: re-read availability
-      if (!error.empty()) {
-        rp.deliver(unavailable(error));
+      if (!done) {
+        rp.deliver(unavailable("", done.error()));
         return;
       }
+      auto& reply = *done;
       if (!reply.hold_id.empty()) {
         auto minutes = self->state.record.rules.hold_minutes;
         arm_expiry(self, w, persistence::to_epoch(now) + minutes * 60);
@@ -143,9 +145,7 @@ void run_tool(tenant_ptr self, const wiring_ptr& w, tenant_tool_call call,
     else
       db_then<tenant_tool_reply>(self, *w, job, done);
   };
-  auto on_error = [=](caf::error& err) mutable {
-    rp.deliver(unavailable("calendar: " + self->system().render(err)));
-  };
+  auto on_error = [=](caf::error& err) mutable { rp.deliver(unavailable("calendar: ", err)); };
   auto req = self->request(w->calendar(), w->times.db_timeout, busy_atom::value,
                            self->state.record.id, persistence::to_epoch(window.start),
                            persistence::to_epoch(window.end));
@@ -187,12 +187,12 @@ tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
         db_then<std::int64_t>(
             self, *w,
             [org, now](pqxx::connection& c) { return booking::expire_due_holds(c, org, now); },
-            [=](std::int64_t next, const std::string& error) {
-              if (!error.empty()) {  // try again in a minute rather than leave holds behind
+            [=](caf::expected<std::int64_t> next) {
+              if (!next) {  // try again in a minute rather than leave holds behind
                 arm_expiry(self, w, persistence::to_epoch(w->now()) + 60);
                 return;
               }
-              arm_expiry(self, w, next);
+              arm_expiry(self, w, *next);
             });
       },
   };

@@ -131,7 +131,7 @@ void add_tenant_route(httplib::Server& srv, context& ctx, const char* method,
     logging::note_org(user->org_id);  // log lines of this request name the tenant
     // Authenticated but not allowed: 403, and not counted as a failed authentication.
     if (admin_only && user->role != "admin")
-      return send_error(res, 403, "forbidden",
+      return send_error(res, ec::forbidden,
                         "this action needs the admin role; your role is " + user->role);
     inner(ctx, req, res, *user);
   };

@@ -12,6 +12,7 @@
 #include <pqxx/transaction>
 
 #include "adapters/http/auth_throttle.hpp"
+#include "adapters/http/http_errors.hpp"
 #include "adapters/json/json_guard.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/http/vapi_overrides.hpp"
@@ -73,10 +74,7 @@ void in_tenant(context& ctx, const std::string& org_id,
 // "/api/calls/{id}" → "/api/calls/([^/]+)" (httplib matches the whole path).
 std::string pattern_of(const std::string& path);
 
-// {"error":{"code","message"[, "field"]}} with `status`.
-void send_error(httplib::Response& res, int status, const std::string& code,
-                const std::string& message, const std::string& field = "");
-void send_json(httplib::Response& res, int status, const nlohmann::json& body);
+// send_error / send_json and the rm::ec → HTTP mapping: adapters/http/http_errors.hpp.
 
 // Parses the body with rm::json_guard (docs/security.md "Input limits"): at most 64 levels of
 // nesting (checked while parsing, so nothing recursive ever runs on a deeper document), UTF-8

@@ -18,20 +18,6 @@
 
 namespace rm::http {
 
-void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
-  res.status = status;
-  // Replace, not throw: an answer may quote request text (a path segment) that is not UTF-8.
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                  "application/json");
-}
-
-void send_error(httplib::Response& res, int status, const std::string& code,
-                const std::string& message, const std::string& field) {
-  nlohmann::json err{{"code", code}, {"message", message}};
-  if (!field.empty()) err["field"] = field;
-  send_json(res, status, {{"error", err}});
-}
-
 void send_unparsable(httplib::Response& res, context& ctx, const json_guard::parsed& p) {
   ++ctx.counters.bad_request;
   metrics::input_rejection(p.status == json_guard::verdict::invalid_utf8 ? "encoding"
@@ -85,7 +71,7 @@ bool form_text_ok(const std::vector<std::pair<std::string, std::string>>& form,
     ++ctx.counters.bad_request;
     metrics::input_rejection("encoding");
     const auto field = printable_name(name);
-    send_error(res, 400, "bad_request",
+    send_error(res, ec::malformed_request,
                field + (name_ok ? " has a value" : " has a name") +
                    " that is not UTF-8 text without NUL (%00)",
                field);
@@ -129,11 +115,11 @@ void refuse(httplib::Response& res, context& ctx, const std::string& key,
   ctx.counters.count_auth_failure(reason);
   if (blocked) {
     res.set_header("Retry-After", std::to_string(retry_after));
-    return send_error(res, 429, "too_many_failed_authentications",
-                      "too many failed authentications; retry later");
+    return send_error(res, ec::rate_limited, "too many failed authentications; retry later",
+                      "", "too_many_failed_authentications");
   }
   res.set_header("WWW-Authenticate", "Bearer");
-  send_error(res, 401, "unauthorized", message);
+  send_error(res, ec::unauthenticated, message);
 }
 
 bool require_token(const httplib::Request& req, httplib::Response& res, context& ctx,
@@ -215,19 +201,6 @@ std::string request_id(const httplib::Request& req) {
   return buf;
 }
 
-const char* code_for(int status) {
-  switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthorized";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 413: return "payload_too_large";
-    case 429: return "too_many_requests";
-    case 503: return "unavailable";
-    default: return status >= 500 ? "internal_error" : "error";
-  }
-}
-
 }  // namespace
 
 struct server::impl {
@@ -258,7 +231,7 @@ struct server::impl {
     });
     srv.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty())
-        send_error(res, res.status, code_for(res.status),
+        send_error(res, res.status, code_for_status(res.status),
                    res.status == 413 ? "the request body is larger than 1 MiB"
                                      : std::string{"HTTP "} + std::to_string(res.status));
     });
@@ -268,9 +241,14 @@ struct server::impl {
       try {
         std::rethrow_exception(ep);
       } catch (const actors::service_error& e) {
-        spdlog::warn("{} {} [{}]: service unavailable: {}", req.method, req.path,
-                     res.get_header_value("X-Request-Id"), e.what());
-        send_error(res, 503, "unavailable", "the service could not complete the request in time");
+        spdlog::warn("{} {} [{}]: service failed ({}): {}", req.method, req.path,
+                     res.get_header_value("X-Request-Id"), to_string(e.code), e.what());
+        send_service_error(res, e);
+        return;
+      } catch (const actors::provider_unavailable& e) {
+        spdlog::warn("{} {} [{}]: {}", req.method, req.path, res.get_header_value("X-Request-Id"),
+                     e.what());
+        send_provider_unavailable(res, e);
         return;
       } catch (const std::exception& e) {
         what = e.what();
@@ -278,7 +256,7 @@ struct server::impl {
       }
       spdlog::error("{} {} [{}]: {}", req.method, req.path, res.get_header_value("X-Request-Id"),
                     what);
-      send_error(res, 500, "internal_error", "internal error");
+      send_error(res, ec::internal, "internal error");
     });
     srv.set_logger([](const httplib::Request& req, const httplib::Response& res) {
       if (res.status >= 400)

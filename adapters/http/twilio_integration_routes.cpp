@@ -165,10 +165,10 @@ void post_twilio(context& ctx, const httplib::Request& req, httplib::Response& r
       return checked.ok || !transient(checked.error);
     });
   } catch (const actors::provider_unavailable& e) {
-    res.set_header("Retry-After", seconds_text(e.retry_after));
-    return send_error(res, 503, "provider_unavailable",
-                      "Twilio calls for this clinic are paused after repeated failures; retry in " +
-                          seconds_text(e.retry_after) + " s");
+    return send_provider_unavailable(
+        res, e,
+        "Twilio calls for this clinic are paused after repeated failures; retry in " +
+            seconds_text(e.retry_after) + " s");
   }
   if (!checked.ok) {
     const auto& e = checked.error;
