@@ -60,17 +60,6 @@ struct held_connections {
   }
 };
 
-json status_update(const std::string& call_id, const std::string& dialled) {
-  return {{"message",
-           {{"type", "status-update"},
-            {"status", "ringing"},
-            {"timestamp", static_cast<long long>(std::time(nullptr)) * 1000},
-            {"call", {{"id", call_id}, {"type", "inboundPhoneCall"},
-                      {"customer", {{"number", caller_number}}}}},
-            {"phoneNumber", {{"number", dialled}}},
-            {"customer", {{"number", caller_number}}}}}};
-}
-
 // POSTs a webhook on a new connection; the status (0 when no answer within `limit`) and the time
 // it took.
 std::pair<int, std::chrono::milliseconds> timed_webhook(int port, const json& body,
