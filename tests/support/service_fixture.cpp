@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <regex>
 #include <stdexcept>
 
 #include <catch2/catch.hpp>
@@ -238,6 +239,17 @@ std::unique_ptr<server_run> service_fixture::another_server() {
 
 std::string service_fixture::direct_url(const std::string& path_and_query) const {
   return "http://127.0.0.1:" + std::to_string(port()) + path_and_query;
+}
+
+std::string service_fixture::last_sms_code(const std::string& to) const {
+  std::string code;
+  static const std::regex six{"([0-9]{6})"};
+  for (const auto& m : twilio_.messages()) {
+    std::smatch match;
+    const std::string body = m.value("body", "");
+    if (m.value("to", "") == to && std::regex_search(body, match, six)) code = match[1];
+  }
+  return code;
 }
 
 std::string service_fixture::create_tenant(const json& body) const {

@@ -209,6 +209,9 @@ class service_fixture {
   // The URL Twilio would sign when it reaches this process directly: http://127.0.0.1:PORT + path.
   std::string direct_url(const std::string& path_and_query) const;
 
+  // The six-digit code of the last SMS the Twilio fake accepted for `to` ("" if none).
+  std::string last_sms_code(const std::string& to) const;
+
   // POST /ops/tenants with `body` as the operator; REQUIREs 201 and returns the tenant id.
   std::string create_tenant(const json& body) const;
 

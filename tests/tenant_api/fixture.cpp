@@ -1,7 +1,6 @@
 #include "tests/tenant_api/fixture.hpp"
 
 #include <ctime>
-#include <regex>
 
 #include <catch2/catch.hpp>
 
@@ -61,17 +60,6 @@ fixture::fixture()
               .with_numbers([](actors::number_service_options& o) {
                 o.public_url = "https://tenant-api.example.test";
               })) {}
-
-std::string fixture::last_sms_code(const std::string& to) const {
-  std::string code;
-  static const std::regex six{"([0-9]{6})"};
-  for (const auto& m : twilio().messages()) {
-    std::smatch match;
-    const std::string body = m.value("body", "");
-    if (m.value("to", "") == to && std::regex_search(body, match, six)) code = match[1];
-  }
-  return code;
-}
 
 json fixture::tool_result(const json& message) {
   auto r = vapi(message);

@@ -81,9 +81,6 @@ class fixture : public testing::service_fixture {
                             const std::string& time_zone = "America/New_York",
                             bool with_twilio = false);
   using service_fixture::create_tenant;
-
-  // The six-digit code of the last SMS the Twilio fake accepted for `to` ("" if none).
-  std::string last_sms_code(const std::string& to) const;
 };
 
 }  // namespace rm::tapi
