@@ -9,7 +9,7 @@ namespace rm::ntest {
 fixture::fixture(fixture_options options)
     : service_fixture(
           testing::service_fixture_builder{}
-              .twilio_accounts({{account_a, token_a}, {account_b, token_b}})
+              .twilio_accounts(testing::two_clinics::accounts())
               .fake_vapi(vapi_key)
               .jwt_secret(ntest::jwt_secret)
               .operator_token(ntest::operator_token)

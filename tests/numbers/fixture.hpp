@@ -1,17 +1,19 @@
-// The number lifecycle end to end on the whole-service fixture (tests/support): the Twilio fake (two clinics' accounts:
-// magic numbers, number inventory with paging), the Vapi fake, the actor service, the number
-// service (no background sweep: tests call sweep_now) and the HTTP server on an ephemeral
-// loopback port with a public URL, a JWT secret and an operator token.
+// The number lifecycle end to end on the whole-service fixture (tests/support): the Twilio fake
+// (two clinics' accounts: magic numbers, number inventory with paging), the Vapi fake, the number
+// service (no background sweep: tests call sweep_now) and a server with a public URL, a JWT secret
+// and an operator token.
 #pragma once
 
 #include <string>
 
 #include "adapters/twilio/request_validator.hpp"
 #include "tests/support/service_fixture.hpp"
+#include "tests/support/two_clinics.hpp"
 
 namespace rm::ntest {
 
 using nlohmann::json;
+using namespace testing::two_clinics;  // number_a/b, account_a/b, token_a/b, caller
 
 inline constexpr const char* jwt_secret = "number-tests-hs256-secret-0123456789abcdef";
 inline constexpr const char* operator_token = "number-tests-operator-token-0123";
@@ -19,14 +21,6 @@ inline constexpr const char* vapi_key = "number-tests-vapi-private-key";
 inline constexpr const char* public_url = "https://ringmaster.example.test";
 // Verifies webhooks for numbers no clinic ever held.
 inline constexpr const char* platform_token = "number-tests-platform-token";
-
-inline constexpr const char* number_a = "+14155550100";  // A's hand-mapped main line
-inline constexpr const char* account_a = "AC0000000000000000000000000000000a";
-inline constexpr const char* token_a = "tenant-a-auth-token";
-inline constexpr const char* number_b = "+12125550100";
-inline constexpr const char* account_b = "AC0000000000000000000000000000000b";
-inline constexpr const char* token_b = "tenant-b-auth-token";
-inline constexpr const char* caller = "+14155550177";
 
 using testing::reply;
 

@@ -6,7 +6,7 @@ namespace rm::twtest {
 
 fixture::fixture(fixture_options options)
     : service_fixture(testing::service_fixture_builder{}
-                          .twilio_accounts({{account_a, token_a}, {account_b, token_b}})
+                          .twilio_accounts(testing::two_clinics::accounts())
                           .operator_token(twtest::operator_token)
                           .service([](actors::service_options& o) {
                             o.db_workers = 3;

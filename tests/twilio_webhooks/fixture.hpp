@@ -8,22 +8,15 @@
 
 #include "adapters/twilio/request_validator.hpp"
 #include "tests/support/service_fixture.hpp"
+#include "tests/support/two_clinics.hpp"
 
 namespace rm::twtest {
 
 using nlohmann::json;
+using namespace testing::two_clinics;  // number_a/b, account_a/b, token_a/b, caller
 
 inline constexpr const char* operator_token = "twilio-webhook-operator-token-0123";
 inline constexpr const char* platform_token = "platform-auth-token";
-
-// Two clinics, each with its own Twilio account, and a caller.
-inline constexpr const char* number_a = "+14155550100";
-inline constexpr const char* account_a = "AC0000000000000000000000000000000a";
-inline constexpr const char* token_a = "tenant-a-auth-token";
-inline constexpr const char* number_b = "+12125550100";
-inline constexpr const char* account_b = "AC0000000000000000000000000000000b";
-inline constexpr const char* token_b = "tenant-b-auth-token";
-inline constexpr const char* caller = "+14155550177";
 
 struct fixture_options {
   std::string public_url;                         // server_options::public_url
