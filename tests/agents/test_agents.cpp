@@ -10,7 +10,6 @@
 #include "tests/agents/fixture.hpp"
 
 using namespace rm::agents_test;
-using rm::tapi::mint;
 
 namespace {
 

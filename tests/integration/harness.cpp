@@ -1,11 +1,8 @@
 #include "tests/integration/harness.hpp"
 
-#include <httplib.h>
-
 #include <catch2/catch.hpp>
 #include <ctime>
 #include <fstream>
-#include <pqxx/pqxx>
 #include <sstream>
 #include <stdexcept>
 
@@ -101,63 +98,8 @@ json tool_calls(const call_spec& call, const std::vector<tool_spec>& tools) {
   return body;
 }
 
-std::string future_weekday(int min_days) {
-  std::time_t t = std::time(nullptr) + static_cast<std::time_t>(min_days) * 86400;
-  for (;;) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    if (tm.tm_wday != 0 && tm.tm_wday != 6) {
-      char buf[16];
-      std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-      return buf;
-    }
-    t += 86400;
-  }
-}
-
 // ---- HTTP
 // ----------------------------------------------------------------------------------------
-
-namespace {
-
-reply to_reply(const httplib::Result& res) {
-  reply r;
-  if (!res) {
-    r.transport_error = httplib::to_string(res.error());
-    return r;
-  }
-  r.status = res->status;
-  r.text = res->body;
-  r.body = json::parse(res->body, nullptr, false);
-  for (const auto& [k, v] : res->headers) r.headers[k] = v;
-  return r;
-}
-
-httplib::Headers auth_headers(const std::string& token) {
-  httplib::Headers h;
-  if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
-  return h;
-}
-
-}  // namespace
-
-reply http_post(int port, const std::string& path, const std::string& body,
-                const std::string& token, const std::string& content_type) {
-  httplib::Client cli("127.0.0.1", port);
-  cli.set_tcp_nodelay(true);
-  cli.set_connection_timeout(5);
-  cli.set_read_timeout(60);
-  cli.set_write_timeout(60);
-  return to_reply(cli.Post(path.c_str(), auth_headers(token), body, content_type.c_str()));
-}
-
-reply http_get(int port, const std::string& path, const std::string& token) {
-  httplib::Client cli("127.0.0.1", port);
-  cli.set_tcp_nodelay(true);
-  cli.set_connection_timeout(5);
-  cli.set_read_timeout(60);
-  return to_reply(cli.Get(path.c_str(), auth_headers(token)));
-}
 
 json only_result(const reply& r) {
   INFO(r.text << r.transport_error);
@@ -172,67 +114,36 @@ json only_result(const reply& r) {
 
 namespace {
 
-actors::service_options service_options_for(const std::string& url, const std::string& twilio,
-                                            const harness_options& options) {
-  actors::service_options o;
-  o.breaker = options.breaker;
-  o.sms_per_call = options.sms_per_call;
-  o.database_url = url;
-  o.db_workers = 4;
-  o.twilio_base_url = twilio;
-  o.request_timeout = std::chrono::milliseconds(20000);
-  o.call_linger = std::chrono::milliseconds(60000);
-  o.no_report_timeout = std::chrono::milliseconds(60000);
-  o.sanity_timeout = std::chrono::milliseconds(120000);
-  o.scheduler_threads = 4;
-  return o;
+testing::service_fixture_builder spec(const harness_options& options) {
+  auto b = testing::service_fixture_builder{}
+               .twilio_accounts({{account_sid, auth_token}})
+               .operator_token(itest::operator_token)
+               .jwt_secret(options.jwt_hs256_secret)
+               .service([options](actors::service_options& o) {
+                 o.breaker = options.breaker;
+                 o.sms_per_call = options.sms_per_call;
+                 o.call_linger = std::chrono::milliseconds(60000);
+                 o.no_report_timeout = std::chrono::milliseconds(60000);
+                 o.sanity_timeout = std::chrono::milliseconds(120000);
+               })
+               .server([options](http::server_options& o) {
+                 o.worker_threads = options.http_threads;
+                 o.public_url = options.public_url;
+                 // RINGMASTER_VAPI_AUTH=none: the samples carry no credentials.
+                 o.vapi_auth.allow_unauthenticated = true;
+               });
+  if (options.verification)
+    b.with_verification([options](actors::verification_service_options& o) {
+      o.public_url = options.public_url;
+      o.argon2_slots = options.argon2_slots;
+      o.argon2_wait = options.argon2_wait;
+    });
+  return b;
 }
 
 }  // namespace
 
-harness::harness(harness_options options)
-    : twilio_(std::map<std::string, std::string>{{account_sid, auth_token}}),
-      service_(
-          std::make_unique<actors::service>(
-              service_options_for(db_.url(), twilio_.base_url(), options))) {
-  http::server_options ho;
-  ho.operator_token = operator_token;
-  ho.worker_threads = options.http_threads;
-  ho.jwt.hs256_secret = options.jwt_hs256_secret;
-  ho.public_url = options.public_url;
-
-  ho.vapi_auth.allow_unauthenticated = true;  // RINGMASTER_VAPI_AUTH=none: the samples carry none
-  if (options.verification) {
-    actors::verification_service_options vo{twilio_.base_url(), options.public_url};
-    vo.argon2_slots = options.argon2_slots;
-    vo.argon2_wait = options.argon2_wait;
-    verification_ = std::make_unique<actors::verification_service>(*service_, vo);
-    ho.verification = verification_.get();
-  }
-  server_ = std::make_unique<http::server>(*service_, ho);
-  port_ = server_->bind("127.0.0.1", 0);
-  if (port_ <= 0) throw std::runtime_error("the HTTP server could not bind a loopback port");
-  listener_ = std::thread{[this] { server_->listen(); }};
-  bool up = eventually([&] { return http_get(port_, "/healthz").status == 200; },
-                       std::chrono::seconds(10));
-  if (!up) throw std::runtime_error("the HTTP server did not answer /healthz");
-}
-
-harness::~harness() {
-  server_->stop();
-  if (listener_.joinable()) listener_.join();
-  server_.reset();
-  verification_.reset();
-  service_.reset();
-}
-
-reply harness::post(const std::string& path, const json& body, bool auth) {
-  return http_post(port_, path, body.dump(), auth ? operator_token : "");
-}
-
-reply harness::get(const std::string& path, bool auth) {
-  return http_get(port_, path, auth ? operator_token : "");
-}
+harness::harness(harness_options options) : service_fixture(spec(options)) {}
 
 std::string harness::create_tenant(const std::string& name, const std::string& number,
                                    const std::string& vapi_id, bool with_twilio,
@@ -244,11 +155,7 @@ std::string harness::create_tenant(const std::string& name, const std::string& n
        {{{"e164", number}, {"label", name + " main line"}, {"vapi_phone_number_id", vapi_id}}}},
       {"assistant_id", assistant_id}};
   if (with_twilio) body["twilio"] = {{"account_sid", account_sid}, {"auth_token", auth_token}};
-  auto r = post("/ops/tenants", body, true);
-  INFO(r.text);
-  REQUIRE(r.status == 201);
-  REQUIRE(r.body["id"].is_string());
-  return r.body["id"];
+  return create_tenant(body);
 }
 
 json harness::call_view(const std::string& call_id) {
@@ -256,31 +163,6 @@ json harness::call_view(const std::string& call_id) {
   INFO(r.text);
   REQUIRE(r.status == 200);
   return r.body;
-}
-
-std::string harness::scalar(const std::string& sql, const std::vector<std::string>& params) {
-  pqxx::connection c{db_.url()};
-  pqxx::work tx{c};
-  pqxx::result res;
-  switch (params.size()) {
-    case 0:
-      res = tx.exec(sql);
-      break;
-    case 1:
-      res = tx.exec_params(sql, params[0]);
-      break;
-    case 2:
-      res = tx.exec_params(sql, params[0], params[1]);
-      break;
-    case 3:
-      res = tx.exec_params(sql, params[0], params[1], params[2]);
-      break;
-    default:
-      throw std::invalid_argument("scalar(): at most 3 parameters");
-  }
-  tx.commit();
-  if (res.empty() || res[0][0].is_null()) return "";
-  return res[0][0].c_str();
 }
 
 }  // namespace rm::itest

@@ -1,21 +1,13 @@
-// Integration harness: a scratch database, the Twilio fake, the actor service and the HTTP server
-// on an ephemeral loopback port, plus builders for Vapi messages made from the shared samples
+// Integration harness: the whole service (tests/support/service_fixture.hpp) with the Twilio fake
+// and options the integration tests vary, plus builders for Vapi messages made from the shared samples
 // (../shared/contracts/vapi-samples) with a given call id, date and toolCallId.
 #pragma once
 
 #include <chrono>
-#include <map>
-#include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "actors/service.hpp"
-#include "actors/verification_service.hpp"
-#include "adapters/http/server.hpp"
-#include "tests/fakes/fake_twilio.hpp"
-#include "tests/support/test_db.hpp"
+#include "tests/support/service_fixture.hpp"
 
 namespace rm::itest {
 
@@ -58,38 +50,26 @@ struct tool_spec {
 json tool_calls(const call_spec& call, const std::vector<tool_spec>& tools);
 
 // A weekday (Mon–Fri) at least `min_days` days after today (UTC), as YYYY-MM-DD.
-std::string future_weekday(int min_days = 2);
+inline std::string future_weekday(int min_days = 2) { return testing::future_weekday(min_days); }
 
 // ---- HTTP
 // ----------------------------------------------------------------------------------------
 
-struct reply {
-  int status = 0;  // 0 when the request failed at the transport level
-  std::string text;
-  json body;  // discarded when not JSON
-  std::map<std::string, std::string> headers;
-  std::string transport_error;  // httplib's error when status is 0
-};
+using testing::eventually;  // polls with a deadline (20 s by default)
+using testing::reply;       // status 0 and transport_error when the request failed
 
 // One request on a fresh client (safe from any thread). `token` "" sends no Authorization.
-reply http_post(int port, const std::string& path, const std::string& body,
-                const std::string& token = "",
-                const std::string& content_type = "application/json");
-reply http_get(int port, const std::string& path, const std::string& token = "");
+inline reply http_post(int port, const std::string& path, const std::string& body,
+                       const std::string& token = "",
+                       const std::string& content_type = "application/json") {
+  return testing::http_request(port, "POST", path, token, body, content_type);
+}
+inline reply http_get(int port, const std::string& path, const std::string& token = "") {
+  return testing::http_request(port, "GET", path, token);
+}
 
 // The single result of a tool-calls reply: {"name","toolCallId","result"|"error"}.
 json only_result(const reply& r);
-
-// Polls `probe` until it returns true or `timeout` passes; returns the last probe's value.
-template <class Probe>
-bool eventually(Probe probe, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (probe()) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
 
 // ---- the in-process service
 // ----------------------------------------------------------------------
@@ -106,47 +86,28 @@ struct harness_options {
   std::chrono::milliseconds argon2_wait{2000};
 };
 
-class harness {
+class harness : public testing::service_fixture {
  public:
   explicit harness(harness_options options = {});
-  ~harness();
-  harness(const harness&) = delete;
-  harness& operator=(const harness&) = delete;
 
-  int port() const { return port_; }
-  const std::string& db_url() const { return db_.url(); }
-  fakes::fake_twilio& twilio() { return twilio_; }
-  actors::verification_service* verification() { return verification_.get(); }
-  actors::service& service() { return *service_; }
-
-  reply post(const std::string& path, const json& body, bool auth = false);
-  reply vapi(const json& body) { return post("/webhooks/vapi", body); }
-  reply get(const std::string& path, bool auth = true);
+  reply post(const std::string& path, const json& body, bool auth = false) const {
+    return service_fixture::post(path, auth ? operator_token() : "", body);
+  }
+  reply vapi(const json& body) const { return post("/webhooks/vapi", body); }
+  reply get(const std::string& path, bool auth = true) const {
+    return service_fixture::get(path, auth ? operator_token() : "");
+  }
 
   // POST /ops/tenants; returns the tenant id (REQUIREs 201).
   std::string create_tenant(const std::string& name, const std::string& number,
                             const std::string& vapi_id, bool with_twilio = true,
                             const std::string& assistant_id = clinic_assistant);
+  using service_fixture::create_tenant;
   // The samples' clinic: +14155550100, the samples' phone-number id and assistant.
   std::string create_sample_clinic() {
     return create_tenant("Harbor Dental", clinic_number, clinic_vapi_id);
   }
   json call_view(const std::string& call_id);  // GET /sessions/calls/{id} body (REQUIREs 200)
-
-  // One-value SQL query against the scratch database ("" for NULL / no row).
-  std::string scalar(const std::string& sql, const std::vector<std::string>& params = {});
-  long count(const std::string& sql, const std::vector<std::string>& params = {}) {
-    return std::stol(scalar(sql, params));
-  }
-
- private:
-  testing::scratch_database db_;
-  fakes::fake_twilio twilio_;
-  std::unique_ptr<actors::service> service_;
-  std::unique_ptr<actors::verification_service> verification_;
-  std::unique_ptr<http::server> server_;
-  std::thread listener_;
-  int port_ = -1;
 };
 
 }  // namespace rm::itest

@@ -14,18 +14,12 @@
 #include <map>
 #include <sstream>
 
-#include "tests/integration/child_process.hpp"
-#include "tests/integration/harness.hpp"
+#include "tests/integration/serve_process.hpp"
 
 using namespace rm::itest;
 
 TEST_CASE("a call survives kill -9 of the service and carries on after the restart",
           "[crash-recovery]") {
-  const char* bin = std::getenv("RINGMASTER_BIN");
-  INFO("RINGMASTER_BIN must name the ringmaster executable (ctest sets it)");
-  REQUIRE(bin != nullptr);
-  REQUIRE(::access(bin, X_OK) == 0);
-
   rm::testing::scratch_database db;
   rm::fakes::fake_twilio twilio{std::map<std::string, std::string>{{account_sid, auth_token}}};
   const int port = free_port();
@@ -39,18 +33,11 @@ TEST_CASE("a call survives kill -9 of the service and carries on after the resta
       {"RINGMASTER_MASTER_KEY", test_master_key()},
   };
   auto start = [&] {
-    auto child =
-        std::make_unique<child_process>(bin, std::vector<std::string>{"serve"}, env, log_path);
-    REQUIRE(child->started());
-    bool ready =
-        eventually([&] { return !child->running() || http_get(port, "/readyz").status == 200; },
-                   std::chrono::seconds(60));
-    INFO(read_file(log_path));
-    REQUIRE(ready);
-    REQUIRE(child->running());
+    auto child = start_serve(env, port, log_path, std::chrono::seconds(60));
     REQUIRE(http_get(port, "/readyz").status == 200);
     return child;
   };
+
   auto post = [&](const json& body, const std::string& path = "/webhooks/vapi",
                   const std::string& token = "") {
     return http_post(port, path, body.dump(), token);

@@ -20,21 +20,12 @@
 #include <pqxx/pqxx>
 
 #include "persistence/database.hpp"
-#include "tests/integration/child_process.hpp"
-#include "tests/integration/harness.hpp"
+#include "tests/integration/serve_process.hpp"
 
 using namespace rm::itest;
 namespace fs = std::filesystem;
 
 namespace {
-
-const char* ringmaster_bin() {
-  const char* bin = std::getenv("RINGMASTER_BIN");
-  INFO("RINGMASTER_BIN must name the ringmaster executable (ctest sets it)");
-  REQUIRE(bin != nullptr);
-  REQUIRE(::access(bin, X_OK) == 0);
-  return bin;
-}
 
 // Every webhook credential setting, unset for the child (it inherits the test's environment).
 std::map<std::string, std::string> no_vapi_credentials() {
@@ -42,21 +33,6 @@ std::map<std::string, std::string> no_vapi_credentials() {
           {"RINGMASTER_VAPI_BEARER_TOKEN", ""},
           {"RINGMASTER_VAPI_HMAC_SECRET", ""},
           {"RINGMASTER_VAPI_AUTH", ""}};
-}
-
-// Starts serve and waits for /readyz (initdb of an embedded cluster included).
-std::unique_ptr<child_process> start_serve(const std::map<std::string, std::string>& env,
-                                           int port, const std::string& log_path) {
-  auto child = std::make_unique<child_process>(ringmaster_bin(), std::vector<std::string>{"serve"},
-                                               env, log_path);
-  REQUIRE(child->started());
-  bool ready =
-      eventually([&] { return !child->running() || http_get(port, "/readyz").status == 200; },
-                 std::chrono::seconds(90));
-  INFO(read_file(log_path));
-  REQUIRE(ready);
-  REQUIRE(child->running());
-  return child;
 }
 
 // True while `pid` exists and is not a zombie (an exited child waiting for its parent).

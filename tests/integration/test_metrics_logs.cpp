@@ -14,18 +14,11 @@
 
 #include "tests/integration/child_process.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/serve_process.hpp"
 
 using namespace rm::itest;
 
 namespace {
-
-const char* ringmaster_bin() {
-  const char* bin = std::getenv("RINGMASTER_BIN");
-  INFO("RINGMASTER_BIN must name the ringmaster executable (ctest sets it)");
-  REQUIRE(bin != nullptr);
-  REQUIRE(::access(bin, X_OK) == 0);
-  return bin;
-}
 
 using labels = std::map<std::string, std::string>;
 
@@ -110,7 +103,6 @@ void strings_at(const json& j, const std::string& key, std::vector<std::string>&
 
 TEST_CASE("a recorded call moves the Prometheus counters exactly; JSON logs hold no personal data",
           "[metrics][logs]") {
-  const std::string bin = ringmaster_bin();
   const std::string token = "tok-METRICS-3f9a1c7e5b2d4086a1c3e5f7092b4d6e";
   rm::testing::scratch_database db;
   rm::fakes::fake_twilio twilio{std::map<std::string, std::string>{{account_sid, token}}};
@@ -130,13 +122,8 @@ TEST_CASE("a recorded call moves the Prometheus counters exactly; JSON logs hold
       {"RINGMASTER_MASTER_KEY", test_master_key()},
       {"RINGMASTER_MASTER_KEY_FILE", ""},
   };
-  child_process child{bin, {"serve"}, env, log_path};
-  REQUIRE(child.started());
-  bool ready = eventually([&] { return !child.running() || http_get(port, "/readyz").status == 200; },
-                          std::chrono::seconds(60));
-  INFO(read_file(log_path));
-  REQUIRE(ready);
-  REQUIRE(child.running());
+  auto serve = start_serve(env, port, log_path, std::chrono::seconds(60));
+  auto& child = *serve;
 
   auto post = [&](const json& body, const std::string& path = "/webhooks/vapi",
                   const std::string& bearer = "") {

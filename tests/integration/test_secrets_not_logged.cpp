@@ -14,20 +14,11 @@
 
 #include "adapters/twilio/request_validator.hpp"
 
-#include "tests/integration/child_process.hpp"
-#include "tests/integration/harness.hpp"
+#include "tests/integration/serve_process.hpp"
 
 using namespace rm::itest;
 
 namespace {
-
-const char* ringmaster_bin() {
-  const char* bin = std::getenv("RINGMASTER_BIN");
-  INFO("RINGMASTER_BIN must name the ringmaster executable (ctest sets it)");
-  REQUIRE(bin != nullptr);
-  REQUIRE(::access(bin, X_OK) == 0);
-  return bin;
-}
 
 std::string hex_of(const std::string& s) {
   static const char* hex = "0123456789abcdef";
@@ -126,18 +117,8 @@ TEST_CASE("no secret appears in clear in the logs or the database after a full r
       {"RINGMASTER_MASTER_KEY", key1},
       {"RINGMASTER_MASTER_KEY_FILE", ""},
   };
-  auto start = [&] {
-    auto child = std::make_unique<child_process>(bin, std::vector<std::string>{"serve"}, env,
-                                                 log_path);
-    REQUIRE(child->started());
-    bool ready =
-        eventually([&] { return !child->running() || http_get(port, "/readyz").status == 200; },
-                   std::chrono::seconds(60));
-    INFO(read_file(log_path));
-    REQUIRE(ready);
-    REQUIRE(child->running());
-    return child;
-  };
+  auto start = [&] { return start_serve(env, port, log_path, std::chrono::seconds(60)); };
+
   auto post = [&](const json& body, const std::string& path = "/webhooks/vapi",
                   const std::string& bearer = "") {
     return http_post(port, path, body.dump(), bearer);

@@ -1,33 +1,21 @@
-// Tenant API tests: a scratch database, the actor service, the Twilio fake, caller-ID
-// verification (/api/telephony/*) and the HTTP server on an ephemeral loopback port, configured
-// with a JWT secret, a service token and an operator token; tokens are minted here with libjwt
-// (HS256). Vapi tool-calls are built by hand (no shared samples needed),
-// so routing can be checked right after a phone mapping changes.
-//
-// The integration harness (tests/integration/harness.hpp) is left alone: its owner is still
-// changing it, and these tests need server options it does not carry.
+// Tenant API tests: the whole service (tests/support/service_fixture.hpp) with the Twilio fake
+// (one account, for tenants created with_twilio), the Vapi fake, caller-ID verification
+// (/api/telephony/*) and the number service (/api/phone-numbers*), and a server configured with a
+// JWT secret, a service token and an operator token. Vapi messages are built by hand (no shared
+// samples needed), so routing can be checked right after a phone mapping changes.
 #pragma once
 
-#include <chrono>
-#include <map>
-#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "actors/number_service.hpp"
-#include "actors/service.hpp"
-#include "actors/verification_service.hpp"
-#include "adapters/http/server.hpp"
-#include "tests/fakes/fake_twilio.hpp"
-#include "tests/fakes/fake_vapi.hpp"
-#include "tests/support/test_db.hpp"
+#include "tests/support/service_fixture.hpp"
 
 namespace rm::tapi {
 
 using nlohmann::json;
+using testing::eventually;
+using testing::reply;
+using testing::server_run;
 
 inline constexpr const char* jwt_secret = "tenant-api-tests-hs256-secret-0123456789";
 inline constexpr const char* service_token = "tenant-api-tests-service-token-0123";
@@ -41,21 +29,23 @@ inline constexpr const char* twilio_auth_token = "tenant-api-tests-twilio-auth-t
 inline constexpr const char* vapi_private_key = "tenant-api-tests-vapi-private-key";
 inline constexpr const char* public_url = "https://ringmaster.tenant-api.test";
 
-struct reply {
-  int status = 0;  // 0: transport failure
-  std::string text;
-  json body;  // discarded when not JSON
-  std::map<std::string, std::string> headers;
-};
-
 // HS256 token for a tenant user. `exp_in_s` relative to now (negative: already expired, beyond
 // the 60 s leeway when < -60); `secret` other than jwt_secret gives a bad signature.
-std::string mint(const std::string& org_id, const std::string& role = "admin",
-                 const std::string& user = "user-1", long exp_in_s = 3600,
-                 const std::string& secret = jwt_secret);
+inline std::string mint(const std::string& org_id, const std::string& role = "admin",
+                        const std::string& user = "user-1", long exp_in_s = 3600,
+                        const std::string& secret = jwt_secret) {
+  return testing::mint_jwt(secret, org_id, role, user, exp_in_s);
+}
 
 // A weekday (Mon–Fri) at least `min_days` days after today (UTC), as YYYY-MM-DD.
-std::string future_weekday(int min_days = 3);
+inline std::string future_weekday(int min_days = 3) { return testing::future_weekday(min_days); }
+
+// One request to 127.0.0.1:`port` (another server than the fixture's, or the fixture's).
+inline reply request(int port, const std::string& method, const std::string& path,
+                     const std::string& token = "", const std::string& body = "",
+                     const std::string& content_type = "application/json") {
+  return testing::http_request(port, method, path, token, body, content_type);
+}
 
 struct tool {
   std::string id;    // toolCallId
@@ -65,59 +55,21 @@ struct tool {
 // A Vapi tool-calls message for `call_id`, dialled `dialled`, from `caller_number`.
 json tool_calls(const std::string& call_id, const std::string& dialled,
                 const std::vector<tool>& tools);
+// A Vapi status-update "ringing" for `call_id`, dialled `dialled`, from `caller_number`.
+json status_update(const std::string& call_id, const std::string& dialled);
 
-// One HTTP server over the shared service; several can run at once (each has its own failed-auth
-// throttle, so a test that fails authentication many times can use a fresh one).
-class server_run {
- public:
-  server_run(actors::service& service, actors::verification_service* verification,
-             actors::number_service* numbers);
-  ~server_run();
-  int port() const { return port_; }
-  std::vector<http::registered_route> routes() const { return server_->routes(); }
+// The fixture's server options for servers the tests start themselves (their own throttle and
+// Vapi authentication): tokens as the fixture's, nothing else set.
+http::server_options bare_server_options();
 
- private:
-  std::unique_ptr<http::server> server_;
-  std::thread listener_;
-  int port_ = -1;
-};
-
-reply request(int port, const std::string& method, const std::string& path,
-              const std::string& token = "", const std::string& body = "",
-              const std::string& content_type = "application/json");
-
-class fixture {
+class fixture : public testing::service_fixture {
  public:
   fixture();
-  ~fixture();
 
-  int port() const { return server_->port(); }
-  actors::service& service() { return *service_; }
-  actors::verification_service* verification() { return verification_.get(); }
-  actors::number_service* numbers() { return numbers_.get(); }
-  fakes::fake_twilio& twilio() { return twilio_; }
-  fakes::fake_vapi& vapi() { return vapi_; }
-  // Every route registered on this fixture's server.
-  std::vector<http::registered_route> routes() const { return server_->routes(); }
-  // Another server over the same service and verification (its own failed-auth throttle).
-  std::unique_ptr<server_run> another_server() {
-    return std::make_unique<server_run>(*service_, verification_.get(), numbers_.get());
-  }
-
-  reply get(const std::string& path, const std::string& token) {
-    return request(port(), "GET", path, token);
-  }
-  reply post(const std::string& path, const std::string& token, const json& body) {
-    return request(port(), "POST", path, token, body.dump());
-  }
-  reply patch(const std::string& path, const std::string& token, const json& body) {
-    return request(port(), "PATCH", path, token, body.dump());
-  }
-  reply del(const std::string& path, const std::string& token) {
-    return request(port(), "DELETE", path, token);
-  }
-  reply vapi(const json& message) {
-    return request(port(), "POST", "/webhooks/vapi", "", message.dump());
+  fakes::fake_vapi& vapi() { return vapi_fake(); }
+  // POST /webhooks/vapi without credentials (the fixture's server allows that).
+  reply vapi(const json& message) const {
+    return request("POST", "/webhooks/vapi", "", message.dump());
   }
   // The single tool result of a tool-calls reply: {"name","toolCallId","result"|"error"}.
   json tool_result(const json& message);
@@ -128,33 +80,7 @@ class fixture {
                             const std::string& vapi_id = "",
                             const std::string& time_zone = "America/New_York",
                             bool with_twilio = false);
-
-  // The six-digit code of the last SMS the Twilio fake accepted for `to` ("" if none).
-  std::string last_sms_code(const std::string& to) const;
-
-  // One-value SQL as the database owner ("" for NULL / no row); parameters as text.
-  std::string scalar(const std::string& sql, const std::vector<std::string>& params = {});
-
- private:
-  testing::scratch_database db_;
-  fakes::fake_twilio twilio_;
-  fakes::fake_vapi vapi_{vapi_private_key};
-  std::unique_ptr<actors::service> service_;
-  std::unique_ptr<actors::verification_service> verification_;
-  // /api/phone-numbers* over the Twilio and Vapi fakes.
-  std::unique_ptr<actors::number_service> numbers_;
-  std::unique_ptr<server_run> server_;
+  using service_fixture::create_tenant;
 };
-
-// Polls `probe` until true or `timeout` passes.
-template <class Probe>
-bool eventually(Probe probe, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (probe()) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
 
 }  // namespace rm::tapi

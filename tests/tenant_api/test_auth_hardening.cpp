@@ -21,44 +21,13 @@ const std::string number_a = "+14155550100";
 const std::string number_b = "+12125550100";
 const std::string deployment_secret = "deployment-vapi-secret-0123456789";
 
-// A server over the fixture's service with the test's own options (its own throttle).
-struct custom_server {
-  rm::http::server srv;
-  std::thread listener;
-  int port = -1;
-  custom_server(rm::actors::service& service, rm::http::server_options o)
-      : srv(service, std::move(o)) {
-    port = srv.bind("127.0.0.1", 0);
-    REQUIRE(port > 0);
-    listener = std::thread{[this] { srv.listen(); }};
-    REQUIRE(eventually([&] { return request(port, "GET", "/healthz").status == 200; }));
-  }
-  ~custom_server() {
-    srv.stop();
-    listener.join();
-  }
-};
-
+// Options for a server over the fixture's service (its own throttle): the deployment requires
+// X-Vapi-Secret.
 rm::http::server_options strict_options(const std::string& proxies = "") {
-  rm::http::server_options o;
-  o.jwt.hs256_secret = jwt_secret;
-  o.operator_token = operator_token;
-  o.service_token = service_token;
+  rm::http::server_options o = bare_server_options();
   o.vapi_auth.secret = deployment_secret;
-  o.worker_threads = 4;
   REQUIRE_FALSE(rm::http::trusted_proxies::parse(proxies, o.trusted_proxies));
   return o;
-}
-
-json status_update(const std::string& call_id, const std::string& dialled) {
-  return {{"message",
-           {{"type", "status-update"},
-            {"status", "ringing"},
-            {"timestamp", static_cast<long long>(std::time(nullptr)) * 1000},
-            {"call", {{"id", call_id}, {"type", "inboundPhoneCall"},
-                      {"customer", {{"number", caller_number}}}}},
-            {"phoneNumber", {{"number", dialled}}},
-            {"customer", {{"number", caller_number}}}}}};
 }
 
 struct answer {
@@ -95,10 +64,10 @@ std::string upper(std::string s) {
 TEST_CASE("after 25 failed JWTs from one address a valid JWT is still answered, failures get 429") {
   fixture f;
   const auto org = f.create_tenant("Harbor Dental", number_a);
-  custom_server s{f.service(), strict_options()};
+  server_run s{f.service(), strict_options()};
   const auto expired = mint(org, "admin", "u", -3600);
   for (int i = 0; i < 25; ++i) {
-    auto r = send(s.port, "GET", "/api/calls", bearer(expired));
+    auto r = send(s.port(), "GET", "/api/calls", bearer(expired));
     INFO("failure " << i + 1 << " → " << r.status);
     // The first 21 are plain refusals; once more than 20 failed within the minute, 429.
     CHECK(r.status == (i < 21 ? 401 : 429));
@@ -106,35 +75,35 @@ TEST_CASE("after 25 failed JWTs from one address a valid JWT is still answered, 
   }
   // A valid credential is never answered 429.
   for (int i = 0; i < 3; ++i)
-    CHECK(send(s.port, "GET", "/api/calls", bearer(mint(org))).status == 200);
+    CHECK(send(s.port(), "GET", "/api/calls", bearer(mint(org))).status == 200);
   // And the failures go on being refused with 429 + Retry-After.
-  auto again = send(s.port, "GET", "/api/calls", bearer(expired));
+  auto again = send(s.port(), "GET", "/api/calls", bearer(expired));
   CHECK(again.status == 429);
   CHECK(!again.retry_after.empty());
   CHECK(again.text.find("too_many_failed_authentications") != std::string::npos);
   // Another kind of credential from the same address has its own count: a wrong operator token
   // is a plain 401, the right one works.
-  CHECK(send(s.port, "GET", "/sessions/tenants", bearer("wrong-operator-token-0123")).status ==
+  CHECK(send(s.port(), "GET", "/sessions/tenants", bearer("wrong-operator-token-0123")).status ==
         401);
-  CHECK(send(s.port, "GET", "/sessions/tenants", bearer(operator_token)).status == 200);
+  CHECK(send(s.port(), "GET", "/sessions/tenants", bearer(operator_token)).status == 200);
   // Operator failures: the right token still passes after 25 wrong ones.
   for (int i = 0; i < 25; ++i)
-    send(s.port, "GET", "/sessions/tenants", bearer("wrong-operator-token-0123"));
-  CHECK(send(s.port, "GET", "/sessions/tenants", bearer("wrong-operator-token-0123")).status ==
+    send(s.port(), "GET", "/sessions/tenants", bearer("wrong-operator-token-0123"));
+  CHECK(send(s.port(), "GET", "/sessions/tenants", bearer("wrong-operator-token-0123")).status ==
         429);
-  CHECK(send(s.port, "GET", "/sessions/tenants", bearer(operator_token)).status == 200);
+  CHECK(send(s.port(), "GET", "/sessions/tenants", bearer(operator_token)).status == 200);
 }
 
 TEST_CASE("Vapi webhook failures are counted per clinic, and a valid webhook always passes") {
   fixture f;
   f.create_tenant("Harbor Dental", number_a);
   f.create_tenant("Uptown Smiles", number_b);
-  custom_server s{f.service(), strict_options()};
+  server_run s{f.service(), strict_options()};
   const httplib::Headers wrong{{"X-Vapi-Secret", "not-the-deployment-secret-0123"}};
   const httplib::Headers right{{"X-Vapi-Secret", deployment_secret}};
   auto webhook = [&](const std::string& id, const std::string& number,
                      const httplib::Headers& h) {
-    return send(s.port, "POST", "/webhooks/vapi", h, status_update(id, number).dump());
+    return send(s.port(), "POST", "/webhooks/vapi", h, status_update(id, number).dump());
   };
   for (int i = 0; i < 25; ++i) webhook("a-bad-" + std::to_string(i), number_a, wrong);
   auto blocked = webhook("a-bad-last", number_a, wrong);
@@ -151,7 +120,7 @@ TEST_CASE("Vapi webhook failures are counted per clinic, and a valid webhook alw
   json legacy{{"toolCall",
                {{"id", "legacy-a"},
                 {"arguments", {{"inboundPhoneNumber", number_a}, {"date", future_weekday()}}}}}};
-  CHECK(send(s.port, "POST", "/api/vapi/tools/calendar/check", right, legacy.dump()).status ==
+  CHECK(send(s.port(), "POST", "/api/vapi/tools/calendar/check", right, legacy.dump()).status ==
         200);
 }
 
@@ -166,34 +135,34 @@ TEST_CASE("behind a trusted proxy the client is the X-Forwarded-For address, oth
   };
 
   SECTION("the loopback peer is a trusted proxy: each forwarded client has its own count") {
-    custom_server s{f.service(), strict_options("10.0.0.0/8, 127.0.0.1/32, ::1")};
+    server_run s{f.service(), strict_options("10.0.0.0/8, 127.0.0.1/32, ::1")};
     for (int i = 0; i < 21; ++i)
-      REQUIRE(send(s.port, "GET", "/api/calls", from("203.0.113.7")).status == 401);
-    CHECK(send(s.port, "GET", "/api/calls", from("203.0.113.7")).status == 429);
+      REQUIRE(send(s.port(), "GET", "/api/calls", from("203.0.113.7")).status == 401);
+    CHECK(send(s.port(), "GET", "/api/calls", from("203.0.113.7")).status == 429);
     // Another client behind the same proxy is not throttled.
-    CHECK(send(s.port, "GET", "/api/calls", from("198.51.100.9")).status == 401);
+    CHECK(send(s.port(), "GET", "/api/calls", from("198.51.100.9")).status == 401);
     // The proxy's own hops (trusted) are skipped: this is still 203.0.113.7.
-    CHECK(send(s.port, "GET", "/api/calls", from("203.0.113.7, 10.1.1.1")).status == 429);
+    CHECK(send(s.port(), "GET", "/api/calls", from("203.0.113.7, 10.1.1.1")).status == 429);
     // Valid tokens of the throttled client pass.
     auto ok = bearer(mint(org));
     ok.emplace("X-Forwarded-For", "203.0.113.7");
-    CHECK(send(s.port, "GET", "/api/calls", ok).status == 200);
+    CHECK(send(s.port(), "GET", "/api/calls", ok).status == 200);
   }
 
   SECTION("no trusted proxy: X-Forwarded-For is ignored, the peer is the client") {
-    custom_server s{f.service(), strict_options()};
+    server_run s{f.service(), strict_options()};
     for (int i = 0; i < 21; ++i)
-      REQUIRE(send(s.port, "GET", "/api/calls", from("203.0.113." + std::to_string(i))).status ==
+      REQUIRE(send(s.port(), "GET", "/api/calls", from("203.0.113." + std::to_string(i))).status ==
               401);
-    CHECK(send(s.port, "GET", "/api/calls", from("198.51.100.200")).status == 429);
+    CHECK(send(s.port(), "GET", "/api/calls", from("198.51.100.200")).status == 429);
   }
 
   SECTION("a peer outside the trusted ranges cannot choose its address") {
-    custom_server s{f.service(), strict_options("10.0.0.0/8")};
+    server_run s{f.service(), strict_options("10.0.0.0/8")};
     for (int i = 0; i < 21; ++i)
-      REQUIRE(send(s.port, "GET", "/api/calls", from("203.0.113." + std::to_string(i))).status ==
+      REQUIRE(send(s.port(), "GET", "/api/calls", from("203.0.113." + std::to_string(i))).status ==
               401);
-    CHECK(send(s.port, "GET", "/api/calls", from("198.51.100.200")).status == 429);
+    CHECK(send(s.port(), "GET", "/api/calls", from("198.51.100.200")).status == 429);
   }
 }
 
@@ -201,36 +170,36 @@ TEST_CASE("an uppercase org_id in the JWT reaches the same tenant and its sealed
   fixture f;
   const auto org = f.create_tenant("Harbor Dental", number_a);
   REQUIRE(upper(org) != org);  // ids are stored lowercase, and this one has letters
-  custom_server s{f.service(), strict_options()};
+  server_run s{f.service(), strict_options()};
   const auto shouting = mint(upper(org), "admin", "a-admin");
   const std::string own = "clinic-a-own-bearer-token-0123";
 
-  auto settings = send(s.port, "GET", "/api/org/settings", bearer(shouting));
+  auto settings = send(s.port(), "GET", "/api/org/settings", bearer(shouting));
   INFO(settings.text);
   CHECK(settings.status == 200);
 
   // Sealed under the uppercase token, opened by the webhook path (which knows the tenant from
   // the dialled number, lowercase) and by a lowercase token.
-  auto put = request(s.port, "PUT", "/api/org/vapi-webhook-auth", shouting,
+  auto put = request(s.port(), "PUT", "/api/org/vapi-webhook-auth", shouting,
                      json{{"mode", "bearer"}, {"secret", own}}.dump());
   INFO(put.text);
   REQUIRE(put.status == 200);
-  auto got = request(s.port, "GET", "/api/org/vapi-webhook-auth", mint(org, "member", "m"));
+  auto got = request(s.port(), "GET", "/api/org/vapi-webhook-auth", mint(org, "member", "m"));
   CHECK(got.status == 200);
   CHECK(got.body["source"] == "tenant");
   CHECK(f.scalar("SELECT count(*) FROM org_credentials WHERE org_id = $1", {org}) == "1");
-  auto webhook = send(s.port, "POST", "/webhooks/vapi", bearer(own),
+  auto webhook = send(s.port(), "POST", "/webhooks/vapi", bearer(own),
                       status_update("upper-own", number_a).dump());
   INFO(webhook.text);
   CHECK(webhook.status == 200);
   CHECK(f.scalar("SELECT count(*) FROM calls WHERE id = 'upper-own'") == "1");
   // The deployment's credential no longer works for this clinic (the override is in force).
-  CHECK(send(s.port, "POST", "/webhooks/vapi", {{"X-Vapi-Secret", deployment_secret}},
+  CHECK(send(s.port(), "POST", "/webhooks/vapi", {{"X-Vapi-Secret", deployment_secret}},
              status_update("upper-dep", number_a).dump())
             .status == 401);
   // The uppercase admin removes it again.
-  CHECK(request(s.port, "DELETE", "/api/org/vapi-webhook-auth", shouting).status == 200);
-  CHECK(send(s.port, "POST", "/webhooks/vapi", {{"X-Vapi-Secret", deployment_secret}},
+  CHECK(request(s.port(), "DELETE", "/api/org/vapi-webhook-auth", shouting).status == 200);
+  CHECK(send(s.port(), "POST", "/webhooks/vapi", {{"X-Vapi-Secret", deployment_secret}},
              status_update("upper-dep2", number_a).dump())
             .status == 200);
 }

@@ -60,15 +60,12 @@ struct held_connections {
   }
 };
 
-json status_update(const std::string& call_id, const std::string& dialled) {
-  return {{"message",
-           {{"type", "status-update"},
-            {"status", "ringing"},
-            {"timestamp", static_cast<long long>(std::time(nullptr)) * 1000},
-            {"call", {{"id", call_id}, {"type", "inboundPhoneCall"},
-                      {"customer", {{"number", caller_number}}}}},
-            {"phoneNumber", {{"number", dialled}}},
-            {"customer", {{"number", caller_number}}}}}};
+// Waits (with a deadline, not a fixed pause) until the server answers /healthz on a connection
+// made after the held ones: the listen backlog is first in, first out, so by then the reactor has
+// accepted every earlier connection (and seen what they sent before it).
+void caught_up(int port) {
+  REQUIRE(eventually([&] { return request(port, "GET", "/healthz").status == 200; },
+                     std::chrono::seconds(10)));
 }
 
 // POSTs a webhook on a new connection; the status (0 when no answer within `limit`) and the time
@@ -102,7 +99,7 @@ TEST_CASE("a Vapi webhook is answered within 1 s while 512 idle connections are 
     REQUIRE(fd >= 0);
     idle.fds.push_back(fd);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // all of them accepted
+  caught_up(f.port());  // all of them accepted
 
   for (int i = 0; i < 3; ++i) {
     auto [status, took] = timed_webhook(f.port(), status_update("idle-" + std::to_string(i),
@@ -125,7 +122,7 @@ TEST_CASE("a Vapi webhook is answered within 1 s while 512 idle connections are 
               static_cast<ssize_t>(half.size()));
       slow.fds.push_back(fd);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    caught_up(f.port());  // all of them accepted
     auto [status, took] =
         timed_webhook(f.port(), status_update("slow-1", number_a), std::chrono::seconds(1));
     INFO("status " << status << " after " << took.count() << " ms");

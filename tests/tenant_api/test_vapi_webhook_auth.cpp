@@ -22,40 +22,12 @@ const std::string deployment_secret = "deployment-vapi-secret-0123456789";
 const std::string a_bearer = "clinic-a-own-bearer-token-0123";
 const std::string b_secret = "clinic-b-own-x-vapi-secret-0123";
 
-// A server over the fixture's service whose deployment requires X-Vapi-Secret.
-struct strict_server {
-  rm::http::server srv;
-  std::thread listener;
-  int port = -1;
-  explicit strict_server(rm::actors::service& service) : srv(service, options()) {
-    port = srv.bind("127.0.0.1", 0);
-    REQUIRE(port > 0);
-    listener = std::thread{[this] { srv.listen(); }};
-    REQUIRE(eventually([&] { return request(port, "GET", "/healthz").status == 200; }));
-  }
-  ~strict_server() {
-    srv.stop();
-    listener.join();
-  }
-  static rm::http::server_options options() {
-    rm::http::server_options o;
-    o.jwt.hs256_secret = jwt_secret;
-    o.operator_token = operator_token;
-    o.vapi_auth.secret = deployment_secret;
-    o.worker_threads = 4;
-    return o;
-  }
-};
-
-json status_update(const std::string& call_id, const std::string& dialled) {
-  return {{"message",
-           {{"type", "status-update"},
-            {"status", "ringing"},
-            {"timestamp", static_cast<long long>(std::time(nullptr)) * 1000},
-            {"call", {{"id", call_id}, {"type", "inboundPhoneCall"},
-                      {"customer", {{"number", caller_number}}}}},
-            {"phoneNumber", {{"number", dialled}}},
-            {"customer", {{"number", caller_number}}}}}};
+// Options for a server over the fixture's service whose deployment requires X-Vapi-Secret.
+rm::http::server_options strict_options() {
+  rm::http::server_options o = bare_server_options();
+  o.service_token.clear();
+  o.vapi_auth.secret = deployment_secret;
+  return o;
 }
 
 // POST with the given headers; the status (0 on transport failure).
@@ -86,7 +58,7 @@ TEST_CASE("a clinic's own Vapi webhook credential replaces the deployment's for 
   const auto a = f.create_tenant("Harbor Dental", number_a);
   const auto b = f.create_tenant("Uptown Smiles", number_b);
   const auto c = f.create_tenant("Lakeside Dental", number_c);
-  strict_server s{f.service()};
+  server_run s{f.service(), strict_options()};
   const auto a_admin = mint(a, "admin", "a-admin");
   const auto b_admin = mint(b, "admin", "b-admin");
   auto calls = [&](const std::string& id) {
@@ -97,22 +69,22 @@ TEST_CASE("a clinic's own Vapi webhook credential replaces the deployment's for 
   const httplib::Headers b_own{{"X-Vapi-Secret", b_secret}};
 
   // Before any override, the deployment's credential works for A.
-  CHECK(post_with(s.port, "/webhooks/vapi", status_update("a-before", number_a), deployment) ==
+  CHECK(post_with(s.port(), "/webhooks/vapi", status_update("a-before", number_a), deployment) ==
         200);
   CHECK(calls("a-before") == "1");
 
   // A and B set their own; the replies never carry the secret.
-  auto put_a = request(s.port, "PUT", "/api/org/vapi-webhook-auth", a_admin,
+  auto put_a = request(s.port(), "PUT", "/api/org/vapi-webhook-auth", a_admin,
                        json{{"mode", "bearer"}, {"secret", a_bearer}}.dump());
   INFO(put_a.text);
   REQUIRE(put_a.status == 200);
   CHECK(put_a.body["source"] == "tenant");
   CHECK(put_a.body["mode"] == "bearer");
   CHECK(put_a.text.find(a_bearer) == std::string::npos);
-  REQUIRE(request(s.port, "PUT", "/api/org/vapi-webhook-auth", b_admin,
+  REQUIRE(request(s.port(), "PUT", "/api/org/vapi-webhook-auth", b_admin,
                   json{{"mode", "secret"}, {"secret", b_secret}}.dump())
               .status == 200);
-  auto got = request(s.port, "GET", "/api/org/vapi-webhook-auth", mint(a, "member", "a-member"));
+  auto got = request(s.port(), "GET", "/api/org/vapi-webhook-auth", mint(a, "member", "a-member"));
   CHECK(got.status == 200);
   CHECK(got.body["source"] == "tenant");
   CHECK(got.body["mode"] == "bearer");
@@ -122,14 +94,14 @@ TEST_CASE("a clinic's own Vapi webhook credential replaces the deployment's for 
   CHECK(stored.find(a_bearer) == std::string::npos);
 
   SECTION("A's webhooks need A's credential: the deployment's, B's or none are refused") {
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("a-dep", number_a), deployment) ==
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("a-dep", number_a), deployment) ==
           401);
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("a-b", number_a), b_own) == 401);
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("a-b2", number_a),
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("a-b", number_a), b_own) == 401);
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("a-b2", number_a),
                     {{"Authorization", "Bearer " + b_secret}}) == 401);
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("a-none", number_a), {}) == 401);
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("a-none", number_a), {}) == 401);
     // Tool calls too, and nothing of the refused messages was stored.
-    CHECK(post_with(s.port, "/webhooks/vapi",
+    CHECK(post_with(s.port(), "/webhooks/vapi",
                     tool_calls("a-tools", number_a,
                                {{"t1", "reserve_slot", {{"start", future_weekday() + "T10:00"}}}}),
                     deployment) == 401);
@@ -137,24 +109,24 @@ TEST_CASE("a clinic's own Vapi webhook credential replaces the deployment's for 
     CHECK(f.scalar("SELECT count(*) FROM tool_invocations WHERE call_id = 'a-tools'") == "0");
     CHECK(f.scalar("SELECT count(*) FROM appointments WHERE org_id = $1", {a}) == "0");
 
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("a-own", number_a), a_own) == 200);
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("a-own", number_a), a_own) == 200);
     CHECK(calls("a-own") == "1");
     // B's own works for B, not the deployment's.
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("b-own", number_b), b_own) == 200);
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("b-dep", number_b), deployment) ==
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("b-own", number_b), b_own) == 200);
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("b-dep", number_b), deployment) ==
           401);
     CHECK(calls("b-dep") == "0");
   }
 
   SECTION("a clinic without an override keeps the deployment's credential") {
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("c-dep", number_c), deployment) ==
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("c-dep", number_c), deployment) ==
           200);
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("c-a", number_c), a_own) == 401);
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("c-none", number_c), {}) == 401);
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("c-a", number_c), a_own) == 401);
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("c-none", number_c), {}) == 401);
     CHECK(calls("c-dep") == "1");
     CHECK(calls("c-a") == "0");
     // Unknown numbers: the deployment's credential decides (then 404 unknown_number).
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("x-a", "+16175550100"), a_own) ==
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("x-a", "+16175550100"), a_own) ==
           401);
   }
 
@@ -165,37 +137,37 @@ TEST_CASE("a clinic's own Vapi webhook credential replaces the deployment's for 
                     {"arguments", {{"inboundPhoneNumber", number},
                                    {"date", future_weekday()}}}}}};
     };
-    CHECK(post_with(s.port, "/api/vapi/tools/calendar/check", legacy(number_a), deployment) ==
+    CHECK(post_with(s.port(), "/api/vapi/tools/calendar/check", legacy(number_a), deployment) ==
           401);
-    CHECK(post_with(s.port, "/api/vapi/tools/calendar/check", legacy(number_a), a_own) == 200);
-    CHECK(post_with(s.port, "/api/vapi/tools/calendar/check", legacy(number_c), deployment) ==
+    CHECK(post_with(s.port(), "/api/vapi/tools/calendar/check", legacy(number_a), a_own) == 200);
+    CHECK(post_with(s.port(), "/api/vapi/tools/calendar/check", legacy(number_c), deployment) ==
           200);
-    CHECK(post_with(s.port, "/api/vapi/tools/calendar/check", legacy(number_c), a_own) == 401);
+    CHECK(post_with(s.port(), "/api/vapi/tools/calendar/check", legacy(number_c), a_own) == 401);
   }
 
   SECTION("removing the override restores the deployment's credential at once") {
-    auto removed = request(s.port, "DELETE", "/api/org/vapi-webhook-auth", a_admin);
+    auto removed = request(s.port(), "DELETE", "/api/org/vapi-webhook-auth", a_admin);
     CHECK(removed.status == 200);
     CHECK(removed.body["source"] == "deployment");
-    CHECK(request(s.port, "DELETE", "/api/org/vapi-webhook-auth", a_admin).status == 404);
-    CHECK(request(s.port, "GET", "/api/org/vapi-webhook-auth", a_admin).body["source"] ==
+    CHECK(request(s.port(), "DELETE", "/api/org/vapi-webhook-auth", a_admin).status == 404);
+    CHECK(request(s.port(), "GET", "/api/org/vapi-webhook-auth", a_admin).body["source"] ==
           "deployment");
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("a-after", number_a), a_own) == 401);
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("a-after2", number_a), deployment) ==
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("a-after", number_a), a_own) == 401);
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("a-after2", number_a), deployment) ==
           200);
     // B's override is untouched.
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("b-after", number_b), deployment) ==
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("b-after", number_b), deployment) ==
           401);
   }
 
   SECTION("an HMAC override: a fresh signature passes, a stale or foreign one does not") {
     const std::string key = "clinic-a-hmac-key-0123456789abcdef";
-    REQUIRE(request(s.port, "PUT", "/api/org/vapi-webhook-auth", a_admin,
+    REQUIRE(request(s.port(), "PUT", "/api/org/vapi-webhook-auth", a_admin,
                     json{{"mode", "hmac"}, {"secret", key}}.dump())
                 .status == 200);
     auto signed_post = [&](const std::string& id, const std::string& k, long long ts) {
       const auto body = status_update(id, number_a).dump();
-      httplib::Client cli{"127.0.0.1", s.port};
+      httplib::Client cli{"127.0.0.1", s.port()};
       auto r = cli.Post("/webhooks/vapi",
                         {{"x-timestamp", std::to_string(ts)},
                          {"x-signature", hmac_hex(k, std::to_string(ts) + "." + body)}},
@@ -206,7 +178,7 @@ TEST_CASE("a clinic's own Vapi webhook credential replaces the deployment's for 
     CHECK(signed_post("a-hmac", key, now) == 200);
     CHECK(signed_post("a-hmac-old", key, now - 3600) == 401);
     CHECK(signed_post("a-hmac-other", deployment_secret, now) == 401);
-    CHECK(post_with(s.port, "/webhooks/vapi", status_update("a-hmac-bearer", number_a), a_own) ==
+    CHECK(post_with(s.port(), "/webhooks/vapi", status_update("a-hmac-bearer", number_a), a_own) ==
           401);  // the earlier bearer override was replaced
     CHECK(calls("a-hmac") == "1");
     CHECK(calls("a-hmac-old") == "0");

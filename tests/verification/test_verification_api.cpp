@@ -1,10 +1,8 @@
 // Hybrid telephony over HTTP: the whole service (runtime role, row-level security), the HTTP
 // server on a loopback port and the Twilio fake, through tests/integration/harness. Tenant
-// requests carry an HS256 JWT minted with libjwt.
+// requests carry an HS256 JWT minted by the fixture (tests/support/service_fixture.hpp).
 #include <catch2/catch.hpp>
 
-#include <httplib.h>
-#include <jwt.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -37,25 +35,6 @@ std::ostringstream& captured_logs() {
   return out;
 }
 
-std::string mint(const std::string& org_id) {
-  jwt_t* j = nullptr;
-  REQUIRE(jwt_new(&j) == 0);
-  std::unique_ptr<jwt_t, void (*)(jwt_t*)> owner(j, jwt_free);
-  auto now = static_cast<long long>(std::time(nullptr));
-  json claims{{"sub", "user-1"},
-              {"iat", now},
-              {"exp", now + 3600},
-              {"role", "authenticated"},
-              {"app_metadata", {{"org_id", org_id}, {"role", "admin"}}}};
-  REQUIRE(jwt_add_grants_json(j, claims.dump().c_str()) == 0);
-  REQUIRE(jwt_set_alg(j, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(jwt_secret.data()),
-                      static_cast<int>(jwt_secret.size())) == 0);
-  char* token = jwt_encode_str(j);
-  std::string out = token;
-  std::free(token);
-  return out;
-}
-
 harness_options options() {
   harness_options o;
   o.http_threads = 8;
@@ -67,34 +46,16 @@ harness_options options() {
 struct clinic {
   harness h{options()};
   std::string org = h.create_sample_clinic();
-  std::string token = mint(org);
+  std::string token = h.mint(org);
 
   reply post(const std::string& path, const json& body) {
     return http_post(h.port(), path, body.dump(), token);
   }
   reply get(const std::string& path) { return http_get(h.port(), path, token); }
-  reply del(const std::string& path) {
-    httplib::Client c("127.0.0.1", h.port());
-    auto res = c.Delete(path.c_str(), {{"Authorization", "Bearer " + token}});
-    reply r;
-    if (!res) return r;
-    r.status = res->status;
-    r.text = res->body;
-    r.body = json::parse(res->body, nullptr, false);
-    return r;
-  }
+  reply del(const std::string& path) { return h.request("DELETE", path, token); }
 
   // The code of the last SMS the fake received for `to`.
-  std::string last_sms_code(const std::string& to) {
-    std::string code;
-    std::regex six{"([0-9]{6})"};
-    for (const auto& m : h.twilio().messages()) {
-      std::smatch match;
-      std::string body = m["body"];
-      if (m["to"] == to && std::regex_search(body, match, six)) code = match[1];
-    }
-    return code;
-  }
+  std::string last_sms_code(const std::string& to) const { return h.last_sms_code(to); }
 
   std::string initiate_sms(const std::string& phone = owner_phone) {
     auto r = post("/api/telephony/verify-caller-id/initiate",
@@ -463,8 +424,8 @@ TEST_CASE("verification routes need a tenant token and isolate tenants") {
                          json{{"verificationId", id}, {"verificationCode",
                                                        c.last_sms_code(owner_phone)}}
                              .dump(),
-                         mint(other_org));
+                         c.h.mint(other_org));
   CHECK(other.status == 404);
-  auto list = http_get(c.h.port(), "/api/telephony/verified-numbers", mint(other_org));
+  auto list = http_get(c.h.port(), "/api/telephony/verified-numbers", c.h.mint(other_org));
   CHECK(list.body["numbers"].empty());
 }

@@ -8,7 +8,6 @@
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
-#include <jwt.h>
 
 #include <atomic>
 #include <ctime>
@@ -27,25 +26,6 @@ namespace {
 const std::string jwt_secret = "verification-cost-tests-jwt-secret-0123456";
 const std::string public_base = "https://ringmaster.verification.test";
 
-std::string mint(const std::string& org_id) {
-  jwt_t* j = nullptr;
-  REQUIRE(jwt_new(&j) == 0);
-  std::unique_ptr<jwt_t, void (*)(jwt_t*)> owner(j, jwt_free);
-  auto now = static_cast<long long>(std::time(nullptr));
-  json claims{{"sub", "user-1"},
-              {"iat", now},
-              {"exp", now + 3600},
-              {"role", "authenticated"},
-              {"app_metadata", {{"org_id", org_id}, {"role", "admin"}}}};
-  REQUIRE(jwt_add_grants_json(j, claims.dump().c_str()) == 0);
-  REQUIRE(jwt_set_alg(j, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(jwt_secret.data()),
-                      static_cast<int>(jwt_secret.size())) == 0);
-  char* token = jwt_encode_str(j);
-  std::string out = token;
-  std::free(token);
-  return out;
-}
-
 harness_options options(unsigned slots = 0,
                         std::chrono::milliseconds wait = std::chrono::milliseconds(2000)) {
   harness_options o;
@@ -61,7 +41,7 @@ harness_options options(unsigned slots = 0,
 struct clinic {
   harness h;
   std::string org = h.create_sample_clinic();
-  std::string token = mint(org);
+  std::string token = h.mint(org);
 
   explicit clinic(harness_options o = options()) : h(std::move(o)) {}
 
@@ -74,16 +54,7 @@ struct clinic {
     return http_post(h.port(), "/api/telephony/verify-caller-id/confirm",
                      json{{"verificationId", id}, {"verificationCode", code}}.dump(), token);
   }
-  std::string last_sms_code(const std::string& to) {
-    std::string code;
-    std::regex six{"([0-9]{6})"};
-    for (const auto& m : h.twilio().messages()) {
-      std::smatch match;
-      std::string body = m["body"];
-      if (m["to"] == to && std::regex_search(body, match, six)) code = match[1];
-    }
-    return code;
-  }
+  std::string last_sms_code(const std::string& to) const { return h.last_sms_code(to); }
   std::string started(const std::string& phone) {
     auto r = initiate(phone);
     INFO(r.text);
