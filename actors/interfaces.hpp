@@ -128,7 +128,7 @@ inline const caf::atom_value provider_error_category = caf::atom("provider");
 
 // ---- the provider adapters ----------------------------------------------------------------------------
 
-// One message per Twilio operation the service uses (twilio::client, whose header documents each
+// One message per Twilio operation the service uses (adapters/twilio/twilio_client.hpp: each
 // REST exchange and its retry policy). Each one: admission from the gate for (org_id, twilio) →
 // refused: error provider_errc::breaker_open; else the client call runs on a detached worker the
 // adapter spawns, its outcome goes to the gate, and the client's result struct is the reply.
@@ -157,7 +157,7 @@ using twilio_actor = caf::typed_actor<
     caf::replies_to<release_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
                     std::string /*pn_sid*/>::with<twilio::release_result>>;
 
-// One message per Vapi operation (vapi::client); the same admission / worker / outcome steps
+// One message per Vapi operation (adapters/vapi/vapi_client.hpp); the same admission / worker / outcome steps
 // under (org_id, vapi). Failure for the breaker: vapi::response::transient().
 using vapi_actor = caf::typed_actor<
     caf::replies_to<cred_add_atom, std::string /*org_id*/, vapi_endpoint,

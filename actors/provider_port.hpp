@@ -5,8 +5,8 @@
 // Every method sends one typed message to the adapter actor of its provider, which asks the
 // provider gate for admission under the tenant's circuit breaker (org_id, provider), runs the
 // blocking client call on a detached worker of its own (the client retries inside, see
-// twilio::client / vapi::client), reports the outcome to the gate (transport, 429, 5xx = failure)
-// and answers with the client's result struct, which is returned here as is.
+// adapters/twilio/twilio_client.hpp, adapters/vapi/vapi_client.hpp), reports the outcome to the
+// gate (transport, 429, 5xx = failure) and answers with the client's result struct, returned as is.
 //
 // Errors:
 //   provider_unavailable (actors/service.hpp) — the tenant's breaker for that provider is open

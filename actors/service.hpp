@@ -33,7 +33,7 @@ struct service_options {
   std::string runtime_role = "ringmaster_app";
   std::size_t db_workers = 4;
   std::string twilio_base_url = "https://api.twilio.com";
-  // Vapi REST (vapi::client): the base URL and the platform private key ("" = not configured;
+  // Vapi REST (adapters/vapi/vapi_client.hpp): the base URL and the platform private key ("" = not configured;
   // every Vapi call then fails with a clear message, start-up does not).
   std::string vapi_base_url = "https://api.vapi.ai";
   std::string vapi_private_key;
