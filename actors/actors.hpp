@@ -16,10 +16,14 @@ namespace rm::actors {
 // (the role row-level security applies to); "" when the URL already logs in as that role.
 db_actor spawn_db_pool(caf::actor_system& sys, std::string database_url, std::size_t workers,
                        bool detached = true, std::string runtime_role = "ringmaster_app");
-// Twilio REST (base URL e.g. https://api.twilio.com): each SMS runs through the provider gate
-// (w->gate()), on a detached worker behind the tenant's Twilio breaker.
+// ---- provider adapters (provider_adapters.cpp) and their gate (provider_gate.cpp) ----
+// Twilio REST: one typed message per operation, admitted by the gate (w->gate()) under the
+// tenant's Twilio breaker, run on a detached worker per request. `base_url` (e.g.
+// https://api.twilio.com) serves the short SMS form; the other messages carry their endpoint.
 twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url, wiring_ptr w);
-// The provider gate: per-(org_id, provider) circuit breakers, a detached worker per request.
+// Vapi REST: the same, under the tenant's Vapi breaker (every message carries its endpoint).
+vapi_actor spawn_vapi(caf::actor_system& sys, wiring_ptr w);
+// The provider gate: the per-(org_id, provider) circuit breakers (admit / outcome).
 provider_gate_actor spawn_provider_gate(caf::actor_system& sys, wiring_ptr w);
 // The local PostgreSQL calendar (appointments table).
 calendar_actor spawn_local_calendar(caf::actor_system& sys, wiring_ptr w);

@@ -107,50 +107,6 @@ db_actor::behavior_type db_pool(db_actor::stateful_pointer<db_pool_state> self, 
   };
 }
 
-// ---- Twilio ------------------------------------------------------------------------------------------
-
-twilio_actor::behavior_type twilio_adapter(twilio_actor::pointer self, std::string base_url,
-                                           wiring_ptr w) {
-  return {
-      [=](sms_atom, const std::string& org_id, const twilio::credentials& creds,
-          const twilio::sms_request& req) -> caf::typed_response_promise<twilio::sms_result> {
-        auto rp = self->make_response_promise<twilio::sms_result>();
-        // The worker fills `result`; the gate counts transport/429/5xx against the tenant.
-        auto result = std::make_shared<twilio::sms_result>();
-        provider_job job{std::make_shared<std::function<bool()>>([=] {
-          twilio::client client{base_url};
-          *result = client.send_sms(creds, req);
-          const auto& e = result->error;
-          bool transient = !result->ok &&
-                           (e.http_status == 0 || e.http_status == 429 || e.http_status >= 500);
-          return !transient;
-        })};
-        self->request(w->gate(), caf::infinite, run_atom::value, org_id, provider::twilio,
-                      std::move(job))
-            .then(
-                [=](const provider_outcome& out) mutable {
-                  if (out.ran && out.error.empty()) {
-                    rp.deliver(*result);
-                    return;
-                  }
-                  twilio::sms_result failed;
-                  failed.error.http_status = 0;
-                  if (!out.ran) {
-                    auto s = (out.retry_after_ms + 999) / 1000;
-                    failed.error.message =
-                        "Twilio calls for this clinic are paused after repeated failures "
-                        "(circuit breaker open; retry in " + std::to_string(s) + " s)";
-                  } else {
-                    failed.error.message = out.error;
-                  }
-                  rp.deliver(failed);
-                },
-                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-        return rp;
-      },
-  };
-}
-
 // ---- calendar ------------------------------------------------------------------------------------------
 
 calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wiring_ptr w) {
@@ -275,10 +231,6 @@ tool_log_actor spawn_tool_log(caf::actor_system& sys, wiring_ptr w) {
 db_actor spawn_db_pool(caf::actor_system& sys, std::string url, std::size_t workers,
                        bool detached, std::string runtime_role) {
   return sys.spawn(db_pool, std::move(url), workers, detached, std::move(runtime_role));
-}
-
-twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url, wiring_ptr w) {
-  return sys.spawn(twilio_adapter, std::move(base_url), std::move(w));
 }
 
 calendar_actor spawn_local_calendar(caf::actor_system& sys, wiring_ptr w) {

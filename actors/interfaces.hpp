@@ -2,9 +2,12 @@
 // actors). Read this file to know the whole actor system:
 //
 //   root_supervisor ── restarts ──┬─ db_pool (N detached workers, one PostgreSQL connection each)
-//                                 ├─ provider_gate (per-tenant circuit breakers; one detached
-//                                 │                 worker per Twilio/Vapi request)
-//                                 ├─ twilio (SMS; each send goes through the provider gate)
+//                                 ├─ provider_gate (the per-(org_id, provider) circuit breakers:
+//                                 │                 admit / outcome; never runs a request)
+//                                 ├─ twilio (one typed message per Twilio operation; each asks
+//                                 │          the gate, runs on a detached worker it spawns,
+//                                 │          reports the outcome)
+//                                 ├─ vapi (the same for every Vapi operation)
 //                                 ├─ calendar (local PostgreSQL calendar)
 //                                 ├─ directory ── spawns/monitors ── tenant × N
 //                                 └─ call_registry ── spawns/monitors ── call × M
@@ -26,6 +29,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
+#include "actors/provider_port.hpp"
 #include "actors/service.hpp"
 #include "persistence/repositories.hpp"
 #include "adapters/twilio/twilio_client.hpp"
@@ -56,6 +60,24 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using breakers_atom = caf::atom_constant<caf::atom("breakers")>;
+using admit_atom = caf::atom_constant<caf::atom("admit")>;
+using outcome_atom = caf::atom_constant<caf::atom("outcome")>;
+// provider operations (twilio_actor, vapi_actor)
+using call_atom = caf::atom_constant<caf::atom("call")>;
+using callerid_atom = caf::atom_constant<caf::atom("callerid")>;
+using account_atom = caf::atom_constant<caf::atom("account")>;
+using search_atom = caf::atom_constant<caf::atom("search")>;
+using purchase_atom = caf::atom_constant<caf::atom("purchase")>;
+using numbers_atom = caf::atom_constant<caf::atom("numbers")>;
+using urls_atom = caf::atom_constant<caf::atom("urls")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using cred_add_atom = caf::atom_constant<caf::atom("credadd")>;
+using cred_del_atom = caf::atom_constant<caf::atom("creddel")>;
+using num_add_atom = caf::atom_constant<caf::atom("numadd")>;
+using num_del_atom = caf::atom_constant<caf::atom("numdel")>;
+using asst_add_atom = caf::atom_constant<caf::atom("asstadd")>;
+using asst_get_atom = caf::atom_constant<caf::atom("asstget")>;
+using asst_set_atom = caf::atom_constant<caf::atom("asstset")>;
 
 // ---- the database adapter --------------------------------------------------------------------------
 
@@ -78,39 +100,86 @@ using db_actor = caf::typed_actor<caf::replies_to<db_job>::with<db_done>>;
 
 // ---- the provider gate (per-tenant circuit breakers on Twilio and Vapi) ------------------------------
 
-// One blocking exchange with a provider (a twilio::client or vapi::client call). It returns true
-// when the provider answered (2xx, or a 4xx about the request itself) and false on a failure the
-// breaker counts (transport, 429, 5xx); a throw counts as neither. It runs on a detached worker
-// and must own everything it touches (capture by value / shared_ptr). Local messages only.
-struct provider_job {
-  std::shared_ptr<std::function<bool()>> run;
-};
-struct provider_outcome {
-  bool ran = false;        // false: refused without running, the tenant's breaker is open
-  bool answered = false;   // the job's return value (when it ran and returned)
-  std::string error;       // what() when the job threw ("" otherwise)
+// What the gate says to one request about to go to a provider.
+struct admission {
+  bool allowed = false;
   std::int64_t retry_after_ms = 0;  // when refused: time left until a probe may go
 };
+// How an admitted request ended, for the breaker: failure = transport, 429 or 5xx (after the
+// client's retries); success = any other answer (2xx, or a 4xx about the request itself);
+// neutral = nothing was learnt about the provider (the client threw, the worker died).
+enum class outcome_kind : std::uint8_t { success, failure, neutral };
 
 // Keeps one domain::circuit_breaker per (org_id, provider) (settings: wiring::times.breaker,
-// time: wiring::steady_now). `run`: refused at once while open; otherwise the job runs on its own
-// detached worker and its outcome feeds the breaker, then the reply goes out. While half-open
-// exactly one job (the probe) runs; the others are refused.
+// time: wiring::steady_now), and nothing else: it never runs a request. Every `admit` that is
+// allowed must be followed by exactly one `outcome` for the same pair (the half-open probe slot
+// is released by it). While half-open exactly one admission (the probe) is allowed.
 using provider_gate_actor = caf::typed_actor<
-    caf::replies_to<run_atom, std::string /*org_id*/, provider, provider_job>::with<
-        provider_outcome>,
+    caf::replies_to<admit_atom, std::string /*org_id*/, provider>::with<admission>,
+    caf::reacts_to<outcome_atom, std::string /*org_id*/, provider, outcome_kind>,
     // JSON object {org_id: [{"provider","state","recent_failures","open_until"?,
     // "retry_after_seconds"?}, …]} of every breaker the gate holds, for GET /sessions/tenants.
     caf::replies_to<breakers_atom>::with<std::string>>;
 
-// ---- the Twilio adapter -----------------------------------------------------------------------------
+// A refusal of the gate reaches the requester of an adapter as this error (category "provider",
+// context: retry_after_ms as std::int64_t); provider_port turns it into provider_unavailable.
+enum class provider_errc : std::uint8_t {
+  breaker_open = 1,   // context: std::int64_t retry_after_ms
+  request_threw = 2,  // the client threw; context: std::string what()
+};
+caf::error make_error(provider_errc code, caf::message context);
+inline const caf::atom_value provider_error_category = caf::atom("provider");
 
-// Sends one SMS with the tenant's credentials (retries inside, see twilio::client), through the
-// provider gate: behind the tenant's Twilio breaker (refused → sms_result with http_status 0 and a
-// message saying Twilio calls are paused).
+// ---- the provider adapters ----------------------------------------------------------------------------
+
+// One message per Twilio operation the service uses (adapters/twilio/twilio_client.hpp: each
+// REST exchange and its retry policy). Each one: admission from the gate for (org_id, twilio) →
+// refused: error provider_errc::breaker_open; else the client call runs on a detached worker the
+// adapter spawns, its outcome goes to the gate, and the client's result struct is the reply.
+// The short SMS form (the call actor's send_sms tool) uses the adapter's own base URL and folds a
+// refusal into sms_result{http_status 0, "… paused …"}.
 using twilio_actor = caf::typed_actor<
     caf::replies_to<sms_atom, std::string /*org_id*/, twilio::credentials,
-                    twilio::sms_request>::with<twilio::sms_result>>;
+                    twilio::sms_request>::with<twilio::sms_result>,
+    caf::replies_to<sms_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
+                    twilio::sms_request>::with<twilio::sms_result>,
+    caf::replies_to<call_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
+                    twilio::call_request>::with<twilio::call_result>,
+    caf::replies_to<callerid_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
+                    twilio::caller_id_request>::with<twilio::caller_id_result>,
+    caf::replies_to<account_atom, std::string /*org_id*/, twilio_endpoint,
+                    twilio::credentials>::with<twilio::account_result>,
+    caf::replies_to<search_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
+                    twilio::available_search>::with<twilio::available_result>,
+    caf::replies_to<purchase_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
+                    twilio::purchase_request>::with<twilio::number_result>,
+    caf::replies_to<numbers_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
+                    std::string /*phone_number filter, "" = all*/>::with<
+        twilio::number_list_result>,
+    caf::replies_to<urls_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
+                    std::string /*pn_sid*/, twilio::purchase_request>::with<twilio::number_result>,
+    caf::replies_to<release_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
+                    std::string /*pn_sid*/>::with<twilio::release_result>>;
+
+// One message per Vapi operation (adapters/vapi/vapi_client.hpp); the same admission / worker / outcome steps
+// under (org_id, vapi). Failure for the breaker: vapi::response::transient().
+using vapi_actor = caf::typed_actor<
+    caf::replies_to<cred_add_atom, std::string /*org_id*/, vapi_endpoint,
+                    vapi_credential>::with<vapi::response>,
+    caf::replies_to<cred_del_atom, std::string /*org_id*/, vapi_endpoint,
+                    std::string /*credential id*/>::with<vapi::response>,
+    caf::replies_to<num_add_atom, std::string /*org_id*/, vapi_endpoint,
+                    vapi::phone_number_import>::with<vapi::response>,
+    caf::replies_to<num_del_atom, std::string /*org_id*/, vapi_endpoint,
+                    std::string /*phone-number id*/>::with<vapi::response>,
+    caf::replies_to<asst_add_atom, std::string /*org_id*/, vapi_endpoint,
+                    vapi_assistant>::with<vapi::response>,
+    caf::replies_to<asst_get_atom, std::string /*org_id*/, vapi_endpoint,
+                    std::string /*assistant id*/>::with<vapi::response>,
+    caf::replies_to<asst_set_atom, std::string /*org_id*/, vapi_endpoint,
+                    vapi_assistant_changes>::with<vapi::response>,
+    caf::replies_to<call_atom, std::string /*org_id*/, vapi_endpoint,
+                    vapi::outbound_call>::with<vapi::response>>;
 
 // ---- the calendar adapter -----------------------------------------------------------------------------
 
@@ -215,11 +284,29 @@ RM_LOCAL_MESSAGE(rm::actors, tool_request)
 RM_LOCAL_MESSAGE(rm::actors, tool_reply)
 RM_LOCAL_MESSAGE(rm::actors, tenant_tool_call)
 RM_LOCAL_MESSAGE(rm::actors, tenant_tool_reply)
-RM_LOCAL_MESSAGE(rm::actors, provider_job)
-RM_LOCAL_MESSAGE(rm::actors, provider_outcome)
+RM_LOCAL_MESSAGE(rm::actors, admission)
+RM_LOCAL_MESSAGE(rm::actors, twilio_endpoint)
+RM_LOCAL_MESSAGE(rm::actors, vapi_endpoint)
+RM_LOCAL_MESSAGE(rm::actors, vapi_credential)
+RM_LOCAL_MESSAGE(rm::actors, vapi_assistant)
+RM_LOCAL_MESSAGE(rm::actors, vapi_assistant_changes)
 RM_LOCAL_MESSAGE(rm::twilio, credentials)
 RM_LOCAL_MESSAGE(rm::twilio, sms_request)
 RM_LOCAL_MESSAGE(rm::twilio, sms_result)
+RM_LOCAL_MESSAGE(rm::twilio, call_request)
+RM_LOCAL_MESSAGE(rm::twilio, call_result)
+RM_LOCAL_MESSAGE(rm::twilio, caller_id_request)
+RM_LOCAL_MESSAGE(rm::twilio, caller_id_result)
+RM_LOCAL_MESSAGE(rm::twilio, account_result)
+RM_LOCAL_MESSAGE(rm::twilio, available_search)
+RM_LOCAL_MESSAGE(rm::twilio, available_result)
+RM_LOCAL_MESSAGE(rm::twilio, purchase_request)
+RM_LOCAL_MESSAGE(rm::twilio, number_result)
+RM_LOCAL_MESSAGE(rm::twilio, number_list_result)
+RM_LOCAL_MESSAGE(rm::twilio, release_result)
+RM_LOCAL_MESSAGE(rm::vapi, response)
+RM_LOCAL_MESSAGE(rm::vapi, phone_number_import)
+RM_LOCAL_MESSAGE(rm::vapi, outbound_call)
 RM_LOCAL_MESSAGE(rm::persistence, call_identity)
 RM_LOCAL_MESSAGE(rm::persistence, tenant_record)
 RM_LOCAL_MESSAGE(rm::persistence, completed_tool_call)

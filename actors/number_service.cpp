@@ -1,7 +1,8 @@
 // The number lifecycle's orchestration (actors/number_service.hpp). Plain C++: provider requests
-// run on the provider gate's detached workers (service::call_provider), database work on the pool
-// (service::with_db). Results a provider request produces are held in shared_ptrs, because a
-// request that outlives call_provider's timeout still finishes on its worker later.
+// are typed requests to the adapter actors through service::providers() (actors/provider_port.hpp:
+// behind the tenant's breaker, on a detached worker of the adapter), database work on the pool
+// (service::with_db). A request that outlives provider_timeout still finishes on its worker
+// with its own copies of the data; its outcome is then unknown here (reconciled later).
 #include "actors/number_service.hpp"
 
 #include <atomic>
@@ -12,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/provider_port.hpp"
 #include "actors/service.hpp"
 #include "domain/e164.hpp"
 #include "domain/number_lifecycle.hpp"
@@ -93,6 +95,45 @@ struct gate {
   std::string why;
 };
 
+// The Twilio / Vapi operations of one tenant through the provider port, shaped like the client
+// calls they replace (each is one typed request to the provider's adapter actor).
+struct twilio_calls {
+  provider_port* port;
+  std::string org;
+  twilio_endpoint ep;
+  std::chrono::milliseconds timeout;
+  twilio::number_list_result list_numbers(const twilio::credentials& c, const std::string& pn) {
+    return port->list_numbers(org, ep, c, pn, timeout);
+  }
+  twilio::release_result release_number(const twilio::credentials& c, const std::string& sid) {
+    return port->release_number(org, ep, c, sid, timeout);
+  }
+  twilio::available_result search_available(const twilio::credentials& c,
+                                            const twilio::available_search& q) {
+    return port->search_available(org, ep, c, q, timeout);
+  }
+  twilio::number_result purchase_number(const twilio::credentials& c,
+                                        const twilio::purchase_request& r) {
+    return port->purchase_number(org, ep, c, r, timeout);
+  }
+  twilio::number_result update_number_urls(const twilio::credentials& c, const std::string& sid,
+                                           const twilio::purchase_request& urls) {
+    return port->update_number_urls(org, ep, c, sid, urls, timeout);
+  }
+};
+struct vapi_calls {
+  provider_port* port;
+  std::string org;
+  vapi_endpoint ep;
+  std::chrono::milliseconds timeout;
+  vapi::response import_twilio_number(const vapi::phone_number_import& n) {
+    return port->import_twilio_number(org, ep, n, timeout);
+  }
+  vapi::response delete_phone_number(const std::string& id) {
+    return port->delete_phone_number(org, ep, id, timeout);
+  }
+};
+
 // What the saga needs besides the order.
 struct order_context {
   twilio::credentials creds;
@@ -128,10 +169,14 @@ struct number_service::impl {
     });
   }
 
-  gate through(const std::string& org, provider pr, std::function<bool()> request) {
+  // Runs `request` (port calls for `org` / `pr`, which it names) on this thread; the breaker's
+  // refusal and the port's timeout become a `gate`. Its bool (answered) is the breaker's business
+  // in the adapter now and is not needed here.
+  template <class Request>
+  gate through(const std::string& /*org*/, provider /*pr*/, Request request) {
     gate g;
     try {
-      svc.call_provider(org, pr, std::move(request), opt.provider_timeout);
+      request();
       g.ran = true;
     } catch (const provider_unavailable& e) {
       g.open = true;
@@ -144,11 +189,12 @@ struct number_service::impl {
     return g;
   }
 
-  twilio::client twilio_client() const {
-    return twilio::client{opt.twilio_base_url, opt.twilio_retry};
+  twilio_calls twilio_client(const std::string& org) const {
+    return {&svc.providers(), org, {opt.twilio_base_url, opt.twilio_retry}, opt.provider_timeout};
   }
-  vapi::client vapi_client() const {
-    return vapi::client{opt.vapi_base_url, opt.vapi_private_key, opt.vapi_retry};
+  vapi_calls vapi_client(const std::string& org) const {
+    return {&svc.providers(), org, {opt.vapi_base_url, opt.vapi_private_key, opt.vapi_retry},
+            opt.provider_timeout};
   }
 
   twilio::purchase_request urls() const {
@@ -215,7 +261,7 @@ struct number_service::impl {
   // pending with an unknown purchase outcome: list the account's numbers.
   retry step_reconcile(p::provisioning_order& o, const order_context& ctx) {
     auto listed = std::make_shared<twilio::number_list_result>();
-    auto client = twilio_client();
+    auto client = twilio_client(o.org_id);
     auto creds = ctx.creds;
     auto filter = o.requested_number;
     auto g = through(o.org_id, provider::twilio, [listed, client, creds, filter]() mutable {
@@ -258,7 +304,7 @@ struct number_service::impl {
   // purchased: import into Vapi, then link.
   retry step_import(p::provisioning_order& o, const order_context& ctx) {
     auto result = std::make_shared<vapi::response>();
-    auto client = vapi_client();
+    auto client = vapi_client(o.org_id);
     vapi::phone_number_import req;
     req.number = o.e164;
     req.twilio_account_sid = ctx.creds.account_sid;
@@ -325,7 +371,7 @@ struct number_service::impl {
   retry step_compensate(p::provisioning_order& o, const order_context& ctx) {
     if (!o.vapi_phone_number_id.empty()) {
       auto result = std::make_shared<vapi::response>();
-      auto client = vapi_client();
+      auto client = vapi_client(o.org_id);
       auto id = o.vapi_phone_number_id;
       through(o.org_id, provider::vapi, [result, client, id]() mutable {
         *result = client.delete_phone_number(id);
@@ -333,7 +379,7 @@ struct number_service::impl {
       });
     }
     auto released = std::make_shared<twilio::release_result>();
-    auto client = twilio_client();
+    auto client = twilio_client(o.org_id);
     auto creds = ctx.creds;
     auto sid = o.pn_sid;
     auto g = through(o.org_id, provider::twilio, [released, client, creds, sid]() mutable {
@@ -442,7 +488,7 @@ struct number_service::impl {
       });
       if (!row || row->vapi_phone_number_id.empty()) continue;
       auto result = std::make_shared<vapi::response>();
-      auto client = vapi_client();
+      auto client = vapi_client(org);
       auto vid = row->vapi_phone_number_id;
       auto g = through(org, provider::vapi, [result, client, vid]() mutable {
         *result = client.delete_phone_number(vid);
@@ -513,7 +559,7 @@ number_result number_service::search(const std::string& org_id, const std::strin
     return fail(409, "twilio_not_connected",
                 "connect the organization's Twilio account first (POST /api/integrations/twilio)");
   auto found = std::make_shared<twilio::available_result>();
-  auto client = impl_->twilio_client();
+  auto client = impl_->twilio_client(org_id);
   twilio::available_search q;
   q.country = country;
   q.area_code = area_code;
@@ -661,7 +707,7 @@ number_result number_service::provision(const std::string& org_id, const std::st
 
   // 2. Twilio buys.
   auto bought = std::make_shared<twilio::number_result>();
-  auto client = im.twilio_client();
+  auto client = im.twilio_client(org_id);
   auto req = im.urls();
   req.phone_number = e164;
   req.area_code = area;
@@ -801,7 +847,7 @@ number_result number_service::release(const std::string& org_id, const std::stri
                   "the number is held in the organization's Twilio account, which is not "
                   "connected: connect it first (POST /api/integrations/twilio)");
     auto released = std::make_shared<twilio::release_result>();
-    auto client = im.twilio_client();
+    auto client = im.twilio_client(org_id);
     auto c = *creds;
     auto sid = row->provider_sid;
     auto g = im.through(org_id, provider::twilio, [released, client, c, sid]() mutable {
@@ -820,7 +866,7 @@ number_result number_service::release(const std::string& org_id, const std::stri
       vapi_pending = true;
     } else {
       auto result = std::make_shared<vapi::response>();
-      auto client = im.vapi_client();
+      auto client = im.vapi_client(org_id);
       auto vid = row->vapi_phone_number_id;
       auto g = im.through(org_id, provider::vapi, [result, client, vid]() mutable {
         *result = client.delete_phone_number(vid);
@@ -857,7 +903,7 @@ number_result number_service::import_all(const std::string& org_id, const std::s
     return fail(409, "twilio_not_connected",
                 "connect the organization's Twilio account first (POST /api/integrations/twilio)");
   auto listed = std::make_shared<twilio::number_list_result>();
-  auto client = im.twilio_client();
+  auto client = im.twilio_client(org_id);
   auto creds = ctx->creds;
   auto g = im.through(org_id, provider::twilio, [listed, client, creds]() mutable {
     *listed = client.list_numbers(creds, "");
@@ -923,7 +969,7 @@ number_result number_service::import_all(const std::string& org_id, const std::s
     std::string vapi_error;
     if (vapi_id.empty() && !im.opt.vapi_private_key.empty()) {
       auto result = std::make_shared<vapi::response>();
-      auto vc = im.vapi_client();
+      auto vc = im.vapi_client(org_id);
       vapi::phone_number_import req;
       req.number = n.phone_number;
       req.twilio_account_sid = creds.account_sid;

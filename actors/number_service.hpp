@@ -2,8 +2,9 @@
 // purchase (a saga), release into quarantine, import of the clinic's own Twilio account, and the
 // sweep that finishes or undoes what a failure or a crash left open. No CAF in this header.
 //
-// Every Twilio and Vapi request goes through actors::service::call_provider (a detached worker
-// behind the tenant's circuit breaker for that provider); database work through service::with_db
+// Every Twilio and Vapi request is a typed request to the provider's adapter actor through
+// service::providers() (actors/provider_port.hpp: behind the tenant's circuit breaker for that
+// provider, on a detached worker of the adapter); database work through service::with_db
 // in transactions that name the tenant first (row-level security). Tenant's Twilio credentials
 // come from persistence::load_twilio_account. Number lifecycle and saga rules:
 // domain/number_lifecycle.hpp; storage: persistence/number_queries.hpp (migration 007).
@@ -54,7 +55,7 @@ struct number_service_options {
   std::chrono::milliseconds sweep_interval{60000};
   twilio::retry_policy twilio_retry{};
   vapi::retry_policy vapi_retry{};
-  std::chrono::milliseconds provider_timeout{std::chrono::seconds(60)};  // per call_provider
+  std::chrono::milliseconds provider_timeout{std::chrono::seconds(60)};  // per port request
 };
 
 struct number_result {

@@ -1,6 +1,7 @@
-// The provider gate: every Twilio and Vapi request of a tenant passes one circuit breaker per
-// (org_id, provider) (domain/circuit_breaker.hpp) and runs on its own detached worker, so a slow
-// or failing provider never blocks the scheduler and one tenant's failures never pause another's.
+// The provider gate: the keeper of one circuit breaker per (org_id, provider)
+// (domain/circuit_breaker.hpp). The adapter actors (provider_adapters.cpp) ask it before each
+// request (admit) and tell it how the request went (outcome); it never runs a request itself, so
+// one tenant's slow provider never delays another's admission.
 #include <map>
 #include <utility>
 
@@ -14,28 +15,6 @@ namespace rm::actors {
 namespace {
 
 const char* provider_name(provider p) { return p == provider::vapi ? "vapi" : "twilio"; }
-
-// One job per worker; the worker quits after answering (its thread ends).
-using provider_worker_actor =
-    caf::typed_actor<caf::replies_to<run_atom, provider_job>::with<provider_outcome>>;
-
-provider_worker_actor::behavior_type provider_worker(provider_worker_actor::pointer self) {
-  return {
-      [=](run_atom, const provider_job& job) -> provider_outcome {
-        provider_outcome out;
-        out.ran = true;
-        try {
-          out.answered = job.run && *job.run && (*job.run)();
-        } catch (const std::exception& e) {
-          out.error = e.what()[0] ? e.what() : "the provider request failed";
-        } catch (...) {
-          out.error = "the provider request failed (unknown exception)";
-        }
-        self->quit();
-        return out;
-      },
-  };
-}
 
 struct gate_state {
   std::map<std::pair<std::string, provider>, domain::circuit_breaker> breakers;
@@ -59,48 +38,35 @@ std::string iso_utc(domain::instant t) {
 
 }  // namespace
 
+caf::error make_error(provider_errc code, caf::message context) {
+  return caf::error(static_cast<std::uint8_t>(code), provider_error_category, std::move(context));
+}
+
 provider_gate_actor spawn_provider_gate(caf::actor_system& sys, wiring_ptr w) {
   auto fn = [w](gate_ptr self) -> provider_gate_actor::behavior_type {
     return {
-        [=](run_atom, const std::string& org_id, provider p,
-            provider_job& job) -> caf::typed_response_promise<provider_outcome> {
-          auto rp = self->make_response_promise<provider_outcome>();
-          auto admission = breaker_of(self, w, org_id, p).admit(w->steady_now());
-          if (!admission.allowed) {
+        [=](admit_atom, const std::string& org_id, provider p) -> admission {
+          auto a = breaker_of(self, w, org_id, p).admit(w->steady_now());
+          admission out;
+          out.allowed = a.allowed;
+          if (!a.allowed) {
+            out.retry_after_ms = a.retry_after.count();
             metrics::provider_request(provider_name(p), "rejected");
-            provider_outcome refused;
-            refused.retry_after_ms = admission.retry_after.count();
-            rp.deliver(refused);
-            return rp;
           }
-          auto worker = self->system().spawn<caf::detached>(provider_worker);
-          self->request(worker, caf::infinite, run_atom::value, std::move(job))
-              .then(
-                  [=](const provider_outcome& out) mutable {
-                    auto& b = breaker_of(self, w, org_id, p);
-                    auto now = w->steady_now();
-                    if (!out.error.empty())
-                      b.on_neutral(now);
-                    else if (out.answered)
-                      b.on_success(now);
-                    else
-                      b.on_failure(now);
-                    metrics::provider_request(provider_name(p), !out.error.empty() ? "error"
-                                                                : out.answered   ? "ok"
-                                                                                 : "failed");
-                    metrics::breaker_state(org_id, provider_name(p), static_cast<int>(b.state(now)));
-                    rp.deliver(out);
-                  },
-                  [=](caf::error& err) mutable {
-                    // The worker died without answering: nothing is known of the provider.
-                    breaker_of(self, w, org_id, p).on_neutral(w->steady_now());
-                    metrics::provider_request(provider_name(p), "error");
-                    provider_outcome out;
-                    out.ran = true;
-                    out.error = "the provider worker failed: " + self->system().render(err);
-                    rp.deliver(out);
-                  });
-          return rp;
+          return out;
+        },
+        [=](outcome_atom, const std::string& org_id, provider p, outcome_kind kind) {
+          auto& b = breaker_of(self, w, org_id, p);
+          auto now = w->steady_now();
+          switch (kind) {
+            case outcome_kind::success: b.on_success(now); break;
+            case outcome_kind::failure: b.on_failure(now); break;
+            case outcome_kind::neutral: b.on_neutral(now); break;
+          }
+          metrics::provider_request(provider_name(p), kind == outcome_kind::success   ? "ok"
+                                                      : kind == outcome_kind::failure ? "failed"
+                                                                                      : "error");
+          metrics::breaker_state(org_id, provider_name(p), static_cast<int>(b.state(now)));
         },
         [=](breakers_atom) -> std::string {
           auto now = w->steady_now();

@@ -1,8 +1,5 @@
 #include "actors/service.hpp"
 
-#include <condition_variable>
-#include <exception>
-#include <mutex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -40,7 +37,7 @@ struct service::impl {
     // The supervisor spawns its children asynchronously; a request made before it published
     // their handles would go to a null handle. Wait (bounded) until every one is there.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!(w->db() && w->gate() && w->twilio() && w->calendar() && w->tool_log() && w->directory() &&
+    while (!(w->db() && w->gate() && w->twilio() && w->vapi() && w->calendar() && w->tool_log() && w->directory() &&
              w->calls())) {
       if (std::chrono::steady_clock::now() > deadline)
         throw std::runtime_error("the actor system did not start within 10 s");
@@ -74,7 +71,8 @@ struct service::impl {
   }
 };
 
-service::service(service_options options) : impl_(std::make_unique<impl>(options)) {}
+service::service(service_options options)
+    : impl_(std::make_unique<impl>(options)), providers_(std::make_unique<provider_port>(*this)) {}
 service::~service() = default;
 
 tenant_ref service::resolve(const std::string& e164, const std::string& vapi_id) {
@@ -143,68 +141,7 @@ wiring_ptr service::shared_wiring() { return impl_->w; }
 std::chrono::milliseconds service::request_timeout() const { return impl_->timeout; }
 
 const service_options& service::options() const { return impl_->options; }
-
-void service::call_provider(const std::string& org_id, provider p, std::function<bool()> request,
-                            std::chrono::milliseconds timeout) {
-  // Shared with the job, so that a caller that stops waiting never leaves `request` running on
-  // its (destroyed) stack: either the job has not started (it is told not to), or it is waited for.
-  struct progress {
-    std::mutex m;
-    std::condition_variable cv;
-    bool started = false, finished = false, abandoned = false;
-    std::exception_ptr failure;
-  };
-  auto st = std::make_shared<progress>();
-  auto fn = std::make_shared<std::function<bool()>>(std::move(request));
-  provider_job job{std::make_shared<std::function<bool()>>([st, fn]() -> bool {
-    {
-      std::lock_guard<std::mutex> g{st->m};
-      if (st->abandoned) throw std::runtime_error("the caller stopped waiting before it started");
-      st->started = true;
-    }
-    auto finish = [&st](std::exception_ptr e) {
-      {
-        std::lock_guard<std::mutex> g{st->m};
-        st->finished = true;
-        st->failure = e;
-      }
-      st->cv.notify_all();
-    };
-    try {
-      bool answered = (*fn)();
-      finish(nullptr);
-      return answered;
-    } catch (...) {
-      finish(std::current_exception());
-      throw;  // the worker reports it as neutral to the breaker
-    }
-  })};
-
-  caf::scoped_actor self{*impl_->sys};
-  std::optional<provider_outcome> out;
-  caf::error err;
-  self->request(impl_->w->gate(), timeout, run_atom::value, org_id, p, std::move(job))
-      .receive([&](provider_outcome& o) { out = std::move(o); }, [&](caf::error& e) { err = e; });
-
-  std::unique_lock<std::mutex> lock{st->m};
-  if (!st->started) {
-    st->abandoned = true;
-    if (out && !out->ran) {
-      auto s = std::chrono::seconds((out->retry_after_ms + 999) / 1000);
-      const char* name = p == provider::vapi ? "Vapi" : "Twilio";
-      throw provider_unavailable(std::string(name) + " is unavailable for this clinic after "
-                                 "repeated failures: requests are paused for " +
-                                 std::to_string(s.count()) + " s (circuit breaker open)",
-                                 s);
-    }
-    if (out) throw service_error(ec::unavailable, out->error);
-    throw service_error(err ? ec_of(err).value_or(ec::unavailable) : ec::unavailable,
-                        "the provider gate did not answer: " +
-                            (err ? impl_->sys->render(err) : std::string("no answer")));
-  }
-  st->cv.wait(lock, [&] { return st->finished; });
-  if (st->failure) std::rethrow_exception(st->failure);
-}
+provider_port& service::providers() { return *providers_; }
 
 void service::with_db(std::function<void(pqxx::connection&)> job) {
   // A failed job comes back as an rm error (ec::database_unavailable): ask throws it.

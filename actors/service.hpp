@@ -21,6 +21,7 @@ class actor_system;
 
 namespace rm::actors {
 class wiring;
+class provider_port;
 }
 
 
@@ -33,7 +34,7 @@ struct service_options {
   std::string runtime_role = "ringmaster_app";
   std::size_t db_workers = 4;
   std::string twilio_base_url = "https://api.twilio.com";
-  // Vapi REST (vapi::client): the base URL and the platform private key ("" = not configured;
+  // Vapi REST (adapters/vapi/vapi_client.hpp): the base URL and the platform private key ("" = not configured;
   // every Vapi call then fails with a clear message, start-up does not).
   std::string vapi_base_url = "https://api.vapi.ai";
   std::string vapi_private_key;
@@ -51,7 +52,7 @@ struct service_options {
 // The external providers whose calls go through the provider gate (per-tenant circuit breakers).
 enum class provider { twilio, vapi };
 
-// Thrown by call_provider when the tenant's breaker for that provider is open: the request was
+// Thrown by provider_port when the tenant's breaker for that provider is open: the request was
 // not attempted. `retry_after` is what is left of the cool-off. Its kind is always
 // ec::provider_unavailable (HTTP: adapters/http/http_errors.hpp, 503 with Retry-After).
 struct provider_unavailable : std::runtime_error {
@@ -115,26 +116,17 @@ class service {
   std::shared_ptr<actors::wiring> shared_wiring();
   std::chrono::milliseconds request_timeout() const;
   // The options the service was built with (provider base URLs and the Vapi key, for modules that
-  // build their own twilio::client / vapi::client to run through call_provider).
+  // build the twilio_endpoint / vapi_endpoint of their provider_port requests).
   const service_options& options() const;
 
-  // Runs `request` (a blocking REST exchange with `p`, e.g. a twilio::client or vapi::client
-  // call) on a detached worker of the provider gate, behind the tenant's circuit breaker for `p`,
-  // and waits for it. `request` returns true when the provider answered (2xx or a 4xx about the
-  // request itself) and false on a failure the breaker counts (transport, 429, 5xx — see
-  // vapi::response::transient). Throws provider_unavailable without running `request` while the
-  // breaker is open (or while its half-open probe is out). An exception thrown by `request` is
-  // rethrown here (and does not count against the provider).
-  // `timeout` bounds the wait for the gate; once `request` has started it is always waited for
-  // (the clients' own timeouts bound it), so `request` may capture the caller's locals by
-  // reference. service_error(timeout=true) only when `request` had not started by then (and
-  // then never will).
-  void call_provider(const std::string& org_id, provider p, std::function<bool()> request,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // Every Twilio and Vapi request: one blocking method per typed operation of the provider
+  // adapter actors, behind the tenant's circuit breakers (actors/provider_port.hpp).
+  provider_port& providers();
 
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
+  std::unique_ptr<provider_port> providers_;
 };
 
 }  // namespace rm::actors

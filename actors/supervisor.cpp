@@ -11,7 +11,7 @@ namespace rm::actors {
 
 namespace {
 
-enum class child_kind { db, gate, twilio, calendar, tool_log, directory, calls };
+enum class child_kind { db, gate, twilio, vapi, calendar, tool_log, directory, calls };
 
 struct supervisor_state {
   std::vector<std::pair<caf::actor_addr, child_kind>> live;
@@ -39,6 +39,7 @@ void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_sett
       break;
     case child_kind::gate: adopt(spawn_provider_gate(sys, w)); break;
     case child_kind::twilio: adopt(spawn_twilio(sys, s.twilio_base_url, w)); break;
+    case child_kind::vapi: adopt(spawn_vapi(sys, w)); break;
     case child_kind::calendar: adopt(spawn_local_calendar(sys, w)); break;
     case child_kind::tool_log: adopt(spawn_tool_log(sys, w)); break;
     case child_kind::directory: adopt(spawn_directory(sys, w)); break;
@@ -77,7 +78,8 @@ caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
         return;
       }
     });
-    for (auto kind : {child_kind::db, child_kind::gate, child_kind::twilio, child_kind::calendar,
+    for (auto kind : {child_kind::db, child_kind::gate, child_kind::twilio, child_kind::vapi,
+                      child_kind::calendar,
                       child_kind::tool_log, child_kind::directory, child_kind::calls})
       start_child(self, w, settings, kind);
     return {[](status_atom) {}};  // it only supervises

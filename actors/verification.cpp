@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/db_call.hpp"
+#include "actors/provider_port.hpp"
 #include "actors/service.hpp"
 #include "adapters/metrics/metrics.hpp"
 #include "actors/verification_code.hpp"
@@ -508,10 +509,13 @@ struct verification_service::impl {
   verification_config cfg;
   verification_registry_actor registry;
   verification_housekeeper_actor housekeeper;
-  twilio::client tw;
+  // Twilio requests are typed requests to the twilio adapter (svc.providers()), behind the
+  // tenant's Twilio breaker.
+  twilio_endpoint tw;
 
   impl(service& s, verification_service_options o)
-      : svc(s), options(std::move(o)), w(s.shared_wiring()), tw(options.twilio_base_url) {
+      : svc(s), options(std::move(o)), w(s.shared_wiring()) {
+    tw.base_url = options.twilio_base_url;
     cfg.sweep_interval = options.sweep_interval;
     cfg.argon2 = std::make_shared<argon2_limiter>(options.argon2_slots, options.argon2_wait);
     registry = spawn_verification_registry(svc.system(), w, cfg);
@@ -623,17 +627,37 @@ api_result verification_service::initiate(const std::string& org_id,
   audit.recipient = e164;
   bool ok = false;
   twilio::twilio_error error;
+  // The breaker open or no answer in time: a delivery failure like any other (audited below).
+  auto undelivered = [](const std::exception& e) {
+    twilio::twilio_error failure;
+    failure.message = e.what();
+    return failure;
+  };
   if (channel == "sms") {
-    auto sent = impl_->tw.send_sms(creds, {*ai_number, e164, domain::verification_sms_body(code),
-                                           ""});
+    twilio::sms_result sent;
+    try {
+      sent = impl_->svc.providers().send_sms(
+          org_id, impl_->tw, creds, {*ai_number, e164, domain::verification_sms_body(code), ""});
+    } catch (const provider_unavailable& e) {
+      sent.error = undelivered(e);
+    } catch (const service_error& e) {
+      sent.error = undelivered(e);
+    }
     ok = sent.ok;
     error = sent.error;
     audit.method = "sms";
     audit.content = domain::verification_sms_body(domain::masked_code);
     audit.external_message_id = sent.sent.sid;
   } else {
-    auto call = impl_->tw.create_call(creds, {*ai_number, e164, domain::verification_twiml(code),
-                                              ""});
+    twilio::call_result call;
+    try {
+      call = impl_->svc.providers().create_call(
+          org_id, impl_->tw, creds, {*ai_number, e164, domain::verification_twiml(code), ""});
+    } catch (const provider_unavailable& e) {
+      call.error = undelivered(e);
+    } catch (const service_error& e) {
+      call.error = undelivered(e);
+    }
     ok = call.ok;
     error = call.error;
     audit.method = "voice";
@@ -739,8 +763,18 @@ api_result verification_service::register_caller_id(const std::string& org_id,
   while (!base.empty() && base.back() == '/') base.pop_back();  // as the webhook verifies it
   if (!base.empty())
     callback = base + "/webhooks/twilio/caller-id/" + org_id + "/" + verification_id;
-  auto res = impl_->tw.create_caller_id({account->account_sid, account->auth_token},
-                                        {row->phone_number, row->friendly_name, callback});
+  twilio::caller_id_result res;
+  try {
+    res = impl_->svc.providers().create_caller_id(
+        org_id, impl_->tw, {account->account_sid, account->auth_token},
+        {row->phone_number, row->friendly_name, callback});
+  } catch (const provider_unavailable& e) {
+    auto r = error_result(503, "provider_unavailable", e.what());
+    r.retry_after = static_cast<int>(std::max<long>(1, e.retry_after.count()));
+    return r;
+  } catch (const service_error& e) {
+    res.error.message = e.what();  // http_status 0: Twilio did not answer in time
+  }
   if (!res.ok)
     return error_result(502, "twilio_error",
                         "Twilio refused the caller-ID request: " + twilio::describe(res.error));

@@ -14,15 +14,16 @@
 //   DELETE /api/campaigns/{id}/contacts/{contact_id} admin
 //   POST   /api/contacts/{id}/call-back             member  Vapi POST /call
 //
-// Every Vapi request goes through service::call_provider (the tenant's circuit breaker). Database
-// work runs in transactions that name the JWT's tenant first; provider calls run between them,
-// never inside one, so no connection waits on Vapi.
+// Every Vapi request is a typed request to the vapi adapter actor (service::providers(), behind
+// the tenant's circuit breaker). Database work runs in transactions that name the JWT's tenant
+// first; provider calls run between them, never inside one, so no connection waits on Vapi.
 #include <memory>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "actors/number_service.hpp"
+#include "actors/provider_port.hpp"
 #include "actors/service.hpp"
 #include "adapters/http/routes.hpp"
 #include "adapters/vapi/assistant_spec.hpp"
@@ -56,29 +57,39 @@ void send_error_with(httplib::Response& res, int status, const std::string& code
   send_json(res, status, {{"error", {{"code", code}, {"message", message}}}, {key, value}});
 }
 
-// A Vapi operation behind the tenant's circuit breaker. The outcome lives in a shared_ptr: when
-// call_provider gives up waiting, the worker may still finish later and must not write into a
-// dead stack frame.
+// The Vapi operations of one tenant, each a typed request to the vapi adapter actor through the
+// provider port (actors/provider_port.hpp), shaped like the client calls they replace.
+struct vapi_calls {
+  actors::provider_port& port;
+  std::string org_id;
+  actors::vapi_endpoint ep;
+  vapi::response create_assistant(const json& body) {
+    return port.create_assistant(org_id, ep, {body});
+  }
+  vapi::response merge_assistant(const std::string& id, const json& changes) {
+    return port.merge_assistant(org_id, ep, {id, changes});
+  }
+  vapi::response create_call(const vapi::outbound_call& c) {
+    return port.create_call(org_id, ep, c);
+  }
+};
+
+// A Vapi operation behind the tenant's circuit breaker (the adapter runs it on its own worker,
+// with copies of the request's data).
 struct vapi_outcome {
   vapi::response response;
   bool breaker_open = false;
   std::chrono::seconds retry_after{0};
-  bool no_answer = false;  // the provider gate did not answer in time
+  bool no_answer = false;  // the vapi adapter did not answer in time
 };
 
 vapi_outcome with_vapi(context& ctx, const std::string& org_id,
-                       std::function<vapi::response(vapi::client&)> op) {
-  auto result = std::make_shared<vapi::response>();
+                       const std::function<vapi::response(vapi_calls&)>& op) {
   vapi_outcome out;
-  const auto base = ctx.service.options().vapi_base_url;
-  const auto key = ctx.service.options().vapi_private_key;
+  vapi_calls calls{ctx.service.providers(), org_id,
+                   {ctx.service.options().vapi_base_url, ctx.service.options().vapi_private_key}};
   try {
-    ctx.service.call_provider(org_id, actors::provider::vapi, [result, base, key, op] {
-      vapi::client client{base, key};
-      *result = op(client);
-      return !result->transient();
-    });
-    out.response = *result;
+    out.response = op(calls);
   } catch (const actors::provider_unavailable& e) {
     out.breaker_open = true;
     out.retry_after = e.retry_after;
@@ -348,7 +359,7 @@ void run_agent_steps(context& ctx, const principal& who, p::agent_row agent, int
       spec.sms_per_call = ctx.service.options().sms_per_call;
       const auto body = vapi::assistant_body(spec);
       auto out = with_vapi(ctx, who.org_id,
-                           [body](vapi::client& c) { return c.create_assistant(body); });
+                           [body](vapi_calls& c) { return c.create_assistant(body); });
       std::string failure;
       int status = 502;
       std::string code = "vapi_error";
@@ -496,7 +507,7 @@ void patch_agent(context& ctx, const httplib::Request& req, httplib::Response& r
                             agent->id};
   const auto changes = vapi::assistant_changes(spec);
   const auto assistant_id = agent->vapi_assistant_id;
-  auto out = with_vapi(ctx, who.org_id, [assistant_id, changes](vapi::client& c) {
+  auto out = with_vapi(ctx, who.org_id, [assistant_id, changes](vapi_calls& c) {
     return c.merge_assistant(assistant_id, changes);
   });
   if (out.breaker_open) return send_unavailable(res, out, unavailable_sentence(out));
@@ -770,7 +781,7 @@ void call_back(context& ctx, const httplib::Request& req, httplib::Response& res
   call.customer_number = plan.contact->phone_e164;
   call.customer_name = plan.contact->name;
   call.variable_values = {{"contact_name", plan.contact->name}, {"reason", "call-back"}};
-  auto out = with_vapi(ctx, who.org_id, [call](vapi::client& c) { return c.create_call(call); });
+  auto out = with_vapi(ctx, who.org_id, [call](vapi_calls& c) { return c.create_call(call); });
   if (out.breaker_open) return send_unavailable(res, out, unavailable_sentence(out));
   if (out.no_answer)
     return send_error(res, 504, "provider_timeout",

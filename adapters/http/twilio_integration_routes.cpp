@@ -8,14 +8,15 @@
 // Never half a state silently: Twilio is checked before anything is stored; once stored, the Vapi
 // side is `pending` until it is `synced` (with the credential id) or `failed` (with the reason,
 // answered 502 vapi_sync_failed and shown by GET) — retried by /sync or by POSTing again. A
-// disconnect that Vapi refuses keeps everything, so DELETE can be retried. Provider calls go
-// through service::call_provider (the tenant's circuit breakers). Secrets are never returned or
-// logged; the guarded table applies authentication and role before the handler
-// (tenant_routes.cpp style).
+// disconnect that Vapi refuses keeps everything, so DELETE can be retried. Provider calls are
+// typed requests to the provider adapter actors (service::providers(): the tenant's circuit
+// breakers). Secrets are never returned or logged; the guarded table applies authentication and
+// role before the handler (tenant_routes.cpp style).
 #include <spdlog/spdlog.h>
 
 #include <regex>
 
+#include "actors/provider_port.hpp"
 #include "actors/service.hpp"
 #include "adapters/http/routes.hpp"
 #include "adapters/twilio/twilio_client.hpp"
@@ -29,7 +30,6 @@ namespace {
 
 using nlohmann::json;
 namespace p = rm::persistence;
-using actors::provider;
 
 bool transient(const twilio::twilio_error& e) {
   return e.http_status == 0 || e.http_status == 429 || e.http_status >= 500;
@@ -71,14 +71,11 @@ std::string sync_to_vapi(context& ctx, const std::string& org, const p::twilio_a
   } else {
     vapi::response r;
     try {
-      ctx.service.call_provider(org, provider::vapi, [&] {
-        vapi::client cli{so.vapi_base_url, so.vapi_private_key, vapi::retry_policy{}};
-        const auto name = friendly_name.empty() ? "Twilio " + account.account_sid
-                                                : "Twilio " + friendly_name;
-        r = cli.create_twilio_credential(account.account_sid, account.auth_token,
-                                         name.substr(0, 40));
-        return r.ok || !r.transient();
-      });
+      const auto name = friendly_name.empty() ? "Twilio " + account.account_sid
+                                              : "Twilio " + friendly_name;
+      r = ctx.service.providers().create_twilio_credential(
+          org, {so.vapi_base_url, so.vapi_private_key},
+          {account.account_sid, account.auth_token, name.substr(0, 40)});
       if (r.ok && r.body.is_object() && r.body.contains("id") && r.body["id"].is_string())
         credential_id = r.body["id"];
       else if (r.ok)
@@ -110,11 +107,8 @@ std::string delete_in_vapi(context& ctx, const std::string& org, const std::stri
     return "Vapi is not configured on this deployment (RINGMASTER_VAPI_PRIVATE_KEY)";
   vapi::response r;
   try {
-    ctx.service.call_provider(org, provider::vapi, [&] {
-      vapi::client cli{so.vapi_base_url, so.vapi_private_key, vapi::retry_policy{}};
-      r = cli.delete_credential(id);
-      return r.ok || !r.transient();
-    });
+    r = ctx.service.providers().delete_credential(org, {so.vapi_base_url, so.vapi_private_key},
+                                                  id);
   } catch (const actors::provider_unavailable& e) {
     return "Vapi calls for this clinic are paused after repeated failures; retry in " +
            seconds_text(e.retry_after) + " s";
@@ -159,11 +153,8 @@ void post_twilio(context& ctx, const httplib::Request& req, httplib::Response& r
   // 1. Twilio: do these credentials work? Nothing is stored before it says yes.
   twilio::account_result checked;
   try {
-    ctx.service.call_provider(org, provider::twilio, [&] {
-      twilio::client cli{ctx.service.options().twilio_base_url};
-      checked = cli.fetch_account({account.account_sid, account.auth_token});
-      return checked.ok || !transient(checked.error);
-    });
+    checked = ctx.service.providers().fetch_account(
+        org, {ctx.service.options().twilio_base_url}, {account.account_sid, account.auth_token});
   } catch (const actors::provider_unavailable& e) {
     return send_provider_unavailable(
         res, e,

@@ -1,10 +1,17 @@
 // Twilio REST API 2010-04-01, the subset ringmaster calls. Blocking (cpp-httplib client); run it
-// only from a detached actor. Source: ../shared/contracts/twilio.md §3 (twilio-oai
+// only from a detached actor (the twilio adapter's workers). Source: ../shared/contracts/twilio.md §3 (twilio-oai
 // twilio_api_v2010.json, the SDKs' error parsers).
 //
 // Requests: HTTP Basic AccountSid:AuthToken, application/x-www-form-urlencoded, PascalCase keys.
 // Errors: Twilio's JSON {"code","message","more_info","status"} (and the RFC 9457 form
 // {"type","title","status","code","detail"}) are parsed into `twilio_error`.
+// Retries: one loop (twilio_http.cpp) for the operations marked "retried" below: 429, 5xx and
+// transport failures, exponential backoff from retry_policy, a numeric Retry-After replacing the
+// backoff (capped by max_backoff). Other operations are sent once.
+// Implementation by responsibility: twilio_http.cpp (encoding, error parsing, the exchange, the
+// retry loop), twilio_messaging.cpp, twilio_voice.cpp (calls, caller IDs), twilio_numbers.cpp,
+// twilio_accounts.cpp, twilio_errors.cpp (describe). In the service only the twilio adapter
+// actor (actors/provider_adapters.cpp) builds a client.
 #pragma once
 
 #include <chrono>

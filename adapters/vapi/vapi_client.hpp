@@ -1,5 +1,5 @@
 // Vapi REST API, the subset ringmaster calls. Blocking (cpp-httplib client); run it only from a
-// detached actor (the provider gate, see actors/interfaces.hpp). Source:
+// detached actor (the vapi adapter's workers, actors/provider_adapters.cpp). Source:
 // ../shared/contracts/vapi.md §4 (Vapi's OpenAPI document, the web SDK's credential routes).
 //
 // Requests: `Authorization: Bearer <platform private key>` (RINGMASTER_VAPI_PRIVATE_KEY — one key
