@@ -7,8 +7,10 @@ namespace rm::actors {
 
 namespace {
 
+// The sentence is the first element: (sentence) or (sentence, retry_after_ms).
 std::string context_text(const caf::message& ctx) {
-  if (ctx.match_elements<std::string>()) return ctx.get_as<std::string>(0);
+  if (ctx.match_elements<std::string>() || ctx.match_elements<std::string, std::int64_t>())
+    return ctx.get_as<std::string>(0);
   return ctx.empty() ? std::string{} : caf::to_string(ctx);
 }
 
@@ -40,6 +42,13 @@ std::string message_of(const caf::error& err) {
     return caf::to_string(static_cast<caf::sec>(err.code())) +
            (err.context().empty() ? std::string{} : ": " + caf::to_string(err.context()));
   return caf::to_string(err);
+}
+
+std::optional<std::int64_t> retry_after_ms_of(const caf::error& err) {
+  if (!err || err.category() != ec_category) return std::nullopt;
+  const auto& ctx = err.context();
+  if (!ctx.match_elements<std::string, std::int64_t>()) return std::nullopt;
+  return ctx.get_as<std::int64_t>(1);
 }
 
 std::string describe(const caf::error& err) {

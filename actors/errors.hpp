@@ -1,10 +1,12 @@
 // rm::ec (domain/errors.hpp) as a CAF 0.17 error: category atom "rm", code = the enumerator's
-// value, context = one std::string (the human sentence). Actors reply failures as caf::error
+// value, context = one std::string (the human sentence), or (std::string sentence,
+// std::int64_t retry_after_ms) when the error says when to try again (make_retry_error). Actors reply failures as caf::error
 // made here (`return make_error(ec::not_found, "no call " + id);` from a caf::result<T>
 // handler, or rp.deliver(make_error(...))); callers read the kind back with ec_of and the
 // sentence with message_of. Nothing here knows HTTP: adapters/http/http_errors.hpp maps ec.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -33,6 +35,14 @@ inline caf::error make_error(ec x, std::string message) {
   return caf::error{static_cast<std::uint8_t>(x), ec_category,
                     caf::make_message(std::move(message))};
 }
+// An error that also says when the same request may be tried again (an open circuit breaker:
+// ec::provider_unavailable with the cool-off left). Context: (std::string sentence,
+// std::int64_t retry_after_ms), retry_after_ms >= 0 in milliseconds; read it back with
+// actors::retry_after_of. message_of / describe / render still give the sentence.
+inline caf::error make_retry_error(ec x, std::string message, std::int64_t retry_after_ms) {
+  return caf::error{static_cast<std::uint8_t>(x), ec_category,
+                    caf::make_message(std::move(message), retry_after_ms)};
+}
 
 }  // namespace rm
 
@@ -50,6 +60,9 @@ std::optional<ec> ec_of(const caf::error& err);
 // The sentence of an rm error (its context string); for CAF's own errors, CAF's text of them
 // ("request_timeout", …) so a log line still says what happened.
 std::string message_of(const caf::error& err);
+// The retry-after of an error made by make_retry_error, in milliseconds; nullopt for any other
+// error (no retry-after was given).
+std::optional<std::int64_t> retry_after_ms_of(const caf::error& err);
 // "<ec name>: <sentence>" without needing the actor system (e.g. for a tool result's detail).
 std::string describe(const caf::error& err);
 

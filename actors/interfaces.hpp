@@ -121,21 +121,18 @@ using provider_gate_actor = caf::typed_actor<
     // "retry_after_seconds"?}, …]} of every breaker the gate holds, for GET /sessions/tenants.
     caf::replies_to<breakers_atom>::with<std::string>>;
 
-// A refusal of the gate reaches the requester of an adapter as this error (category "provider",
-// context: retry_after_ms as std::int64_t); provider_port turns it into provider_unavailable.
-enum class provider_errc : std::uint8_t {
-  breaker_open = 1,   // context: std::int64_t retry_after_ms
-  request_threw = 2,  // the client threw; context: std::string what()
-};
-caf::error make_error(provider_errc code, caf::message context);
-inline const caf::atom_value provider_error_category = caf::atom("provider");
-
 // ---- the provider adapters ----------------------------------------------------------------------------
 
 // One message per Twilio operation the service uses (adapters/twilio/twilio_client.hpp: each
 // REST exchange and its retry policy). Each one: admission from the gate for (org_id, twilio) →
-// refused: error provider_errc::breaker_open; else the client call runs on a detached worker the
+// refused: error ec::provider_unavailable; else the client call runs on a detached worker the
 // adapter spawns, its outcome goes to the gate, and the client's result struct is the reply.
+// Errors (rm::ec, actors/errors.hpp):
+//   ec::provider_unavailable — the gate refused (breaker open, or its half-open probe is out);
+//     nothing was sent. Made by make_retry_error: the sentence names the provider and
+//     retry_after_ms_of(err) is the cool-off left (ms). provider_port throws provider_unavailable.
+//   ec::provider_failed — the client threw (what() is the sentence); the outcome was neutral.
+//   any other error (the worker or the gate died) is passed on as it came.
 // The short SMS form (the call actor's send_sms tool) uses the adapter's own base URL and folds a
 // refusal into sms_result{http_status 0, "… paused …"}.
 using twilio_actor = caf::typed_actor<

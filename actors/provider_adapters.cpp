@@ -1,11 +1,12 @@
 // The Twilio and Vapi adapter actors (actors/interfaces.hpp: twilio_actor, vapi_actor): the only
 // place where twilio::client and vapi::client are built. Each typed request goes
 //   1. to the provider gate for admission under (org_id, provider) — refused → the requester gets
-//      provider_errc::breaker_open with the cool-off left;
+//      ec::provider_unavailable with the cool-off left (make_retry_error, actors/errors.hpp);
 //   2. onto a detached worker spawned for it (the blocking client call, with the client's retry
 //      policy, never runs on the scheduler; the worker owns copies of the request's data);
 //   3. its outcome (transport/429/5xx after retries = failure, another answer = success, a throw
-//      or a dead worker = neutral) to the gate, and the client's result struct to the requester.
+//      or a dead worker = neutral) to the gate, and the client's result struct to the requester;
+//      a throw reaches the requester as ec::provider_failed with the exception's what().
 #include <memory>
 #include <utility>
 
@@ -33,6 +34,21 @@ vapi::client vapi_of(const vapi_endpoint& ep) {
   return vapi::client{ep.base_url, ep.private_key, ep.retry, ep.timeout};
 }
 
+const char* display_name(provider p) { return p == provider::vapi ? "Vapi" : "Twilio"; }
+
+// Seconds shown to people: rounded up, so "0 s" never appears while still paused.
+std::int64_t ceil_seconds(std::int64_t ms) { return (ms + 999) / 1000; }
+
+caf::error refused(provider p, std::int64_t retry_after_ms) {
+  return make_retry_error(ec::provider_unavailable,
+                          std::string(display_name(p)) +
+                              " is unavailable for this clinic after repeated failures: "
+                              "requests are paused for " +
+                              std::to_string(ceil_seconds(retry_after_ms)) +
+                              " s (circuit breaker open)",
+                          retry_after_ms);
+}
+
 void report(const wiring_ptr& w, const std::string& org_id, provider p, outcome_kind kind) {
   caf::anon_send(w->gate(), outcome_atom::value, org_id, p, kind);
 }
@@ -49,8 +65,7 @@ caf::typed_response_promise<Result> run_admitted(Self* self, const wiring_ptr& w
       .then(
           [=](const admission& a) mutable {
             if (!a.allowed) {
-              on_error(rp, make_error(provider_errc::breaker_open,
-                                      caf::make_message(std::int64_t{a.retry_after_ms})));
+              on_error(rp, refused(p, a.retry_after_ms));
               return;
             }
             auto worker = self->system().template spawn<caf::detached>(
@@ -64,13 +79,10 @@ caf::typed_response_promise<Result> run_admitted(Self* self, const wiring_ptr& w
                         } catch (const std::exception& e) {
                           std::string what = e.what();
                           if (what.empty()) what = "the provider request failed";
-                          return make_error(provider_errc::request_threw,
-                                            caf::make_message(std::move(what)));
+                          return make_error(ec::provider_failed, std::move(what));
                         } catch (...) {
-                          return make_error(
-                              provider_errc::request_threw,
-                              caf::make_message(std::string(
-                                  "the provider request failed (unknown exception)")));
+                          return make_error(ec::provider_failed,
+                                            "the provider request failed (unknown exception)");
                         }
                       },
                   };
@@ -118,21 +130,21 @@ caf::typed_response_promise<vapi::response> vapi_request(Self* self, const wirin
 struct fold_into_sms_result {
   caf::actor_system* sys;
   void operator()(caf::typed_response_promise<twilio::sms_result>& rp, caf::error err) const {
-    if (err.category() != provider_error_category) {
+    auto kind = err.category() == ec_category ? ec_of(err) : std::nullopt;
+    if (kind != ec::provider_unavailable && kind != ec::provider_failed) {
       rp.deliver(std::move(err));
       return;
     }
     twilio::sms_result failed;
     failed.error.http_status = 0;
-    const auto& ctx = err.context();
-    if (err.code() == static_cast<std::uint8_t>(provider_errc::breaker_open)) {
-      std::int64_t ms = ctx.match_elements<std::int64_t>() ? ctx.get_as<std::int64_t>(0) : 0;
+    if (kind == ec::provider_unavailable) {
       failed.error.message =
           "Twilio calls for this clinic are paused after repeated failures "
-          "(circuit breaker open; retry in " + std::to_string((ms + 999) / 1000) + " s)";
+          "(circuit breaker open; retry in " +
+          std::to_string(ceil_seconds(retry_after_ms_of(err).value_or(0))) + " s)";
     } else {
-      failed.error.message = ctx.match_elements<std::string>() ? ctx.get_as<std::string>(0)
-                                                               : sys->render(err);
+      auto text = message_of(err);
+      failed.error.message = text.empty() ? sys->render(err) : text;
     }
     rp.deliver(failed);
   }

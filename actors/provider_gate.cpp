@@ -38,10 +38,6 @@ std::string iso_utc(domain::instant t) {
 
 }  // namespace
 
-caf::error make_error(provider_errc code, caf::message context) {
-  return caf::error(static_cast<std::uint8_t>(code), provider_error_category, std::move(context));
-}
-
 provider_gate_actor spawn_provider_gate(caf::actor_system& sys, wiring_ptr w) {
   auto fn = [w](gate_ptr self) -> provider_gate_actor::behavior_type {
     return {

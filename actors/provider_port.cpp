@@ -1,5 +1,6 @@
 // provider_port (actors/provider_port.hpp): one scoped_actor request per call to the adapter
-// actor of the provider; the adapter's typed refusal becomes provider_unavailable.
+// actor of the provider; the adapter's ec::provider_unavailable (with its retry-after) becomes the
+// provider_unavailable exception, ec::provider_failed (the client threw) std::runtime_error.
 #include "actors/provider_port.hpp"
 
 #include <optional>
@@ -19,20 +20,22 @@ Result ask(service& svc, provider p, std::chrono::milliseconds timeout, const Ha
   self->request(dest, timeout, std::forward<Ts>(xs)...)
       .receive([&](Result& r) { out = std::move(r); }, [&](caf::error& e) { err = e; });
   if (out) return std::move(*out);
-  if (err.category() == provider_error_category) {
-    const auto& ctx = err.context();
-    if (err.code() == static_cast<std::uint8_t>(provider_errc::breaker_open)) {
-      std::int64_t ms = ctx.match_elements<std::int64_t>() ? ctx.get_as<std::int64_t>(0) : 0;
-      auto s = std::chrono::seconds((ms + 999) / 1000);
-      const char* name = p == provider::vapi ? "Vapi" : "Twilio";
-      throw provider_unavailable(std::string(name) + " is unavailable for this clinic after "
-                                 "repeated failures: requests are paused for " +
-                                 std::to_string(s.count()) + " s (circuit breaker open)",
-                                 s);
+  if (err.category() == ec_category) {
+    auto kind = ec_of(err);
+    if (kind == ec::provider_unavailable) {
+      auto ms = retry_after_ms_of(err).value_or(0);
+      auto text = message_of(err);
+      if (text.empty())
+        text = std::string(p == provider::vapi ? "Vapi" : "Twilio") +
+               " is unavailable for this clinic (circuit breaker open)";
+      throw provider_unavailable(text, std::chrono::seconds((ms + 999) / 1000));
     }
-    if (err.code() == static_cast<std::uint8_t>(provider_errc::request_threw))
-      throw std::runtime_error(ctx.match_elements<std::string>() ? ctx.get_as<std::string>(0)
-                                                                 : "the provider request failed");
+    // The client threw: a bug rather than a provider failure (provider_port.hpp), kept as
+    // std::runtime_error so callers' handling of "the adapter did not answer" is not taken.
+    if (kind == ec::provider_failed) {
+      auto text = message_of(err);
+      throw std::runtime_error(text.empty() ? "the provider request failed" : text);
+    }
   }
   bool is_timeout = err == caf::sec::request_timeout;
   throw service_error("the provider adapter did not answer: " +

@@ -92,6 +92,22 @@ TEST_CASE("every rm::ec renders as its own name") {
   }
 }
 
+TEST_CASE("an error with a retry-after keeps its sentence and gives back the milliseconds") {
+  caf::actor_system_config cfg;
+  actors::register_errors(cfg);
+  caf::actor_system sys{cfg};
+  auto e = make_retry_error(ec::provider_unavailable, "Twilio is paused", 1500);
+  CHECK(actors::ec_of(e) == ec::provider_unavailable);
+  CHECK(actors::message_of(e) == "Twilio is paused");
+  CHECK(actors::describe(e) == "provider_unavailable: Twilio is paused");
+  CHECK(sys.render(e) == "rm::provider_unavailable: Twilio is paused");
+  CHECK(actors::retry_after_ms_of(e) == std::int64_t{1500});
+  // Errors without one say so.
+  CHECK_FALSE(actors::retry_after_ms_of(make_error(ec::provider_unavailable, "x")).has_value());
+  CHECK_FALSE(actors::retry_after_ms_of(caf::make_error(caf::sec::request_timeout)).has_value());
+  CHECK_FALSE(actors::retry_after_ms_of(caf::error{}).has_value());
+}
+
 TEST_CASE("db_then hands a failed database job to its continuation as database_unavailable") {
   caf::actor_system_config cfg;
   actors::register_errors(cfg);

@@ -52,6 +52,7 @@ struct fixture {
   struct answer {
     std::optional<twilio::account_result> ran;
     std::optional<std::int64_t> refused_ms;
+    std::string refused_text;
     std::string other_error;
   };
   answer fetch(const std::string& org) {
@@ -61,11 +62,11 @@ struct fixture {
                   twilio::credentials{"AC00000000000000000000000000000000", "token"})
         .receive([&](twilio::account_result& r) { a.ran = r; },
                  [&](caf::error& e) {
-                   if (e.category() == actors::provider_error_category &&
-                       e.code() == static_cast<std::uint8_t>(actors::provider_errc::breaker_open) &&
-                       e.context().match_elements<std::int64_t>())
-                     a.refused_ms = e.context().get_as<std::int64_t>(0);
-                   else
+                   if (actors::ec_of(e) == ec::provider_unavailable &&
+                       actors::retry_after_ms_of(e)) {
+                     a.refused_ms = actors::retry_after_ms_of(e);
+                     a.refused_text = actors::message_of(e);
+                   } else
                      a.other_error = sys->render(e);
                  });
     return a;
@@ -102,6 +103,28 @@ TEST_CASE("a typed Twilio request is refused while its tenant's breaker is open;
   CHECK_FALSE(refused.ran);
   REQUIRE(refused.refused_ms);
   CHECK(*refused.refused_ms == 1500);
+  CHECK(refused.refused_text ==
+        "Twilio is unavailable for this clinic after repeated failures: requests are paused for "
+        "2 s (circuit breaker open)");
+
+  // The call actor's short SMS form folds the refusal into a result the assistant can read.
+  {
+    caf::scoped_actor self{*f.sys};
+    std::optional<twilio::sms_result> sms;
+    std::string error;
+    self->request(f.w->twilio(), 10s, actors::sms_atom::value, std::string("org-a"),
+                  twilio::credentials{"AC00000000000000000000000000000000", "token"},
+                  twilio::sms_request{"+14155550100", "+14155550177", "hello", ""})
+        .receive([&](twilio::sms_result& r) { sms = r; },
+                 [&](caf::error& e) { error = f.sys->render(e); });
+    INFO(error);
+    REQUIRE(sms);
+    CHECK_FALSE(sms->ok);
+    CHECK(sms->error.http_status == 0);
+    CHECK(sms->error.message ==
+          "Twilio calls for this clinic are paused after repeated failures (circuit breaker "
+          "open; retry in 2 s)");
+  }
 
   // Another tenant's Twilio breaker is its own: admitted (and it runs, and fails on its own).
   auto other = f.fetch("org-b");
