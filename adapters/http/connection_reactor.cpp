@@ -59,14 +59,19 @@ void ip_and_port(const sockaddr_storage& a, std::string& ip, int& port) {
   ip = text;
 }
 
-// Waits up to `timeout` for `events` on fd; false on timeout, error or hang-up without them.
-bool wait_for(int fd, short events, std::chrono::milliseconds timeout) {
+// Waits up to `timeout` for `events` on fd (poll, restarted on EINTR); false on timeout or
+// error, or when none of `events` came. With `refuse_error_or_hangup`, also false when POLLERR or
+// POLLHUP came with them: a write to such a socket would fail, whereas a read still drains what
+// the peer sent before hanging up.
+bool wait_for(int fd, short events, std::chrono::milliseconds timeout,
+              bool refuse_error_or_hangup = false) {
   pollfd p{fd, events, 0};
   int rc;
   do {
     rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
   } while (rc < 0 && errno == EINTR);
-  return rc > 0 && (p.revents & events) != 0;
+  if (rc <= 0 || (p.revents & events) == 0) return false;
+  return !(refuse_error_or_hangup && (p.revents & (POLLERR | POLLHUP)));
 }
 
 bool iequals_prefix(const char* line, std::size_t len, const char* name) {
@@ -87,12 +92,7 @@ class buffered_stream : public httplib::Stream {
     return c_.pending() > 0 || wait_for(c_.fd, POLLIN, timeout_);
   }
   bool is_writable() const override {
-    pollfd p{c_.fd, POLLOUT, 0};
-    int rc;
-    do {
-      rc = ::poll(&p, 1, static_cast<int>(timeout_.count()));
-    } while (rc < 0 && errno == EINTR);
-    return rc > 0 && (p.revents & POLLOUT) && !(p.revents & (POLLERR | POLLHUP));
+    return wait_for(c_.fd, POLLOUT, timeout_, /*refuse_error_or_hangup=*/true);
   }
   ssize_t read(char* ptr, size_t size) override {
     if (c_.pending() == 0) {

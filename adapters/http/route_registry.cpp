@@ -5,8 +5,8 @@
 #include "actors/service.hpp"
 #include "adapters/http/observability.hpp"
 #include "adapters/http/routes.hpp"
+#include "adapters/http/url_codec.hpp"
 #include "adapters/logging/log.hpp"
-#include "adapters/twilio/twilio_client.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::http {
@@ -20,7 +20,7 @@ bool target_text_ok(const httplib::Request& req, httplib::Response& res, context
   std::vector<std::pair<std::string, std::string>> parts{{"path", req.path}};
   const auto q = req.target.find('?');
   if (q != std::string::npos) {
-    const auto query = twilio::form_decode(req.target.substr(q + 1));
+    const auto query = parse_query(std::string_view{req.target}.substr(q + 1));
     parts.insert(parts.end(), query.begin(), query.end());
   }
   return form_text_ok(parts, res, ctx);

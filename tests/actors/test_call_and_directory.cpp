@@ -1,0 +1,244 @@
+// The call actor and the directory on CAF's deterministic test coordinator (issue 10 §7), against
+// a real PostgreSQL scratch database: nothing runs until the test runs the scheduler and no time
+// passes unless it advances the clock, so these tests never sleep.
+//   call: duplicate and out-of-order lifecycle events give the same projection as the in-order
+//         sequence; a repeated toolCallId returns its first result without acting again, also
+//         after the call actor was rebuilt from the database.
+//   directory: resolve answers from its cache once a number was found; invalidate drops that
+//         cache; a crashed tenant actor is re-spawned on its next use.
+#include <algorithm>
+
+#include "tests/actors/deterministic_fixture.hpp"
+
+using namespace rm;
+using namespace rm::testing::actors_fixture;
+using namespace std::chrono_literals;
+
+namespace {
+
+persistence::call_identity identity_of(const fixture& f, const std::string& call_id) {
+  return {call_id, f.tenant.id, "inbound", "+14155550177", "+14155550100", ""};
+}
+
+actors::call_event_msg at(actors::call_event_msg m, std::int64_t occurred_at_ms,
+                          std::string ended_reason = "") {
+  m.event.occurred_at_ms = occurred_at_ms;
+  m.event.ended_reason = std::move(ended_reason);
+  return m;
+}
+
+actors::call_event_msg report_event(const persistence::call_identity& id,
+                                    std::int64_t occurred_at_ms) {
+  auto m = status_event(id, domain::call_state::ringing, "report");
+  m.event.kind = domain::call_event_kind::report;
+  m.event.occurred_at_ms = occurred_at_ms;
+  m.event.ended_reason = "customer-ended-call";
+  m.report = persistence::call_report{};
+  m.report->ended_reason = "customer-ended-call";
+  return m;
+}
+
+// The call's lifecycle: ringing, answered, ended by the assistant, then the report (whose
+// reason wins).
+std::vector<actors::call_event_msg> lifecycle(const persistence::call_identity& id) {
+  return {at(status_event(id, domain::call_state::ringing, "status:ringing"), 1000),
+          at(status_event(id, domain::call_state::in_progress, "status:in-progress"), 2000),
+          at(status_event(id, domain::call_state::ended, "status:ended"), 9000,
+             "assistant-ended-call"),
+          report_event(id, 9500)};
+}
+
+domain::call_projection stored_projection(fixture& f, const std::string& call_id) {
+  pqxx::connection c{f.db.url()};
+  pqxx::work tx{c};
+  auto row = persistence::load_call(tx, call_id);
+  REQUIRE(row);
+  return row->projection;
+}
+
+std::vector<actors::tool_reply> run_tools(fixture& f, caf::scoped_actor& self,
+                                          const actors::call_actor& call,
+                                          const persistence::call_identity& id,
+                                          std::vector<actors::tool_request> reqs) {
+  return ask<std::vector<actors::tool_reply>>(f, self, call, actors::tools_atom::value, id,
+                                              std::move(reqs));
+}
+
+actors::tool_request reserve(const std::string& tool_call_id, const std::string& start) {
+  return {tool_call_id, "reserve_slot", nlohmann::json{{"start", start}}.dump(), ""};
+}
+
+actors::tenant_ref resolve(fixture& f, caf::scoped_actor& self, const std::string& e164) {
+  return ask<actors::tenant_ref>(f, self, f.w->directory(), actors::resolve_atom::value, e164,
+                                 std::string{});
+}
+
+actors::tenant_actor tenant_of(fixture& f, caf::scoped_actor& self) {
+  return ask<actors::tenant_actor>(f, self, f.w->directory(), actors::org_atom::value,
+                                   f.tenant.id);
+}
+
+void sql(fixture& f, const std::string& statement) {
+  pqxx::connection c{f.db.url()};
+  pqxx::work tx{c};
+  tx.exec(statement);
+  tx.commit();
+}
+
+}  // namespace
+
+TEST_CASE("call actor: duplicate and out-of-order lifecycle events give the in-order projection",
+          "[actors][call]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+
+  // In order, each event once.
+  auto in_order_id = identity_of(f, "call-in-order");
+  auto in_order = actors::spawn_call(*f.sys, f.w, in_order_id);
+  actors::event_ack last;
+  for (const auto& e : lifecycle(in_order_id)) {
+    last = ask<actors::event_ack>(f, self, in_order, actors::event_atom::value, e);
+    CHECK(last.stored);
+  }
+  CHECK(last.state == "reported");
+  CHECK(last.outcome == "lost");
+  auto expected = stored_projection(f, "call-in-order");
+  CHECK(expected.state == domain::call_state::reported);
+  CHECK(expected.ended_reason == "customer-ended-call");
+  CHECK(expected.started_at_ms == 2000);
+  CHECK(expected.ended_at_ms == 9000);
+
+  // The same events reversed, each one delivered twice (a webhook retried): the repeats are
+  // recognised and change nothing, and the result is the same projection.
+  auto shuffled_id = identity_of(f, "call-shuffled");
+  auto shuffled = actors::spawn_call(*f.sys, f.w, shuffled_id);
+  auto events = lifecycle(shuffled_id);
+  std::reverse(events.begin(), events.end());
+  for (const auto& e : events) {
+    CHECK(ask<actors::event_ack>(f, self, shuffled, actors::event_atom::value, e).stored);
+    auto again = ask<actors::event_ack>(f, self, shuffled, actors::event_atom::value, e);
+    CHECK_FALSE(again.stored);
+    last = again;
+  }
+  CHECK(last.state == "reported");
+  CHECK(last.outcome == "lost");
+  auto got = stored_projection(f, "call-shuffled");
+  CHECK(got.state == expected.state);
+  CHECK(got.outcome == expected.outcome);
+  CHECK(got.ended_reason == expected.ended_reason);
+  CHECK(got.booked == expected.booked);
+  CHECK(got.started_at_ms == expected.started_at_ms);
+  CHECK(got.ended_at_ms == expected.ended_at_ms);
+
+  caf::anon_send_exit(in_order, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(shuffled, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("call actor: a repeated toolCallId returns its first result and does not act again",
+          "[actors][call]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  auto id = identity_of(f, "call-tools");
+  auto call = actors::spawn_call(*f.sys, f.w, id);
+  ask<actors::event_ack>(f, self, call, actors::event_atom::value,
+                         status_event(id, domain::call_state::in_progress, "status:in-progress"));
+
+  auto first = run_tools(f, self, call, id, {reserve("t1", "2030-01-08T10:00")});
+  REQUIRE(first.size() == 1);
+  INFO(first[0].text);
+  REQUIRE_FALSE(first[0].is_error);
+
+  // The same id again, now asking for another slot (and in one batch with a new call id): the
+  // first result comes back for t1; only t2 acts.
+  auto again = run_tools(f, self, call, id,
+                         {reserve("t1", "2030-01-08T11:00"), reserve("t2", "2030-01-08T14:00")});
+  REQUIRE(again.size() == 2);
+  CHECK(again[0].tool_call_id == "t1");
+  CHECK(again[0].text == first[0].text);
+  CHECK(again[0].is_error == first[0].is_error);
+  CHECK(again[1].tool_call_id == "t2");
+  CHECK_FALSE(again[1].is_error);
+
+  // The call actor is rebuilt from the database (e.g. after a crash): still the first result.
+  self->monitor(call);
+  caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
+  f.run();
+  CHECK(is_down(self));
+  auto rebuilt = actors::spawn_call(*f.sys, f.w, id);
+  auto replay = run_tools(f, self, rebuilt, id, {reserve("t1", "2030-01-08T11:00")});
+  REQUIRE(replay.size() == 1);
+  CHECK(replay[0].text == first[0].text);
+
+  // Proof that t1 never acted on 11:00: another call can hold that slot, not 10:00.
+  auto other_id = identity_of(f, "call-other");
+  auto other = actors::spawn_call(*f.sys, f.w, other_id);
+  ask<actors::event_ack>(f, self, other, actors::event_atom::value,
+                         status_event(other_id, domain::call_state::in_progress,
+                                      "status:in-progress"));
+  auto eleven = run_tools(f, self, other, other_id, {reserve("o1", "2030-01-08T11:00")});
+  REQUIRE(eleven.size() == 1);
+  INFO(eleven[0].text);
+  CHECK_FALSE(eleven[0].is_error);
+  auto ten = run_tools(f, self, other, other_id, {reserve("o2", "2030-01-08T10:00")});
+  REQUIRE(ten.size() == 1);
+  CHECK(ten[0].is_error);
+
+  caf::anon_send_exit(rebuilt, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(other, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("directory: resolve caches a found number; invalidate drops the cache",
+          "[actors][directory]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  auto ref = resolve(f, self, "+14155550100");
+  REQUIRE(ref.found);
+  CHECK(ref.org_id == f.tenant.id);
+  CHECK(ref.number_label == "Harbor Dental");
+
+  // Changed behind the directory's back: the cached route is still answered.
+  sql(f, "UPDATE phone_numbers SET label = 'Front desk' WHERE e164 = '+14155550100'");
+  CHECK(resolve(f, self, "+14155550100").number_label == "Harbor Dental");
+
+  // After invalidate, the next resolve reads the database again.
+  self->send(f.w->directory(), actors::invalidate_atom::value);
+  f.run();
+  CHECK(resolve(f, self, "+14155550100").number_label == "Front desk");
+
+  // A released number stops routing once the cache is invalidated; an unknown number is not
+  // cached (it may be added at any time).
+  sql(f, "UPDATE phone_numbers SET active = false, deactivated_at = now() "
+         "WHERE e164 = '+14155550100'");
+  self->send(f.w->directory(), actors::invalidate_atom::value);
+  f.run();
+  CHECK_FALSE(resolve(f, self, "+14155550100").found);
+  sql(f, "UPDATE phone_numbers SET active = true, deactivated_at = NULL "
+         "WHERE e164 = '+14155550100'");
+  CHECK(resolve(f, self, "+14155550100").found);
+}
+
+TEST_CASE("directory: a crashed tenant actor is re-spawned on its next use",
+          "[actors][directory]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  auto first = tenant_of(f, self);
+  REQUIRE(first);
+  CHECK(tenant_of(f, self) == first);  // live: the same actor is handed out
+
+  self->monitor(first);
+  caf::anon_send_exit(first, caf::exit_reason::unhandled_exception);
+  f.run();
+  REQUIRE(is_down(self));
+
+  auto second = tenant_of(f, self);
+  REQUIRE(second);
+  CHECK(second != first);
+  // The new actor works: it answers its view with the tenant's data.
+  auto view = nlohmann::json::parse(ask<std::string>(f, self, second, actors::view_atom::value));
+  CHECK(view["id"] == f.tenant.id);
+  CHECK(view["name"] == "Harbor Dental");
+  // The directory itself survived the crash of its child.
+  CHECK(resolve(f, self, "+14155550100").found);
+}
