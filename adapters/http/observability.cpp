@@ -19,27 +19,6 @@ thread_local request_state this_request;
 
 }  // namespace
 
-std::string route_label(const std::string& path) {
-  std::string out;
-  for (std::size_t i = 0; i < path.size();) {
-    if (path[i] != '{') {
-      out += path[i++];
-      continue;
-    }
-    // {name} or {name:regex}; the regex may hold balanced braces ({36}).
-    std::size_t end = i + 1;
-    int depth = 1;
-    for (; end < path.size() && depth > 0; ++end) {
-      if (path[end] == '{') ++depth;
-      if (path[end] == '}') --depth;
-    }
-    const auto inner = path.substr(i + 1, end - i - 2);
-    out += "{" + inner.substr(0, inner.find(':')) + "}";
-    i = end;
-  }
-  return out;
-}
-
 void begin_request(const std::string& request_id) {
   this_request = request_state{};
   this_request.started = std::chrono::steady_clock::now();

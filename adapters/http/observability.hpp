@@ -10,9 +10,6 @@
 
 namespace rm::http {
 
-// A route's metric label: its documented path with each "{name:regex}" shortened to "{name}".
-std::string route_label(const std::string& path);
-
 // Starts the request's clock and this thread's log context (component "http", the request id).
 void begin_request(const std::string& request_id);
 // The route that took the request: its template as registered ("/api/calls/{call_id}").

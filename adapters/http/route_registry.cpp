@@ -46,15 +46,27 @@ const char* to_string(route_auth auth) {
   return "?";
 }
 
-std::string pattern_of(const std::string& path) {
-  std::string out;
+namespace {
+
+// One piece of a route path: literal text, or a placeholder "{name}" / "{name:regex}".
+struct path_piece {
+  bool placeholder = false;
+  std::string text;   // the literal text, or the placeholder's name
+  std::string regex;  // the placeholder's regex ("" for "{name}")
+};
+
+// The one scanner of route paths (pattern_of and route_template). A placeholder's regex may
+// hold balanced braces ({36}). Throws std::logic_error for an unmatched brace, a name other than
+// [a-z_]+ or an empty regex after ':'.
+std::vector<path_piece> split_path(const std::string& path) {
+  std::vector<path_piece> pieces;
   for (std::size_t i = 0; i < path.size();) {
     if (path[i] != '{') {
       if (path[i] == '}') throw std::logic_error("route path with an unmatched '}': " + path);
-      out += path[i++];
+      if (pieces.empty() || pieces.back().placeholder) pieces.push_back({});
+      pieces.back().text += path[i++];
       continue;
     }
-    // {name} or {name:regex}; the regex may hold balanced braces ({36}).
     std::size_t end = i + 1;
     int depth = 1;
     for (; end < path.size() && depth > 0; ++end) {
@@ -64,15 +76,32 @@ std::string pattern_of(const std::string& path) {
     if (depth != 0) throw std::logic_error("route path with an unmatched '{': " + path);
     const auto inner = path.substr(i + 1, end - i - 2);  // between the outer braces
     const auto colon = inner.find(':');
-    const auto name = inner.substr(0, colon);
-    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+    path_piece p{true, inner.substr(0, colon), ""};
+    if (p.text.empty() || p.text.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
       throw std::logic_error("route path with a bad placeholder name: " + path);
-    const auto regex = colon == std::string::npos ? std::string{"[^/]+"} : inner.substr(colon + 1);
-    if (regex.empty())
-      throw std::logic_error("route path with an empty placeholder regex: " + path);
-    out += "(" + regex + ")";
+    if (colon != std::string::npos) {
+      p.regex = inner.substr(colon + 1);
+      if (p.regex.empty())
+        throw std::logic_error("route path with an empty placeholder regex: " + path);
+    }
+    pieces.push_back(std::move(p));
     i = end;
   }
+  return pieces;
+}
+
+}  // namespace
+
+std::string pattern_of(const std::string& path) {
+  std::string out;
+  for (const auto& p : split_path(path))
+    out += !p.placeholder ? p.text : "(" + (p.regex.empty() ? std::string{"[^/]+"} : p.regex) + ")";
+  return out;
+}
+
+std::string route_template(const std::string& path) {
+  std::string out;
+  for (const auto& p : split_path(path)) out += p.placeholder ? "{" + p.text + "}" : p.text;
   return out;
 }
 
@@ -87,7 +116,7 @@ void register_route(httplib::Server& srv, context& ctx, const char* method, cons
   r.pattern = pattern_of(path);
   r.auth = auth;
   r.min_role = min_role;
-  handler = [&ctx, inner = std::move(handler), route = route_label(path)](
+  handler = [&ctx, inner = std::move(handler), route = route_template(path)](
                 const httplib::Request& req, httplib::Response& res) {
     route_matched(route);  // the metrics' route label: the template, not the path
     if (target_text_ok(req, res, ctx)) inner(req, res);

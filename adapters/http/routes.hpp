@@ -71,7 +71,8 @@ void add_tenant_table(httplib::Server& srv, context& ctx, const std::vector<tena
 // (the transaction is rolled back).
 void in_tenant(context& ctx, const std::string& org_id,
                const std::function<bool(pqxx::work&)>& work);
-// "/api/calls/{id}" → "/api/calls/([^/]+)" (httplib matches the whole path).
+// "/api/calls/{id}" → "/api/calls/([^/]+)" (httplib matches the whole path). Its documented
+// form ("{name:regex}" → "{name}") is route_template (server.hpp).
 std::string pattern_of(const std::string& path);
 
 // send_error / send_json and the rm::ec → HTTP mapping: adapters/http/http_errors.hpp.

@@ -67,6 +67,12 @@ struct registered_route {
   std::string min_role;  // tenant routes: "member" (any user) or "admin"; "" otherwise
 };
 
+// A route path as documented and counted: each "{name:regex}" shortened to "{name}"
+// ("/x/{org_id:[0-9a-fA-F-]{36}}" → "/x/{org_id}"). The name docs/openapi.yaml gives the path and
+// the route label of the HTTP metrics. Throws std::logic_error for a malformed path (the same
+// check as add_route's). Implemented with pattern_of in route_registry.cpp (one path scanner).
+std::string route_template(const std::string& path);
+
 // Counters exposed in logs and tests.
 struct server_counters {
   std::atomic<std::uint64_t> unknown_number{0};  // webhooks/tools for numbers of no tenant

@@ -3,13 +3,10 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <thread>
 
 #include "adapters/twilio/twilio_client.hpp"
+#include "tests/support/free_port.hpp"
 #include "tests/fakes/fake_twilio.hpp"
 
 using namespace std::chrono_literals;
@@ -36,17 +33,7 @@ struct recording_client {
 };
 
 // A loopback port with nothing listening on it.
-int closed_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+int closed_port() { return rm::test::free_port(); }
 
 // Answers every POST with a fixed status and body (for shapes the fake does not produce).
 struct canned_server {

@@ -15,14 +15,8 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -39,142 +33,16 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/twilio/twilio_client.hpp"
+#include "tests/support/prism_process.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using rm::test::prism_process;
 
 namespace {
 
 const std::string spec_path = RM_SHARED_DIR "/contracts/twilio_api_v2010.json";
 const std::string log_path = RM_BINARY_DIR "/prism.log";
-
-std::string prism_path() {
-  const char* env = std::getenv("RM_PRISM");
-  return env && *env ? env : RM_PRISM_DEFAULT;
-}
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string log_tail(size_t max_lines = 40) {
-  std::ifstream in(log_path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-    if (lines.size() > max_lines) lines.erase(lines.begin());
-  }
-  std::string out;
-  for (const auto& l : lines) out += "  " + l + "\n";
-  return out;
-}
-
-// One Prism child process in its own process group; killed (group) on destruction, and by the
-// kernel should this test die first (PR_SET_PDEATHSIG).
-class prism_process {
- public:
-  // Starts Prism and waits until it answers HTTP. On failure `error()` says why.
-  prism_process() {
-    const std::string bin = prism_path();
-    struct stat st {};
-    if (::stat(bin.c_str(), &st) != 0 || !(st.st_mode & S_IXUSR)) {
-      error_ = "Prism is not installed (no executable " + bin +
-               "). Install it with `bash scripts/bootstrap.sh` (runs `npm ci` in tests/contract), "
-               "or point RM_PRISM at a prism executable.";
-      return;
-    }
-    if (::stat(spec_path.c_str(), &st) != 0) {
-      error_ = "the Twilio OpenAPI document is missing: " + spec_path +
-               " (../shared must sit beside the repository)";
-      return;
-    }
-    port_ = free_port();
-    const std::string port = std::to_string(port_);
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ < 0) {
-      error_ = "fork failed";
-      return;
-    }
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(1);  // the test died before prctl
-      int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::close(fd);
-      }
-      ::execl(bin.c_str(), bin.c_str(), "mock", "-h", "127.0.0.1", "-p", port.c_str(),
-              spec_path.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);  // also from here, so a kill right away reaches the group
-
-    const char* limit_env = std::getenv("RM_PRISM_START_TIMEOUT_S");
-    const int limit_s = limit_env && std::atoi(limit_env) > 0 ? std::atoi(limit_env) : 120;
-    const auto started = std::chrono::steady_clock::now();
-    const auto deadline = started + std::chrono::seconds(limit_s);
-    httplib::Client probe("127.0.0.1", port_);
-    probe.set_connection_timeout(1s);
-    probe.set_read_timeout(5s);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        error_ = "Prism exited during start-up (status " + std::to_string(status) + "); log " +
-                 log_path + ":\n" + log_tail();
-        return;
-      }
-      if (auto res = probe.Get("/__ringmaster_ready_probe")) {  // any HTTP answer = listening
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - started);
-        std::cerr << "contract: Prism ready on 127.0.0.1:" << port_ << " after " << ms.count()
-                  << " ms (log " << log_path << ")\n";
-        return;
-      }
-      std::this_thread::sleep_for(250ms);
-    }
-    error_ = "Prism did not answer within " + std::to_string(limit_s) +
-             " s (RM_PRISM_START_TIMEOUT_S); log " + log_path + ":\n" + log_tail();
-    stop();
-  }
-  ~prism_process() { stop(); }
-  prism_process(const prism_process&) = delete;
-  prism_process& operator=(const prism_process&) = delete;
-
-  const std::string& error() const { return error_; }
-  int port() const { return port_; }
-
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(-pid_, SIGTERM);
-    for (int i = 0; i < 50; ++i) {  // 5 s, then SIGKILL
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    ::kill(-pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  std::string error_;
-};
 
 // What Prism answered to one request.
 struct exchange {
@@ -446,7 +314,14 @@ TEST_CASE("contract control: Prism rejects requests that break the spec", "[cont
 int main(int argc, char* argv[]) {
   ::signal(SIGPIPE, SIG_IGN);
   environment e;
-  e.prism = std::make_unique<prism_process>();
+  struct stat st {};
+  if (::stat(spec_path.c_str(), &st) != 0) {
+    std::cerr << "contract: FAILED: the Twilio OpenAPI document is missing: " << spec_path
+              << " (../shared must sit beside the repository)\n";
+    return 1;
+  }
+  e.prism = std::make_unique<prism_process>(
+      "contract", std::vector<std::string>{"mock", spec_path}, "/__ringmaster_ready_probe", log_path);
   if (!e.prism->error().empty()) {
     std::cerr << "contract: FAILED: " << e.prism->error() << "\n";
     return 1;

@@ -20,25 +20,13 @@
 #include <vector>
 
 #include "persistence/secret_box.hpp"
+#include "tests/support/free_port.hpp"
 
 extern char** environ;
 
 namespace rm::itest {
 
-// A loopback port nobody listens on right now.
-inline int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using rm::test::free_port;  // a loopback port nobody listens on right now
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in{path};

@@ -109,6 +109,20 @@ json only_result(const reply& r) {
   return r.body["results"][0];
 }
 
+void hold_book_and_text(int port, const call_spec& call, const std::string& prefix,
+                        const std::string& start, const std::string& message) {
+  auto tool = [&](const std::string& suffix, const std::string& name, const json& args) {
+    auto result = only_result(http_post(
+        port, "/webhooks/vapi", tool_calls(call, {{prefix + suffix, name, args}}).dump()));
+    INFO(name << ": " << result.dump());
+    REQUIRE(result.contains("result"));
+    return json::parse(result["result"].get<std::string>());
+  };
+  const std::string hold_id = tool("-hold", "reserve_slot", json{{"start", start}})["hold_id"];
+  tool("-book", "book_appointment", json{{"hold_id", hold_id}, {"name", "Ada"}});
+  CHECK(tool("-sms", "send_sms", json{{"message", message}})["status"] == "sent");
+}
+
 // ---- the in-process service
 // ----------------------------------------------------------------------
 

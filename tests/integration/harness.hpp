@@ -21,6 +21,17 @@ inline constexpr const char* caller_number = "+14155550177";  // the samples' ca
 inline constexpr const char* account_sid = "AC0123456789abcdef0123456789abcdef";
 inline constexpr const char* auth_token = "integration-auth-token";
 
+// The samples' clinic as POST /ops/tenants takes it: "Harbor Dental" (America/New_York) on
+// clinic_number (Vapi id clinic_vapi_id) with clinic_assistant, and the Twilio account
+// account_sid with `twilio_token` as its auth token.
+inline json clinic_tenant(const std::string& twilio_token = auth_token) {
+  return json{{"name", "Harbor Dental"},
+              {"time_zone", "America/New_York"},
+              {"numbers", {{{"e164", clinic_number}, {"vapi_phone_number_id", clinic_vapi_id}}}},
+              {"assistant_id", clinic_assistant},
+              {"twilio", {{"account_sid", account_sid}, {"auth_token", twilio_token}}}};
+}
+
 // ---- the shared samples and messages built from them
 // ---------------------------------------------
 
@@ -70,6 +81,12 @@ inline reply http_get(int port, const std::string& path, const std::string& toke
 
 // The single result of a tool-calls reply: {"name","toolCallId","result"|"error"}.
 json only_result(const reply& r);
+// A booking by the caller of `call`: three tool calls posted to /webhooks/vapi on `port` (no
+// credential) with ids "<prefix>-hold", "<prefix>-book", "<prefix>-sms": reserve_slot `start`
+// ("YYYY-MM-DDTHH:MM"), book_appointment of that hold for "Ada", send_sms `message`. REQUIREs a
+// result for each and the SMS's status "sent".
+void hold_book_and_text(int port, const call_spec& call, const std::string& prefix,
+                        const std::string& start, const std::string& message);
 
 // ---- the in-process service
 // ----------------------------------------------------------------------

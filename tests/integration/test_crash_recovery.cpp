@@ -55,11 +55,7 @@ TEST_CASE("a call survives kill -9 of the service and carries on after the resta
   std::string hold_result;
   {
     auto first = start();
-    json tenant{{"name", "Harbor Dental"},
-                {"time_zone", "America/New_York"},
-                {"numbers", {{{"e164", clinic_number}, {"vapi_phone_number_id", clinic_vapi_id}}}},
-                {"assistant_id", clinic_assistant},
-                {"twilio", {{"account_sid", account_sid}, {"auth_token", auth_token}}}};
+    const json tenant = clinic_tenant();
     auto created = post(tenant, "/ops/tenants", operator_token);
     INFO(created.text);
     REQUIRE(created.status == 201);

@@ -227,11 +227,7 @@ TEST_CASE("SIGTERM and SIGINT stop serve gracefully: the request in flight is an
   call_spec call{"life-stop-call-1"};
   {
     auto child = start_serve(env, port, log_path);
-    json tenant{{"name", "Harbor Dental"},
-                {"time_zone", "America/New_York"},
-                {"numbers", {{{"e164", clinic_number}, {"vapi_phone_number_id", clinic_vapi_id}}}},
-                {"assistant_id", clinic_assistant},
-                {"twilio", {{"account_sid", account_sid}, {"auth_token", auth_token}}}};
+    const json tenant = clinic_tenant();
     auto created = http_post(port, "/ops/tenants", tenant.dump(), operator_token);
     INFO(created.text);
     REQUIRE(created.status == 201);

@@ -129,11 +129,7 @@ TEST_CASE("a recorded call moves the Prometheus counters exactly; JSON logs hold
                   const std::string& bearer = "") {
     return http_post(port, path, body.dump(), bearer);
   };
-  json tenant_body{{"name", "Harbor Dental"},
-                   {"time_zone", "America/New_York"},
-                   {"numbers", {{{"e164", clinic_number}, {"vapi_phone_number_id", clinic_vapi_id}}}},
-                   {"assistant_id", clinic_assistant},
-                   {"twilio", {{"account_sid", account_sid}, {"auth_token", token}}}};
+  const json tenant_body = clinic_tenant(token);
   auto created = post(tenant_body, "/ops/tenants", operator_token);
   INFO(created.text);
   REQUIRE(created.status == 201);
@@ -150,20 +146,7 @@ TEST_CASE("a recorded call moves the Prometheus counters exactly; JSON logs hold
   INFO(check.dump());
   REQUIRE(check.contains("result"));
   const std::string start = json::parse(check["result"].get<std::string>())["slots"].at(0);
-  auto hold = only_result(
-      post(tool_calls(call, {{"tc-m-hold", "reserve_slot", json{{"start", start}}}})));
-  INFO(hold.dump());
-  REQUIRE(hold.contains("result"));
-  const std::string hold_id = json::parse(hold["result"].get<std::string>())["hold_id"];
-  auto booked = only_result(post(tool_calls(
-      call, {{"tc-m-book", "book_appointment", json{{"hold_id", hold_id}, {"name", "Ada"}}}})));
-  INFO(booked.dump());
-  REQUIRE(booked.contains("result"));
-  auto sms = only_result(post(tool_calls(
-      call, {{"tc-m-sms", "send_sms", json{{"message", "Booked for " + date}}}})));
-  INFO(sms.dump());
-  REQUIRE(sms.contains("result"));
-  CHECK(json::parse(sms["result"].get<std::string>())["status"] == "sent");
+  hold_book_and_text(port, call, "tc-m", start, "Booked for " + date);
   REQUIRE(post(status_update(call, "ended", 3000, "customer-ended-call")).status == 200);
   const json report = end_of_call_report(call, 4000);
   REQUIRE(post(report).status == 200);

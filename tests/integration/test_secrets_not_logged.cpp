@@ -139,11 +139,7 @@ TEST_CASE("no secret appears in clear in the logs or the database after a full r
 
   {
     auto first = start();
-    json tenant{{"name", "Harbor Dental"},
-                {"time_zone", "America/New_York"},
-                {"numbers", {{{"e164", clinic_number}, {"vapi_phone_number_id", clinic_vapi_id}}}},
-                {"assistant_id", clinic_assistant},
-                {"twilio", {{"account_sid", account_sid}, {"auth_token", token}}}};
+    const json tenant = clinic_tenant(token);
     // A refused request that carries the token: its error names the field, not the value.
     json refused = tenant;
     refused["twilio"]["account_sid"] = "not-a-sid";
@@ -159,19 +155,7 @@ TEST_CASE("no secret appears in clear in the logs or the database after a full r
     call_spec call{"secrets-call-1"};
     REQUIRE(post(status_update(call, "ringing", 1000)).status == 200);
     REQUIRE(post(status_update(call, "in-progress", 2000)).status == 200);
-    auto hold = only_result(post(tool_calls(
-        call, {{"tc-s-hold", "reserve_slot", json{{"start", date + "T14:00"}}}})));
-    INFO(hold.dump());
-    REQUIRE(hold.contains("result"));
-    const std::string hold_id = json::parse(hold["result"].get<std::string>())["hold_id"];
-    auto booked = only_result(post(tool_calls(
-        call, {{"tc-s-book", "book_appointment", json{{"hold_id", hold_id}, {"name", "Ada"}}}})));
-    REQUIRE(booked.contains("result"));
-    auto sms = only_result(post(tool_calls(
-        call, {{"tc-s-sms", "send_sms", json{{"message", "Booked for " + date}}}})));
-    INFO(sms.dump());
-    REQUIRE(sms.contains("result"));
-    CHECK(json::parse(sms["result"].get<std::string>())["status"] == "sent");
+    hold_book_and_text(port, call, "tc-s", date + "T14:00", "Booked for " + date);
     REQUIRE(post(status_update(call, "ended", 3000, "customer-ended-call")).status == 200);
     REQUIRE(post(end_of_call_report(call, 4000)).status == 200);
 

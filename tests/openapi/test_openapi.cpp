@@ -18,15 +18,6 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -40,6 +31,8 @@
 
 #include "adapters/twilio/request_validator.hpp"
 #include "adapters/twilio/twilio_client.hpp"
+#include "adapters/http/server.hpp"
+#include "tests/support/prism_process.hpp"
 #include "tests/tenant_api/fixture.hpp"
 
 using namespace rm::tapi;
@@ -82,44 +75,6 @@ std::set<std::string> document_operations() {
   return ops;
 }
 
-// "{org_id:[0-9a-fA-F-]{36}}" → "{org_id}": the document names placeholders without their regex.
-std::string documented_path(const std::string& path) {
-  std::string out;
-  for (std::size_t i = 0; i < path.size();) {
-    if (path[i] != '{') {
-      out += path[i++];
-      continue;
-    }
-    std::size_t end = i + 1;
-    int depth = 1;
-    for (; end < path.size() && depth > 0; ++end) {
-      if (path[end] == '{') ++depth;
-      if (path[end] == '}') --depth;
-    }
-    const auto inner = path.substr(i + 1, end - i - 2);
-    out += "{" + inner.substr(0, inner.find(':')) + "}";
-    i = end;
-  }
-  return out;
-}
-
-std::string prism_path() {
-  const char* env = std::getenv("RM_PRISM");
-  return env && *env ? env : RM_PRISM_DEFAULT;
-}
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // Prism's log from byte `from` on.
 std::string log_from(std::size_t from) {
   std::ifstream in(prism_log, std::ios::binary);
@@ -142,110 +97,6 @@ std::vector<std::string> violations_in(const std::string& log) {
       out.push_back(line);
   return out;
 }
-
-std::string log_tail(std::size_t max_lines = 40) {
-  std::ifstream in(prism_log);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-    if (lines.size() > max_lines) lines.erase(lines.begin());
-  }
-  std::string out;
-  for (const auto& l : lines) out += "  " + l + "\n";
-  return out;
-}
-
-// `prism proxy docs/openapi.yaml http://127.0.0.1:<upstream> --errors` as a child in its own
-// process group; killed (group) on destruction, and by the kernel should this test die first.
-class prism_proxy {
- public:
-  explicit prism_proxy(int upstream) {
-    const std::string bin = prism_path();
-    struct stat st {};
-    if (::stat(bin.c_str(), &st) != 0 || !(st.st_mode & S_IXUSR)) {
-      error_ = "Prism is not installed (no executable " + bin +
-               "). Install it with `bash scripts/bootstrap.sh` (runs `npm ci` in tests/contract), "
-               "or point RM_PRISM at a prism executable.";
-      return;
-    }
-    port_ = free_port();
-    const std::string port = std::to_string(port_);
-    const std::string target = "http://127.0.0.1:" + std::to_string(upstream);
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ < 0) {
-      error_ = "fork failed";
-      return;
-    }
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(1);
-      int fd = ::open(prism_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::close(fd);
-      }
-      ::execl(bin.c_str(), bin.c_str(), "proxy", "--errors", "-h", "127.0.0.1", "-p",
-              port.c_str(), doc_path.c_str(), target.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);
-    const char* limit_env = std::getenv("RM_PRISM_START_TIMEOUT_S");
-    const int limit_s = limit_env && std::atoi(limit_env) > 0 ? std::atoi(limit_env) : 120;
-    const auto started = std::chrono::steady_clock::now();
-    httplib::Client probe("127.0.0.1", port_);
-    probe.set_connection_timeout(1s);
-    probe.set_read_timeout(10s);
-    while (std::chrono::steady_clock::now() < started + std::chrono::seconds(limit_s)) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        error_ = "Prism exited during start-up (status " + std::to_string(status) + "); log " +
-                 prism_log + ":\n" + log_tail();
-        return;
-      }
-      if (auto res = probe.Get("/healthz")) {  // any HTTP answer: listening
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - started);
-        std::cerr << "openapi: Prism proxy ready on 127.0.0.1:" << port_ << " after "
-                  << ms.count() << " ms (log " << prism_log << ")\n";
-        return;
-      }
-      std::this_thread::sleep_for(250ms);
-    }
-    error_ = "Prism did not answer within " + std::to_string(limit_s) +
-             " s (RM_PRISM_START_TIMEOUT_S); log " + prism_log + ":\n" + log_tail();
-    stop();
-  }
-  ~prism_proxy() { stop(); }
-  prism_proxy(const prism_proxy&) = delete;
-  prism_proxy& operator=(const prism_proxy&) = delete;
-
-  const std::string& error() const { return error_; }
-  int port() const { return port_; }
-
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(-pid_, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    ::kill(-pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  std::string error_;
-};
 
 struct exchange {
   int status = 0;
@@ -289,7 +140,7 @@ class through_prism {
     INFO(method << " " << target << (body.empty() ? "" : "\n  body: " + body.substr(0, 400))
                 << "\n  → " << x.status << " " << x.text.substr(0, 600)
                 << (x.violations.empty() ? "" : "\n  sl-violations: " + x.violations)
-                << "\n  Prism log " << prism_log << ":\n" << log_tail(15));
+                << "\n  Prism log " << prism_log << ":\n" << rm::test::log_tail(prism_log, 15));
     CHECK(x.status == expected);
     CHECK(x.violations.empty());
     for (const auto& v : logged_violations) {
@@ -325,7 +176,7 @@ TEST_CASE("every registered route is documented and every documented operation i
           "[routes]") {
   fixture f;
   std::set<std::string> registered;
-  for (const auto& r : f.routes()) registered.insert(r.method + " " + documented_path(r.path));
+  for (const auto& r : f.routes()) registered.insert(r.method + " " + rm::http::route_template(r.path));
   const auto documented = document_operations();
   REQUIRE(registered.size() > 40);
   REQUIRE(documented.size() > 40);
@@ -341,20 +192,25 @@ TEST_CASE("every registered route is documented and every documented operation i
 
 TEST_CASE("the scanner reads paths and methods the way the document writes them", "[routes]") {
   // The scanner above is what makes [routes] meaningful: it must see the operations of a path
-  // with several methods and of a path with a regex placeholder.
+  // with several methods and of a path with a regex placeholder, whose registered form
+  // http::route_template shortens to the document's.
   const auto documented = document_operations();
   CHECK(documented.count("GET /api/org/vapi-webhook-auth") == 1);
   CHECK(documented.count("PUT /api/org/vapi-webhook-auth") == 1);
   CHECK(documented.count("DELETE /api/org/vapi-webhook-auth") == 1);
   CHECK(documented.count("POST /webhooks/twilio/caller-id/{org_id}/{id}") == 1);
-  CHECK(documented_path("/webhooks/twilio/caller-id/{org_id:[0-9a-fA-F-]{36}}/{id:[0-9a-fA-F-]{36}}") ==
+  CHECK(rm::http::route_template("/webhooks/twilio/caller-id/{org_id:[0-9a-fA-F-]{36}}/{id:[0-9a-fA-F-]{36}}") ==
         "/webhooks/twilio/caller-id/{org_id}/{id}");
 }
 
 TEST_CASE("requests and responses of a representative session conform to docs/openapi.yaml",
           "[conformance]") {
   fixture f;
-  prism_proxy prism{f.port()};
+  rm::test::prism_process prism{
+      "openapi",
+      {"proxy", "--errors", doc_path, "http://127.0.0.1:" + std::to_string(f.port())},
+      "/healthz",
+      prism_log};
   INFO(prism.error());
   REQUIRE(prism.error().empty());
   through_prism p{prism.port()};
