@@ -46,6 +46,9 @@ struct supervisor_settings {
   std::string twilio_base_url = "https://api.twilio.com";
   bool detached_db = true;
   std::string runtime_role = "ringmaster_app";  // "" when database_url logs in as the app role
+  // Also supervise the caller-ID verification registry and housekeeper (configured by
+  // wiring::verification).
+  bool verification = false;
 };
 // Spawns the adapters, the directory and the call registry, publishes their handles in `w`,
 // restarts any of them that fails, and asks the registry to rebuild unfinished calls.

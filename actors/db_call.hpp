@@ -11,10 +11,6 @@
 // db_then lets the actor handle other messages meanwhile; db_await suspends the actor's other
 // messages until the reply (CAF `await`), which is how an actor keeps its own ordering rules
 // (a call's tool calls one at a time; a webhook acknowledged only after its commit).
-//
-// Transitional: a continuation taking (T, const std::string& error) — the shape before rm::ec —
-// is still accepted (error "" on success, else describe(err)) for actors/verification.cpp until
-// it adopts caf::expected. New code uses caf::expected<T>.
 #pragma once
 
 #include <memory>
@@ -34,19 +30,12 @@ db_job make_job(std::shared_ptr<std::optional<T>> slot, Fn fn) {
       [slot, fn = std::move(fn)](pqxx::connection& c) mutable { slot->emplace(fn(c)); })};
 }
 
-// Calls `cont` with the outcome in whichever shape it takes (see the header comment).
+// Calls `cont` with the outcome.
 template <class T, class Cont>
 void deliver(Cont& cont, caf::expected<T> x) {
-  if constexpr (std::is_invocable_v<Cont&, caf::expected<T>>) {
-    cont(std::move(x));
-  } else {
-    static_assert(std::is_invocable_v<Cont&, T, const std::string&>,
-                  "db_then/db_await continuation must take caf::expected<T>");
-    if (x)
-      cont(std::move(*x), std::string{});
-    else
-      cont(T{}, describe(x.error()));
-  }
+  static_assert(std::is_invocable_v<Cont&, caf::expected<T>>,
+                "db_then/db_await continuation must take caf::expected<T>");
+  cont(std::move(x));
 }
 
 // The pool's reply → the continuation.

@@ -10,7 +10,8 @@
 //                                 ├─ vapi (the same for every Vapi operation)
 //                                 ├─ calendar (local PostgreSQL calendar)
 //                                 ├─ directory ── spawns/monitors ── tenant × N
-//                                 └─ call_registry ── spawns/monitors ── call × M
+//                                 ├─ call_registry ── spawns/monitors ── call × M
+//                                 └─ verification registry + housekeeper (verification_interfaces.hpp)
 //
 // Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
 // current handle, so a restart is invisible to callers. Call actors are never restarted: the
@@ -308,3 +309,5 @@ RM_LOCAL_MESSAGE(rm::persistence, call_identity)
 RM_LOCAL_MESSAGE(rm::persistence, tenant_record)
 RM_LOCAL_MESSAGE(rm::persistence, completed_tool_call)
 #undef RM_LOCAL_MESSAGE
+
+#include "actors/verification_interfaces.hpp"  // caller-ID verification (its own header)

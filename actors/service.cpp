@@ -28,7 +28,10 @@ struct service::impl {
     w->times.sanity_timeout = o.sanity_timeout;
     w->times.breaker = o.breaker;
     w->sms_per_call = o.sms_per_call;
+    w->verification.sweep_interval = o.verification_sweep_interval;
+    w->verification.argon2 = std::make_shared<argon2_limiter>(o.argon2_slots, o.argon2_wait);
     supervisor_settings s;
+    s.verification = o.verification;
     s.database_url = o.database_url;
     s.runtime_role = o.runtime_role;
     s.db_workers = o.db_workers;
@@ -38,7 +41,8 @@ struct service::impl {
     // their handles would go to a null handle. Wait (bounded) until every one is there.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!(w->db() && w->gate() && w->twilio() && w->vapi() && w->calendar() && w->tool_log() && w->directory() &&
-             w->calls())) {
+             w->calls() &&
+             (!o.verification || (w->verification_registry() && w->verification_housekeeper())))) {
       if (std::chrono::steady_clock::now() > deadline)
         throw std::runtime_error("the actor system did not start within 10 s");
       std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -47,6 +47,15 @@ struct service_options {
   std::size_t scheduler_threads = 0;                 // 0 = CAF default (max(4, cores))
   // RINGMASTER_SMS_PER_CALL: send_sms attempts allowed per call (domain/sms_policy.hpp).
   int sms_per_call = 3;
+  // Caller-ID verification: its registry and housekeeper run under the root supervisor
+  // (actors/verification_interfaces.hpp); actors::verification_service is their facade.
+  bool verification = true;
+  std::chrono::milliseconds verification_sweep_interval{60000};  // housekeeping period
+  // Concurrent argon2id hashes + comparisons (64 MiB each); 0 = one per core
+  // (std::thread::hardware_concurrency()). A request waits up to argon2_wait for a slot, then
+  // gets 429 busy (Retry-After: 1).
+  unsigned argon2_slots = 0;
+  std::chrono::milliseconds argon2_wait{2000};
 };
 
 // The external providers whose calls go through the provider gate (per-tenant circuit breakers).

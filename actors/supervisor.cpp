@@ -1,5 +1,5 @@
-// The root supervisor: spawns the adapters, the directory and the call registry, publishes their
-// handles in `wiring`, and restarts whichever of them fails (one-for-one). A child that fails
+// The root supervisor: spawns the adapters, the directory, the call registry and (when asked) the
+// caller-ID verification registry and housekeeper, publishes their handles in `wiring`, and restarts whichever of them fails (one-for-one). A child that fails
 // more than `max_restarts` times within a minute is not restarted again and the supervisor stops,
 // which ends the service loudly instead of spinning.
 #include <deque>
@@ -11,7 +11,10 @@ namespace rm::actors {
 
 namespace {
 
-enum class child_kind { db, gate, twilio, vapi, calendar, tool_log, directory, calls };
+enum class child_kind {
+  db, gate, twilio, vapi, calendar, tool_log, directory, calls,
+  verification_registry, verification_housekeeper
+};
 
 struct supervisor_state {
   std::vector<std::pair<caf::actor_addr, child_kind>> live;
@@ -46,6 +49,13 @@ void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_sett
     case child_kind::calls:
       adopt(spawn_call_registry(sys, w));
       caf::anon_send(w->calls(), recover_atom::value);
+      break;
+    case child_kind::verification_registry:  // its sessions resume from verified_caller_ids
+      adopt(spawn_verification_registry(sys, w, w->verification));
+      caf::anon_send(w->verification_registry(), recover_atom::value);
+      break;
+    case child_kind::verification_housekeeper:  // restarts its timer
+      adopt(spawn_verification_housekeeper(sys, w, w->verification));
       break;
   }
   self->state.children.insert(addr);
@@ -82,6 +92,9 @@ caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
                       child_kind::calendar,
                       child_kind::tool_log, child_kind::directory, child_kind::calls})
       start_child(self, w, settings, kind);
+    if (settings.verification)
+      for (auto kind : {child_kind::verification_registry, child_kind::verification_housekeeper})
+        start_child(self, w, settings, kind);
     return {[](status_atom) {}};  // it only supervises
   };
   return sys.spawn(fn);

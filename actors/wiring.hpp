@@ -39,6 +39,9 @@ class wiring {
   timings times;
   // send_sms attempts allowed per call (RINGMASTER_SMS_PER_CALL; domain/sms_policy.hpp).
   int sms_per_call = 3;
+  // Caller-ID verification: rules, sweep period and the argon2id cap shared by the registry's
+  // sessions and the facade's hashing (set before the supervisor starts).
+  verification_config verification;
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }
@@ -48,6 +51,14 @@ class wiring {
   call_registry_actor calls() const { std::lock_guard<std::mutex> g{m_}; return calls_; }
   tool_log_actor tool_log() const { std::lock_guard<std::mutex> g{m_}; return tool_log_; }
   provider_gate_actor gate() const { std::lock_guard<std::mutex> g{m_}; return gate_; }
+  verification_registry_actor verification_registry() const {
+    std::lock_guard<std::mutex> g{m_};
+    return verification_registry_;
+  }
+  verification_housekeeper_actor verification_housekeeper() const {
+    std::lock_guard<std::mutex> g{m_};
+    return verification_housekeeper_;
+  }
 
   void set(db_actor x) { std::lock_guard<std::mutex> g{m_}; db_ = std::move(x); }
   void set(twilio_actor x) { std::lock_guard<std::mutex> g{m_}; twilio_ = std::move(x); }
@@ -57,6 +68,14 @@ class wiring {
   void set(call_registry_actor x) { std::lock_guard<std::mutex> g{m_}; calls_ = std::move(x); }
   void set(tool_log_actor x) { std::lock_guard<std::mutex> g{m_}; tool_log_ = std::move(x); }
   void set(provider_gate_actor x) { std::lock_guard<std::mutex> g{m_}; gate_ = std::move(x); }
+  void set(verification_registry_actor x) {
+    std::lock_guard<std::mutex> g{m_};
+    verification_registry_ = std::move(x);
+  }
+  void set(verification_housekeeper_actor x) {
+    std::lock_guard<std::mutex> g{m_};
+    verification_housekeeper_ = std::move(x);
+  }
 
  private:
   mutable std::mutex m_;
@@ -68,6 +87,8 @@ class wiring {
   call_registry_actor calls_;
   tool_log_actor tool_log_;
   provider_gate_actor gate_;
+  verification_registry_actor verification_registry_;
+  verification_housekeeper_actor verification_housekeeper_;
 };
 
 using wiring_ptr = std::shared_ptr<wiring>;

@@ -216,8 +216,8 @@ int run(const std::string& command, std::vector<std::string> args) {
   so.no_report_timeout = std::chrono::seconds(cfg.no_report_timeout_seconds);
   so.sms_per_call = cfg.sms_per_call;
   auto service = std::make_unique<rm::actors::service>(so);
-  // Caller-ID verification actors live in the service's actor system: built after it, and
-  // destroyed before it.
+  // Caller-ID verification: the root supervisor owns its actors (service_options::verification);
+  // this is their blocking facade, built after the service and destroyed before it.
   auto verification = std::make_unique<rm::actors::verification_service>(
       *service, rm::actors::verification_service_options{cfg.twilio_api_base, cfg.public_url});
 

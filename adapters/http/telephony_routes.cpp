@@ -43,9 +43,17 @@ std::string iso_utc(std::int64_t epoch_seconds) {
   return buf;
 }
 
-void send_result(httplib::Response& res, const actors::api_result& r) {
-  if (r.retry_after >= 0) res.set_header("Retry-After", std::to_string(r.retry_after));
-  send_json(res, r.status, r.body);
+// A verification answer: 200 with its body, or the failure's rm::ec as status (http_errors.hpp)
+// with its specific code, field, extra members (attemptsRemaining) and Retry-After.
+void send_result(httplib::Response& res, const actors::verification_result& r) {
+  if (!r.failure) return send_json(res, 200, r.body);
+  const auto& f = *r.failure;
+  if (f.retry_after >= 0) res.set_header("Retry-After", std::to_string(f.retry_after));
+  const auto h = http_of(f.kind);
+  json err{{"code", f.code.empty() ? std::string{h.code} : f.code}, {"message", f.message}};
+  if (!f.field.empty()) err["field"] = f.field;
+  err.update(f.extra);
+  send_json(res, h.status, {{"error", err}});
 }
 
 // A string field: absent → "", present but not a string → nullopt (the caller answers 400).

@@ -148,7 +148,8 @@ testing::service_fixture_builder spec(const harness_options& options) {
                });
   if (options.verification)
     b.with_verification([options](actors::verification_service_options& o) {
-      o.public_url = options.public_url;
+       o.public_url = options.public_url;
+     }).service([options](actors::service_options& o) {
       o.argon2_slots = options.argon2_slots;
       o.argon2_wait = options.argon2_wait;
     });

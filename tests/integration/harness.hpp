@@ -99,7 +99,7 @@ struct harness_options {
   int sms_per_call = 3;              // RINGMASTER_SMS_PER_CALL
 
   std::string public_url;             // server_options::public_url (and the verification's)
-  unsigned argon2_slots = 0;          // verification_service_options::argon2_slots
+  unsigned argon2_slots = 0;          // service_options::argon2_slots
   std::chrono::milliseconds argon2_wait{2000};
 };
 
