@@ -30,7 +30,7 @@ bool verification_code_matches(const std::string& hash, const std::string& code)
 
 // A counting semaphore for argon2id work. At most `capacity` functions run inside run() at once;
 // a caller waits up to `max_wait` for a slot and is refused after that (run() returns false and
-// the function does not run; the HTTP layer answers 429 busy with Retry-After). Thread-safe.
+// the function does not run; the facade answers rm::ec::rate_limited "busy" with retry_after 1). Thread-safe.
 class argon2_limiter {
  public:
   // capacity 0 → std::thread::hardware_concurrency() (at least 1).

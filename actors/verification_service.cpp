@@ -344,6 +344,8 @@ verification_result verification_service::register_caller_id(
   } catch (const service_error& e) {
     res.error.message = e.what();  // http_status 0: Twilio did not answer in time
   }
+  // Twilio answered and refused the request itself (its 4xx, not a rate limit) → rejected;
+  // no answer, a 429 or a 5xx after the client's retries → failed. Both are 502 twilio_error.
   if (!res.ok)
     return fail(res.error.http_status >= 400 && res.error.http_status < 500 &&
                         res.error.http_status != 429
