@@ -10,7 +10,8 @@
 //                                 ├─ vapi (the same for every Vapi operation)
 //                                 ├─ calendar (local PostgreSQL calendar)
 //                                 ├─ directory ── spawns/monitors ── tenant × N
-//                                 └─ call_registry ── spawns/monitors ── call × M
+//                                 ├─ call_registry ── spawns/monitors ── call × M
+//                                 └─ number_sweeper (drives the number sagas: number_interfaces.hpp)
 //
 // Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
 // current handle, so a restart is invisible to callers. Call actors are never restarted: the
@@ -29,6 +30,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
+#include "actors/number_interfaces.hpp"  // the number sagas' sweeper
 #include "actors/provider_port.hpp"
 #include "actors/service.hpp"
 #include "persistence/repositories.hpp"

@@ -48,6 +48,9 @@ class wiring {
   call_registry_actor calls() const { std::lock_guard<std::mutex> g{m_}; return calls_; }
   tool_log_actor tool_log() const { std::lock_guard<std::mutex> g{m_}; return tool_log_; }
   provider_gate_actor gate() const { std::lock_guard<std::mutex> g{m_}; return gate_; }
+  number_sweeper_actor number_sweeper() const { std::lock_guard<std::mutex> g{m_}; return number_sweeper_; }
+  // The number sagas' steps (published by actors::number_service; null without one).
+  std::shared_ptr<number_saga_driver> number_driver() const { std::lock_guard<std::mutex> g{m_}; return number_driver_; }
 
   void set(db_actor x) { std::lock_guard<std::mutex> g{m_}; db_ = std::move(x); }
   void set(twilio_actor x) { std::lock_guard<std::mutex> g{m_}; twilio_ = std::move(x); }
@@ -57,6 +60,8 @@ class wiring {
   void set(call_registry_actor x) { std::lock_guard<std::mutex> g{m_}; calls_ = std::move(x); }
   void set(tool_log_actor x) { std::lock_guard<std::mutex> g{m_}; tool_log_ = std::move(x); }
   void set(provider_gate_actor x) { std::lock_guard<std::mutex> g{m_}; gate_ = std::move(x); }
+  void set(number_sweeper_actor x) { std::lock_guard<std::mutex> g{m_}; number_sweeper_ = std::move(x); }
+  void set(std::shared_ptr<number_saga_driver> x) { std::lock_guard<std::mutex> g{m_}; number_driver_ = std::move(x); }
 
  private:
   mutable std::mutex m_;
@@ -68,6 +73,8 @@ class wiring {
   call_registry_actor calls_;
   tool_log_actor tool_log_;
   provider_gate_actor gate_;
+  number_sweeper_actor number_sweeper_;
+  std::shared_ptr<number_saga_driver> number_driver_;
 };
 
 using wiring_ptr = std::shared_ptr<wiring>;
