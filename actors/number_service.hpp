@@ -50,9 +50,9 @@ class service;
 struct number_service_options {
   std::string twilio_base_url = "https://api.twilio.com";
   std::string vapi_base_url = "https://api.vapi.ai";
-  std::string vapi_private_key;  // RINGMASTER_VAPI_PRIVATE_KEY; "" → purchases refused (503)
+  std::string vapi_private_key;  // RINGMASTER_VAPI_PRIVATE_KEY; "" → purchases refused (not_configured)
   // RINGMASTER_PUBLIC_URL: the numbers' VoiceUrl/SmsUrl/StatusCallback are built from it
-  // (/webhooks/twilio/voice, /sms, /status); "" → purchases and imports refused (503).
+  // (/webhooks/twilio/voice, /sms, /status); "" → purchases and imports refused (not_configured).
   std::string public_url;
   int quarantine_days = 30;  // RINGMASTER_NUMBER_QUARANTINE_DAYS (0–365)
   // How long a request owns its order before the sweep may take it over.
@@ -97,8 +97,8 @@ class number_service {
 
   // GET /api/phone-numbers/available?area_code=&country=US[&contains=]: 200
   // {"available_phone_numbers":[{phone_number, friendly_name, locality, region, iso_country,
-  // capabilities{voice,sms,mms}}]} without numbers quarantined for another tenant; 400 (field
-  // area_code | country), 409 twilio_not_connected, 502/503 provider failures.
+  // capabilities{voice,sms,mms}}]} without numbers quarantined for another tenant; invalid_argument (field
+  // area_code | country), conflict twilio_not_connected, provider_* failures.
   number_result search(const std::string& org_id, const std::string& country,
                        const std::string& area_code, const std::string& contains);
 
@@ -111,8 +111,8 @@ class number_service {
   // GET /api/phone-numbers[?include_released=true]: {"phone_numbers":[…], "orders":[open …]}.
   number_result list(const std::string& org_id, bool include_released);
 
-  // DELETE /api/phone-numbers/{id}: 200 {number} (aging); 404; 409 number_forwarded_to (a live
-  // forwarding configuration points at it); 502/503 when Twilio would not release it (nothing
+  // DELETE /api/phone-numbers/{id}: done {number} (aging); not_found; conflict number_forwarded_to (a
+  // live forwarding configuration points at it); provider_* when Twilio would not release it (nothing
   // changed then).
   number_result release(const std::string& org_id, const std::string& user_id,
                         const std::string& id);
