@@ -11,11 +11,20 @@ namespace rm::actors {
 
 using namespace numbers_detail;
 
-number_result number_service::provision(const std::string& org_id, const std::string& user_id,
-                                        const json& body) {
-  auto& im = *saga_;
+namespace {
+
+// What a purchase request asks for: the number (E.164) or the area code, the country, the agent.
+struct purchase_ask {
+  std::string e164, area, country = "US", agent;
+};
+
+// Reads POST /api/phone-numbers' body into `q`; a refusal names the field at fault.
+std::optional<number_error> read_request(const json& body, purchase_ask& q) {
   if (!body.is_object()) return fail(rm::ec::invalid_argument, "invalid_field", "the body must be a JSON object");
-  std::string phone, area, country = "US", agent;
+  std::string phone, area;
+  auto& country = q.country;
+  auto& agent = q.agent;
+  auto& e164 = q.e164;
   for (const auto& [key, value] : body.items()) {
     if (key == "phone_number" || key == "area_code" || key == "country") {
       std::string v;
@@ -41,7 +50,6 @@ number_result number_service::provision(const std::string& org_id, const std::st
   if (phone.empty() == area.empty())
     return fail(rm::ec::invalid_argument, "invalid_field", "give either phone_number (E.164) or area_code, not both",
                 phone.empty() ? "phone_number" : "area_code");
-  std::string e164;
   if (!area.empty()) {
     if (auto e = dn::validate_area_code(country, area); !e.empty())
       return fail(rm::ec::invalid_argument, "invalid_field", e, "area_code");
@@ -57,6 +65,73 @@ number_result number_service::provision(const std::string& org_id, const std::st
                   "phone_number");
     }
   }
+  q.area = area;
+  return std::nullopt;
+}
+
+// The request's answer from where its order got to: created (linked), accepted (bought, or being
+// reconciled: the sweeper takes it from here) or the failure.
+number_result answer(number_saga& im, const std::string& org_id,
+                     const p::provisioning_order& order) {
+  std::optional<p::number_row> row;
+  im.in_tenant(org_id, [&](pqxx::work& tx) {
+    if (!order.phone_number_id.empty()) row = p::find_number(tx, order.phone_number_id);
+    return true;
+  });
+  const json number = row ? number_json(*row) : json(nullptr);
+  switch (order.state) {
+    case dn::order_state::completed:
+      im.svc.invalidate_routes();
+      im.svc.tenant_changed(org_id);
+      return {number_outcome::created, {{"number", number}, {"order", order_json(order)}}};
+    case dn::order_state::purchased:
+      im.svc.invalidate_routes();
+      return {number_outcome::accepted,
+              {{"number", number},
+               {"order", order_json(order)},
+               {"message", "the number is bought and answers calls; linking it to Vapi failed "
+                           "for now and is retried automatically"}}};
+    case dn::order_state::pending:
+      return {number_outcome::accepted,
+              {{"number", nullptr},
+               {"order", order_json(order)},
+               {"message", "Twilio's answer was lost; the purchase is being checked against the "
+                           "account and will be completed or undone automatically"}}};
+    case dn::order_state::failed: {
+      if (order.error_code == "not_purchased")
+        return fail(rm::ec::provider_failed, "twilio_unavailable",
+                    "Twilio did not complete the purchase (" + order.error_message +
+                        "); nothing was bought, try again");
+      return fail(rm::ec::provider_failed, order.error_code.empty() ? "provisioning_failed" : order.error_code,
+                  order.error_message);
+    }
+    case dn::order_state::compensating:
+    case dn::order_state::released: {
+      const bool gone = order.state == dn::order_state::released;
+      if (order.error_code == "number_taken" || order.error_code == "number_in_quarantine")
+        return fail(rm::ec::conflict, order.error_code,
+                    "the number Twilio gave (" + order.e164 +
+                        ") cannot belong to this organization; it " +
+                        (gone ? "was given back" : "is being given back"));
+      return fail(rm::ec::provider_failed, order.error_code.empty() ? "provisioning_failed" : order.error_code,
+                  order.error_message + "; the number " + order.e164 +
+                      (gone ? " was released" : " is being released"));
+    }
+  }
+  return fail(rm::ec::provider_failed, "provisioning_failed", "the order ended in an unknown state");
+}
+
+}  // namespace
+
+number_result number_service::provision(const std::string& org_id, const std::string& user_id,
+                                        const json& body) {
+  auto& im = *saga_;
+  purchase_ask q;
+  if (auto refused = read_request(body, q)) return *refused;
+  const auto& e164 = q.e164;
+  const auto& area = q.area;
+  const auto& country = q.country;
+  const auto& agent = q.agent;
   if (im.base.empty())
     return fail(rm::ec::not_configured, "public_url_not_configured",
                 "this server has no public URL (RINGMASTER_PUBLIC_URL), so a number's calls and "
@@ -170,52 +245,7 @@ number_result number_service::provision(const std::string& org_id, const std::st
   // 3–4. Vapi import and link (or compensation), as far as they go now.
   im.advance(order, *ctx);
 
-  std::optional<p::number_row> row;
-  im.in_tenant(org_id, [&](pqxx::work& tx) {
-    if (!order.phone_number_id.empty()) row = p::find_number(tx, order.phone_number_id);
-    return true;
-  });
-  const json number = row ? number_json(*row) : json(nullptr);
-  switch (order.state) {
-    case dn::order_state::completed:
-      im.svc.invalidate_routes();
-      im.svc.tenant_changed(org_id);
-      return {number_outcome::created, {{"number", number}, {"order", order_json(order)}}};
-    case dn::order_state::purchased:
-      im.svc.invalidate_routes();
-      return {number_outcome::accepted,
-              {{"number", number},
-               {"order", order_json(order)},
-               {"message", "the number is bought and answers calls; linking it to Vapi failed "
-                           "for now and is retried automatically"}}};
-    case dn::order_state::pending:
-      return {number_outcome::accepted,
-              {{"number", nullptr},
-               {"order", order_json(order)},
-               {"message", "Twilio's answer was lost; the purchase is being checked against the "
-                           "account and will be completed or undone automatically"}}};
-    case dn::order_state::failed: {
-      if (order.error_code == "not_purchased")
-        return fail(rm::ec::provider_failed, "twilio_unavailable",
-                    "Twilio did not complete the purchase (" + order.error_message +
-                        "); nothing was bought, try again");
-      return fail(rm::ec::provider_failed, order.error_code.empty() ? "provisioning_failed" : order.error_code,
-                  order.error_message);
-    }
-    case dn::order_state::compensating:
-    case dn::order_state::released: {
-      const bool gone = order.state == dn::order_state::released;
-      if (order.error_code == "number_taken" || order.error_code == "number_in_quarantine")
-        return fail(rm::ec::conflict, order.error_code,
-                    "the number Twilio gave (" + order.e164 +
-                        ") cannot belong to this organization; it " +
-                        (gone ? "was given back" : "is being given back"));
-      return fail(rm::ec::provider_failed, order.error_code.empty() ? "provisioning_failed" : order.error_code,
-                  order.error_message + "; the number " + order.e164 +
-                      (gone ? " was released" : " is being released"));
-    }
-  }
-  return fail(rm::ec::provider_failed, "provisioning_failed", "the order ended in an unknown state");
+  return answer(im, org_id, order);
 }
 
 }  // namespace rm::actors
