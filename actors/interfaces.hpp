@@ -11,7 +11,8 @@
 //                                 ├─ calendar (local PostgreSQL calendar)
 //                                 ├─ directory ── spawns/monitors ── tenant × N
 //                                 ├─ call_registry ── spawns/monitors ── call × M
-//                                 └─ verification registry + housekeeper (verification_interfaces.hpp)
+//                                 ├─ verification registry + housekeeper (verification_interfaces.hpp)
+//                                 └─ number_sweeper (drives the number sagas: number_interfaces.hpp)
 //
 // Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
 // current handle, so a restart is invisible to callers. Call actors are never restarted: the
@@ -30,6 +31,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
+#include "actors/number_interfaces.hpp"  // the number sagas' sweeper
 #include "actors/provider_port.hpp"
 #include "actors/service.hpp"
 #include "persistence/repositories.hpp"

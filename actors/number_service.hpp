@@ -21,21 +21,27 @@
 //   failure, 5xx) is reconciled at once by listing the account's numbers, and else by the sweep.
 //   A failure at 4 is retried by the sweep with backoff, or compensated: the number is released
 //   at Twilio (no quarantine: it never served the clinic). A crash anywhere leaves an open order
-//   whose lease expires; the sweep (at start-up and every sweep_interval) takes it from there.
+//   whose lease expires; the sweep takes it from there. The sweep is the number_sweeper actor
+//   (actors/number_interfaces.hpp), a child of the root supervisor: it runs this service's steps
+//   (actors/number_saga.hpp) at its start, after a restart and on its timers; the sagas' state
+//   lives only in provisioning_orders / phone_numbers.
 //
-// Results are HTTP-shaped (status + body, docs/api.md "Phone numbers"); error bodies are
-// {"error":{"code","message"[,"field"]}}. Provider breaker open → 503 provider_unavailable with
-// Retry-After.
+// Results are typed (number_result): the body of a success, or a number_error naming the rm::ec
+// kind, the specific error code, the message, the field and Retry-After. The HTTP adapter
+// (adapters/http/number_routes.cpp) maps them with adapters/http/http_errors.hpp (docs/api.md
+// "Phone numbers"); breaker open → ec::provider_unavailable with retry_after.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "adapters/twilio/twilio_client.hpp"
 #include "adapters/vapi/vapi_client.hpp"
+#include "domain/errors.hpp"
 
 namespace rm::actors {
 
@@ -44,37 +50,55 @@ class service;
 struct number_service_options {
   std::string twilio_base_url = "https://api.twilio.com";
   std::string vapi_base_url = "https://api.vapi.ai";
-  std::string vapi_private_key;  // RINGMASTER_VAPI_PRIVATE_KEY; "" → purchases refused (503)
+  std::string vapi_private_key;  // RINGMASTER_VAPI_PRIVATE_KEY; "" → purchases refused (not_configured)
   // RINGMASTER_PUBLIC_URL: the numbers' VoiceUrl/SmsUrl/StatusCallback are built from it
-  // (/webhooks/twilio/voice, /sms, /status); "" → purchases and imports refused (503).
+  // (/webhooks/twilio/voice, /sms, /status); "" → purchases and imports refused (not_configured).
   std::string public_url;
   int quarantine_days = 30;  // RINGMASTER_NUMBER_QUARANTINE_DAYS (0–365)
   // How long a request owns its order before the sweep may take it over.
   std::chrono::seconds lease{120};
-  // Background sweep period; 0 = none (tests call sweep_now). The first sweep runs at start.
+  // The sweeper's period; 0 = none (tests call sweep_now). Its first pass runs at start (with 0,
+  // before the constructor returns).
   std::chrono::milliseconds sweep_interval{60000};
   twilio::retry_policy twilio_retry{};
   vapi::retry_policy vapi_retry{};
   std::chrono::milliseconds provider_timeout{std::chrono::seconds(60)};  // per port request
 };
 
+// A refusal or failure: the kind (HTTP status by adapters/http/http_errors.hpp), the specific
+// error.code ("" = the kind's default), a sentence, the input field at fault, and Retry-After.
+struct number_error {
+  rm::ec kind = rm::ec::internal;
+  std::string code;
+  std::string message;
+  std::string field;
+  int retry_after = -1;  // seconds; >= 0 when the caller should wait (breaker open)
+};
+
+// How a success went: done (200), created (201: the number is linked) or accepted (202: bought
+// or being reconciled, the rest follows in the background).
+enum class number_outcome { done, created, accepted };
+
 struct number_result {
-  int status = 200;
-  nlohmann::json body;
-  int retry_after = -1;  // seconds; >= 0 adds a Retry-After header
+  number_outcome outcome = number_outcome::done;
+  nlohmann::json body;                // the success's body
+  std::optional<number_error> error;  // set → a failure (body unused)
+  number_result() = default;
+  number_result(number_outcome o, nlohmann::json b) : outcome(o), body(std::move(b)) {}
+  number_result(number_error e) : error(std::move(e)) {}  // NOLINT: a failure is a result
 };
 
 class number_service {
  public:
   number_service(service& svc, number_service_options options);
-  ~number_service();  // stops the sweep thread
+  ~number_service();  // withdraws its steps from the sweeper (which then idles)
   number_service(const number_service&) = delete;
   number_service& operator=(const number_service&) = delete;
 
   // GET /api/phone-numbers/available?area_code=&country=US[&contains=]: 200
   // {"available_phone_numbers":[{phone_number, friendly_name, locality, region, iso_country,
-  // capabilities{voice,sms,mms}}]} without numbers quarantined for another tenant; 400 (field
-  // area_code | country), 409 twilio_not_connected, 502/503 provider failures.
+  // capabilities{voice,sms,mms}}]} without numbers quarantined for another tenant; invalid_argument (field
+  // area_code | country), conflict twilio_not_connected, provider_* failures.
   number_result search(const std::string& org_id, const std::string& country,
                        const std::string& area_code, const std::string& contains);
 
@@ -87,8 +111,8 @@ class number_service {
   // GET /api/phone-numbers[?include_released=true]: {"phone_numbers":[…], "orders":[open …]}.
   number_result list(const std::string& org_id, bool include_released);
 
-  // DELETE /api/phone-numbers/{id}: 200 {number} (aging); 404; 409 number_forwarded_to (a live
-  // forwarding configuration points at it); 502/503 when Twilio would not release it (nothing
+  // DELETE /api/phone-numbers/{id}: done {number} (aging); not_found; conflict number_forwarded_to (a
+  // live forwarding configuration points at it); provider_* when Twilio would not release it (nothing
   // changed then).
   number_result release(const std::string& org_id, const std::string& user_id,
                         const std::string& id);
@@ -98,7 +122,7 @@ class number_service {
   // reason: taken|quarantined}], "failed":[{phone_number, error}]}.
   number_result import_all(const std::string& org_id, const std::string& user_id);
 
-  // One sweep now: due orders (reconcile pending, import purchased, release compensating) and
+  // One sweep now, by the sweeper actor (waits for it): due orders (reconcile pending, import purchased, release compensating) and
   // Vapi copies of released numbers still to delete. Returns {"orders":n,"vapi_cleanups":m}.
   nlohmann::json sweep_now();
 
@@ -106,8 +130,7 @@ class number_service {
   twilio::purchase_request webhook_urls() const;
 
  private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  std::shared_ptr<class number_saga> saga_;  // shared with the sweeper through wiring
 };
 
 }  // namespace rm::actors

@@ -59,6 +59,9 @@ class wiring {
     std::lock_guard<std::mutex> g{m_};
     return verification_housekeeper_;
   }
+  number_sweeper_actor number_sweeper() const { std::lock_guard<std::mutex> g{m_}; return number_sweeper_; }
+  // The number sagas' steps (published by actors::number_service; null without one).
+  std::shared_ptr<number_saga_driver> number_driver() const { std::lock_guard<std::mutex> g{m_}; return number_driver_; }
 
   void set(db_actor x) { std::lock_guard<std::mutex> g{m_}; db_ = std::move(x); }
   void set(twilio_actor x) { std::lock_guard<std::mutex> g{m_}; twilio_ = std::move(x); }
@@ -76,6 +79,8 @@ class wiring {
     std::lock_guard<std::mutex> g{m_};
     verification_housekeeper_ = std::move(x);
   }
+  void set(number_sweeper_actor x) { std::lock_guard<std::mutex> g{m_}; number_sweeper_ = std::move(x); }
+  void set(std::shared_ptr<number_saga_driver> x) { std::lock_guard<std::mutex> g{m_}; number_driver_ = std::move(x); }
 
  private:
   mutable std::mutex m_;
@@ -89,6 +94,8 @@ class wiring {
   provider_gate_actor gate_;
   verification_registry_actor verification_registry_;
   verification_housekeeper_actor verification_housekeeper_;
+  number_sweeper_actor number_sweeper_;
+  std::shared_ptr<number_saga_driver> number_driver_;
 };
 
 using wiring_ptr = std::shared_ptr<wiring>;

@@ -222,7 +222,8 @@ int run(const std::string& command, std::vector<std::string> args) {
       *service, rm::actors::verification_service_options{cfg.twilio_api_base, cfg.public_url});
 
   // The number lifecycle: built after the service (its provider gate and pool) and destroyed
-  // before it; its sweep finishes what a crash left of a purchase, at start-up and periodically.
+  // before it; it publishes its saga steps to the number_sweeper actor (a child of the root
+  // supervisor), which finishes what a crash left of a purchase, at start-up and periodically.
   rm::actors::number_service_options no;
   no.twilio_base_url = cfg.twilio_api_base;
   no.vapi_base_url = cfg.vapi_api_base;

@@ -69,6 +69,9 @@ enum class ec : std::uint8_t {
   timeout,
   // A provider did not answer within the time the route waits for it. → 504 provider_timeout.
   provider_timeout,
+  // Well-formed, but nothing can be done with it as asked (Twilio has no numbers in that area
+  // code). → 422 unprocessable (routes name it: no_numbers_in_area_code).
+  unprocessable,
   last_,  // not an error kind: one past the last value (for iteration)
 };
 
@@ -79,7 +82,7 @@ inline constexpr ec all_ecs[] = {
     ec::locked,            ec::rate_limited,        ec::internal,        ec::not_supported,
     ec::provider_rejected, ec::provider_failed,     ec::provider_unavailable,
     ec::not_configured,    ec::database_unavailable, ec::unavailable,    ec::timeout,
-    ec::provider_timeout,
+    ec::provider_timeout,  ec::unprocessable,
 };
 static_assert(sizeof(all_ecs) / sizeof(all_ecs[0]) ==
                   static_cast<std::size_t>(ec::last_) - 1,
@@ -108,6 +111,7 @@ constexpr const char* to_string(ec x) {
     case ec::unavailable: return "unavailable";
     case ec::timeout: return "timeout";
     case ec::provider_timeout: return "provider_timeout";
+    case ec::unprocessable: return "unprocessable";
     case ec::last_: break;
   }
   return "unknown";

@@ -137,19 +137,19 @@ api_refusal classify_twilio_failure(int http_status, int twilio_code,
                                     const std::string& twilio_message) {
   switch (twilio_code) {
     case 21422:
-      return {409, "number_unavailable", "that number is no longer available", "phone_number"};
+      return {rm::ec::conflict, "number_unavailable", "that number is no longer available", "phone_number"};
     case 21452:
-      return {422, "no_numbers_in_area_code", "no numbers in that area code", "area_code"};
+      return {rm::ec::unprocessable, "no_numbers_in_area_code", "no numbers in that area code", "area_code"};
     case 21421:
-      return {400, "invalid_phone_number", "Twilio says that phone number is not valid",
+      return {rm::ec::invalid_argument, "invalid_phone_number", "Twilio says that phone number is not valid",
               "phone_number"};
     case 20003:
-      return {409, "twilio_credentials_rejected",
+      return {rm::ec::conflict, "twilio_credentials_rejected",
               "Twilio rejected this organization's credentials; connect Twilio again", ""};
     default: break;
   }
   if (http_status == 0 || http_status == 429 || http_status >= 500)
-    return {502, "twilio_unavailable",
+    return {rm::ec::provider_failed, "twilio_unavailable",
             "Twilio did not answer properly (" +
                 (http_status == 0 ? std::string{"no connection"}
                                   : "HTTP " + std::to_string(http_status)) +
@@ -158,7 +158,7 @@ api_refusal classify_twilio_failure(int http_status, int twilio_code,
   std::string msg = "Twilio refused the request";
   if (twilio_code != 0) msg += " (error " + std::to_string(twilio_code) + ")";
   if (!twilio_message.empty()) msg += ": " + twilio_message;
-  return {502, "twilio_error", msg, ""};
+  return {rm::ec::provider_rejected, "twilio_error", msg, ""};
 }
 
 }  // namespace rm::domain::numbers

@@ -14,6 +14,8 @@
 // Instants are UTC (domain::instant, seconds).
 #pragma once
 
+#include "domain/errors.hpp"
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -90,18 +92,19 @@ import_decision after_import_failure(int attempts_made, bool transient,
 // ---- provider errors → API errors --------------------------------------------------------------
 
 struct api_refusal {
-  int http_status = 502;
+  rm::ec kind = rm::ec::provider_failed;  // the HTTP status is the adapter's (http_errors.hpp)
   std::string code;     // snake_case
   std::string message;  // a sentence for the clinic
   std::string field;    // "" when no input field is at fault
 };
 
 // A failed Twilio number operation (http_status 0 = transport failure; twilio_code 0 = none):
-//   21422 → 409 number_unavailable "that number is no longer available"
-//   21452 → 422 no_numbers_in_area_code "no numbers in that area code" (area_code)
-//   21421 → 400 invalid_phone_number (phone_number)
-//   20003 → 409 twilio_credentials_rejected
-//   transport, 429, 5xx → 502 twilio_unavailable; any other refusal → 502 twilio_error.
+//   21422 → conflict (409) number_unavailable "that number is no longer available"
+//   21452 → unprocessable (422) no_numbers_in_area_code "no numbers in that area code" (area_code)
+//   21421 → invalid_argument (400) invalid_phone_number (phone_number)
+//   20003 → conflict (409) twilio_credentials_rejected
+//   transport, 429, 5xx → provider_failed (502) twilio_unavailable; any other refusal →
+//   provider_rejected (502) twilio_error.
 api_refusal classify_twilio_failure(int http_status, int twilio_code,
                                     const std::string& twilio_message);
 

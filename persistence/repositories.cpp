@@ -46,6 +46,13 @@ void set_tenant(pqxx::work& tx, const std::string& org_id) {
   tx.exec_params("SELECT set_config('ringmaster.org_id', $1, true)", org_id);
 }
 
+void in_tenant(pqxx::connection& c, const std::string& org_id,
+               const std::function<bool(pqxx::work&)>& work) {
+  pqxx::work tx{c};
+  set_tenant(tx, org_id);
+  if (work(tx)) tx.commit();
+}
+
 std::optional<std::string> call_org(pqxx::work& tx, const std::string& call_id) {
   auto rows = tx.exec_params("SELECT rm_call_org($1) AS org_id", call_id);
   if (rows.empty()) return std::nullopt;

@@ -5,6 +5,7 @@
 // Schema: persistence/migrations/*.sql.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,12 @@ namespace rm::persistence {
 // Under the runtime role, row-level security shows and accepts only that tenant's rows; a
 // transaction that names none sees nothing (persistence/migrations/002_row_level_security.sql).
 void set_tenant(pqxx::work& tx, const std::string& org_id);
+// The one tenant transaction of the code base (the HTTP routes' http::in_tenant and the number
+// sagas both run it on a pool connection): `work` in one transaction on `c` with the tenant named
+// first; it commits only when `work` returns true (a refusal rolls back whatever it touched).
+// Exceptions propagate (the transaction is rolled back).
+void in_tenant(pqxx::connection& c, const std::string& org_id,
+               const std::function<bool(pqxx::work&)>& work);
 
 // The cross-tenant reads below go through SECURITY DEFINER functions (rm_route_by_number,
 // rm_route_by_vapi_id, rm_call_org, rm_unfinished_calls, rm_list_tenants); every other function

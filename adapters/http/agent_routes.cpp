@@ -25,6 +25,7 @@
 #include "actors/number_service.hpp"
 #include "actors/provider_port.hpp"
 #include "actors/service.hpp"
+#include "adapters/http/number_http.hpp"
 #include "adapters/http/routes.hpp"
 #include "adapters/vapi/assistant_spec.hpp"
 #include "adapters/vapi/vapi_client.hpp"
@@ -300,7 +301,7 @@ provision_result provision_number(context& ctx, const principal& who, const p::a
     body["area_code"] = agent.area_code;
   } else {
     // No preference: the first local number Twilio offers.
-    auto found = ctx.options.numbers->search(who.org_id, "US", "", "");
+    auto found = to_http(ctx.options.numbers->search(who.org_id, "US", "", ""));
     if (found.status != 200)
       return fail(found.status, found.body["error"].value("code", "provisioning_failed"),
                   "no number could be searched: " + found.body["error"].value("message", ""),
@@ -310,7 +311,7 @@ provision_result provision_number(context& ctx, const principal& who, const p::a
       return fail(409, "no_numbers_available", "Twilio offers no local number right now");
     body["phone_number"] = list[0]["phone_number"];
   }
-  auto out = ctx.options.numbers->provision(who.org_id, who.user_id, body);
+  auto out = to_http(ctx.options.numbers->provision(who.org_id, who.user_id, body));
   if (out.status == 201 && out.body["number"].is_object()) {
     r.ok = true;
     r.phone_number_id = out.body["number"]["id"];

@@ -26,6 +26,7 @@ http_error http_of(rm::ec kind) {
     case ec::unavailable: return {503, "unavailable"};
     case ec::timeout: return {503, "unavailable"};
     case ec::provider_timeout: return {504, "provider_timeout"};
+    case ec::unprocessable: return {422, "unprocessable"};
     case ec::last_: break;
   }
   return {500, "internal_error"};  // a value outside the enum

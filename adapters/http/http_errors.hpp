@@ -15,7 +15,7 @@
 //   provider_unavailable 503 provider_unavailable (+ Retry-After)
 //   not_configured   503 not_configured     database_unavailable 503 unavailable
 //   unavailable      503 unavailable        timeout           503 unavailable
-//   provider_timeout 504 provider_timeout
+//   provider_timeout 504 provider_timeout   unprocessable     422 unprocessable
 #pragma once
 
 #include <string>

@@ -8,6 +8,7 @@
 // handlers only authenticate (the same guard as the tenant table: JWT, then role, before the
 // handler), read the request and write the response.
 #include "actors/number_service.hpp"
+#include "adapters/http/number_http.hpp"
 #include "adapters/http/routes.hpp"
 
 namespace rm::http {
@@ -19,9 +20,11 @@ using nlohmann::json;
 using handler_fn = void (*)(context&, actors::number_service&, const httplib::Request&,
                             httplib::Response&, const principal&);
 
+// The typed result as HTTP (number_http.hpp: rm::ec → status through http_errors.hpp).
 void reply(httplib::Response& res, const actors::number_result& r) {
-  if (r.retry_after >= 0) res.set_header("Retry-After", std::to_string(r.retry_after));
-  send_json(res, r.status, r.body);
+  const auto h = to_http(r);
+  if (h.retry_after >= 0) res.set_header("Retry-After", std::to_string(h.retry_after));
+  send_json(res, h.status, h.body);
 }
 
 void available(context&, actors::number_service& numbers, const httplib::Request& req,

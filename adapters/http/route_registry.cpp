@@ -173,11 +173,7 @@ void add_tenant_table(httplib::Server& srv, context& ctx, const std::vector<tena
 
 void in_tenant(context& ctx, const std::string& org_id,
                const std::function<bool(pqxx::work&)>& work) {
-  ctx.service.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    persistence::set_tenant(tx, org_id);
-    if (work(tx)) tx.commit();
-  });
+  ctx.service.with_db([&](pqxx::connection& c) { persistence::in_tenant(c, org_id, work); });
 }
 
 }  // namespace rm::http

@@ -118,22 +118,23 @@ TEST_CASE("a failed Vapi import is retried with backoff, then compensated") {
 
 TEST_CASE("Twilio's number errors become clear API refusals") {
   auto r = classify_twilio_failure(400, 21422, "PhoneNumber unavailable");
-  CHECK(r.http_status == 409);
+  CHECK(r.kind == rm::ec::conflict);
   CHECK(r.code == "number_unavailable");
   CHECK(r.message == "that number is no longer available");
   r = classify_twilio_failure(400, 21452, "");
-  CHECK(r.http_status == 422);
+  CHECK(r.kind == rm::ec::unprocessable);
   CHECK(r.message == "no numbers in that area code");
   CHECK(r.field == "area_code");
   r = classify_twilio_failure(400, 21421, "");
-  CHECK(r.http_status == 400);
+  CHECK(r.kind == rm::ec::invalid_argument);
   CHECK(r.field == "phone_number");
   CHECK(classify_twilio_failure(401, 20003, "Authenticate").code == "twilio_credentials_rejected");
   CHECK(classify_twilio_failure(0, 0, "").code == "twilio_unavailable");
-  CHECK(classify_twilio_failure(503, 0, "").http_status == 502);
+  CHECK(classify_twilio_failure(503, 0, "").kind == rm::ec::provider_failed);
   CHECK(classify_twilio_failure(429, 0, "").code == "twilio_unavailable");
   r = classify_twilio_failure(400, 21999, "Something odd");
   CHECK(r.code == "twilio_error");
+  CHECK(r.kind == rm::ec::provider_rejected);
   CHECK(r.message.find("21999") != std::string::npos);
   CHECK(r.message.find("Something odd") != std::string::npos);
 }

@@ -3,6 +3,12 @@
 // (compensated: the number is released), and a number bought that cannot be recorded.
 #include <catch2/catch.hpp>
 
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/wiring.hpp"
+
 #include "adapters/twilio/twilio_client.hpp"
 #include "tests/numbers/fixture.hpp"
 
@@ -192,4 +198,38 @@ TEST_CASE("a Vapi import that keeps failing is compensated after the last attemp
   auto sid = f.scalar("SELECT pn_sid FROM provisioning_orders WHERE id = $1", {order});
   CHECK(releases(f, sid) == 1);
   CHECK(f.scalar("SELECT active FROM phone_numbers WHERE provider_sid = $1", {sid}) == "f");
+}
+
+TEST_CASE("a restarted sweeper actor resumes an order left open, from its rows alone") {
+  fixture f;
+  auto a = f.create_tenant("Harbor Dental", number_a, account_a, token_a);
+  // The request died after Twilio bought the number; the order's lease has run out (the row says
+  // so: no waiting on the clock).
+  auto order = crashed_order(f, a, magic_ok);
+  auto bought = buy_at_twilio(f, order, magic_ok);
+  REQUIRE(f.scalar("SELECT state FROM provisioning_orders WHERE id = $1", {order}) == "pending");
+
+  // The sweeper fails; the root supervisor restarts it and publishes the new handle.
+  auto w = f.service().shared_wiring();
+  auto before = w->number_sweeper();
+  REQUIRE(before);
+  caf::anon_send_exit(before, caf::exit_reason::unhandled_exception);
+  {
+    caf::scoped_actor self{f.service().system()};
+    self->monitor(before);
+    self->receive([](const caf::down_msg&) {});  // the old one is gone
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (w->number_sweeper() == before && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  REQUIRE(w->number_sweeper() != before);
+
+  // The new sweeper's start-up pass (which runs before it serves any request) took the order and
+  // completed it: the pass asked for here finds nothing left.
+  CHECK(f.numbers().sweep_now()["orders"] == 0);
+  CHECK(f.scalar("SELECT state FROM provisioning_orders WHERE id = $1", {order}) == "completed");
+  CHECK(f.scalar("SELECT status || '/' || provider_sid FROM phone_numbers WHERE e164 = $1 AND active",
+                 {magic_ok}) == "linked/" + bought.sid);
+  CHECK(f.vapi().phone_numbers().size() == 1);
+  CHECK(releases(f, bought.sid) == 0);
 }
