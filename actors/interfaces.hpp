@@ -10,6 +10,7 @@
 //                                 ├─ vapi (the same for every Vapi operation)
 //                                 ├─ calendar (local PostgreSQL calendar)
 //                                 ├─ directory ── spawns/monitors ── tenant × N
+//                                 ├─ agents (agent provisioning saga: actors/agent_interfaces.hpp)
 //                                 └─ call_registry ── spawns/monitors ── call × M
 //
 // Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
@@ -27,6 +28,7 @@
 
 #include <pqxx/connection>
 
+#include "actors/agent_interfaces.hpp"
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "actors/provider_port.hpp"

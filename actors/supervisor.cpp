@@ -11,7 +11,7 @@ namespace rm::actors {
 
 namespace {
 
-enum class child_kind { db, gate, twilio, vapi, calendar, tool_log, directory, calls };
+enum class child_kind { db, gate, twilio, vapi, calendar, tool_log, directory, calls, agents };
 
 struct supervisor_state {
   std::vector<std::pair<caf::actor_addr, child_kind>> live;
@@ -47,6 +47,7 @@ void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_sett
       adopt(spawn_call_registry(sys, w));
       caf::anon_send(w->calls(), recover_atom::value);
       break;
+    case child_kind::agents: adopt(spawn_agent_saga(sys, w)); break;
   }
   self->state.children.insert(addr);
   self->state.live.emplace_back(addr, kind);
@@ -80,7 +81,8 @@ caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
     });
     for (auto kind : {child_kind::db, child_kind::gate, child_kind::twilio, child_kind::vapi,
                       child_kind::calendar,
-                      child_kind::tool_log, child_kind::directory, child_kind::calls})
+                      child_kind::tool_log, child_kind::directory, child_kind::calls,
+                      child_kind::agents})
       start_child(self, w, settings, kind);
     return {[](status_atom) {}};  // it only supervises
   };

@@ -48,6 +48,9 @@ class wiring {
   call_registry_actor calls() const { std::lock_guard<std::mutex> g{m_}; return calls_; }
   tool_log_actor tool_log() const { std::lock_guard<std::mutex> g{m_}; return tool_log_; }
   provider_gate_actor gate() const { std::lock_guard<std::mutex> g{m_}; return gate_; }
+  agent_saga_actor agents() const { std::lock_guard<std::mutex> g{m_}; return agents_; }
+  // The agent saga's steps (installed by the HTTP server; a restarted saga takes them from here).
+  std::shared_ptr<agent_steps> agent_steps_now() const { std::lock_guard<std::mutex> g{m_}; return agent_steps_; }
 
   void set(db_actor x) { std::lock_guard<std::mutex> g{m_}; db_ = std::move(x); }
   void set(twilio_actor x) { std::lock_guard<std::mutex> g{m_}; twilio_ = std::move(x); }
@@ -57,6 +60,8 @@ class wiring {
   void set(call_registry_actor x) { std::lock_guard<std::mutex> g{m_}; calls_ = std::move(x); }
   void set(tool_log_actor x) { std::lock_guard<std::mutex> g{m_}; tool_log_ = std::move(x); }
   void set(provider_gate_actor x) { std::lock_guard<std::mutex> g{m_}; gate_ = std::move(x); }
+  void set(agent_saga_actor x) { std::lock_guard<std::mutex> g{m_}; agents_ = std::move(x); }
+  void set(std::shared_ptr<agent_steps> x) { std::lock_guard<std::mutex> g{m_}; agent_steps_ = std::move(x); }
 
  private:
   mutable std::mutex m_;
@@ -68,6 +73,8 @@ class wiring {
   call_registry_actor calls_;
   tool_log_actor tool_log_;
   provider_gate_actor gate_;
+  agent_saga_actor agents_;
+  std::shared_ptr<agent_steps> agent_steps_;
 };
 
 using wiring_ptr = std::shared_ptr<wiring>;
