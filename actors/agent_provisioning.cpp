@@ -137,10 +137,8 @@ agent_outcome agent_provisioner::auto_retry(const std::string& org_id,
 
 std::vector<agent_due> agent_provisioner::due() {
   std::vector<agent_due> out;
-  {
-    std::shared_lock<std::shared_mutex> g{open_};
-    if (closed_) return out;
-  }
+  std::shared_lock<std::shared_mutex> g{open_};  // held throughout: close() waits for it
+  if (closed_) return out;
   const auto backoff_ms = settings_.backoff.count();
   svc_.with_db([&](pqxx::connection& c) {
     pqxx::work tx{c};

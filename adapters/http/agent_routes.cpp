@@ -195,8 +195,10 @@ bool read_agent_input(const json& body, httplib::Response& res, agent_input& in,
 // The saga's answer: `ok_status` with the ready agent, else its failure with the agent.
 void send_outcome(httplib::Response& res, const actors::agent_outcome& o, int ok_status) {
   if (o.ready) return send_json(res, ok_status, {{"agent", agent_json(o.agent)}});
-  if (o.agent.id.empty()) return send_error(res, o.kind, o.message, "", o.code.empty() ? nullptr : o.code.c_str());
-  if (o.retry_after >= 0) res.set_header("Retry-After", std::to_string(std::max(1, o.retry_after)));
+  if (o.agent.id.empty())  // refused before any step (no such agent, saga not configured)
+    return send_error(res, o.kind, o.message, "", o.code.empty() ? nullptr : o.code.c_str());
+  if (o.retry_after >= 0)
+    res.set_header("Retry-After", std::to_string(std::max(1, o.retry_after)));
   // The number step's failures keep the number service's own status (e.g. 422).
   send_error_with(res, o.kind, o.code, o.message, agent_json(o.agent), o.number_status);
 }
@@ -221,8 +223,8 @@ void post_agent(context& ctx, const httplib::Request& req, httplib::Response& re
                             {in.name, in.language, in.area_code, in.provision_phone});
     return true;
   });
-  send_outcome(res, actors::start_agent(ctx.service, who.org_id, who.user_id, agent.id, agent_wait),
-               201);
+  send_outcome(
+      res, actors::start_agent(ctx.service, who.org_id, who.user_id, agent.id, agent_wait), 201);
 }
 
 void list_agents(context& ctx, const httplib::Request&, httplib::Response& res,
