@@ -39,6 +39,11 @@ directory_actor spawn_directory(caf::actor_system& sys, wiring_ptr w);
 call_actor spawn_call(caf::actor_system& sys, wiring_ptr w, persistence::call_identity identity);
 call_registry_actor spawn_call_registry(caf::actor_system& sys, wiring_ptr w);
 
+// ---- agent provisioning (agent_saga.cpp) ----
+// The agent saga (actors/agent_interfaces.hpp); it scans the agents rows once steps are
+// installed (wiring::agent_steps_now at spawn, or agent_steps_atom later).
+agent_saga_actor spawn_agent_saga(caf::actor_system& sys, wiring_ptr w);
+
 // ---- supervision (supervisor.cpp) ----
 struct supervisor_settings {
   std::string database_url;

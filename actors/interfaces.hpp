@@ -10,6 +10,7 @@
 //                                 ├─ vapi (the same for every Vapi operation)
 //                                 ├─ calendar (local PostgreSQL calendar)
 //                                 ├─ directory ── spawns/monitors ── tenant × N
+//                                 ├─ agents (agent provisioning saga: actors/agent_interfaces.hpp)
 //                                 ├─ call_registry ── spawns/monitors ── call × M
 //                                 ├─ verification registry + housekeeper (verification_interfaces.hpp)
 //                                 └─ number_sweeper (drives the number sagas: number_interfaces.hpp)
@@ -29,6 +30,7 @@
 
 #include <pqxx/connection>
 
+#include "actors/agent_interfaces.hpp"
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "actors/number_interfaces.hpp"  // the number sagas' sweeper

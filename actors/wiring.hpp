@@ -62,6 +62,9 @@ class wiring {
   number_sweeper_actor number_sweeper() const { std::lock_guard<std::mutex> g{m_}; return number_sweeper_; }
   // The number sagas' steps (published by actors::number_service; null without one).
   std::shared_ptr<number_saga_driver> number_driver() const { std::lock_guard<std::mutex> g{m_}; return number_driver_; }
+  agent_saga_actor agents() const { std::lock_guard<std::mutex> g{m_}; return agents_; }
+  // The agent saga's steps (installed by the HTTP server; a restarted saga takes them from here).
+  std::shared_ptr<agent_steps> agent_steps_now() const { std::lock_guard<std::mutex> g{m_}; return agent_steps_; }
 
   void set(db_actor x) { std::lock_guard<std::mutex> g{m_}; db_ = std::move(x); }
   void set(twilio_actor x) { std::lock_guard<std::mutex> g{m_}; twilio_ = std::move(x); }
@@ -81,6 +84,8 @@ class wiring {
   }
   void set(number_sweeper_actor x) { std::lock_guard<std::mutex> g{m_}; number_sweeper_ = std::move(x); }
   void set(std::shared_ptr<number_saga_driver> x) { std::lock_guard<std::mutex> g{m_}; number_driver_ = std::move(x); }
+  void set(agent_saga_actor x) { std::lock_guard<std::mutex> g{m_}; agents_ = std::move(x); }
+  void set(std::shared_ptr<agent_steps> x) { std::lock_guard<std::mutex> g{m_}; agent_steps_ = std::move(x); }
 
  private:
   mutable std::mutex m_;
@@ -96,6 +101,8 @@ class wiring {
   verification_housekeeper_actor verification_housekeeper_;
   number_sweeper_actor number_sweeper_;
   std::shared_ptr<number_saga_driver> number_driver_;
+  agent_saga_actor agents_;
+  std::shared_ptr<agent_steps> agent_steps_;
 };
 
 using wiring_ptr = std::shared_ptr<wiring>;

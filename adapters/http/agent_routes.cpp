@@ -1,5 +1,7 @@
-// Agents, campaigns, the outbound call-back and admin notifications (issue 4 §3 agents, §5;
-// docs/api.md "Agents, campaigns and call-back", docs/telephony.md "Outbound call-back").
+// Agents and their provisioning, and the table of every agent-related route (issue 4 §3
+// agents, §5; docs/api.md "Agents, campaigns and call-back", docs/telephony.md "Outbound
+// call-back"). Handlers by file: agents here; campaigns campaign_routes.cpp; notifications
+// notification_routes.cpp; the call-back call_back_routes.cpp.
 //   POST   /api/agents                              admin   create: Vapi assistant, then a number
 //   GET    /api/agents                              member
 //   POST   /api/agents/{id}/retry                   admin   resume a failed creation
@@ -14,103 +16,57 @@
 //   DELETE /api/campaigns/{id}/contacts/{contact_id} admin
 //   POST   /api/contacts/{id}/call-back             member  Vapi POST /call
 //
-// Every Vapi request is a typed request to the vapi adapter actor (service::providers(), behind
-// the tenant's circuit breaker). Database work runs in transactions that name the JWT's tenant
-// first; provider calls run between them, never inside one, so no connection waits on Vapi.
+// Creation and retry are the agent saga's (actors/agent_interfaces.hpp, a supervised actor):
+// the route inserts the row, asks the saga and answers its first result, waiting at most
+// agent_wait (the saga goes on after that: failures are retried by its timers, and a restart
+// resumes from the rows). Every Vapi request is a typed request to the vapi adapter actor
+// (behind the tenant's circuit breaker). Database work runs in transactions that name the JWT's
+// tenant first; provider calls run between them, never inside one.
 #include <memory>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
+#include "actors/agent_provisioning.hpp"
 #include "actors/number_service.hpp"
-#include "actors/provider_port.hpp"
-#include "actors/service.hpp"
-#include "adapters/http/number_http.hpp"
-#include "adapters/http/routes.hpp"
+#include "adapters/http/agent_http.hpp"
 #include "adapters/vapi/assistant_spec.hpp"
-#include "adapters/vapi/vapi_client.hpp"
-#include "domain/calendar.hpp"
 #include "domain/outbound.hpp"
 #include "persistence/agent_queries.hpp"
-#include "persistence/repositories.hpp"
 
 namespace rm::http {
 
-namespace {
+namespace agents_detail {
 
-using nlohmann::json;
 namespace p = rm::persistence;
 
-constexpr int stale_creating_seconds = 120;  // a "creating" agent older than this may be retried
-
-// ---- helpers ------------------------------------------------------------------------------------
-
-std::string utc(domain::instant t) { return domain::format_local(t, "UTC"); }
-json text_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-void field_error(httplib::Response& res, const std::string& field, const std::string& message) {
-  send_error(res, 400, "invalid_field", message, field);
-}
-
-// An error that also carries the resource it concerns (e.g. the agent left in status failed).
-void send_error_with(httplib::Response& res, int status, const std::string& code,
-                     const std::string& message, const char* key, const json& value) {
-  send_json(res, status, {{"error", {{"code", code}, {"message", message}}}, {key, value}});
-}
-
-// The Vapi operations of one tenant, each a typed request to the vapi adapter actor through the
-// provider port (actors/provider_port.hpp), shaped like the client calls they replace.
-struct vapi_calls {
-  actors::provider_port& port;
-  std::string org_id;
-  actors::vapi_endpoint ep;
-  vapi::response create_assistant(const json& body) {
-    return port.create_assistant(org_id, ep, {body});
-  }
-  vapi::response merge_assistant(const std::string& id, const json& changes) {
-    return port.merge_assistant(org_id, ep, {id, changes});
-  }
-  vapi::response create_call(const vapi::outbound_call& c) {
-    return port.create_call(org_id, ep, c);
-  }
-};
-
-// A Vapi operation behind the tenant's circuit breaker (the adapter runs it on its own worker,
-// with copies of the request's data).
-struct vapi_outcome {
-  vapi::response response;
-  bool breaker_open = false;
-  std::chrono::seconds retry_after{0};
-  bool no_answer = false;  // the vapi adapter did not answer in time
-};
+// How long a request waits for the saga's first result: a Vapi request's whole retry loop plus
+// the number step's (actors::provider_wait covers one provider request).
+constexpr std::chrono::seconds agent_wait{170};
 
 vapi_outcome with_vapi(context& ctx, const std::string& org_id,
-                       const std::function<vapi::response(vapi_calls&)>& op) {
+                       const std::function<vapi::response(actors::provider_port&,
+                                                          const actors::vapi_endpoint&)>& op) {
   vapi_outcome out;
-  vapi_calls calls{ctx.service.providers(), org_id,
-                   {ctx.service.options().vapi_base_url, ctx.service.options().vapi_private_key}};
+  const actors::vapi_endpoint ep{ctx.service.options().vapi_base_url,
+                                 ctx.service.options().vapi_private_key};
   try {
-    out.response = op(calls);
+    out.response = op(ctx.service.providers(), ep);
   } catch (const actors::provider_unavailable& e) {
-    out.breaker_open = true;
-    out.retry_after = e.retry_after;
+    out.breaker_open = e;
   } catch (const actors::service_error&) {
     out.no_answer = true;
   }
+  (void)org_id;
   return out;
 }
 
-// "…; retry in 30 s" for a breaker that is open.
-std::string unavailable_sentence(const vapi_outcome& o) {
-  return "Vapi is not being called for this clinic right now after repeated failures; retry in " +
-         std::to_string(o.retry_after.count()) + " s";
-}
-
-void send_unavailable(httplib::Response& res, const vapi_outcome& o, const std::string& message,
-                      const char* key = nullptr, const json& value = nullptr) {
-  res.set_header("Retry-After", std::to_string(std::max<long long>(1, o.retry_after.count())));
-  if (key) return send_error_with(res, 503, "provider_unavailable", message, key, value);
-  send_error(res, 503, "provider_unavailable", message);
+void send_vapi_unavailable(httplib::Response& res, const actors::provider_unavailable& e) {
+  const auto after = std::max<long long>(1, e.retry_after.count());
+  send_provider_unavailable(
+      res, actors::provider_unavailable{e.what(), std::chrono::seconds(after)},
+      "Vapi is not being called for this clinic right now after repeated failures; retry in " +
+          std::to_string(e.retry_after.count()) + " s");
 }
 
 // The assistant's webhook credentials: Vapi adds these headers to every server message so our
@@ -130,16 +86,15 @@ std::string webhook_url(const context& ctx) {
   return base + "/webhooks/vapi";
 }
 
-// 503 not_configured when the deployment cannot talk to Vapi at all (nothing is stored).
 bool vapi_configured(const context& ctx, httplib::Response& res, bool need_public_url) {
   if (ctx.service.options().vapi_private_key.empty()) {
-    send_error(res, 503, "not_configured",
+    send_error(res, ec::not_configured,
                "this server has no Vapi private key (RINGMASTER_VAPI_PRIVATE_KEY), so it cannot "
                "create assistants or place calls");
     return false;
   }
   if (need_public_url && ctx.options.public_url.empty()) {
-    send_error(res, 503, "not_configured",
+    send_error(res, ec::not_configured,
                "this server has no public URL (RINGMASTER_PUBLIC_URL), so Vapi would not know "
                "where to send the agent's calls");
     return false;
@@ -147,7 +102,16 @@ bool vapi_configured(const context& ctx, httplib::Response& res, bool need_publi
   return true;
 }
 
-// ---- agents -------------------------------------------------------------------------------------
+namespace {
+
+// An error that also carries the agent it concerns (e.g. left in status failed).
+void send_error_with(httplib::Response& res, rm::ec kind, const std::string& code,
+                     const std::string& message, const json& agent) {
+  const auto h = http_of(kind);
+  send_json(res, h.status,
+            {{"error", {{"code", code.empty() ? std::string{h.code} : code}, {"message", message}}},
+             {"agent", agent}});
+}
 
 json agent_json(const p::agent_row& a) {
   return {{"id", a.id},
@@ -227,197 +191,19 @@ bool read_agent_input(const json& body, httplib::Response& res, agent_input& in,
 }
 
 // What a failed step tells the caller.
-struct step_failure {
-  int status = 502;
-  std::string code = "vapi_error";
-  std::string message;
-  std::optional<vapi_outcome> outcome;  // for Retry-After
-};
 
-// Records the failure (status failed at `step`) and notifies the admins, in one transaction.
-p::agent_row record_failure(context& ctx, const principal& who, const p::agent_row& agent,
-                            const std::string& step, const std::string& message) {
-  p::agent_row out = agent;
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    p::agent_failed(tx, agent.id, step, message);
-    p::notify_admins(tx, who.org_id, "agent.failed", "error", "agent", agent.id,
-                     "The agent '" + agent.name + "' could not be set up (step " + step + "): " +
-                         message + ". Fix the cause, then retry with POST /api/agents/" +
-                         agent.id + "/retry.");
-    out = *p::load_agent(tx, agent.id);
-    return true;
-  });
-  spdlog::warn("agent {} of org {}: step {} failed: {}", agent.id, who.org_id, step, message);
-  return out;
+// The saga's answer: `ok_status` with the ready agent, else its failure with the agent.
+void send_outcome(httplib::Response& res, const actors::agent_outcome& o, int ok_status) {
+  if (o.ready) return send_json(res, ok_status, {{"agent", agent_json(o.agent)}});
+  if (o.agent.id.empty())  // refused before any step (no such agent, saga not configured)
+    return send_error(res, o.kind, o.message, "", o.code.empty() ? nullptr : o.code.c_str());
+  if (o.retry_after >= 0)
+    res.set_header("Retry-After", std::to_string(std::max(1, o.retry_after)));
+  // The number step's failures keep the number service's own status (e.g. 422).
+  send_error_with(res, o.kind, o.code, o.message, agent_json(o.agent));
 }
 
-// Provisions a number for the agent through the number lifecycle's saga
-// (actors::number_service::provision: order recorded, Twilio buys by area code, the number is
-// recorded and routed, Vapi imports it with the agent's assistant, linked). A number the saga
-// already holds for this agent is never bought again: linked → taken as is; bought but its Vapi
-// import still to come, or a purchase still open → this step fails with that status (the
-// number module's sweep finishes it; a retry then finds it linked).
-struct provision_result {
-  bool ok = false;
-  std::string phone_number_id;
-  step_failure failure;
-  int retry_after = -1;
-};
-bool provisioning_available(const context& ctx) { return ctx.options.numbers != nullptr; }
-
-provision_result provision_number(context& ctx, const principal& who, const p::agent_row& agent) {
-  provision_result r;
-  auto fail = [&](int status, std::string code, std::string message, int retry_after = -1) {
-    r.failure.status = status;
-    r.failure.code = std::move(code);
-    r.failure.message = std::move(message);
-    r.retry_after = retry_after;
-    return r;
-  };
-  p::agent_number_state held;
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    held = p::agent_numbers(tx, agent.id);
-    return true;
-  });
-  if (!held.linked_id.empty()) {
-    r.ok = true;
-    r.phone_number_id = held.linked_id;
-    return r;
-  }
-  if (!held.pending_id.empty())
-    return fail(409, "number_import_pending",
-                "the number " + held.pending_e164 +
-                    " was bought for this agent and is routed to the clinic, but its import "
-                    "into Vapi is still pending (it is retried automatically); retry the agent "
-                    "once it is linked");
-  if (held.open_order)
-    return fail(409, "number_purchase_pending",
-                "a number purchase for this agent is still being completed or reconciled; "
-                "retry the agent in a few minutes");
-  if (!ctx.options.numbers) return fail(501, "provisioning_unavailable",
-                                        "automatic number provisioning is not available on this server");
-  json body{{"agent_id", agent.id}};
-  if (!agent.area_code.empty()) {
-    body["area_code"] = agent.area_code;
-  } else {
-    // No preference: the first local number Twilio offers.
-    auto found = to_http(ctx.options.numbers->search(who.org_id, "US", "", ""));
-    if (found.status != 200)
-      return fail(found.status, found.body["error"].value("code", "provisioning_failed"),
-                  "no number could be searched: " + found.body["error"].value("message", ""),
-                  found.retry_after);
-    const auto& list = found.body["available_phone_numbers"];
-    if (!list.is_array() || list.empty())
-      return fail(409, "no_numbers_available", "Twilio offers no local number right now");
-    body["phone_number"] = list[0]["phone_number"];
-  }
-  auto out = to_http(ctx.options.numbers->provision(who.org_id, who.user_id, body));
-  if (out.status == 201 && out.body["number"].is_object()) {
-    r.ok = true;
-    r.phone_number_id = out.body["number"]["id"];
-    return r;
-  }
-  if (out.status == 202) {
-    const auto& n = out.body["number"];
-    return fail(409, "number_import_pending",
-                (n.is_object() ? "the number " + n.value("phone_number", std::string{}) +
-                                     " was bought for this agent"
-                               : std::string{"the purchase's outcome is being reconciled"}) +
-                    "; its import into Vapi is still pending (it is retried automatically); "
-                    "retry the agent once it is linked");
-  }
-  const auto& e = out.body["error"];
-  return fail(out.status, e.is_object() ? e.value("code", "provisioning_failed") : "provisioning_failed",
-              e.is_object() ? e.value("message", "the number could not be provisioned")
-                            : "the number could not be provisioned",
-              out.retry_after);
-}
-
-// Runs the steps the agent still needs (domain::next_step), recording each result. Answers the
-// request: `ok_status` with the agent when it is ready, else the failure with the agent.
-void run_agent_steps(context& ctx, const principal& who, p::agent_row agent, int ok_status,
-                     httplib::Response& res) {
-  for (;;) {
-    auto step = domain::next_step(
-        {!agent.vapi_assistant_id.empty(), agent.provision_phone, !agent.phone_number_id.empty()});
-    if (step == domain::agent_step::done) {
-      in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-        p::agent_ready(tx, agent.id);
-        agent = *p::load_agent(tx, agent.id);
-        return true;
-      });
-      return send_json(res, ok_status, {{"agent", agent_json(agent)}});
-    }
-    if (step == domain::agent_step::create_assistant) {
-      std::string clinic;
-      in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-        clinic = p::org_name(tx);
-        return true;
-      });
-      vapi::assistant_spec spec{agent.name,        clinic,       agent.language,
-                                webhook_url(ctx),  server_headers(ctx), who.org_id,
-                                agent.id};
-      spec.sms_per_call = ctx.service.options().sms_per_call;
-      const auto body = vapi::assistant_body(spec);
-      auto out = with_vapi(ctx, who.org_id,
-                           [body](vapi_calls& c) { return c.create_assistant(body); });
-      std::string failure;
-      int status = 502;
-      std::string code = "vapi_error";
-      std::string assistant_id;
-      if (out.breaker_open) {
-        failure = unavailable_sentence(out);
-        status = 503;
-        code = "provider_unavailable";
-      } else if (out.no_answer) {
-        failure = "Vapi did not answer in time; the assistant was not recorded";
-        status = 504;
-        code = "provider_timeout";
-      } else if (!out.response.ok) {
-        failure = "Vapi refused to create the assistant (HTTP " +
-                  std::to_string(out.response.error.http_status) + "): " +
-                  out.response.error.message;
-      } else if (!out.response.body.is_object() || !out.response.body.contains("id") ||
-                 !out.response.body["id"].is_string() ||
-                 out.response.body["id"].get<std::string>().empty()) {
-        failure = "Vapi answered without an assistant id";
-      } else {
-        assistant_id = out.response.body["id"].get<std::string>();
-      }
-      if (!failure.empty()) {
-        agent = record_failure(ctx, who, agent, "assistant", failure);
-        if (status == 503) return send_unavailable(res, out, failure, "agent", agent_json(agent));
-        return send_error_with(res, status, code, failure, "agent", agent_json(agent));
-      }
-      bool adopted = false;
-      in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-        p::agent_assistant_created(tx, agent.id, assistant_id);
-        adopted = p::adopt_default_assistant(tx, assistant_id);
-        agent = *p::load_agent(tx, agent.id);
-        return true;
-      });
-      if (adopted) {  // assistant-request now answers with it
-        ctx.service.invalidate_routes();
-        ctx.service.tenant_changed(who.org_id);
-      }
-      continue;
-    }
-    // provision_number
-    auto provisioned = provision_number(ctx, who, agent);
-    if (!provisioned.ok) {
-      agent = record_failure(ctx, who, agent, "phone_number", provisioned.failure.message);
-      if (provisioned.retry_after >= 0)
-        res.set_header("Retry-After", std::to_string(std::max(1, provisioned.retry_after)));
-      return send_error_with(res, provisioned.failure.status, provisioned.failure.code,
-                             provisioned.failure.message, "agent", agent_json(agent));
-    }
-    in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-      p::agent_number_linked(tx, agent.id, provisioned.phone_number_id);
-      agent = *p::load_agent(tx, agent.id);
-      return true;
-    });
-  }
-}
+}  // namespace
 
 void post_agent(context& ctx, const httplib::Request& req, httplib::Response& res,
                 const principal& who) {
@@ -425,11 +211,11 @@ void post_agent(context& ctx, const httplib::Request& req, httplib::Response& re
   if (body.is_discarded()) return;
   agent_input in;
   if (!read_agent_input(body, res, in, false)) return;
-  if (in.provision_phone && !provisioning_available(ctx))
-    return send_error(res, 501, "provisioning_unavailable",
+  if (in.provision_phone && ctx.options.numbers == nullptr)
+    return send_error(res, ec::not_supported,
                       "automatic number provisioning is not available on this server; send "
                       "provision_phone=false and link a number to the agent",
-                      "provision_phone");
+                      "provision_phone", "provisioning_unavailable");
   if (!vapi_configured(ctx, res, true)) return;
   p::agent_row agent;
   in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
@@ -437,7 +223,8 @@ void post_agent(context& ctx, const httplib::Request& req, httplib::Response& re
                             {in.name, in.language, in.area_code, in.provision_phone});
     return true;
   });
-  run_agent_steps(ctx, who, agent, 201, res);
+  send_outcome(
+      res, actors::start_agent(ctx.service, who.org_id, who.user_id, agent.id, agent_wait), 201);
 }
 
 void list_agents(context& ctx, const httplib::Request&, httplib::Response& res,
@@ -458,23 +245,10 @@ void retry_agent(context& ctx, const httplib::Request& req, httplib::Response& r
     known = p::load_agent(tx, id).has_value();
     return true;
   });
-  if (!known) return send_error(res, 404, "not_found", "no agent with id " + id);
+  if (!known) return send_error(res, ec::not_found, "no agent with id " + id);
   if (!vapi_configured(ctx, res, true)) return;
-  p::agent_row agent;
-  auto outcome = p::retry_outcome::not_found;
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    outcome = p::begin_agent_retry(tx, id, stale_creating_seconds, agent);
-    return outcome == p::retry_outcome::started;
-  });
-  if (outcome == p::retry_outcome::not_found)
-    return send_error(res, 404, "not_found", "no agent with id " + id);
-  if (outcome == p::retry_outcome::not_retryable)
-    return send_error_with(res, 409, "not_retryable",
-                           agent.status == "ready"
-                               ? "this agent is ready; there is nothing to retry"
-                               : "this agent's creation is still running",
-                           "agent", agent_json(agent));
-  run_agent_steps(ctx, who, agent, 200, res);
+  send_outcome(res, actors::retry_agent(ctx.service, who.org_id, who.user_id, id, agent_wait),
+               200);
 }
 
 // Renaming or changing the language of a ready agent updates its assistant through
@@ -493,11 +267,11 @@ void patch_agent(context& ctx, const httplib::Request& req, httplib::Response& r
     clinic = p::org_name(tx);
     return true;
   });
-  if (!agent) return send_error(res, 404, "not_found", "no agent with id " + id);
+  if (!agent) return send_error(res, ec::not_found, "no agent with id " + id);
   if (agent->vapi_assistant_id.empty())
-    return send_error_with(res, 409, "no_assistant",
+    return send_error_with(res, ec::conflict, "no_assistant",
                            "this agent has no Vapi assistant yet; retry its creation first",
-                           "agent", agent_json(*agent));
+                           agent_json(*agent));
   if (!vapi_configured(ctx, res, true)) return;
   vapi::assistant_spec spec{in.name.empty() ? agent->name : in.name,
                             clinic,
@@ -508,18 +282,21 @@ void patch_agent(context& ctx, const httplib::Request& req, httplib::Response& r
                             agent->id};
   const auto changes = vapi::assistant_changes(spec);
   const auto assistant_id = agent->vapi_assistant_id;
-  auto out = with_vapi(ctx, who.org_id, [assistant_id, changes](vapi_calls& c) {
-    return c.merge_assistant(assistant_id, changes);
-  });
-  if (out.breaker_open) return send_unavailable(res, out, unavailable_sentence(out));
+  auto out = with_vapi(ctx, who.org_id,
+                       [assistant_id, changes, org_id = who.org_id](
+                           actors::provider_port& port, const actors::vapi_endpoint& ep) {
+                         return port.merge_assistant(org_id, ep, {assistant_id, changes});
+                       });
+  if (out.breaker_open) return send_vapi_unavailable(res, *out.breaker_open);
   if (out.no_answer)
-    return send_error(res, 504, "provider_timeout",
+    return send_error(res, ec::provider_timeout,
                       "Vapi did not answer in time; the agent was not changed");
   if (!out.response.ok)
-    return send_error(res, 502, "vapi_error",
+    return send_error(res, ec::provider_rejected,
                       "Vapi refused the change (HTTP " +
                           std::to_string(out.response.error.http_status) +
-                          "): " + out.response.error.message);
+                          "): " + out.response.error.message,
+                      "", "vapi_error");
   in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
     tx.exec_params0("UPDATE agents SET name = $2, language = $3 WHERE id = $1"
                     " AND org_id = rm_current_org()",
@@ -530,328 +307,28 @@ void patch_agent(context& ctx, const httplib::Request& req, httplib::Response& r
   send_json(res, 200, {{"agent", agent_json(*agent)}});
 }
 
-// ---- notifications ------------------------------------------------------------------------------
 
-json notification_json(const p::notification& n) {
-  return {{"id", n.id},
-          {"kind", n.kind},
-          {"severity", n.severity},
-          {"subject_type", text_or_null(n.subject_type)},
-          {"subject_id", text_or_null(n.subject_id)},
-          {"message", n.message},
-          {"created_at", utc(n.created_at)},
-          {"read_at", n.read_at ? json(utc(*n.read_at)) : json(nullptr)},
-          {"read_by", text_or_null(n.read_by)}};
-}
-
-void list_notifications(context& ctx, const httplib::Request& req, httplib::Response& res,
-                        const principal& who) {
-  bool unread = false;
-  if (req.has_param("unread")) {
-    const auto v = req.get_param_value("unread");
-    if (v != "true" && v != "false")
-      return field_error(res, "unread", "unread must be true or false");
-    unread = v == "true";
-  }
-  json out = json::array();
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    for (const auto& n : p::list_notifications(tx, unread, 200)) out.push_back(notification_json(n));
-    return true;
-  });
-  send_json(res, 200, {{"notifications", out}});
-}
-
-void read_notification(context& ctx, const httplib::Request& req, httplib::Response& res,
-                       const principal& who) {
-  const std::string id = req.matches[1];
-  std::optional<p::notification> n;
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    n = p::mark_notification_read(tx, id, who.user_id);
-    return n.has_value();
-  });
-  if (!n) return send_error(res, 404, "not_found", "no notification with id " + id);
-  send_json(res, 200, {{"notification", notification_json(*n)}});
-}
-
-// ---- campaigns ----------------------------------------------------------------------------------
-
-json campaign_json(const p::campaign_row& c) {
-  json numbers = json::array();
-  for (const auto& n : c.numbers)
-    numbers.push_back({{"phone_number_id", n.phone_number_id},
-                       {"phone_number", n.e164},
-                       {"vapi_phone_number_id", text_or_null(n.vapi_phone_number_id)},
-                       {"active", n.active}});
-  return {{"id", c.id},
-          {"name", c.name},
-          {"description", c.description},
-          {"numbers", numbers},
-          {"contact_count", c.contact_count},
-          {"created_by", text_or_null(c.created_by)},
-          {"created_at", utc(c.created_at)}};
-}
-
-void post_campaign(context& ctx, const httplib::Request& req, httplib::Response& res,
-                   const principal& who) {
-  auto body = parse_body(req, res, ctx);
-  if (body.is_discarded()) return;
-  if (!body.is_object()) return field_error(res, "", "the body must be a JSON object");
-  if (!body.contains("name") || !body["name"].is_string() ||
-      body["name"].get<std::string>().empty() || body["name"].get<std::string>().size() > 200)
-    return field_error(res, "name", "name is required: a non-empty string of at most 200 characters");
-  std::string description;
-  if (body.contains("description") && !body["description"].is_null()) {
-    if (!body["description"].is_string() || body["description"].get<std::string>().size() > 2000)
-      return field_error(res, "description",
-                         "description must be a string of at most 2000 characters");
-    description = body["description"];
-  }
-  std::optional<p::campaign_row> made;
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    made = p::create_campaign(tx, who.org_id, who.user_id, body["name"], description);
-    return made.has_value();
-  });
-  if (!made)
-    return send_error(res, 409, "name_taken", "this clinic already has a campaign with that name",
-                      "name");
-  send_json(res, 201, {{"campaign", campaign_json(*made)}});
-}
-
-void list_campaigns(context& ctx, const httplib::Request&, httplib::Response& res,
-                    const principal& who) {
-  json out = json::array();
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    for (const auto& c : p::list_campaigns(tx)) out.push_back(campaign_json(c));
-    return true;
-  });
-  send_json(res, 200, {{"campaigns", out}});
-}
-
-void link_number(context& ctx, const httplib::Request& req, httplib::Response& res,
-                 const principal& who) {
-  const std::string id = req.matches[1];
-  auto body = parse_body(req, res, ctx);
-  if (body.is_discarded()) return;
-  if (!body.is_object() || !body.contains("phone_number_id") ||
-      !body["phone_number_id"].is_string())
-    return field_error(res, "phone_number_id",
-                       "phone_number_id is required: the id of one of this clinic's numbers");
-  const std::string number = body["phone_number_id"];
-  auto outcome = p::link_outcome::campaign_not_found;
-  std::optional<p::campaign_row> campaign;
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    outcome = p::link_campaign_number(tx, who.org_id, id, number, who.user_id);
-    if (outcome == p::link_outcome::linked || outcome == p::link_outcome::already_linked)
-      campaign = p::load_campaign(tx, id);
-    return outcome == p::link_outcome::linked;
-  });
-  using o = p::link_outcome;
-  if (outcome == o::campaign_not_found)
-    return send_error(res, 404, "not_found", "no campaign with id " + id);
-  if (outcome == o::number_not_found)
-    return send_error(res, 404, "not_found",
-                      "no active number of this clinic has id " + number, "phone_number_id");
-  if (outcome == o::in_other_campaign)
-    return send_error(res, 409, "number_in_other_campaign",
-                      "this number is the caller ID of another campaign; unlink it there first",
-                      "phone_number_id");
-  send_json(res, outcome == o::linked ? 201 : 200,
-            {{"result", outcome == o::linked ? "linked" : "already_linked"},
-             {"campaign", campaign_json(*campaign)}});
-}
-
-void unlink_number(context& ctx, const httplib::Request& req, httplib::Response& res,
-                   const principal& who) {
-  const std::string id = req.matches[1], number = req.matches[2];
-  bool done = false;
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    done = p::unlink_campaign_number(tx, id, number);
-    return done;
-  });
-  if (!done)
-    return send_error(res, 404, "not_found",
-                      "campaign " + id + " has no number with id " + number);
-  send_json(res, 200, {{"result", "unlinked"}});
-}
-
-void assign_contacts(context& ctx, const httplib::Request& req, httplib::Response& res,
-                     const principal& who) {
-  const std::string id = req.matches[1];
-  auto body = parse_body(req, res, ctx);
-  if (body.is_discarded()) return;
-  if (!body.is_object() || !body.contains("contact_ids") || !body["contact_ids"].is_array() ||
-      body["contact_ids"].empty() || body["contact_ids"].size() > 1000)
-    return field_error(res, "contact_ids",
-                       "contact_ids is required: an array of 1 to 1000 contact ids");
-  std::vector<std::string> ids;
-  for (std::size_t i = 0; i < body["contact_ids"].size(); ++i) {
-    const auto& v = body["contact_ids"][i];
-    if (!v.is_string())
-      return field_error(res, "contact_ids[" + std::to_string(i) + "]",
-                         "each contact id must be a string");
-    ids.push_back(v);
-  }
-  p::assign_result r;
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    r = p::assign_contacts(tx, id, ids);
-    return r.campaign_found && r.unknown_index < 0;  // all or nothing
-  });
-  if (!r.campaign_found) return send_error(res, 404, "not_found", "no campaign with id " + id);
-  if (r.unknown_index >= 0)
-    return send_error(res, 404, "not_found",
-                      "no contact of this clinic has id " + ids[r.unknown_index] +
-                          "; no contact was assigned",
-                      "contact_ids[" + std::to_string(r.unknown_index) + "]");
-  send_json(res, 200, {{"result", "assigned"}, {"campaign_id", id}, {"assigned", r.assigned}});
-}
-
-void unassign_contact(context& ctx, const httplib::Request& req, httplib::Response& res,
-                      const principal& who) {
-  const std::string id = req.matches[1], contact = req.matches[2];
-  bool done = false;
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    done = p::unassign_contact(tx, id, contact);
-    return done;
-  });
-  if (!done)
-    return send_error(res, 404, "not_found",
-                      "campaign " + id + " has no contact with id " + contact);
-  send_json(res, 200, {{"result", "unassigned"}});
-}
-
-// ---- call-back ----------------------------------------------------------------------------------
-
-// What the first transaction decided.
-struct call_plan {
-  std::optional<p::contact_row> contact;
-  p::outbound_agent agent;
-  std::optional<domain::caller_id_choice> choice;
-};
-
-void call_back(context& ctx, const httplib::Request& req, httplib::Response& res,
-               const principal& who) {
-  const std::string id = req.matches[1];
-  call_plan plan;
-  // 1. Contact, agent and caller ID; the round-robin cursor moves in the same transaction (a
-  //    failed Vapi call still used its turn: the rotation stays fair and never blocks).
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    plan.contact = p::load_contact(tx, id);
-    if (!plan.contact || plan.contact->opted_out) return false;
-    plan.agent = p::find_outbound_agent(tx);
-    if (plan.agent.assistant_id.empty()) return false;
-    domain::caller_id_input in;
-    const std::string campaign_scope = "campaign:" + plan.contact->campaign_id;
-    if (!plan.contact->campaign_id.empty()) {
-      in.campaign_numbers = p::campaign_candidates(tx, plan.contact->campaign_id);
-      if (!in.campaign_numbers.empty())
-        in.campaign_cursor = p::lock_cursor(tx, who.org_id, campaign_scope);
-    }
-    if (in.campaign_numbers.empty()) {
-      in.pool = p::pool_candidates(tx);
-      if (!in.pool.empty()) in.pool_cursor = p::lock_cursor(tx, who.org_id, "pool");
-    }
-    if (!plan.agent.phone_number_id.empty())
-      in.default_number = p::number_candidate(tx, plan.agent.phone_number_id);
-    plan.choice = domain::choose_caller_id(in);
-    if (!plan.choice) return false;
-    if (plan.choice->source == domain::caller_id_source::campaign)
-      p::save_cursor(tx, who.org_id, campaign_scope, plan.choice->next_cursor);
-    else if (plan.choice->source == domain::caller_id_source::round_robin)
-      p::save_cursor(tx, who.org_id, "pool", plan.choice->next_cursor);
-    return true;
-  });
-  if (!plan.contact) return send_error(res, 404, "not_found", "no contact with id " + id);
-  if (plan.contact->opted_out)
-    return send_error(res, 409, "contact_opted_out",
-                      "this contact opted out (replied STOP); ringmaster places no automated "
-                      "call to them until they reply START");
-  if (plan.agent.assistant_id.empty())
-    return send_error(res, 409, "no_assistant",
-                      "this clinic has no ready agent (Vapi assistant) to place the call; create "
-                      "one with POST /api/agents");
-  if (!plan.choice)
-    return send_error(res, 409, "no_caller_number",
-                      "this clinic has no active number imported into Vapi to call from; add or "
-                      "link one first");
-  if (!vapi_configured(ctx, res, false)) return;
-
-  // 2. Vapi POST /call behind the tenant's breaker (never retried on an ambiguous failure).
-  vapi::outbound_call call;
-  call.assistant_id = plan.agent.assistant_id;
-  call.phone_number_id = plan.choice->number.vapi_phone_number_id;
-  call.customer_number = plan.contact->phone_e164;
-  call.customer_name = plan.contact->name;
-  call.variable_values = {{"contact_name", plan.contact->name}, {"reason", "call-back"}};
-  auto out = with_vapi(ctx, who.org_id, [call](vapi_calls& c) { return c.create_call(call); });
-  if (out.breaker_open) return send_unavailable(res, out, unavailable_sentence(out));
-  if (out.no_answer)
-    return send_error(res, 504, "provider_timeout",
-                      "Vapi did not answer in time; the call may or may not have been placed "
-                      "(it shows in /api/calls once Vapi reports it)");
-  if (!out.response.ok)
-    return send_error(res, 502, "vapi_error",
-                      "Vapi did not place the call (HTTP " +
-                          std::to_string(out.response.error.http_status) +
-                          "): " + out.response.error.message);
-  const auto& placed = out.response.body;
-  if (!placed.is_object() || !placed.contains("id") || !placed["id"].is_string() ||
-      placed["id"].get<std::string>().empty())
-    return send_error(res, 502, "vapi_error", "Vapi answered without a call id");
-  const std::string call_id = placed["id"];
-  const std::string vapi_status = placed.value("status", "queued");
-
-  // 3. The call row, through the call registry like any webhook event, so the call actor is live
-  //    (inspection API) and later Vapi webhooks for this id join it. Vapi's "queued" is the
-  //    lifecycle's first state (ringing), with the dedup key a status-update "queued" would have.
-  actors::call_event_msg msg;
-  msg.identity = {call_id, who.org_id, "outbound", plan.contact->phone_e164,
-                  plan.choice->number.e164, ""};
-  msg.event.kind = domain::call_event_kind::status;
-  msg.event.status = domain::call_state::ringing;
-  msg.event.occurred_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-  msg.event.dedup_key = "status:queued";
-  const json source = {{"source", "call-back"},
-                       {"requested_by", who.user_id},
-                       {"contact_id", plan.contact->id},
-                       {"agent_id", text_or_null(plan.agent.agent_id)},
-                       {"caller_id_source", domain::to_string(plan.choice->source)},
-                       {"vapi_status", vapi_status}};
-  msg.payload_json = source.dump();
-  auto ack = ctx.service.record_event(msg);
-  if (ack.foreign) {  // a Vapi call id we already know for another tenant: never expected
-    spdlog::error("call-back: Vapi call id {} already belongs to another tenant", call_id);
-    return send_error(res, 502, "vapi_error", "Vapi answered with a call id that is not new");
-  }
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    p::record_call_back_audit(tx, who.org_id, plan.contact->id, call_id, plan.contact->phone_e164,
-                              "call-back from " + plan.choice->number.e164 + " (" +
-                                  domain::to_string(plan.choice->source) + ")");
-    return true;
-  });
-  send_json(res, 201,
-            {{"call",
-              {{"id", call_id},
-               {"direction", "outbound"},
-               {"state", ack.state},
-               {"vapi_status", vapi_status},
-               {"contact_id", plan.contact->id},
-               {"to", plan.contact->phone_e164},
-               {"assistant_id", plan.agent.assistant_id},
-               {"agent_id", text_or_null(plan.agent.agent_id)},
-               {"caller_id",
-                {{"phone_number_id", plan.choice->number.phone_number_id},
-                 {"phone_number", plan.choice->number.e164},
-                 {"vapi_phone_number_id", plan.choice->number.vapi_phone_number_id},
-                 {"source", domain::to_string(plan.choice->source)}}}}}});
-}
-
-}  // namespace
+}  // namespace agents_detail
 
 // ---- the table ----------------------------------------------------------------------------------
 
 void add_agent_routes(httplib::Server& srv, context& ctx) {
+  using namespace agents_detail;
+  // The agent saga's steps over this server's configuration; closed (waiting for a running
+  // step) when the server goes, before the number service and the service do.
+  actors::agent_provisioning_settings settings;
+  settings.webhook_url = webhook_url(ctx);
+  settings.server_headers = server_headers(ctx);
+  settings.backoff = ctx.options.agent_retry_backoff;
+  settings.max_attempts = ctx.options.agent_max_attempts;
+  auto steps = std::make_shared<actors::agent_provisioner>(ctx.service, ctx.options.numbers,
+                                                           std::move(settings));
+  actors::install_agent_steps(ctx.service, steps);
+  auto& svc = ctx.service;
+  ctx.owned.push_back(std::shared_ptr<void>(nullptr, [&svc, steps](void*) {
+    actors::uninstall_agent_steps(svc, steps);
+    steps->close();
+  }));
   add_tenant_table(
       srv, ctx,
       {

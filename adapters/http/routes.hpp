@@ -27,6 +27,8 @@ struct context {
   std::vector<registered_route> routes{};  // every route, as add_route registered it
   // Tenants' Vapi webhook credential overrides, cached (vapi_overrides.hpp).
   std::shared_ptr<vapi_override_cache> vapi_overrides = std::make_shared<vapi_override_cache>();
+  // What route groups keep for the server's lifetime (released, last first, with the server).
+  std::vector<std::shared_ptr<void>> owned{};
 };
 
 // The one way routes are registered: records the route in ctx.routes (server::routes(), which

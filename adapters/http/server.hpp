@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,10 @@ struct server_options {
   actors::verification_service* verification = nullptr;
   // The number lifecycle (/api/phone-numbers*); those routes answer 503 when null.
   actors::number_service* numbers = nullptr;
+  // The agent saga's automatic retries (actors/agent_provisioning.hpp): a failed creation is
+  // retried after backoff × 2^(attempts-1) while attempts < agent_max_attempts.
+  std::chrono::milliseconds agent_retry_backoff{std::chrono::seconds(30)};
+  int agent_max_attempts = 3;
 };
 
 // How a route authenticates its caller (docs/security.md).

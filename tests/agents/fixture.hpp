@@ -5,6 +5,7 @@
 // database, as a process restart would.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,7 +32,8 @@ inline std::string mint(const std::string& org_id, const std::string& role = "ad
 
 class fixture : public testing::service_fixture {
  public:
-  fixture();
+  // `server_edit` runs after the fixture's own server settings (e.g. the agent saga's backoff).
+  explicit fixture(std::function<void(http::server_options&)> server_edit = {});
 
   fakes::fake_vapi& vapi() { return vapi_fake(); }
 
