@@ -17,6 +17,7 @@
 #include "actors/verification_service.hpp"
 #include "actors/wiring.hpp"
 #include "adapters/twilio/twilio_client.hpp"
+#include "domain/calendar.hpp"
 #include "domain/e164.hpp"
 #include "persistence/repositories.hpp"
 
@@ -26,14 +27,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string iso_utc(std::int64_t epoch_seconds) {
-  std::time_t t = static_cast<std::time_t>(epoch_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso_utc(std::int64_t epoch_seconds) { return domain::format_utc(epoch_seconds); }
 
 verification_result fail(rm::ec kind, std::string code, std::string message,
                          std::string field = "", int retry_after = -1) {

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +99,8 @@ std::vector<instant> nearest_free(const calendar_rules& rules, instant start,
 
 // "2026-01-14T09:30:00-05:00" in the zone (ISO 8601 with offset).
 std::string format_local(instant t, const std::string& time_zone);
+// "2026-01-14T14:30:00Z": epoch seconds as ISO 8601 in UTC (the API's timestamps).
+std::string format_utc(std::int64_t epoch_seconds);
 // "9:30 AM" in the zone, for speech.
 std::string format_spoken_time(instant t, const std::string& time_zone);
 

@@ -60,6 +60,10 @@ std::string spoken_date(local_date d) {
 
 }  // namespace
 
+std::string format_utc(std::int64_t epoch_seconds) {
+  return date::format("%FT%TZ", date::sys_seconds{std::chrono::seconds{epoch_seconds}});
+}
+
 std::string format_local(instant t, const std::string& time_zone) {
   return date::format("%FT%T%Ez", date::zoned_seconds{date::locate_zone(time_zone), t});
 }

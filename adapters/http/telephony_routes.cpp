@@ -24,6 +24,7 @@
 #include "adapters/http/routes.hpp"
 #include "adapters/twilio/request_validator.hpp"
 #include "adapters/twilio/twilio_client.hpp"
+#include "domain/calendar.hpp"
 #include "domain/forwarding_codes.hpp"
 #include "domain/tenant_id.hpp"
 #include "persistence/repositories.hpp"
@@ -34,14 +35,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string iso_utc(std::int64_t epoch_seconds) {
-  std::time_t t = static_cast<std::time_t>(epoch_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso_utc(std::int64_t epoch_seconds) { return domain::format_utc(epoch_seconds); }
 
 // A verification answer: 200 with its body, or the failure's rm::ec as status (http_errors.hpp)
 // with its specific code, field, extra members (attemptsRemaining) and Retry-After.

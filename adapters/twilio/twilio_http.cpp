@@ -1,4 +1,5 @@
 // twilio_http.hpp: encoding, error parsing, one exchange and the one retry loop.
+#include "adapters/http/url_codec.hpp"
 #include "adapters/twilio/twilio_http.hpp"
 
 #include <httplib.h>
@@ -24,28 +25,8 @@ bool unreserved(unsigned char c) {
   return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string form_unescape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-               hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];  // a stray '%' is kept as is rather than rejected
-    }
-  }
-  return out;
+  return http::percent_decode(s, /*plus_as_space=*/true);  // a stray '%' is kept as is
 }
 
 // "scheme://host[:port][/prefix]" → ("scheme://host[:port]", "/prefix"); httplib takes no path.

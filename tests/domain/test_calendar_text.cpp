@@ -139,3 +139,8 @@ TEST_CASE("bad working hours JSON names the day and leaves the rules unchanged")
   CHECK_THAT(error_for(R"([["09:00","17:00"]])"), Catch::StartsWith("working_hours:"));
   CHECK(working_hours_to_json(rules) == working_hours_to_json(calendar_rules{}));
 }
+
+TEST_CASE("format_utc writes epoch seconds as ISO 8601 in UTC") {
+  CHECK(rm::domain::format_utc(0) == "1970-01-01T00:00:00Z");
+  CHECK(rm::domain::format_utc(1768401000) == "2026-01-14T14:30:00Z");
+}
