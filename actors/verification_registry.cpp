@@ -81,9 +81,8 @@ initiate_reply start_verification(pqxx::connection& c, const initiate_cmd& cmd, 
 
 // A confirm for an id with no live session: answer from the row (read under the caller's
 // tenant, so another tenant's id is simply not found), or resume a pending one and delegate.
-caf::result<confirm_reply> confirm_from_row(registry_ptr self, const wiring_ptr& w,
-                                            const verification_config& cfg, confirm_cmd cmd) {
-  auto rp = self->make_response_promise<confirm_reply>();
+void confirm_from_row(registry_ptr self, const wiring_ptr& w, const verification_config& cfg,
+                      confirm_cmd cmd, caf::typed_response_promise<confirm_reply> rp) {
   db_then<std::optional<persistence::caller_id_row>>(
       self, *w,
       [=](pqxx::connection& c) {
@@ -118,6 +117,27 @@ caf::result<confirm_reply> confirm_from_row(registry_ptr self, const wiring_ptr&
         }
         rp.deliver(std::move(r));
       });
+}
+
+// A confirm for a live session. The session quits right after a final answer (confirmed,
+// locked, expired), so a confirm racing that exit finds the actor gone before its down_msg has
+// reached us: then the row, already final, answers (never a 503 for a settled session).
+caf::result<confirm_reply> confirm_live(registry_ptr self, const wiring_ptr& w,
+                                        const verification_config& cfg, confirm_cmd cmd,
+                                        verification_session_actor session) {
+  auto rp = self->make_response_promise<confirm_reply>();
+  self->request(session, caf::infinite, vconfirm_atom::value, cmd)
+      .then([=](confirm_reply& r) mutable { rp.deliver(std::move(r)); },
+            [=](caf::error& e) mutable {
+              if (e != caf::sec::request_receiver_down) {
+                rp.deliver(std::move(e));
+                return;
+              }
+              auto i = self->state.sessions.find(cmd.verification_id);
+              if (i != self->state.sessions.end() && i->second.actor == session)
+                self->state.sessions.erase(i);
+              confirm_from_row(self, w, cfg, std::move(cmd), std::move(rp));
+            });
   return rp;
 }
 
@@ -207,8 +227,10 @@ verification_registry_actor::behavior_type registry_behavior(registry_ptr self, 
       [=](vconfirm_atom, confirm_cmd& cmd) -> caf::result<confirm_reply> {
         auto i = self->state.sessions.find(cmd.verification_id);
         if (i != self->state.sessions.end() && i->second.org_id == cmd.org_id)
-          return self->delegate(i->second.actor, vconfirm_atom::value, std::move(cmd));
-        return confirm_from_row(self, w, cfg, std::move(cmd));
+          return confirm_live(self, w, cfg, std::move(cmd), i->second.actor);
+        auto rp = self->make_response_promise<confirm_reply>();
+        confirm_from_row(self, w, cfg, std::move(cmd), rp);
+        return rp;
       },
       [=](list_atom) { return list_sessions(self); },
       [=](vforget_atom, const std::string& id) {

@@ -152,6 +152,30 @@ TEST_CASE("the third wrong code fails the session and locks the number for an ho
   }
 }
 
+TEST_CASE("a confirm racing the locked session's exit is answered from the row, not as an error") {
+  // The session quits right after its final answer; a confirm that reaches the registry before
+  // the session's down_msg must still be answered "locked" (it was a 503 once, in CI).
+  fixture f;
+  auto id = f.initiate().verification_id;
+  f.confirm(id, "000001");
+  f.confirm(id, "000002");
+  caf::scoped_actor a{*f.sys}, b{*f.sys};
+  a->send(f.registry, actors::vconfirm_atom::value, actors::confirm_cmd{f.org, id, "000003"});
+  while (a->mailbox().empty() && f.sched->try_run_once()) {
+  }
+  REQUIRE_FALSE(a->mailbox().empty());
+  auto racing = b->request(f.registry, caf::infinite, actors::vconfirm_atom::value,
+                           actors::confirm_cmd{f.org, id, "314159"});
+  f.run();
+  a->receive([&](actors::confirm_reply& r) { CHECK(r.outcome == actors::verification_outcome::failed); },
+             caf::after(std::chrono::seconds(0)) >> [] { FAIL("no reply to the third guess"); });
+  REQUIRE_FALSE(b->mailbox().empty());
+  racing.receive(
+      [&](actors::confirm_reply& r) { CHECK(r.outcome == actors::verification_outcome::locked); },
+      [&](caf::error& e) { FAIL("the racing confirm failed: " << f.sys->render(e)); });
+  CHECK(f.status(id) == "failed");
+}
+
 TEST_CASE("a fourth code for the same number within an hour is refused with the wait") {
   fixture f;
   CHECK(f.initiate().outcome == actors::verification_outcome::started);
