@@ -121,97 +121,76 @@ number_result answer(number_saga& im, const std::string& org_id,
   return fail(rm::ec::provider_failed, "provisioning_failed", "the order ended in an unknown state");
 }
 
-}  // namespace
-
-number_result number_service::provision(const std::string& org_id, const std::string& user_id,
-                                        const json& body) {
-  auto& im = *saga_;
-  purchase_ask q;
-  if (auto refused = read_request(body, q)) return *refused;
-  const auto& e164 = q.e164;
-  const auto& area = q.area;
-  const auto& country = q.country;
-  const auto& agent = q.agent;
-  if (im.base.empty())
-    return fail(rm::ec::not_configured, "public_url_not_configured",
-                "this server has no public URL (RINGMASTER_PUBLIC_URL), so a number's calls and "
-                "texts could not reach it");
-  if (im.opt.vapi_private_key.empty())
-    return fail(rm::ec::not_configured, "vapi_not_configured",
-                "this server has no Vapi key (RINGMASTER_VAPI_PRIVATE_KEY), so a number could "
-                "not be linked to an agent");
-
-  // 1. The order, before Twilio hears of it.
+// Step 1: the order, stored before Twilio hears of it (refused: the answer; nothing stored).
+std::optional<number_result> open_order(number_saga& im, const std::string& org_id,
+                                         const std::string& user_id, const purchase_ask& q,
+                                         std::optional<order_context>& ctx,
+                                         p::provisioning_order& order) {
   std::optional<number_result> refused;
-  std::optional<order_context> ctx;
-  p::provisioning_order order;
   im.in_tenant(org_id, [&](pqxx::work& tx) {
-    if (!agent.empty()) {
-      auto a = p::find_agent(tx, agent);
-      if (!a.agents_available) {
-        refused = fail(rm::ec::invalid_argument, "invalid_field", "agents are not available on this server yet",
-                       "agent_id");
-        return false;
-      }
-      if (!a.found) {
-        refused = fail(rm::ec::not_found, "not_found", "no agent with id " + agent, "agent_id");
-        return false;
-      }
-    }
-    ctx = im.context_for(tx, org_id, agent);
-    if (!ctx) {
-      refused = fail(rm::ec::conflict, "twilio_not_connected",
-                     "connect the organization's Twilio account first "
-                     "(POST /api/integrations/twilio)");
+    auto refuse = [&](number_error e) {
+      refused = std::move(e);
       return false;
+    };
+    if (!q.agent.empty()) {
+      auto a = p::find_agent(tx, q.agent);
+      if (!a.agents_available)
+        return refuse(fail(rm::ec::invalid_argument, "invalid_field",
+                           "agents are not available on this server yet", "agent_id"));
+      if (!a.found)
+        return refuse(
+            fail(rm::ec::not_found, "not_found", "no agent with id " + q.agent, "agent_id"));
     }
-    if (!e164.empty()) {
-      if (p::find_active_number(tx, e164)) {
-        refused = fail(rm::ec::conflict, "number_already_yours", "this organization already has " + e164,
-                       "phone_number");
-        return false;
-      }
-      auto av = p::number_availability_for(tx, e164, org_id);
-      if (av.state == p::number_availability::taken) {
-        refused = fail(rm::ec::conflict, "number_taken", "this number is in use by another organization",
-                       "phone_number");
-        return false;
-      }
-      if (av.state == p::number_availability::quarantined) {
-        refused = fail(rm::ec::conflict, "number_in_quarantine",
-                       "this number was recently released by another organization and cannot "
-                       "be used before " + utc(*av.quarantine_until),
-                       "phone_number");
-        return false;
-      }
+    ctx = im.context_for(tx, org_id, q.agent);
+    if (!ctx)
+      return refuse(fail(rm::ec::conflict, "twilio_not_connected",
+                         "connect the organization's Twilio account first "
+                         "(POST /api/integrations/twilio)"));
+    if (!q.e164.empty()) {
+      if (p::find_active_number(tx, q.e164))
+        return refuse(fail(rm::ec::conflict, "number_already_yours",
+                           "this organization already has " + q.e164, "phone_number"));
+      auto av = p::number_availability_for(tx, q.e164, org_id);
+      if (av.state == p::number_availability::taken)
+        return refuse(fail(rm::ec::conflict, "number_taken",
+                           "this number is in use by another organization", "phone_number"));
+      if (av.state == p::number_availability::quarantined)
+        return refuse(fail(rm::ec::conflict, "number_in_quarantine",
+                           "this number was recently released by another organization and "
+                           "cannot be used before " + utc(*av.quarantine_until),
+                           "phone_number"));
     }
     p::provisioning_order o;
     o.org_id = org_id;
     o.requested_by = user_id;
-    o.requested_number = e164;
-    o.area_code = area;
-    o.country = country;
-    o.agent_id = agent;
+    o.requested_number = q.e164;
+    o.area_code = q.area;
+    o.country = q.country;
+    o.agent_id = q.agent;
     order = p::create_order(tx, o, im.opt.lease);
     return true;
   });
-  if (refused) return *refused;
+  return refused;
+}
 
-  // 2. Twilio buys.
+// Step 2: Twilio buys. A refusal (breaker open, or a 4xx: nothing was bought) fails the order and
+// is the answer; a purchase moves the order on; an unknown outcome leaves it for reconciliation.
+std::optional<number_result> buy(number_saga& im, const std::string& org_id,
+                                 const purchase_ask& q, const order_context& ctx,
+                                 p::provisioning_order& order) {
   auto bought = std::make_shared<twilio::number_result>();
   auto client = im.twilio_client(org_id);
   auto req = im.urls();
-  req.phone_number = e164;
-  req.area_code = area;
+  req.phone_number = q.e164;
+  req.area_code = q.area;
   req.friendly_name = order_tag(order.id);
-  auto creds = ctx->creds;
+  auto creds = ctx.creds;
   auto g = im.through([bought, client, creds, req]() mutable {
     *bought = client.purchase_number(creds, req);
     return bought->ok || !transient(bought->error);
   });
   if (g.open || (g.ran && !bought->ok && !(bought->error.http_status == 0 ||
                                             bought->error.http_status >= 500))) {
-    // Refused (or not attempted): nothing was bought.
     order.state = dn::order_state::failed;
     number_result out;
     if (g.open) {
@@ -232,7 +211,7 @@ number_result number_service::provision(const std::string& org_id, const std::st
     return out;
   }
   if (g.ran && bought->ok) {
-    im.step_record(order, bought->number, *ctx);  // → purchased | compensating
+    im.step_record(order, bought->number, ctx);  // → purchased | compensating
   } else {
     // Timeout, transport failure or 5xx: the purchase may have happened. Stay pending and let the
     // reconciliation (now, in advance()) look at the account.
@@ -241,10 +220,29 @@ number_result number_service::provision(const std::string& org_id, const std::st
     spdlog::warn("numbers: order {}: purchase outcome unknown ({}); reconciling", order.id,
                  order.error_message);
   }
+  return std::nullopt;
+}
 
-  // 3–4. Vapi import and link (or compensation), as far as they go now.
-  im.advance(order, *ctx);
+}  // namespace
 
+number_result number_service::provision(const std::string& org_id, const std::string& user_id,
+                                        const json& body) {
+  auto& im = *saga_;
+  purchase_ask q;
+  if (auto refused = read_request(body, q)) return *refused;
+  if (im.base.empty())
+    return fail(rm::ec::not_configured, "public_url_not_configured",
+                "this server has no public URL (RINGMASTER_PUBLIC_URL), so a number's calls and "
+                "texts could not reach it");
+  if (im.opt.vapi_private_key.empty())
+    return fail(rm::ec::not_configured, "vapi_not_configured",
+                "this server has no Vapi key (RINGMASTER_VAPI_PRIVATE_KEY), so a number could "
+                "not be linked to an agent");
+  std::optional<order_context> ctx;
+  p::provisioning_order order;
+  if (auto refused = open_order(im, org_id, user_id, q, ctx, order)) return *refused;
+  if (auto refused = buy(im, org_id, q, *ctx, order)) return *refused;
+  im.advance(order, *ctx);  // 3–4. Vapi import and link (or compensation), as far as they go now
   return answer(im, org_id, order);
 }
 
