@@ -4,6 +4,8 @@
 // mean "this tenant's rows" there too.
 #include "persistence/tenant_queries.hpp"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "domain/uuid.hpp"
@@ -16,7 +18,6 @@ namespace {
 using detail::at;
 using detail::lock_key;
 using detail::named_row;
-using detail::optional_as;
 using detail::optional_at;
 using detail::or_null;
 using detail::text;
@@ -26,7 +27,9 @@ using domain::is_uuid;
 // (ORDER BY created_at must still sort by the full timestamp).
 constexpr const char* settings_columns =
     "id, name, time_zone, working_hours::text AS working_hours, slot_minutes, buffer_minutes,"
-    " min_notice_minutes, hold_minutes, extract(epoch from updated_at)::bigint AS updated_at_s";
+    " min_notice_minutes, hold_minutes, extract(epoch from updated_at)::bigint AS updated_at_s,"
+    " alert_phone, reminders_enabled, reminder_lead_minutes,"
+    " default_consultation_price::float8 AS default_consultation_price";
 
 org_settings read_settings(named_row r) {
   org_settings s;
@@ -42,6 +45,10 @@ org_settings read_settings(named_row r) {
   s.rules.min_notice_minutes = r["min_notice_minutes"].as<int>();
   s.rules.hold_minutes = r["hold_minutes"].as<int>();
   s.updated_at = at(r["updated_at_s"]);
+  s.alert_phone = r["alert_phone"].c_str();
+  s.reminders_enabled = r["reminders_enabled"].as<bool>();
+  s.reminder_lead_minutes = r["reminder_lead_minutes"].as<int>();
+  s.default_consultation_price = r["default_consultation_price"].as<double>();
   return s;
 }
 
@@ -114,15 +121,21 @@ std::optional<org_settings> load_settings(pqxx::work& tx, bool for_update) {
   return read_settings(rows[0]);
 }
 
-org_settings update_settings(pqxx::work& tx, const std::string& name,
-                             const domain::calendar_rules& r) {
+org_settings update_settings(pqxx::work& tx, const org_settings& s) {
+  const auto& r = s.rules;
+  // The price travels as text with two decimals: numeric(12, 2) stores exactly what was given.
+  char price[32];
+  std::snprintf(price, sizeof price, "%.2f", s.default_consultation_price);
   return read_settings(tx.exec_params1(
       std::string{"UPDATE organizations SET name = $1, time_zone = $2, working_hours = $3::jsonb,"
                   " slot_minutes = $4, buffer_minutes = $5, min_notice_minutes = $6,"
-                  " hold_minutes = $7 WHERE id = rm_current_org() RETURNING "} +
+                  " hold_minutes = $7, alert_phone = $8, reminders_enabled = $9,"
+                  " reminder_lead_minutes = $10, default_consultation_price = $11::numeric"
+                  " WHERE id = rm_current_org() RETURNING "} +
           settings_columns,
-      name, r.time_zone, domain::working_hours_to_json(r).dump(), r.slot_minutes,
-      r.buffer_minutes, r.min_notice_minutes, r.hold_minutes));
+      s.name, r.time_zone, domain::working_hours_to_json(r).dump(), r.slot_minutes,
+      r.buffer_minutes, r.min_notice_minutes, r.hold_minutes, s.alert_phone,
+      s.reminders_enabled, s.reminder_lead_minutes, std::string{price}));
 }
 
 // ---- phone mappings -----------------------------------------------------------------------------
@@ -222,39 +235,6 @@ std::optional<std::string> first_active_number(pqxx::work& tx) {
   return std::string{named_row{rows[0]}["e164"].c_str()};
 }
 
-// ---- calls --------------------------------------------------------------------------------------
-
-std::vector<call_summary> list_calls(pqxx::work& tx, int limit) {
-  auto rows = tx.exec_params(
-      "SELECT id, direction, caller, dialled, state, coalesce(outcome, '') AS outcome,"
-      " coalesce(ended_reason, '') AS ended_reason,"
-      " extract(epoch from started_at)::bigint AS started_at_s,"
-      " extract(epoch from ended_at)::bigint AS ended_at_s,"
-      " duration_seconds::float8 AS duration_seconds, coalesce(summary, '') AS summary,"
-      " extract(epoch from created_at)::bigint AS created_at_s"
-      " FROM calls WHERE org_id = rm_current_org() ORDER BY created_at DESC, id LIMIT $1",
-      limit);
-  std::vector<call_summary> out;
-  out.reserve(rows.size());
-  for (const named_row r : rows) {
-    call_summary c;
-    c.id = r["id"].c_str();
-    c.direction = r["direction"].c_str();
-    c.caller = r["caller"].c_str();
-    c.dialled = r["dialled"].c_str();
-    c.state = r["state"].c_str();
-    c.outcome = r["outcome"].c_str();
-    c.ended_reason = r["ended_reason"].c_str();
-    c.started_at = optional_at(r["started_at_s"]);
-    c.ended_at = optional_at(r["ended_at_s"]);
-    c.duration_seconds = optional_as<double>(r["duration_seconds"]);
-    c.summary = r["summary"].c_str();
-    c.created_at = at(r["created_at_s"]);
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
 // ---- appointments -------------------------------------------------------------------------------
 
 std::vector<appointment_view> list_appointments(pqxx::work& tx, domain::instant from,
@@ -303,27 +283,6 @@ cancel_result cancel_appointment(pqxx::work& tx, const std::string& id,
         id, or_null(user_id));
   }
   return {outcome, find_appointment_view(tx, id)};
-}
-
-// ---- contacts -----------------------------------------------------------------------------------
-
-std::vector<contact_view> list_contacts(pqxx::work& tx, int limit) {
-  auto rows = tx.exec_params(
-      "SELECT id, name, phone_e164, opted_out,"
-      " extract(epoch from created_at)::bigint AS created_at_s,"
-      " extract(epoch from updated_at)::bigint AS updated_at_s,"
-      " coalesce(campaign_id::text, '') AS campaign_id"
-      " FROM contacts WHERE org_id = rm_current_org()"
-      " ORDER BY name, phone_e164 LIMIT $1",
-      limit);
-  std::vector<contact_view> out;
-  out.reserve(rows.size());
-  for (const named_row r : rows) {
-    out.push_back({r["id"].c_str(), r["name"].c_str(), r["phone_e164"].c_str(),
-                   r["opted_out"].as<bool>(), at(r["created_at_s"]), at(r["updated_at_s"]),
-                   r["campaign_id"].c_str()});
-  }
-  return out;
 }
 
 }  // namespace rm::persistence

@@ -1,5 +1,6 @@
 // SQL behind the tenant API (adapters/http/tenant_routes.cpp): a clinic's settings, its phone
-// mappings, and read/cancel access to its calls, appointments and contacts.
+// mappings, and read/cancel access to its appointments. Calls, contacts and the dashboard:
+// persistence/dashboard_queries.hpp; services: persistence/service_queries.hpp.
 //
 // Tenancy: every function runs inside the caller's transaction, which must have named its tenant
 // with set_tenant() first (persistence/repositories.hpp). Row-level security then confines every
@@ -31,15 +32,23 @@ struct org_settings {
   std::string name;
   domain::calendar_rules rules;  // time zone, working hours, slot, buffer, notice, hold
   domain::instant updated_at;
+  // After the call (migration 011): where hot-lead alerts go (E.164, "" = none), the automatic
+  // reminders and their lead time (15–10080 minutes before the appointment), and the value of a
+  // call that matches no service (USD, cents).
+  std::string alert_phone;
+  bool reminders_enabled = true;
+  int reminder_lead_minutes = 1440;
+  double default_consultation_price = 150;
 };
 
 // The tenant's settings; `for_update` also locks the row until the transaction ends, so that a
 // read-modify-write PATCH is not lost to a concurrent one.
 std::optional<org_settings> load_settings(pqxx::work& tx, bool for_update = false);
 
-// Writes name and rules (validated by the caller with domain::validate) and returns the new row.
-org_settings update_settings(pqxx::work& tx, const std::string& name,
-                             const domain::calendar_rules& rules);
+// Writes name, rules (validated by the caller with domain::validate) and the after-the-call
+// settings (validated by the caller; the table's CHECKs are the backstop) of `s` (its id and
+// updated_at are ignored) and returns the new row.
+org_settings update_settings(pqxx::work& tx, const org_settings& s);
 
 // ---- phone mappings (phone_numbers) -------------------------------------------------------------
 
@@ -96,26 +105,6 @@ std::optional<phone_mapping> deactivate_phone_mapping(pqxx::work& tx, const std:
 // The tenant's oldest active number, if any (its region is the default for human-written input).
 std::optional<std::string> first_active_number(pqxx::work& tx);
 
-// ---- calls --------------------------------------------------------------------------------------
-
-struct call_summary {
-  std::string id;
-  std::string direction;  // inbound | outbound
-  std::string caller;
-  std::string dialled;
-  std::string state;      // ringing | in-progress | forwarding | ended | reported
-  std::string outcome;    // booked | lost | "" (not reported yet)
-  std::string ended_reason;
-  std::optional<domain::instant> started_at;
-  std::optional<domain::instant> ended_at;
-  std::optional<double> duration_seconds;
-  std::string summary;
-  domain::instant created_at;
-};
-
-// Newest first, at most `limit` rows.
-std::vector<call_summary> list_calls(pqxx::work& tx, int limit);
-
 // ---- appointments -------------------------------------------------------------------------------
 
 struct appointment_view {
@@ -149,20 +138,5 @@ struct cancel_result {
 };
 cancel_result cancel_appointment(pqxx::work& tx, const std::string& id,
                                  const std::string& user_id);
-
-// ---- contacts -----------------------------------------------------------------------------------
-
-struct contact_view {
-  std::string id;
-  std::string name;
-  std::string phone_number;  // E.164
-  bool opted_out = false;
-  domain::instant created_at;
-  domain::instant updated_at;
-  std::string campaign_id;  // "" when in no campaign (migration 008)
-};
-
-// By name, then phone number; at most `limit`.
-std::vector<contact_view> list_contacts(pqxx::work& tx, int limit);
 
 }  // namespace rm::persistence

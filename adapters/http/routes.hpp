@@ -118,11 +118,15 @@ std::optional<vapi_override> load_vapi_override(context& ctx, const std::string&
 void add_vapi_routes(httplib::Server& srv, context& ctx);    // vapi_routes.cpp
 void add_legacy_routes(httplib::Server& srv, context& ctx);  // legacy_routes.cpp
 void add_ops_routes(httplib::Server& srv, context& ctx);     // ops_routes.cpp
-// The tenant API (/api/org/*, /api/inbound/*, /api/calls, /api/appointments, /api/contacts; see
+// The tenant API (/api/org/*, /api/inbound/*, /api/appointments; see
 // docs/api.md and docs/security.md). Its routes are registered from one table whose registration
 // applies the route's authentication and role before the handler runs, so no route can forget
 // them.
 void add_tenant_routes(httplib::Server& srv, context& ctx);  // tenant_routes.cpp
+// The dashboard's reads: /api/calls*, /api/contacts, /api/contacts/stats, /api/dashboard/summary.
+void add_dashboard_routes(httplib::Server& srv, context& ctx);  // dashboard_routes.cpp
+// The services pricing engine: /api/services* (guarded table like the tenant API).
+void add_service_routes(httplib::Server& srv, context& ctx);  // service_routes.cpp
 void add_twilio_routes(httplib::Server& srv, context& ctx);  // twilio_routes.cpp
 void add_telephony_routes(httplib::Server& srv, context& ctx);  // telephony_routes.cpp
 // Agents, campaigns, the outbound call-back and admin notifications (tenant JWT, same guard as

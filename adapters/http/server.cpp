@@ -268,6 +268,8 @@ struct server::impl {
     add_legacy_routes(srv, ctx);
     add_ops_routes(srv, ctx);
     add_tenant_routes(srv, ctx);
+    add_dashboard_routes(srv, ctx);
+    add_service_routes(srv, ctx);
     add_twilio_routes(srv, ctx);
     add_telephony_routes(srv, ctx);
     add_agent_routes(srv, ctx);

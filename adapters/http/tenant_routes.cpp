@@ -6,10 +6,9 @@
 //   GET    /api/inbound/phone-mappings         member  ?include_inactive=true
 //   DELETE /api/inbound/phone-mappings/{id}    admin   soft delete (who and when)
 //   GET    /api/inbound/phone-lookup/{phone}   service token: number → tenant
-//   GET    /api/calls, /api/calls/{id}         member
 //   GET    /api/appointments?from=&to=         member
 //   POST   /api/appointments/{id}/cancel       member  frees the slot
-//   GET    /api/contacts                       member
+// Calls, contacts and the dashboard: dashboard_routes.cpp; services: service_routes.cpp.
 //
 // Isolation: every handler works in a transaction that names the JWT's tenant (set_tenant) before
 // anything else, so row-level security shows it only its own rows; another tenant's id is simply
@@ -17,14 +16,14 @@
 // invalidated before the reply, so the next webhook routes by the new truth.
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "actors/service.hpp"
+#include "adapters/http/api_input.hpp"
 #include "adapters/http/routes.hpp"
 #include "domain/calendar.hpp"
-#include "domain/call_lifecycle.hpp"
 #include "domain/e164.hpp"
+#include "domain/service_catalog.hpp"
 #include "persistence/repositories.hpp"
 #include "persistence/tenant_queries.hpp"
 
@@ -36,48 +35,6 @@ using nlohmann::json;
 namespace p = rm::persistence;
 
 constexpr std::size_t max_text = 200;  // clinic names, Vapi ids
-
-// ---- small helpers ------------------------------------------------------------------------------
-
-struct field_error {
-  std::string field, message;
-};
-
-void send_field_error(httplib::Response& res, const field_error& e) {
-  send_error(res, 400, "invalid_field", e.message, e.field);
-}
-
-std::string utc(domain::instant t) { return domain::format_local(t, "UTC"); }
-json utc_or_null(const std::optional<domain::instant>& t) {
-  return t ? json(utc(*t)) : json(nullptr);
-}
-json text_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-// ?name=… as a bounded integer (default when absent).
-std::optional<field_error> query_int(const httplib::Request& req, const char* name, int lo,
-                                     int hi, int& out) {
-  if (!req.has_param(name)) return std::nullopt;
-  const auto v = req.get_param_value(name);
-  static const std::regex digits{"^[0-9]{1,9}$"};
-  if (!std::regex_match(v, digits) || std::stoi(v) < lo || std::stoi(v) > hi)
-    return field_error{name, std::string{name} + " must be an integer from " +
-                                 std::to_string(lo) + " to " + std::to_string(hi)};
-  out = std::stoi(v);
-  return std::nullopt;
-}
-
-std::optional<field_error> query_bool(const httplib::Request& req, const char* name, bool& out) {
-  if (!req.has_param(name)) return std::nullopt;
-  const auto v = req.get_param_value(name);
-  if (v == "true" || v == "1") {
-    out = true;
-  } else if (v == "false" || v == "0") {
-    out = false;
-  } else {
-    return field_error{name, std::string{name} + " must be true or false"};
-  }
-  return std::nullopt;
-}
 
 // ---- default region -----------------------------------------------------------------------------
 
@@ -125,6 +82,10 @@ json settings_json(const p::org_settings& s, const std::string& region) {
           {"min_notice_minutes", s.rules.min_notice_minutes},
           {"hold_minutes", s.rules.hold_minutes},
           {"default_region", region},
+          {"alert_phone", s.alert_phone},
+          {"reminders_enabled", s.reminders_enabled},
+          {"reminder_lead_minutes", s.reminder_lead_minutes},
+          {"default_consultation_price", s.default_consultation_price},
           {"updated_at", utc(s.updated_at)}};
 }
 
@@ -140,21 +101,70 @@ void get_settings(context& ctx, const httplib::Request&, httplib::Response& res,
   send_json(res, 200, body);
 }
 
-// Applies a PATCH body to `name`/`rules`; the result still needs domain::validate.
-std::optional<field_error> apply_settings_patch(const json& body, std::string& name,
-                                                domain::calendar_rules& rules) {
+// The after-the-call settings (migration 011) of a PATCH body; false when `key` is not one.
+// `region` reads an alert_phone written without '+'.
+bool apply_after_call_setting(const std::string& key, const json& value,
+                              const std::string& region, p::org_settings& s,
+                              std::optional<field_error>& invalid) {
+  if (key == "alert_phone") {
+    if (!value.is_string()) {
+      invalid = field_error{key, "alert_phone must be a phone number, or \"\" for none"};
+    } else if (value.get<std::string>().empty()) {
+      s.alert_phone.clear();
+    } else {
+      auto parsed = domain::normalize_e164(value.get<std::string>(), region);
+      if (parsed.ok) {
+        s.alert_phone = parsed.e164;
+      } else {
+        invalid = field_error{key, "alert_phone is not a valid phone number (" + parsed.error +
+                                       "; numbers without + are read in region " + region + ")"};
+      }
+    }
+  } else if (key == "reminders_enabled") {
+    if (value.is_boolean()) {
+      s.reminders_enabled = value.get<bool>();
+    } else {
+      invalid = field_error{key, "reminders_enabled must be true or false"};
+    }
+  } else if (key == "reminder_lead_minutes") {
+    if (value.is_number_integer() && value.get<std::int64_t>() >= 15 &&
+        value.get<std::int64_t>() <= 10080) {
+      s.reminder_lead_minutes = value.get<int>();
+    } else {
+      invalid = field_error{key, "reminder_lead_minutes must be an integer from 15 to 10080"};
+    }
+  } else if (key == "default_consultation_price") {
+    auto price = value.is_number() ? domain::service_price(value.get<double>())
+                                   : domain::checked<double>{0, "not a number"};
+    if (price.ok()) {
+      s.default_consultation_price = price.value;
+    } else {
+      invalid = field_error{key, "default_consultation_price must be a number of US dollars from"
+                                 " 0 to 9999999999.99"};
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Applies a PATCH body to `s`; the result is validated (domain::validate for the calendar rules).
+std::optional<field_error> apply_settings_patch(const json& body, const std::string& region,
+                                                p::org_settings& s) {
   if (!body.is_object()) return field_error{"", "the body must be a JSON object"};
   static const std::map<std::string, int domain::calendar_rules::*> ints{
       {"slot_minutes", &domain::calendar_rules::slot_minutes},
       {"buffer_minutes", &domain::calendar_rules::buffer_minutes},
       {"min_notice_minutes", &domain::calendar_rules::min_notice_minutes},
       {"hold_minutes", &domain::calendar_rules::hold_minutes}};
+  auto& rules = s.rules;
   for (const auto& [key, value] : body.items()) {
+    std::optional<field_error> invalid;
     if (key == "name") {
       if (!value.is_string() || value.get<std::string>().empty() ||
           value.get<std::string>().size() > max_text)
         return field_error{key, "name must be a non-empty string of at most 200 characters"};
-      name = value.get<std::string>();
+      s.name = value.get<std::string>();
     } else if (key == "time_zone") {
       if (!value.is_string()) return field_error{key, "time_zone must be an IANA zone name"};
       rules.time_zone = value.get<std::string>();
@@ -167,9 +177,10 @@ std::optional<field_error> apply_settings_patch(const json& body, std::string& n
           value.get<std::int64_t>() > 1'000'000)
         return field_error{key, key + " must be an integer"};
       rules.*(i->second) = value.get<int>();
-    } else {
+    } else if (!apply_after_call_setting(key, value, region, s, invalid)) {
       return field_error{key, "unknown setting '" + key + "'"};
     }
+    if (invalid) return invalid;
   }
   if (auto err = domain::validate(rules); !err.empty())
     return field_error{err.substr(0, err.find(':')), err};
@@ -185,10 +196,12 @@ void patch_settings(context& ctx, const httplib::Request& req, httplib::Response
   in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
     auto current = p::load_settings(tx, true);
     if (!current) return false;
-    auto name = current->name;
-    auto rules = current->rules;
-    if ((invalid = apply_settings_patch(body, name, rules))) return false;
-    auto saved = p::update_settings(tx, name, rules);
+    auto changed = *current;
+    // alert_phone without '+' is read in the region the settings had before this change.
+    if ((invalid = apply_settings_patch(body, default_region(tx, current->rules.time_zone),
+                                        changed)))
+      return false;
+    auto saved = p::update_settings(tx, changed);
     out = settings_json(saved, default_region(tx, saved.rules.time_zone));
     return true;
   });
@@ -344,91 +357,6 @@ void phone_lookup(context& ctx, const httplib::Request& req, httplib::Response& 
                        {"inbound_phone_number", route->e164}});
 }
 
-// ---- calls --------------------------------------------------------------------------------------
-
-json call_summary_json(const p::call_summary& c) {
-  return {{"id", c.id},
-          {"direction", c.direction},
-          {"caller", c.caller},
-          {"dialled", c.dialled},
-          {"state", c.state},
-          {"outcome", text_or_null(c.outcome)},
-          {"ended_reason", text_or_null(c.ended_reason)},
-          {"started_at", utc_or_null(c.started_at)},
-          {"ended_at", utc_or_null(c.ended_at)},
-          {"duration_seconds", c.duration_seconds ? json(*c.duration_seconds) : json(nullptr)},
-          {"summary", text_or_null(c.summary)},
-          {"created_at", utc(c.created_at)}};
-}
-
-void list_calls(context& ctx, const httplib::Request& req, httplib::Response& res,
-                const principal& who) {
-  int limit = 50;
-  if (auto err = query_int(req, "limit", 1, 200, limit)) return send_field_error(res, *err);
-  json out = json::array();
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    for (const auto& c : p::list_calls(tx, limit)) out.push_back(call_summary_json(c));
-    return true;
-  });
-  send_json(res, 200, {{"calls", out}});
-}
-
-std::optional<domain::instant> from_ms(std::int64_t ms) {
-  if (ms <= 0) return std::nullopt;
-  return p::from_epoch(ms / 1000);
-}
-
-void get_call(context& ctx, const httplib::Request& req, httplib::Response& res,
-              const principal& who) {
-  const std::string id = req.matches[1];
-  json out;
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    auto row = p::load_call(tx, id);
-    if (!row || row->identity.org_id != who.org_id) return true;
-    const auto& pr = row->projection;
-    const auto& rep = row->report;
-    json events = json::array();
-    for (const auto& e : p::load_call_events(tx, id))
-      events.push_back({{"kind", domain::to_string(e.event.kind)},
-                        {"status", e.event.kind == domain::call_event_kind::status
-                                       ? json(domain::to_string(e.event.status))
-                                       : json(nullptr)},
-                        {"ended_reason", text_or_null(e.event.ended_reason)},
-                        {"occurred_at_ms", e.event.occurred_at_ms}});
-    json appointments = json::array();
-    for (const auto& a : p::appointments_for_call(tx, id))
-      appointments.push_back({{"id", a.id},
-                              {"status", p::to_string(a.status)},
-                              {"start", utc(a.starts_at)},
-                              {"end", utc(a.ends_at)}});
-    out = {{"id", row->identity.id},
-           {"direction", row->identity.direction},
-           {"caller", row->identity.caller},
-           {"dialled", row->identity.dialled},
-           {"state", domain::to_string(pr.state)},
-           {"outcome", text_or_null(domain::to_string(pr.outcome))},
-           {"ended_reason", text_or_null(pr.ended_reason)},
-           {"started_at", utc_or_null(from_ms(pr.started_at_ms))},
-           {"ended_at", utc_or_null(from_ms(pr.ended_at_ms))},
-           {"duration_seconds",
-            rep.duration_seconds ? json(*rep.duration_seconds) : json(nullptr)},
-           {"cost_usd", rep.cost_usd ? json(*rep.cost_usd) : json(nullptr)},
-           {"summary", text_or_null(rep.summary)},
-           {"transcript", text_or_null(rep.transcript)},
-           {"recording_url", text_or_null(rep.recording_url)},
-           {"success_evaluation", text_or_null(rep.success_evaluation)},
-           {"structured_data", rep.structured_data_json.empty()
-                                   ? json(nullptr)
-                                   : json::parse(rep.structured_data_json, nullptr, false)},
-           {"created_at", utc(p::from_epoch(row->created_at_ms / 1000))},
-           {"events", events},
-           {"appointments", appointments}};
-    return true;
-  });
-  if (out.is_null()) return send_error(res, 404, "not_found", "no call with id " + id);
-  send_json(res, 200, out);
-}
-
 // ---- appointments -------------------------------------------------------------------------------
 
 json appointment_json(const p::appointment_view& a, const std::string& tz) {
@@ -445,22 +373,6 @@ json appointment_json(const p::appointment_view& a, const std::string& tz) {
           {"created_at", utc(a.created_at)},
           {"cancelled_at", utc_or_null(a.cancelled_at)},
           {"cancelled_by", text_or_null(a.cancelled_by)}};
-}
-
-// A date YYYY-MM-DD is the tenant-local midnight that starts it (`end_of_day`: the one that
-// ends it); anything else must be an ISO 8601 date-time (no offset = tenant wall time).
-std::optional<domain::instant> read_bound(const std::string& text, const std::string& tz,
-                                          bool end_of_day) {
-  static const std::regex date{"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"};
-  if (!std::regex_match(text, date)) return domain::parse_instant(text, tz);
-  auto midnight = domain::parse_instant(text + "T00:00", tz);
-  if (!midnight || !end_of_day) return midnight;
-  // Noon + 24 h lands on the next civil date whatever DST does that night.
-  auto next = domain::local_date_of(*domain::parse_instant(text + "T12:00", tz) +
-                                        std::chrono::hours(24), tz);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", next.year, next.month, next.day);
-  return domain::parse_instant(std::string{buf} + "T00:00", tz);
 }
 
 void list_appointments(context& ctx, const httplib::Request& req, httplib::Response& res,
@@ -527,27 +439,6 @@ void cancel_appointment(context& ctx, const httplib::Request& req, httplib::Resp
              {"appointment", appointment_json(*result.row, tz)}});
 }
 
-// ---- contacts -----------------------------------------------------------------------------------
-
-void list_contacts(context& ctx, const httplib::Request& req, httplib::Response& res,
-                   const principal& who) {
-  int limit = 500;
-  if (auto err = query_int(req, "limit", 1, 1000, limit)) return send_field_error(res, *err);
-  json out = json::array();
-  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
-    for (const auto& c : p::list_contacts(tx, limit))
-      out.push_back({{"id", c.id},
-                     {"name", c.name},
-                     {"phone_number", c.phone_number},
-                     {"opted_out", c.opted_out},
-                     {"campaign_id", text_or_null(c.campaign_id)},
-                     {"created_at", utc(c.created_at)},
-                     {"updated_at", utc(c.updated_at)}});
-    return true;
-  });
-  send_json(res, 200, {{"contacts", out}});
-}
-
 }  // namespace
 
 // ---- the table ----------------------------------------------------------------------------------
@@ -560,11 +451,8 @@ void add_tenant_routes(httplib::Server& srv, context& ctx) {
                        {"POST", "/api/inbound/phone-mappings", "admin", post_mapping},
                        {"GET", "/api/inbound/phone-mappings", "member", list_mappings},
                        {"DELETE", "/api/inbound/phone-mappings/{id}", "admin", delete_mapping},
-                       {"GET", "/api/calls", "member", list_calls},
-                       {"GET", "/api/calls/{id}", "member", get_call},
                        {"GET", "/api/appointments", "member", list_appointments},
                        {"POST", "/api/appointments/{id}/cancel", "member", cancel_appointment},
-                       {"GET", "/api/contacts", "member", list_contacts},
                    });
   add_route(srv, ctx, "GET", "/api/inbound/phone-lookup/{phone}", route_auth::service,
             [&ctx](const httplib::Request& req, httplib::Response& res) {

@@ -334,6 +334,31 @@ TEST_CASE("requests and responses of a representative session conform to docs/op
   p.send("POST", "/api/appointments/" + appointment_id + "/cancel", 200, member, "{}");
   p.send("POST", "/api/appointments/" + appointment_id + "/cancel", 200, member, "{}");
   p.send("GET", "/api/contacts", 200, member);
+  // The dashboard's reads, the after-the-call settings and the services (issue 11 §2–3).
+  p.send("GET", "/api/contacts?lead_tier=hot&lead_status=booked", 200, member);
+  p.send("GET", "/api/contacts?lead_tier=lukewarm", 400, member);
+  p.send("GET", "/api/contacts/stats", 200, member);
+  p.send("GET", "/api/dashboard/summary", 200, member);
+  p.send("GET", "/api/dashboard/summary?from=2025-06-10&to=2025-06-01", 400, member);
+  p.send("PATCH", "/api/org/settings", 200, admin,
+         json{{"alert_phone", "+14155550199"}, {"reminders_enabled", true},
+              {"reminder_lead_minutes", 60}, {"default_consultation_price", 175.5}}.dump());
+  p.send("PATCH", "/api/org/settings", 400, admin, json{{"reminder_lead_minutes", 5}}.dump());
+  p.send("GET", "/api/services", 200, member);
+  auto service = p.send("POST", "/api/services", 201, admin,
+                        json{{"name", "Whitening"}, {"price", 299.99},
+                             {"keywords", json::array({"Whitening", "bleach"})}}.dump());
+  p.send("POST", "/api/services", 409, admin, json{{"name", "botox"}, {"price", 1}}.dump());
+  p.send("POST", "/api/services", 400, admin, json{{"name", "Peel"}}.dump());
+  std::string service_id;
+  if (service.body.is_object() && service.body.contains("service"))
+    service_id = service.body["service"].value("id", "");
+  REQUIRE(!service_id.empty());
+  p.send("GET", "/api/services/" + service_id, 200, member);
+  p.send("PATCH", "/api/services/" + service_id, 200, admin, json{{"price", 250}}.dump());
+  p.send("PATCH", "/api/services/" + service_id, 403, member, json{{"price", 250}}.dump());
+  p.send("DELETE", "/api/services/" + service_id, 200, admin);
+  p.send("GET", "/api/services/" + service_id, 404, member);
   p.send("GET", "/api/org/vapi-webhook-auth", 200, member);
   p.send("PUT", "/api/org/vapi-webhook-auth", 200, admin,
          json{{"mode", "bearer"}, {"secret", "clinic-own-vapi-token-0123"}}.dump());

@@ -49,6 +49,8 @@ struct world {
   // Agents, campaigns, call-back (agent_routes.cpp): a ready agent, a failed one (and the admin
   // notification its failure left), a campaign with A's number and A's contact in it.
   std::string a_agent, a_failed_agent, a_notification, a_campaign, a_contact;
+  // Services (service_routes.cpp): A's Botox, one of the seven defaults every tenant starts with.
+  std::string a_service;
   std::string a_token, b_token;
 
   world();

@@ -23,7 +23,7 @@ void mentions_nothing_of_a(world& w, const reply& r) {
                          std::string{"Ada"}, std::string{"Dr. Lee"}, w.a_agent, w.a_failed_agent,
                          w.a_notification, w.a_campaign, w.a_contact,
                          std::string{"Harbor Desk"}, std::string{"Harbor Night"},
-                         std::string{"Harbor Recall"}}) {
+                         std::string{"Harbor Recall"}, w.a_service}) {
     INFO("A's " << id << " shows in " << r.text);
     CHECK(r.text.find(id) == std::string::npos);
   }
@@ -74,8 +74,6 @@ const std::map<std::string, matrix_entry>& matrix() {
         [](world&, const reply& r) {
           CHECK(r.status == 401);  // a tenant JWT is not the service token
         }}},
-      {"GET /api/calls", {"", "", shows_nothing_of_a}},
-      {"GET /api/calls/{id}", {"/api/calls/<a_call>", "", is_404}},
       {"GET /api/appointments", {"", "", shows_nothing_of_a}},
       {"POST /api/appointments/{id}/cancel",
        {"/api/appointments/<a_appointment>/cancel", "{}",
@@ -84,7 +82,54 @@ const std::map<std::string, matrix_entry>& matrix() {
           CHECK(w.f.scalar("SELECT status FROM appointments WHERE id = $1", {w.a_appointment}) ==
                 "booked");
         }}},
+
+      // ---- the dashboard's reads (dashboard_routes.cpp) ----
+      {"GET /api/calls", {"", "", shows_nothing_of_a}},
+      {"GET /api/calls/{id}", {"/api/calls/<a_call>", "", is_404}},
       {"GET /api/contacts", {"", "", shows_nothing_of_a}},
+      {"GET /api/contacts/stats",
+       {"", "",
+        [](world& w, const reply& r) {
+          shows_nothing_of_a(w, r);
+          CHECK(std::to_string(r.body["total_leads"].get<long>()) ==
+                w.f.scalar("SELECT count(*) FROM contacts WHERE org_id = $1", {w.b}));
+        }}},
+      {"GET /api/dashboard/summary",
+       {"", "",
+        [](world& w, const reply& r) {
+          shows_nothing_of_a(w, r);  // A's call is not in B's recent activity
+          CHECK(r.body["total_calls"] == 0);
+          CHECK(r.body["recent_activity"].empty());
+        }}},
+
+      // ---- services (service_routes.cpp); every tenant has its own seven defaults ----
+      {"GET /api/services",
+       {"", "",
+        [](world& w, const reply& r) {
+          shows_nothing_of_a(w, r);
+          CHECK(r.body["services"].size() >= 7);
+        }}},
+      {"POST /api/services",
+       {"", R"({"name":"Whitening","price":300,"keywords":["whitening"]})",
+        [](world& w, const reply& r) {
+          CHECK(r.status == 201);  // B's own service
+          mentions_nothing_of_a(w, r);
+          CHECK(w.f.scalar("SELECT count(*) FROM services WHERE org_id = $1", {w.a}) == "7");
+        }}},
+      {"GET /api/services/{id}", {"/api/services/<a_service>", "", is_404}},
+      {"PATCH /api/services/{id}",
+       {"/api/services/<a_service>", R"({"price":1,"name":"Taken by B"})",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(w.f.scalar("SELECT name || '/' || price FROM services WHERE id = $1",
+                           {w.a_service}) == "Botox/400.00");
+        }}},
+      {"DELETE /api/services/{id}",
+       {"/api/services/<a_service>", "",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(w.f.scalar("SELECT count(*) FROM services WHERE id = $1", {w.a_service}) == "1");
+        }}},
 
       // ---- phone numbers (number_routes.cpp); A's hand-made mapping is one of its numbers ----
       {"GET /api/phone-numbers/available",

@@ -74,6 +74,8 @@ world::world() {
            " released_at, quarantine_until) VALUES ($1, '+14155550142', 'purchased',"
            " 'released', false, now(), now(), now() + interval '30 days')",
            {a});
+  a_service = f.scalar("SELECT id FROM services WHERE org_id = $1 AND name = 'Botox'", {a});
+  REQUIRE(!a_service.empty());
   // A's own Vapi webhook credential (org_credentials, provider vapi_webhook).
   auto hook = request(f.port(), "PUT", "/api/org/vapi-webhook-auth", a_token,
                       R"({"mode":"secret","secret":"clinic-a-webhook-secret-0123"})");
@@ -106,7 +108,7 @@ std::string world::fill(std::string text) const {
       {"<a_pending_code>", &a_pending_code}, {"<a_forwarding>", &a_forwarding},
       {"<a_agent>", &a_agent},           {"<a_failed_agent>", &a_failed_agent},
       {"<a_notification>", &a_notification}, {"<a_campaign>", &a_campaign},
-      {"<a_contact>", &a_contact}};
+      {"<a_contact>", &a_contact},       {"<a_service>", &a_service}};
   for (const auto& [token, value] : ids)
     for (auto at = text.find(token); at != std::string::npos; at = text.find(token))
       text.replace(at, std::string{token}.size(), *value);
