@@ -1,8 +1,10 @@
 // PII redaction (domain/scoring.hpp, docs/scoring.md). Hand-written scanners, not std::regex:
 // every pass is a single left-to-right scan whose look-ahead from one position is bounded by a
 // small constant (a card is at most 19 digits, a phone number 15), so a 100 KB transcript costs
-// O(n) whatever its content. Each pass reads the previous pass's output; markers hold no digits
-// and no '@', so a later pass never re-matches a marker.
+// O(n) whatever its content. The passes scan one working copy in which every span already taken
+// (by an earlier pass, or a kept phone number) is blanked with a filler byte that no scanner
+// accepts, so positions never shift, spans never overlap, and a kept number can never be read as
+// part of a card, SSN or date. The output is then built from the original text and the spans.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -40,20 +42,8 @@ struct span {
   std::size_t end = 0;  // one past the last byte
 };
 
-// Replaces the (sorted, non-overlapping) spans of `s` by `marker`.
-std::string splice(std::string_view s, const std::vector<span>& spans, std::string_view marker) {
-  if (spans.empty()) return std::string(s);
-  std::string out;
-  out.reserve(s.size());
-  std::size_t at = 0;
-  for (const auto& sp : spans) {
-    out.append(s.substr(at, sp.begin - at));
-    out.append(marker);
-    at = sp.end;
-  }
-  out.append(s.substr(at));
-  return out;
-}
+// Blanks taken spans in the working copy: not a digit, letter, space, separator or '@'.
+constexpr char filler = '\x1f';
 
 // A run of digits starting at `i`, with the separators that follow it. Group parsing never reads
 // more than `max_digits` digits, which bounds every look-ahead.
@@ -268,7 +258,7 @@ std::vector<span> ssns(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (!digit_start(s, i)) continue;
     bool maximal = false;
-    auto gs = groups_at(s, i, " -", 9, 9, maximal);
+    auto gs = groups_at(s, i, " -.", 9, 9, maximal);
     if (gs.empty()) {
       while (i < s.size() && is_digit(s[i])) ++i;
       continue;
@@ -284,7 +274,8 @@ std::vector<span> ssns(std::string_view s) {
       for (const auto& g : gs) {
         total += g.size();
         if (total == 9) {
-          bool ends_run = !(g.end + 1 < s.size() && (s[g.end] == ' ' || s[g.end] == '-') &&
+          bool ends_run = !(g.end + 1 < s.size() &&
+                            (s[g.end] == ' ' || s[g.end] == '-' || s[g.end] == '.') &&
                             is_digit(s[g.end + 1]));
           if (ends_run && ssn_context(s, i)) end = g.end;
           break;
@@ -472,7 +463,7 @@ struct phone_hit {
 };
 
 // NANP: 1 + 3-3-4, 3-3-4, 3-7, one run of 10 digits or 11 starting with 1; local 3-4 joined by
-// '-' or '.'; '+' and 7–15 digits in any grouping.
+// '-' or '.'; '+' and 7–15 digits in any grouping (the '(' of "(415)" starts the span).
 phone_hit phone_at(std::string_view s, std::size_t i, const keep_set& keep) {
   bool plus = s[i] == '+';
   std::size_t first = i;
@@ -483,13 +474,20 @@ phone_hit phone_at(std::string_view s, std::size_t i, const keep_set& keep) {
   if (gs.empty()) return {};
   auto sz = [&](std::size_t k) { return k < gs.size() ? gs[k].size() : 0; };
   auto hit = [&](std::size_t k) { return phone_hit{gs[k].end, digits_of(s, i, gs[k].end)}; };
+  // NANP area codes and exchanges start with 2–9: "1234567890" is an order number, not a phone.
+  auto nxx = [&](std::size_t at) { return s[at] >= '2' && s[at] <= '9'; };
+  auto nanp = [&](std::size_t area, std::size_t exchange) { return nxx(area) && nxx(exchange); };
   bool one = sz(0) == 1 && s[gs[0].begin] == '1';
-  if (one && sz(1) == 3 && sz(2) == 3 && sz(3) == 4) return hit(3);
-  if (one && sz(1) == 10) return hit(1);
-  if (!plus || one) {
-    if (sz(0) == 3 && sz(1) == 3 && sz(2) == 4) return hit(2);
-    if (sz(0) == 3 && sz(1) == 7) return hit(1);
-    if (sz(0) == 10 || (sz(0) == 11 && s[gs[0].begin] == '1')) return hit(0);
+  if (one && sz(1) == 3 && sz(2) == 3 && sz(3) == 4 && nanp(gs[1].begin, gs[2].begin))
+    return hit(3);
+  if (one && sz(1) == 10 && nanp(gs[1].begin, gs[1].begin + 3)) return hit(1);
+  bool price = i > 0 && s[i - 1] == '$';  // "$400-1000" is a price range
+  if (!plus && !price) {
+    auto g0 = gs[0].begin;
+    if (sz(0) == 3 && sz(1) == 3 && sz(2) == 4 && nanp(g0, gs[1].begin)) return hit(2);
+    if (sz(0) == 3 && sz(1) == 7 && nanp(g0, gs[1].begin)) return hit(1);
+    if (sz(0) == 10 && nanp(g0, g0 + 3)) return hit(0);
+    if (sz(0) == 11 && s[g0] == '1' && nanp(g0 + 1, g0 + 4)) return hit(0);
   }
   if (plus) {
     // A kept number wins at any group boundary; else the longest run of at most 15 digits.
@@ -506,13 +504,14 @@ phone_hit phone_at(std::string_view s, std::size_t i, const keep_set& keep) {
     if (best < gs.size()) return hit(best);
     return {};
   }
-  if (sz(0) == 3 && sz(1) == 4 && (s[gs[0].end] == '-' || s[gs[0].end] == '.') &&
-      gs[1].begin == gs[0].end + 1)
+  if (!price && sz(0) == 3 && sz(1) == 4 && nxx(gs[0].begin) &&
+      (s[gs[0].end] == '-' || s[gs[0].end] == '.') && gs[1].begin == gs[0].end + 1)
     return hit(1);
   return {};
 }
 
-std::vector<span> phones(std::string_view s, const keep_set& keep) {
+// The kept numbers (`kept`) or the others.
+std::vector<span> phones(std::string_view s, const keep_set& keep, bool kept) {
   std::vector<span> out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
@@ -520,8 +519,8 @@ std::vector<span> phones(std::string_view s, const keep_set& keep) {
     if (i > 0 && is_digit(s[i - 1])) continue;
     auto h = phone_at(s, i, keep);
     if (h.end == 0) continue;
-    if (!keep.keeps(h.digits)) out.push_back({i, h.end});
-    i = h.end - 1;  // a kept number is skipped whole, so its parts are never re-read
+    if (keep.keeps(h.digits) == kept) out.push_back({i, h.end});
+    i = h.end - 1;  // a number is skipped whole, so its parts are never re-read
   }
   return out;
 }
@@ -529,24 +528,47 @@ std::vector<span> phones(std::string_view s, const keep_set& keep) {
 }  // namespace
 
 redaction redact_pii(std::string_view text, const std::vector<std::string>& keep_numbers) {
-  redaction r;
   keep_set keep;
   for (const auto& k : keep_numbers) {
     auto d = digits_of(k, 0, k.size());
     if (d.size() >= 7) keep.digits.push_back(std::move(d));
   }
-  std::string s(text);
-  auto pass = [&](const char* kind, const char* marker, const std::vector<span>& spans) {
-    r.counts[kind] += static_cast<int>(spans.size());
-    s = splice(s, spans, marker);
+  struct taken {
+    span where;
+    const char* marker;  // nullptr: a kept number, copied as written
   };
-  pass("email", "[EMAIL]", written_emails(s));
-  pass("email", "[EMAIL]", spoken_emails(s));
-  pass("card", "[CARD]", cards(s));
-  pass("ssn", "[SSN]", ssns(s));
-  pass("dob", "[DOB]", dates(s));
-  pass("phone", "[PHONE]", phones(s, keep));
-  r.text = std::move(s);
+  std::vector<taken> spans;
+  redaction r;
+  std::string w(text);  // the working copy
+  auto take = [&](const char* kind, const char* marker, const std::vector<span>& found) {
+    if (kind) r.counts[kind] += static_cast<int>(found.size());
+    for (const auto& sp : found) {
+      spans.push_back({sp, marker});
+      std::fill(w.begin() + static_cast<std::ptrdiff_t>(sp.begin),
+                w.begin() + static_cast<std::ptrdiff_t>(sp.end), filler);
+    }
+  };
+  take("email", "[EMAIL]", written_emails(w));
+  take("email", "[EMAIL]", spoken_emails(w));
+  take(nullptr, nullptr, phones(w, keep, /*kept=*/true));
+  take("card", "[CARD]", cards(w));
+  take("ssn", "[SSN]", ssns(w));
+  take("dob", "[DOB]", dates(w));
+  take("phone", "[PHONE]", phones(w, keep, /*kept=*/false));
+
+  std::sort(spans.begin(), spans.end(),
+            [](const taken& a, const taken& b) { return a.where.begin < b.where.begin; });
+  r.text.reserve(text.size());
+  std::size_t at = 0;
+  for (const auto& t : spans) {
+    r.text.append(text.substr(at, t.where.begin - at));
+    if (t.marker)
+      r.text.append(t.marker);
+    else
+      r.text.append(text.substr(t.where.begin, t.where.end - t.where.begin));
+    at = t.where.end;
+  }
+  r.text.append(text.substr(at));
   return r;
 }
 
