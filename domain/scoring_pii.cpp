@@ -226,9 +226,9 @@ std::vector<span> cards(std::string_view s) {
       if (totals[k - 1] < 13 || totals[k - 1] > 19 || !card_shape(gs, k)) continue;
       if (luhn_valid(s.substr(i, gs[k - 1].end - i))) found = k;
     }
-    // Any other grouping counts when it is the whole run of grouped digits.
-    bool run_start = i < 2 || !(is_digit(s[i - 2]) && (s[i - 1] == ' ' || s[i - 1] == '-'));
-    if (found == 0 && maximal && run_start && total >= 13 && total <= 19 &&
+    // Any other grouping counts when it runs to the end of the grouped digits ("4111-111111-
+    // 111111"). Kept numbers are blanked by then, so two numbers in a row cannot swallow one.
+    if (found == 0 && maximal && total >= 13 && total <= 19 &&
         luhn_valid(s.substr(i, gs.back().end - i)))
       found = gs.size();
     if (found == 0) continue;

@@ -53,6 +53,8 @@ TEST_CASE("card numbers are redacted in the ways they are written", "[scoring]")
     CHECK(r.text == "my card is [CARD], expiry 12/27");
     CHECK(r.counts.at("card") == 1);
   }
+  // Any grouping that runs to the end of the grouped digits, even after another number.
+  CHECK(redacted("ref 7 4111-111111-111111 ok") == "ref 7 [CARD] ok");
   // The CVV read right after the number stays a separate number.
   CHECK(redacted("4111 1111 1111 1111 123") == "[CARD] 123");
 }
