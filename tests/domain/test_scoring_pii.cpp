@@ -236,6 +236,13 @@ TEST_CASE("100 KB of adversarial input redacts in one linear pass", "[scoring]")
   CHECK(r.text.find("1985") == std::string::npos);
   CHECK(r.text.find("(415) 555-0100") != std::string::npos);
   CHECK(r.counts.at("card") == i);
+  // The other text readers are linear too on the same 100 KB.
+  // Neutral: the "Thank you" on every AI line is not the caller's.
+  CHECK(rm::domain::sentiment_from_transcript(r.text).label ==
+        rm::domain::sentiment_label::neutral);
+  CHECK(rm::domain::match_service(call, {{"Botox", 400, {"botox", "card number"}}}, 150).hits ==
+        0);
+  CHECK(rm::domain::mentions_booking(call) == false);
 }
 
 TEST_CASE("random bytes never crash redaction and never grow a digit run", "[scoring]") {
