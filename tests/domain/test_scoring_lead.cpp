@@ -62,7 +62,7 @@ TEST_CASE("multi-word keywords match across spaces, hyphens and line breaks", "[
   CHECK(match_service("a face lift", seed_services, 150).service == std::string("Facelift"));
 }
 
-TEST_CASE("the service with the most hits wins; ties go to the higher price", "[scoring]") {
+TEST_CASE("the service with the most hits wins, a tie goes to the higher price", "[scoring]") {
   auto most = match_service("botox, botox, and maybe a facelift", seed_services, 150);
   CHECK(most.service == std::string("Botox"));
   CHECK(most.hits == 2);
