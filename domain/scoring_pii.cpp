@@ -177,7 +177,7 @@ std::vector<span> spoken_emails(std::string_view s) {
     std::size_t l = a - 1;
     while (l >= floor + 2 && syms[l - 1].kind == sym::dot && syms[l - 2].kind == sym::word) l -= 2;
     std::size_t r = a + 1;
-    if (syms[r].kind != sym::word) continue;
+    if (syms[r].kind != sym::word || syms[r].text == "www") continue;  // "at www.glow.com": a site
     std::size_t last_tld = 0;  // symbol index of the last word that is a known TLD after a DOT
     while (r + 2 < syms.size() && syms[r + 1].kind == sym::dot && syms[r + 2].kind == sym::word) {
       r += 2;

@@ -147,7 +147,8 @@ TEST_CASE("e-mail addresses are redacted, written or spoken", "[scoring]") {
 
 TEST_CASE("things with an @ or 'at' that are not addresses stay", "[scoring]") {
   for (const char* text : {"see you at 5", "I'm at home", "meet @ the clinic", "at 3 pm dot",
-                           "look at the website", "user@localhost", "@handle"}) {
+                           "look at the website", "user@localhost", "@handle",
+                           "visit us at www.glowclinic.com"}) {
     INFO(text);
     CHECK(redacted(text) == text);
   }

@@ -127,7 +127,8 @@ TEST_CASE("negation flips a word within three words of its clause", "[scoring]")
 }
 
 TEST_CASE("urgency: urgent words, negated ones, and callers in no rush", "[scoring]") {
-  auto hi = sentiment_from_transcript("User: I have swelling and pain since the filler, asap please");
+  auto hi =
+      sentiment_from_transcript("User: I have swelling and pain since the filler, asap please");
   CHECK(hi.level == urgency::high);
   CHECK(hi.reason.find("urgent: swelling, pain, asap") != std::string::npos);
   CHECK(sentiment_from_transcript("User: can I come today?").level == urgency::high);

@@ -2,8 +2,8 @@
 // Input: any bytes, read as a call transcript (and, for sentiment_from_analysis, as the report's
 // analysis.structuredData JSON). The clinic's and the caller's numbers are fixed NANP numbers.
 // Invariants: nothing throws, crashes or trips a sanitizer; the redacted text holds no maximal run
-// of 13–19 digits that passes Luhn (a card in one piece); every count is ≥ 0; the sentiment score is within −1…1; a service match without a hit
-// carries the default price.
+// of 13–19 digits that passes Luhn (a card in one piece); every count is ≥ 0; the sentiment
+// score is within −1…1; a service match without a hit carries the default price.
 #include <cmath>
 #include <cstdint>
 #include <string>
