@@ -14,22 +14,29 @@
 namespace rm::domain {
 
 // ---- PII redaction ---------------------------------------------------------------------------
-// Replaces, in this order, with typed markers:
+// Linear-time hand-written scanners (no regex backtracking; 100 KB in milliseconds), ASCII-only
+// byte classification (any bytes, invalid UTF-8 included, are safe). The numbers in `keep` are
+// found first and protected, so no later rule can take them as part of a card, SSN or date.
+// Then replaces, in this order, with typed markers:
 //   [EMAIL]  e-mail addresses (local@domain.tld)
 //   [CARD]   payment card numbers: 13–19 digits, optionally grouped by spaces or dashes, that
 //            pass the Luhn check (a digit run failing Luhn is left alone unless another rule
 //            takes it)
-//   [SSN]    US Social Security numbers: NNN-NN-NNNN, NNN NN NNNN, or 9 digits next to "SSN" /
-//            "social security"; area 000, 666 and 9xx excluded
+//   [SSN]    US Social Security numbers: NNN-NN-NNNN, NNN NN NNNN, NNN.NN.NNNN (area 000, 666
+//            and 9xx, group 00, serial 0000 excluded), or 9 digits in any grouping within 60
+//            bytes after "SSN" / "social" (security) / "ss#" (any area)
 //   [DOB]    dates of birth: numeric dates (MM/DD/YYYY, MM-DD-YYYY, YYYY-MM-DD, M/D/YY) and
 //            written dates ("March 3, 1985", "3 March 1985", "3rd of March 1985") — any date
 //            with a year, since a caller's date with a year is most often a birth date
-//   [PHONE]  phone numbers (NANP and +international forms of 7–15 digits) other than those in
-//            `keep` (the clinic's number and the caller's, compared by their digits)
+//   [PHONE]  phone numbers (NANP forms with area code and exchange 2–9, local NXX-XXXX, and
+//            '+' forms of 7–15 digits) other than those in `keep` (the clinic's number and the
+//            caller's, E.164, compared by their digits; "555-0100" is kept when a kept number
+//            ends with those 7 digits)
 // Spoken-digit forms ("one two three …") are not caught: docs/scoring.md says so.
 struct redaction {
   std::string text;
   std::map<std::string, int> counts;  // "ssn" "card" "dob" "email" "phone" → replacements
+                                      // (all five keys always present)
 };
 redaction redact_pii(std::string_view text, const std::vector<std::string>& keep_numbers);
 
@@ -53,7 +60,9 @@ struct sentiment {
 // From Vapi's analysis when the report carries one: analysis.structuredData.sentiment (a label
 // "positive"/"neutral"/"negative", or a number −1…1), optionally .urgency ("low"/"normal"/"high")
 // and .sentimentReason. `structured_data_json` is analysis.structuredData as compact JSON ("" when
-// absent). nullopt when there is no usable sentiment there.
+// absent). nullopt when there is no usable sentiment there (absent, unknown label, number outside
+// −1…1, malformed JSON). A label alone scores +0.6 / 0 / −0.6; a number is labelled at ±0.2. The
+// reason is redacted (redact_pii without a keep list) and cut at 200 bytes.
 std::optional<sentiment> sentiment_from_analysis(std::string_view structured_data_json);
 
 // The documented lexicon method over the (redacted) transcript's caller lines ("User:" lines;
@@ -75,8 +84,9 @@ struct service_match {
   int hits = 0;                        // keyword occurrences of the best service
 };
 // Keyword match over the transcript, case-insensitive, on word boundaries (a keyword never
-// matches inside a longer word: "lipo" does not match "lipoma"). The best match is the service
-// with the most keyword hits; ties go to the higher price. No hit → default_price.
+// matches inside a longer word: "lipo" does not match "lipoma"; plurals "wrinkles" do match
+// "wrinkle"; "nose job" matches across spaces, line breaks and hyphens). The best match is the
+// service with the most keyword hits; ties go to the higher price. No hit → default_price.
 service_match match_service(std::string_view transcript, const std::vector<service_price>& services,
                             double default_price);
 
@@ -101,7 +111,8 @@ struct lead_score {
 };
 // Factors (points, capped at 100 in all):
 //   booking: booked 40, else intent 25
-//   value: ≥ 5000 → 20, ≥ 1000 → 15, ≥ 300 → 10, matched service below 300 → 5, else 0
+//   value (only when a service matched; the default price scores 0):
+//          ≥ 5000 → 20, ≥ 1000 → 15, ≥ 300 → 10, below 300 → 5
 //   sentiment: positive 10, neutral 5, negative 0
 //   urgency: high 10, normal 5, low 0
 //   returning caller: 10
@@ -109,7 +120,8 @@ struct lead_score {
 lead_score score_lead(const lead_inputs& in);
 
 // Whether the caller asked for an appointment in words ("appointment", "book", "schedule",
-// "available", "opening", "come in") — used with the booking tool calls for booking_intent.
+// "available", "opening", "come in"; in "User:" lines when there are any; not when negated:
+// "I don't want to book") — used with the booking tool calls for booking_intent.
 bool mentions_booking(std::string_view transcript);
 
 // ---- recording status -------------------------------------------------------------------------
@@ -117,9 +129,10 @@ enum class recording_status { pending, processing, completed, failed };
 const char* to_string(recording_status s);  // "pending" "processing" "completed" "failed"
 std::optional<recording_status> recording_status_from_string(std::string_view s);
 
-// From the report's recording artifacts: a recording URL → completed; recording requested but no
-// URL yet (artifact.recording present without URLs) → processing; an endedReason that names a
-// recording failure, or a report with neither → failed when `recording_expected`, else pending.
+// From the report's recording artifacts, first rule that applies: a recording URL → completed;
+// an endedReason that names a recording failure ("recording" with "fail"/"error") → failed;
+// recording requested but no URL yet (artifact.recording present without URLs) → processing;
+// a report with neither → failed when `recording_expected`, else pending.
 recording_status recording_status_of(bool has_recording_url, bool recording_object_present,
                                      std::string_view ended_reason, bool recording_expected);
 // Never moves backwards: completed and failed are final; processing does not return to pending.

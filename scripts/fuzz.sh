@@ -18,7 +18,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="${RM_BUILD_DIR:-$ROOT/build}/fuzz"
 CORPUS="$ROOT/tests/fuzz/corpus"
-ALL="json_guard vapi_messages twilio_request jwt e164 forwarding_codes"
+ALL="json_guard vapi_messages twilio_request jwt e164 forwarding_codes scoring"
 HARNESSES="${RM_FUZZ_HARNESSES:-$ALL}"
 
 # Sanitizer reports: stop at the first error, with a stack; a leak is a finding too.
