@@ -76,6 +76,7 @@ using purchase_atom = caf::atom_constant<caf::atom("purchase")>;
 using numbers_atom = caf::atom_constant<caf::atom("numbers")>;
 using urls_atom = caf::atom_constant<caf::atom("urls")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
+using msglist_atom = caf::atom_constant<caf::atom("msglist")>;
 using cred_add_atom = caf::atom_constant<caf::atom("credadd")>;
 using cred_del_atom = caf::atom_constant<caf::atom("creddel")>;
 using num_add_atom = caf::atom_constant<caf::atom("numadd")>;
@@ -161,7 +162,9 @@ using twilio_actor = caf::typed_actor<
     caf::replies_to<urls_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
                     std::string /*pn_sid*/, twilio::purchase_request>::with<twilio::number_result>,
     caf::replies_to<release_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
-                    std::string /*pn_sid*/>::with<twilio::release_result>>;
+                    std::string /*pn_sid*/>::with<twilio::release_result>,
+    caf::replies_to<msglist_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
+                    twilio::message_query>::with<twilio::message_list_result>>;
 
 // One message per Vapi operation (adapters/vapi/vapi_client.hpp); the same admission / worker / outcome steps
 // under (org_id, vapi). Failure for the breaker: vapi::response::transient().
@@ -306,6 +309,8 @@ RM_LOCAL_MESSAGE(rm::twilio, purchase_request)
 RM_LOCAL_MESSAGE(rm::twilio, number_result)
 RM_LOCAL_MESSAGE(rm::twilio, number_list_result)
 RM_LOCAL_MESSAGE(rm::twilio, release_result)
+RM_LOCAL_MESSAGE(rm::twilio, message_query)
+RM_LOCAL_MESSAGE(rm::twilio, message_list_result)
 RM_LOCAL_MESSAGE(rm::vapi, response)
 RM_LOCAL_MESSAGE(rm::vapi, phone_number_import)
 RM_LOCAL_MESSAGE(rm::vapi, outbound_call)
