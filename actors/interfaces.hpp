@@ -13,7 +13,8 @@
 //                                 ├─ agents (agent provisioning saga: actors/agent_interfaces.hpp)
 //                                 ├─ call_registry ── spawns/monitors ── call × M
 //                                 ├─ verification registry + housekeeper (verification_interfaces.hpp)
-//                                 └─ number_sweeper (drives the number sagas: number_interfaces.hpp)
+//                                 ├─ number_sweeper (drives the number sagas: number_interfaces.hpp)
+//                                 └─ outbox (sends message_outbox rows once: outbox_interfaces.hpp)
 //
 // Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
 // current handle, so a restart is invisible to callers. Call actors are never restarted: the
@@ -34,6 +35,7 @@
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "actors/number_interfaces.hpp"  // the number sagas' sweeper
+#include "actors/outbox_interfaces.hpp"  // the message outbox (reminders, hot-lead alerts)
 #include "actors/provider_port.hpp"
 #include "actors/service.hpp"
 #include "persistence/repositories.hpp"
