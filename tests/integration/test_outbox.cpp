@@ -162,9 +162,13 @@ TEST_CASE("two ringmaster instances on one database send each reminder and alert
   const int port_a = free_port(), port_b = free_port();
   const std::string log_a = "/tmp/rm-integ-outbox-a-" + std::to_string(::getpid()) + ".log";
   const std::string log_b = "/tmp/rm-integ-outbox-b-" + std::to_string(::getpid()) + ".log";
-  auto a = start_serve(e.env(port_a, 6000), port_a, log_a, std::chrono::seconds(60));
+  auto a = start_serve(e.env(port_a, 9000), port_a, log_a, std::chrono::seconds(60));
   e.create_clinic(port_a);
-  auto b = start_serve(e.env(port_b, 6000), port_b, log_b, std::chrono::seconds(60));
+  auto b = start_serve(e.env(port_b, 9000), port_b, log_b, std::chrono::seconds(60));
+  // The first four sends are held at the fake: their senders stay in the middle of a pass with
+  // more rows listed, which the other instance meanwhile claims and sends. When the answers come,
+  // those listed rows are no longer due: claiming them again must change nothing.
+  e.twilio.hold_message_answers(4);
   auto phones = e.book(8);
   const std::string alert_phone = "+14155550333";
   {
@@ -177,6 +181,11 @@ TEST_CASE("two ringmaster instances on one database send each reminder and alert
     tx.commit();
   }
   phones.push_back(alert_phone);
+  REQUIRE(eventually([&] { return e.twilio.held_answers() == 4; }, std::chrono::seconds(20)));
+  // The rest go out meanwhile (within the held sends' 3 s exchange limit, normally).
+  eventually([&] { return e.count("sent").size() == phones.size() - 4; },
+             std::chrono::milliseconds(2500));
+  e.twilio.release_held();
   const bool all_sent = eventually([&] { return e.count("sent").size() == phones.size(); },
                                    std::chrono::seconds(40));
   INFO(read_file(log_a));
