@@ -13,7 +13,8 @@
 //                                 ├─ agents (agent provisioning saga: actors/agent_interfaces.hpp)
 //                                 ├─ call_registry ── spawns/monitors ── call × M
 //                                 ├─ verification registry + housekeeper (verification_interfaces.hpp)
-//                                 └─ number_sweeper (drives the number sagas: number_interfaces.hpp)
+//                                 ├─ number_sweeper (drives the number sagas: number_interfaces.hpp)
+//                                 └─ outbox (sends message_outbox rows once: outbox_interfaces.hpp)
 //
 // Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
 // current handle, so a restart is invisible to callers. Call actors are never restarted: the
@@ -34,6 +35,7 @@
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "actors/number_interfaces.hpp"  // the number sagas' sweeper
+#include "actors/outbox_interfaces.hpp"  // the message outbox (reminders, hot-lead alerts)
 #include "actors/provider_port.hpp"
 #include "actors/service.hpp"
 #include "persistence/repositories.hpp"
@@ -76,6 +78,7 @@ using purchase_atom = caf::atom_constant<caf::atom("purchase")>;
 using numbers_atom = caf::atom_constant<caf::atom("numbers")>;
 using urls_atom = caf::atom_constant<caf::atom("urls")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
+using msglist_atom = caf::atom_constant<caf::atom("msglist")>;
 using cred_add_atom = caf::atom_constant<caf::atom("credadd")>;
 using cred_del_atom = caf::atom_constant<caf::atom("creddel")>;
 using num_add_atom = caf::atom_constant<caf::atom("numadd")>;
@@ -161,7 +164,9 @@ using twilio_actor = caf::typed_actor<
     caf::replies_to<urls_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
                     std::string /*pn_sid*/, twilio::purchase_request>::with<twilio::number_result>,
     caf::replies_to<release_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
-                    std::string /*pn_sid*/>::with<twilio::release_result>>;
+                    std::string /*pn_sid*/>::with<twilio::release_result>,
+    caf::replies_to<msglist_atom, std::string /*org_id*/, twilio_endpoint, twilio::credentials,
+                    twilio::message_query>::with<twilio::message_list_result>>;
 
 // One message per Vapi operation (adapters/vapi/vapi_client.hpp); the same admission / worker / outcome steps
 // under (org_id, vapi). Failure for the breaker: vapi::response::transient().
@@ -306,6 +311,8 @@ RM_LOCAL_MESSAGE(rm::twilio, purchase_request)
 RM_LOCAL_MESSAGE(rm::twilio, number_result)
 RM_LOCAL_MESSAGE(rm::twilio, number_list_result)
 RM_LOCAL_MESSAGE(rm::twilio, release_result)
+RM_LOCAL_MESSAGE(rm::twilio, message_query)
+RM_LOCAL_MESSAGE(rm::twilio, message_list_result)
 RM_LOCAL_MESSAGE(rm::vapi, response)
 RM_LOCAL_MESSAGE(rm::vapi, phone_number_import)
 RM_LOCAL_MESSAGE(rm::vapi, outbound_call)

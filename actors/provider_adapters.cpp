@@ -214,6 +214,11 @@ twilio_actor::behavior_type twilio_adapter(twilio_actor::pointer self, std::stri
           return twilio_of(ep).release_number(creds, pn_sid);
         });
       },
+      [=](msglist_atom, const std::string& org_id, const twilio_endpoint& ep,
+          const credentials& creds, const twilio::message_query& q) {
+        return twilio_request<twilio::message_list_result>(
+            self, w, org_id, [ep, creds, q] { return twilio_of(ep).list_messages(creds, q); });
+      },
   };
 }
 

@@ -135,6 +135,16 @@ twilio::release_result provider_port::release_number(const std::string& org_id,
                                      ep, creds, pn_sid);
 }
 
+twilio::message_list_result provider_port::list_messages(const std::string& org_id,
+                                                         const twilio_endpoint& ep,
+                                                         const twilio::credentials& creds,
+                                                         const twilio::message_query& q,
+                                                         std::chrono::milliseconds timeout) {
+  return ask<twilio::message_list_result>(svc_, provider::twilio, timeout,
+                                          svc_.shared_wiring()->twilio(), msglist_atom::value,
+                                          org_id, ep, creds, q);
+}
+
 // ---- Vapi ----
 
 vapi::response provider_port::create_twilio_credential(const std::string& org_id,

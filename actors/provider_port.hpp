@@ -99,6 +99,11 @@ class provider_port {
                                            const std::string& pn_sid,
                                            const twilio::purchase_request& urls,
                                            std::chrono::milliseconds timeout = provider_wait);
+  twilio::message_list_result list_messages(const std::string& org_id,
+                                            const twilio_endpoint& ep,
+                                            const twilio::credentials& creds,
+                                            const twilio::message_query& q,
+                                            std::chrono::milliseconds timeout = provider_wait);
   twilio::release_result release_number(const std::string& org_id, const twilio_endpoint& ep,
                                         const twilio::credentials& creds,
                                         const std::string& pn_sid,

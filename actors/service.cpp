@@ -30,6 +30,9 @@ struct service::impl {
     w->sms_per_call = o.sms_per_call;
     w->verification.sweep_interval = o.verification_sweep_interval;
     w->verification.argon2 = std::make_shared<argon2_limiter>(o.argon2_slots, o.argon2_wait);
+    w->outbox.poll = o.outbox_poll;
+    w->outbox.rows.lease = o.outbox_lease;
+    w->outbox.twilio_base_url = o.twilio_base_url;
     supervisor_settings s;
     s.verification = o.verification;
     s.database_url = o.database_url;

@@ -56,6 +56,10 @@ struct service_options {
   // gets 429 busy (Retry-After: 1).
   unsigned argon2_slots = 0;
   std::chrono::milliseconds argon2_wait{2000};
+  // The outbox actor (actors/outbox_interfaces.hpp): RINGMASTER_OUTBOX_POLL_MS (the binary's
+  // default 1000; 0 here = passes on request only) and RINGMASTER_OUTBOX_LEASE_MS.
+  std::chrono::milliseconds outbox_poll{0};
+  std::chrono::milliseconds outbox_lease{30000};
 };
 
 // The external providers whose calls go through the provider gate (per-tenant circuit breakers).

@@ -42,6 +42,8 @@ class wiring {
   // Caller-ID verification: rules, sweep period and the argon2id cap shared by the registry's
   // sessions and the facade's hashing (set before the supervisor starts).
   verification_config verification;
+  // The outbox actor's settings (set before the supervisor starts).
+  outbox_config outbox;
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }
@@ -62,6 +64,7 @@ class wiring {
   number_sweeper_actor number_sweeper() const { std::lock_guard<std::mutex> g{m_}; return number_sweeper_; }
   // The number sagas' steps (published by actors::number_service; null without one).
   std::shared_ptr<number_saga_driver> number_driver() const { std::lock_guard<std::mutex> g{m_}; return number_driver_; }
+  outbox_actor outbox_sender() const { std::lock_guard<std::mutex> g{m_}; return outbox_; }
   agent_saga_actor agents() const { std::lock_guard<std::mutex> g{m_}; return agents_; }
   // The agent saga's steps (installed by the HTTP server; a restarted saga takes them from here).
   std::shared_ptr<agent_steps> agent_steps_now() const { std::lock_guard<std::mutex> g{m_}; return agent_steps_; }
@@ -84,6 +87,7 @@ class wiring {
   }
   void set(number_sweeper_actor x) { std::lock_guard<std::mutex> g{m_}; number_sweeper_ = std::move(x); }
   void set(std::shared_ptr<number_saga_driver> x) { std::lock_guard<std::mutex> g{m_}; number_driver_ = std::move(x); }
+  void set(outbox_actor x) { std::lock_guard<std::mutex> g{m_}; outbox_ = std::move(x); }
   void set(agent_saga_actor x) { std::lock_guard<std::mutex> g{m_}; agents_ = std::move(x); }
   void set(std::shared_ptr<agent_steps> x) { std::lock_guard<std::mutex> g{m_}; agent_steps_ = std::move(x); }
 
@@ -102,6 +106,7 @@ class wiring {
   number_sweeper_actor number_sweeper_;
   std::shared_ptr<number_saga_driver> number_driver_;
   agent_saga_actor agents_;
+  outbox_actor outbox_;
   std::shared_ptr<agent_steps> agent_steps_;
 };
 

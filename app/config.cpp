@@ -240,6 +240,12 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   if (auto e = parse_int("RINGMASTER_SMS_PER_CALL", env("RINGMASTER_SMS_PER_CALL"), 0, 100,
                          out.sms_per_call))
     return e;
+  if (auto e = parse_int("RINGMASTER_OUTBOX_POLL_MS", env("RINGMASTER_OUTBOX_POLL_MS"), 0,
+                         3600000, out.outbox_poll_ms))
+    return e;
+  if (auto e = parse_int("RINGMASTER_OUTBOX_LEASE_MS", env("RINGMASTER_OUTBOX_LEASE_MS"), 3000,
+                         600000, out.outbox_lease_ms))
+    return e;
 
   if (auto err = http::trusted_proxies::parse(env("RINGMASTER_TRUSTED_PROXIES"),
                                              out.trusted_proxies))
@@ -303,6 +309,7 @@ std::string settings_summary(const config& c) {
   s << " number_quarantine_days=" << c.number_quarantine_days
     << " number_sweep_seconds=" << c.number_sweep_seconds;
   s << " sms_per_call=" << c.sms_per_call;
+  s << " outbox_poll_ms=" << c.outbox_poll_ms << " outbox_lease_ms=" << c.outbox_lease_ms;
   return s.str();
 }
 

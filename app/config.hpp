@@ -62,6 +62,9 @@ struct config {
   int number_sweep_seconds = 60;    // RINGMASTER_NUMBER_SWEEP_SECONDS (5–86400): the saga's sweep
   // RINGMASTER_SMS_PER_CALL (0–100): send_sms attempts per call; 0 turns texting off.
   int sms_per_call = 3;
+  // The outbox actor (automatic reminders, hot-lead alerts; docs/architecture.md "Outbox").
+  int outbox_poll_ms = 1000;    // RINGMASTER_OUTBOX_POLL_MS (0–3600000; 0 = no automatic sends)
+  int outbox_lease_ms = 30000;  // RINGMASTER_OUTBOX_LEASE_MS (3000–600000): a claim's lease
 
   // RINGMASTER_METRICS_LISTEN: host:port of the Prometheus endpoint (GET /metrics), a listener
   // of its own, never the public port; empty (the default) = no metrics endpoint.

@@ -215,6 +215,8 @@ int run(const std::string& command, std::vector<std::string> args) {
   so.call_linger = std::chrono::seconds(cfg.call_linger_seconds);
   so.no_report_timeout = std::chrono::seconds(cfg.no_report_timeout_seconds);
   so.sms_per_call = cfg.sms_per_call;
+  so.outbox_poll = std::chrono::milliseconds(cfg.outbox_poll_ms);
+  so.outbox_lease = std::chrono::milliseconds(cfg.outbox_lease_ms);
   auto service = std::make_unique<rm::actors::service>(so);
   // Caller-ID verification: the root supervisor owns its actors (service_options::verification);
   // this is their blocking facade, built after the service and destroyed before it.

@@ -151,6 +151,31 @@ struct number_list_result {
   twilio_error error;
   int pages = 0;
 };
+// GET …/Messages.json: the account's messages, newest first, filtered by Twilio on To, From and
+// DateSent (inclusive lower bound; Twilio compares the day or the instant given). Used by the
+// outbox to reconcile a send whose answer was lost (actors/outbox_interfaces.hpp).
+struct message_query {
+  std::string to;                // E.164; "" = any
+  std::string from;              // E.164; "" = any
+  std::string date_sent_after;   // "YYYY-MM-DD" or ISO-8601 UTC ("DateSent>="); "" = none
+  int page_size = 50;            // 1–1000
+};
+struct listed_message {
+  std::string sid;  // SM…
+  std::string from, to, body, status, direction;
+  std::string date_created;  // as Twilio writes it (RFC 2822, "Sun, 25 Mar 2018 09:53:19 +0000")
+  long long date_created_epoch = 0;  // seconds since 1970 UTC; 0 when unparseable
+};
+struct message_list_result {
+  bool ok = false;
+  std::vector<listed_message> messages;  // every page, in Twilio's order (newest first)
+  twilio_error error;
+  int pages = 0;
+};
+
+// "Sun, 25 Mar 2018 09:53:19 +0000" → seconds since 1970 UTC; 0 when it is not that form.
+long long parse_rfc2822(const std::string& text);
+
 struct release_result {
   bool ok = false;  // 204, or 404 (20404: already released)
   twilio_error error;
@@ -187,6 +212,9 @@ class client {
   // its path, so credentials never go to another host). Retried per page (read-only). Fails
   // rather than loops on a next_page_uri that repeats the current page, or after 1000 pages.
   number_list_result list_numbers(const credentials& creds, const std::string& phone_number = "");
+  // GET …/Messages.json?To=&From=&DateSent>=&PageSize= following next_page_uri like
+  // list_numbers (same host rule, same limits). Retried per page (read-only).
+  message_list_result list_messages(const credentials& creds, const message_query& q);
   // POST …/IncomingPhoneNumbers/{PN}.json with VoiceUrl, SmsUrl, StatusCallback → 200 (used when
   // importing a tenant's existing numbers). Not retried.
   number_result update_number_urls(const credentials& creds, const std::string& pn_sid,

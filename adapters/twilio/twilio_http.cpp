@@ -246,5 +246,51 @@ exchange_result with_retry(const retry_policy& retry,
   }
 }
 
+bool list_pages(account_http& http, const retry_policy& retry,
+                const std::function<void(std::chrono::milliseconds)>& sleeper,
+                std::string path, const char* list_key,
+                const std::function<void(const json&)>& on_item, twilio_error& error,
+                int& pages) {
+  const auto& prefix = http.prefix();
+  // A misbehaving server must not keep us paging forever: 1000 pages of 50 is far beyond any
+  // clinic's account.
+  constexpr int max_pages = 1000;
+  while (true) {
+    int attempts = 0;
+    auto r = with_retry(retry, sleeper, attempts, [&] { return http.get(path); });
+    if (!r.ok) {
+      error = r.error;
+      return false;
+    }
+    ++pages;
+    auto list = r.body.find(list_key);
+    if (list == r.body.end() || !list->is_array()) {
+      error = twilio_error{r.http_status, 0, std::string("Twilio's answer has no ") + list_key};
+      return false;
+    }
+    for (const auto& item : *list)
+      if (item.is_object()) on_item(item);
+    std::string next = json_string(r.body, "next_page_uri");  // null on the last page
+    if (next.empty()) return true;
+    // next_page_uri is relative to the API host ("/2010-04-01/…"). Should it ever be absolute,
+    // only its path is used: the tenant's credentials go to the configured host only.
+    if (auto scheme = next.find("://"); scheme != std::string::npos) {
+      auto slash = next.find('/', scheme + 3);
+      next = slash == std::string::npos ? std::string{} : next.substr(slash);
+    }
+    if (next.empty() || next[0] != '/' || prefix + next == path) {
+      error = twilio_error{r.http_status, 0, "Twilio's next_page_uri is unusable: " +
+                                                 json_string(r.body, "next_page_uri")};
+      return false;
+    }
+    if (pages >= max_pages) {
+      error = twilio_error{r.http_status, 0,
+                           std::string("more than 1000 pages of ") + list_key};
+      return false;
+    }
+    path = prefix + next;
+  }
+}
+
 }  // namespace detail
 }  // namespace rm::twilio

@@ -74,4 +74,15 @@ exchange_result with_retry(const retry_policy& retry,
                            const std::function<void(std::chrono::milliseconds)>& sleeper,
                            int& attempts, const std::function<exchange_result()>& attempt);
 
+// GET `first_path` and every page after it (base URL + next_page_uri, as twilio-python does; an
+// absolute next_page_uri contributes only its path, so credentials never go to another host),
+// each page retried through with_retry; `on_item` gets every object of the page's `list_key`
+// array. Fails (false, `error` set) on a failed page, a page without that array, a
+// next_page_uri that repeats the current page or leaves the API, or after 1000 pages.
+bool list_pages(account_http& http, const retry_policy& retry,
+                const std::function<void(std::chrono::milliseconds)>& sleeper,
+                std::string first_path, const char* list_key,
+                const std::function<void(const nlohmann::json&)>& on_item, twilio_error& error,
+                int& pages);
+
 }  // namespace rm::twilio::detail

@@ -1,4 +1,7 @@
-// twilio::client construction and Messages.json (twilio_client.hpp).
+// twilio::client construction and Messages.json: send, and the list the outbox reconciles with
+// (twilio_client.hpp).
+#include <cstring>
+#include <ctime>
 #include <thread>
 
 #include "adapters/twilio/twilio_client.hpp"
@@ -37,6 +40,55 @@ sms_result client::send_sms(const credentials& creds, const sms_request& req) {
   result.error = result.ok ? twilio_error{}
                            : twilio_error{r.http_status, 0, "unexpected success body from Twilio"};
   return result;
+}
+
+long long parse_rfc2822(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
+  if (!end) return 0;
+  // The zone: "+0000" (Twilio always writes UTC) or another ±hhmm offset.
+  while (*end == ' ') ++end;
+  long long offset = 0;
+  if ((*end == '+' || *end == '-') && std::strlen(end) >= 5) {
+    int hh = (end[1] - '0') * 10 + (end[2] - '0'), mm = (end[3] - '0') * 10 + (end[4] - '0');
+    offset = (hh * 60 + mm) * 60LL * (*end == '-' ? -1 : 1);
+  } else if (*end != '\0' && std::string(end) != "GMT" && std::string(end) != "UTC") {
+    return 0;
+  }
+  return static_cast<long long>(timegm(&tm)) - offset;
+}
+
+message_list_result client::list_messages(const credentials& creds, const message_query& q) {
+  message_list_result out;
+  detail::account_http http{base_url_, creds, timeout_};
+  if (!http.usable()) {
+    out.error = twilio_error{0, 0, "invalid base URL " + base_url_};
+    return out;
+  }
+  const auto path = http.account_path() + "/Messages.json" +
+                    detail::query_string({{"To", q.to},
+                                          {"From", q.from},
+                                          {"DateSent>", q.date_sent_after},
+                                          {"PageSize", std::to_string(q.page_size)}});
+  using detail::json_string;
+  if (!detail::list_pages(
+          http, retry_, sleeper_, path, "messages",
+          [&](const nlohmann::json& m) {
+            listed_message x;
+            x.sid = json_string(m, "sid");
+            x.from = json_string(m, "from");
+            x.to = json_string(m, "to");
+            x.body = json_string(m, "body");
+            x.status = json_string(m, "status");
+            x.direction = json_string(m, "direction");
+            x.date_created = json_string(m, "date_created");
+            x.date_created_epoch = parse_rfc2822(x.date_created);
+            out.messages.push_back(std::move(x));
+          },
+          out.error, out.pages))
+    return out;
+  out.ok = true;
+  return out;
 }
 
 }  // namespace rm::twilio

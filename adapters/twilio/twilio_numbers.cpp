@@ -120,47 +120,13 @@ number_list_result client::list_numbers(const credentials& creds,
     out.error = twilio_error{0, 0, "invalid base URL " + base_url_};
     return out;
   }
-  const auto& prefix = http.prefix();
-  std::string path = http.account_path() + "/IncomingPhoneNumbers.json" +
-                     detail::query_string({{"PhoneNumber", phone_number}});
-  // A misbehaving server must not keep us paging forever: 1000 pages of 50 is far beyond any
-  // clinic's account.
-  constexpr int max_pages = 1000;
-  while (true) {
-    int attempts = 0;
-    auto r = detail::with_retry(retry_, sleeper_, attempts, [&] { return http.get(path); });
-    if (!r.ok) {
-      out.error = r.error;
-      return out;
-    }
-    ++out.pages;
-    auto list = r.body.find("incoming_phone_numbers");
-    if (list == r.body.end() || !list->is_array()) {
-      out.error = twilio_error{r.http_status, 0, "Twilio's answer has no incoming_phone_numbers"};
-      return out;
-    }
-    for (const auto& item : *list) {
-      if (item.is_object()) out.numbers.push_back(parse_incoming_number(item));
-    }
-    std::string next = json_string(r.body, "next_page_uri");  // null on the last page
-    if (next.empty()) break;
-    // next_page_uri is relative to the API host ("/2010-04-01/…"). Should it ever be absolute,
-    // only its path is used: the tenant's credentials go to the configured host only.
-    if (auto scheme = next.find("://"); scheme != std::string::npos) {
-      auto slash = next.find('/', scheme + 3);
-      next = slash == std::string::npos ? std::string{} : next.substr(slash);
-    }
-    if (next.empty() || next[0] != '/' || prefix + next == path) {
-      out.error = twilio_error{r.http_status, 0, "Twilio's next_page_uri is unusable: " +
-                                                     json_string(r.body, "next_page_uri")};
-      return out;
-    }
-    if (out.pages >= max_pages) {
-      out.error = twilio_error{r.http_status, 0, "more than 1000 pages of phone numbers"};
-      return out;
-    }
-    path = prefix + next;
-  }
+  const auto path = http.account_path() + "/IncomingPhoneNumbers.json" +
+                    detail::query_string({{"PhoneNumber", phone_number}});
+  if (!detail::list_pages(
+          http, retry_, sleeper_, path, "incoming_phone_numbers",
+          [&](const json& item) { out.numbers.push_back(parse_incoming_number(item)); },
+          out.error, out.pages))
+    return out;
   out.ok = true;
   return out;
 }

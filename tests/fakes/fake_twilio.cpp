@@ -98,6 +98,7 @@ fake_twilio::fake_twilio(std::map<std::string, std::string> accounts,
 fake_twilio::~fake_twilio() { stop(); }
 
 void fake_twilio::stop() {
+  release_held();
   if (!thread_.joinable()) return;
   // httplib's stop() is a no-op until the accept loop runs; wait for it to start.
   while (!server_->is_running() && !listen_returned_) std::this_thread::yield();
@@ -145,6 +146,23 @@ void fake_twilio::set_account_status(const std::string& account_sid, const std::
   account_status_[account_sid] = status;
 }
 
+void fake_twilio::hold_message_answers(int count) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  holds_left_ = count;
+  releasing_ = false;
+}
+int fake_twilio::held_answers() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return held_now_;
+}
+void fake_twilio::release_held() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    holds_left_ = 0;
+    releasing_ = true;
+  }
+  release_.notify_all();
+}
 std::vector<recorded_request> fake_twilio::requests() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return requests_;
@@ -204,10 +222,16 @@ void fake_twilio::handle(const httplib::Request& req, httplib::Response& res) {
 
   static const std::regex messages_path{R"(/2010-04-01/Accounts/([^/]+)/Messages\.json)"};
   std::smatch m;
-  if (req.method == "POST" && std::regex_match(req.path, m, messages_path)) {
+  if (std::regex_match(req.path, m, messages_path) && (req.method == "POST" || req.method == "GET")) {
     // Another account's resources are not visible with these credentials.
     if (m[1] != user) return reply_error(res, {401, 20003, "Authenticate"});
-    return send_message(req, res, user);
+    if (req.method == "POST") return send_message(req, res, user);
+    fake_list_reply listed{0, nullptr};
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      listed = message_list(messages_, user, {req.params.begin(), req.params.end()});
+    }
+    return reply(res, listed.status, listed.body);
   }
   static const std::regex calls_path{R"(/2010-04-01/Accounts/([^/]+)/Calls\.json)"};
   if (req.method == "POST" && std::regex_match(req.path, m, calls_path)) {
@@ -320,8 +344,14 @@ void fake_twilio::send_message(const httplib::Request& req, httplib::Response& r
   }
   json message = message_resource(account_sid, *from, *to, *body);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    messages_.push_back(message);
+    std::unique_lock<std::mutex> lock(mutex_);
+    messages_.push_back(message);  // accepted: from here on it counts as sent
+    if (holds_left_ > 0) {
+      --holds_left_;
+      ++held_now_;
+      release_.wait(lock, [this] { return releasing_; });
+      --held_now_;
+    }
   }
   reply(res, 201, message);
 }

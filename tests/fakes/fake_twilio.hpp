@@ -5,6 +5,7 @@
 // /2010-04-01/Accounts/{Sid}, Sid = the Basic-auth user, else 401 20003):
 //   GET  .json                                  FetchAccount
 //   POST /Messages.json, /Calls.json, /OutgoingCallerIds.json
+//   GET  /Messages.json                          To/From/DateSent filters, paged (message_list)
 //   GET  /AvailablePhoneNumbers/{Country}/Local.json      (inventory: fake_twilio_numbers.hpp)
 //   GET  /IncomingPhoneNumbers.json              paged by next_page_uri
 //   POST /IncomingPhoneNumbers.json              buy (magic numbers, ordinary numbers once)
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
@@ -86,6 +88,13 @@ class fake_twilio {
   // FetchAccount's "status" for this account ("active" by default; "suspended", "closed").
   void set_account_status(const std::string& account_sid, const std::string& status);
 
+  // The next `count` accepted Messages.json POSTs are recorded (messages() lists them) but their
+  // 201 answer is held until release_held() (or stop()): a crash test can kill the sender while
+  // the send is in flight at the provider. Keep `count` below the server's thread pool (8).
+  void hold_message_answers(int count);
+  int held_answers() const;  // answers waiting now
+  void release_held();       // answers every held request and holds no more
+
   std::vector<recorded_request> requests() const;  // every request received, in order
   nlohmann::json messages() const;                 // accepted messages, Twilio's 201 bodies
   // Accepted calls: Twilio's 201 bodies plus "twiml" (the Twiml parameter as received).
@@ -119,6 +128,10 @@ class fake_twilio {
 
   mutable std::mutex mutex_;  // guards everything below
   std::deque<scripted_failure> failures_;
+  int holds_left_ = 0;    // Messages.json answers still to hold
+  int held_now_ = 0;      // handlers waiting on release_
+  bool releasing_ = false;
+  std::condition_variable release_;
   std::vector<recorded_request> requests_;
   nlohmann::json messages_ = nlohmann::json::array();
   nlohmann::json calls_ = nlohmann::json::array();

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <ctime>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <random>
@@ -72,7 +73,115 @@ const std::map<std::string, fake_error> magic_call_to = {
     {"+15005550004", {400, 21216, "Account not allowed to call +15005550004"}},
 };
 
+// "Sun, 25 Mar 2018 09:53:19 +0000" → epoch seconds (the fake writes only +0000); -1 if not.
+long long epoch_of_rfc2822(const std::string& text) {
+  std::tm tm{};
+  if (!strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm)) return -1;
+  return static_cast<long long>(timegm(&tm));
+}
+
+// A DateSent bound: "YYYY-MM-DD" (a day: [start, end of day]) or "YYYY-MM-DDThh:mm:ssZ".
+struct bound {
+  long long first = 0, last = 0;  // the instants the bound stands for, inclusive
+};
+std::optional<bound> parse_bound(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%d", &tm);
+  if (!end) return std::nullopt;
+  if (*end == '\0') {
+    auto day = static_cast<long long>(timegm(&tm));
+    return bound{day, day + 86399};
+  }
+  end = strptime(end, "T%H:%M:%S", &tm);
+  if (!end || (std::strcmp(end, "Z") != 0 && std::strcmp(end, "+00:00") != 0))
+    return std::nullopt;
+  auto at = static_cast<long long>(timegm(&tm));
+  return bound{at, at};
+}
+
+std::string param(const std::multimap<std::string, std::string>& params, const char* key) {
+  auto it = params.find(key);
+  return it == params.end() ? std::string{} : it->second;
+}
+
 }  // namespace
+
+fake_list_reply message_list(const json& accepted, const std::string& account_sid,
+                             const std::multimap<std::string, std::string>& params) {
+  const auto to = param(params, "To"), from = param(params, "From");
+  std::optional<bound> on, after, before;
+  for (auto [key, slot] : {std::pair<const char*, std::optional<bound>*>{"DateSent", &on},
+                           {"DateSent>", &after}, {"DateSent<", &before}}) {
+    auto text = param(params, key);
+    if (text.empty()) continue;
+    *slot = parse_bound(text);
+    if (!*slot)
+      return {400, error_body({400, 20001, "Invalid " + std::string(key) + ": " + text})};
+  }
+  int page_size = 50, page = 0;
+  try {
+    if (auto t = param(params, "PageSize"); !t.empty()) page_size = std::stoi(t);
+    if (auto t = param(params, "Page"); !t.empty()) page = std::stoi(t);
+  } catch (const std::exception&) {
+    return {400, error_body({400, 20001, "Invalid PageSize or Page"})};
+  }
+  if (page_size < 1 || page_size > 1000 || page < 0)
+    return {400, error_body({400, 20001, "Invalid PageSize or Page"})};
+  json matching = json::array();
+  for (auto it = accepted.rbegin(); it != accepted.rend(); ++it) {  // newest first
+    const auto& m = *it;
+    if (m.value("account_sid", "") != account_sid) continue;
+    if (!to.empty() && m.value("to", "") != to) continue;
+    if (!from.empty() && m.value("from", "") != from) continue;
+    const auto sent = epoch_of_rfc2822(m.value("date_created", ""));
+    if (on && (sent < on->first || sent > on->last)) continue;
+    if (after && sent < after->first) continue;
+    if (before && sent > before->last) continue;
+    json listed = m;
+    listed["status"] = "sent";
+    listed["date_sent"] = m.value("date_created", "");
+    matching.push_back(std::move(listed));
+  }
+  // The paging URIs repeat the filters (percent-encoded), as Twilio's do.
+  auto encode = [](const std::string& v) {
+    static const char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : v) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
+    }
+    return out;
+  };
+  std::string base = "/2010-04-01/Accounts/" + account_sid + "/Messages.json?";
+  std::string filters;
+  for (const char* key : {"To", "From", "DateSent", "DateSent>", "DateSent<"}) {
+    auto v = param(params, key);
+    if (!v.empty()) filters += encode(key) + "=" + encode(v) + "&";
+  }
+  auto uri_of = [&](int p) {
+    return base + filters + "PageSize=" + std::to_string(page_size) + "&Page=" + std::to_string(p);
+  };
+  const std::size_t start = static_cast<std::size_t>(page) * page_size;
+  json items = json::array();
+  for (std::size_t i = start; i < matching.size() && i < start + page_size; ++i)
+    items.push_back(matching[i]);
+  const bool more = start + page_size < matching.size();
+  json body{{"messages", items},
+            {"page", page},
+            {"page_size", page_size},
+            {"start", start},
+            {"end", items.empty() ? start : start + items.size() - 1},
+            {"uri", uri_of(page)},
+            {"first_page_uri", uri_of(0)},
+            {"next_page_uri", more ? json(uri_of(page + 1)) : json(nullptr)},
+            {"previous_page_uri", page > 0 ? json(uri_of(page - 1)) : json(nullptr)}};
+  return {200, body};
+}
 
 std::string rfc2822_now() {
   std::time_t now = std::time(nullptr);

@@ -2,6 +2,7 @@
 // body. Pure functions, so the tables can be read in one place.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -30,6 +31,20 @@ std::optional<fake_error> check_sms(const std::string* from, const std::string* 
 // The 201 resource for an accepted message, in Twilio's shape (sid SM + 32 hex, "queued").
 nlohmann::json message_resource(const std::string& account_sid, const std::string& from,
                                 const std::string& to, const std::string& body);
+
+// GET Messages.json (ReadMessage): the accepted messages of `account_sid` (oldest first in
+// `accepted`), newest first, filtered like Twilio by To, From and DateSent (`DateSent` = that UTC
+// day, `DateSent>` / `DateSent<` inclusive bounds; a "YYYY-MM-DD" bound compares days, a
+// "YYYY-MM-DDThh:mm:ssZ" one instants), paged by PageSize (default 50) and Page. The fake
+// delivers at once: a listed message is "sent" with date_sent = date_created. The body is
+// Twilio's page: {"messages", "page", "page_size", "start", "end", "uri", "first_page_uri",
+// "next_page_uri", "previous_page_uri"}; an unparseable DateSent bound → 400 (code 20001).
+struct fake_list_reply {
+  int status;
+  nlohmann::json body;
+};
+fake_list_reply message_list(const nlohmann::json& accepted, const std::string& account_sid,
+                             const std::multimap<std::string, std::string>& params);
 
 // Calls.json (twilio.md §4 "Calls From/To"): From +15005550001 → 21212, and in test-credential
 // mode any From but +15005550006 → 21210; To +15005550001..4 → 21217, 21214, 21215, 21216.
