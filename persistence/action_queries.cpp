@@ -112,6 +112,12 @@ void set_confirmation_sent(pqxx::work& tx, const std::string& appointment_id) {
                  appointment_id);
 }
 
+clinic_identity load_clinic_identity(pqxx::work& tx, const std::string& org_id) {
+  const named_row r =
+      tx.exec_params1("SELECT name, time_zone FROM organizations WHERE id = $1", org_id);
+  return {r["name"].c_str(), r["time_zone"].c_str()};
+}
+
 std::string first_active_number(pqxx::work& tx) {
   auto rows = tx.exec(
       "SELECT e164 FROM phone_numbers WHERE active ORDER BY created_at, e164 LIMIT 1");

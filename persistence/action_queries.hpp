@@ -61,6 +61,11 @@ struct reminder_target {
 // The tenant's appointment with what a reminder needs (nullopt for an unknown id / another's).
 std::optional<reminder_target> load_reminder_target(pqxx::work& tx, const std::string& id);
 void set_confirmation_sent(pqxx::work& tx, const std::string& appointment_id);
+// The tenant's name and IANA time zone (organizations), for the texts the actions send.
+struct clinic_identity {
+  std::string name, time_zone;
+};
+clinic_identity load_clinic_identity(pqxx::work& tx, const std::string& org_id);
 // The tenant's oldest active number (E.164), "" when it has none: the sender of an SMS that no
 // call names.
 std::string first_active_number(pqxx::work& tx);
