@@ -62,6 +62,12 @@ struct config {
   int number_sweep_seconds = 60;    // RINGMASTER_NUMBER_SWEEP_SECONDS (5–86400): the saga's sweep
   // RINGMASTER_SMS_PER_CALL (0–100): send_sms attempts per call; 0 turns texting off.
   int sms_per_call = 3;
+  // E-mail (adapters/email/smtp_client.hpp; docs/operations.md "E-mail"):
+  // RINGMASTER_SMTP_URL smtp://[user:password@]host[:port] or smtps://…; empty = no e-mail (the
+  // routes that send e-mail answer 503 not_configured). A secret when it holds a password: the
+  // settings line masks it. RINGMASTER_SMTP_FROM: the sender address, required with the URL.
+  std::string smtp_url;
+  std::string smtp_from;
 
   // RINGMASTER_METRICS_LISTEN: host:port of the Prometheus endpoint (GET /metrics), a listener
   // of its own, never the public port; empty (the default) = no metrics endpoint.
