@@ -118,12 +118,6 @@ clinic_identity load_clinic_identity(pqxx::work& tx, const std::string& org_id) 
   return {r["name"].c_str(), r["time_zone"].c_str()};
 }
 
-std::string first_active_number(pqxx::work& tx) {
-  auto rows = tx.exec(
-      "SELECT e164 FROM phone_numbers WHERE active ORDER BY created_at, e164 LIMIT 1");
-  return rows.empty() ? std::string{} : std::string{named_row{rows[0]}["e164"].c_str()};
-}
-
 std::string insert_action_message(pqxx::work& tx, const message_row& m,
                                   const std::string& subject) {
   std::optional<std::int64_t> sent;

@@ -66,9 +66,7 @@ struct clinic_identity {
   std::string name, time_zone;
 };
 clinic_identity load_clinic_identity(pqxx::work& tx, const std::string& org_id);
-// The tenant's oldest active number (E.164), "" when it has none: the sender of an SMS that no
-// call names.
-std::string first_active_number(pqxx::work& tx);
+// (The sender of an SMS that no call names: tenant_queries.hpp first_active_number.)
 
 // An outbound message's audit row (messages) with its e-mail subject ("" = NULL); returns its id.
 std::string insert_action_message(pqxx::work& tx, const message_row& m, const std::string& subject);

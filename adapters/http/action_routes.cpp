@@ -1,7 +1,7 @@
 // The clinic dashboard's actions (issue 11 §3; seed 001 "4 new dashboard action endpoints"):
-//   POST /api/calls-dashboard/{callId}/followup           member  SMS to the caller
-//   POST /api/calls-dashboard/{callId}/share              member  e-mail a signed recording link
-//   POST /api/calls-dashboard/{callId}/transcript/export  member  the redacted transcript (.txt)
+//   POST /api/calls-dashboard/{call_id}/followup           member  SMS to the caller
+//   POST /api/calls-dashboard/{call_id}/share              member  e-mail a signed recording link
+//   POST /api/calls-dashboard/{call_id}/transcript/export  member  the redacted transcript (.txt)
 //   POST /api/appointments/{id}/send-reminder             member  SMS or e-mail reminder
 //   GET  /share/recordings/{token}                        public  302 to the recording
 // (the two share routes are in share_routes.cpp). Every action writes one audit_events row
@@ -18,6 +18,7 @@
 #include "domain/reminders.hpp"
 #include "domain/scoring.hpp"
 #include "persistence/action_queries.hpp"
+#include "persistence/tenant_queries.hpp"
 
 namespace rm::http::actions_detail {
 
@@ -180,7 +181,7 @@ std::string detail_of(const p::message_row& row, const std::string& message_id) 
 
 }  // namespace
 
-// ---- POST /api/calls-dashboard/{callId}/followup ------------------------------------------------
+// ---- POST /api/calls-dashboard/{call_id}/followup ------------------------------------------------
 
 void followup(context& ctx, const httplib::Request& req, httplib::Response& res,
               const principal& who) {
@@ -210,7 +211,8 @@ void followup(context& ctx, const httplib::Request& req, httplib::Response& res,
     if (!domain::is_e164_syntax(call->caller)) return refuse(verdict::no_caller);
     account = p::load_twilio_account(tx, who.org_id);
     if (!account) return refuse(verdict::no_twilio);
-    from = domain::is_e164_syntax(call->dialled) ? call->dialled : p::first_active_number(tx);
+    from = domain::is_e164_syntax(call->dialled) ? call->dialled
+                                                 : p::first_active_number(tx).value_or("");
     if (from.empty()) return refuse(verdict::no_sender);
     auto contact = call->contact_id.empty()
                        ? p::action_contact_by_phone(tx, who.org_id, call->caller)
@@ -274,7 +276,7 @@ void followup(context& ctx, const httplib::Request& req, httplib::Response& res,
   send_json(res, 200, {{"success", true}, {"messageId", d.external_id}, {"phone", row.recipient}});
 }
 
-// ---- POST /api/calls-dashboard/{callId}/transcript/export --------------------------------------
+// ---- POST /api/calls-dashboard/{call_id}/transcript/export --------------------------------------
 
 namespace {
 
@@ -366,7 +368,8 @@ void send_reminder(context& ctx, const httplib::Request& req, httplib::Response&
     if (by_sms) {
       account = p::load_twilio_account(tx, who.org_id);
       if (!account) return refuse(verdict::no_twilio);
-      from = domain::is_e164_syntax(a->call_dialled) ? a->call_dialled : p::first_active_number(tx);
+      from = domain::is_e164_syntax(a->call_dialled) ? a->call_dialled
+                                                     : p::first_active_number(tx).value_or("");
       if (from.empty()) return refuse(verdict::no_sender);
       row = outbound_row(who.org_id, "sms", contact->phone_e164, text);
     } else {
@@ -441,9 +444,9 @@ void add_action_routes(httplib::Server& srv, context& ctx) {
   using namespace actions_detail;
   add_tenant_table(srv, ctx,
                    {
-                       {"POST", "/api/calls-dashboard/{callId}/followup", "member", followup},
-                       {"POST", "/api/calls-dashboard/{callId}/share", "member", share_recording},
-                       {"POST", "/api/calls-dashboard/{callId}/transcript/export", "member",
+                       {"POST", "/api/calls-dashboard/{call_id}/followup", "member", followup},
+                       {"POST", "/api/calls-dashboard/{call_id}/share", "member", share_recording},
+                       {"POST", "/api/calls-dashboard/{call_id}/transcript/export", "member",
                         export_transcript},
                        {"POST", "/api/appointments/{id}/send-reminder", "member", send_reminder},
                    });

@@ -1,5 +1,5 @@
 // Recording share links (issue 11 §3 "share"):
-//   POST /api/calls-dashboard/{callId}/share {email} (member) → a recording_shares row, valid
+//   POST /api/calls-dashboard/{call_id}/share {email} (member) → a recording_shares row, valid
 //     24 h, and a link to GET /share/recordings/{token} e-mailed to `email` through SMTP;
 //     answers {success, email, url, expires_at}.
 //   GET /share/recordings/{token} (public: no login, the signed token is the credential,
