@@ -23,6 +23,8 @@ db_actor spawn_db_pool(caf::actor_system& sys, std::string database_url, std::si
 twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url, wiring_ptr w);
 // Vapi REST: the same, under the tenant's Vapi breaker (every message carries its endpoint).
 vapi_actor spawn_vapi(caf::actor_system& sys, wiring_ptr w);
+// E-mail over SMTP: the same, under the tenant's smtp breaker (every message carries its endpoint).
+email_actor spawn_email(caf::actor_system& sys, wiring_ptr w);
 // The provider gate: the per-(org_id, provider) circuit breakers (admit / outcome).
 provider_gate_actor spawn_provider_gate(caf::actor_system& sys, wiring_ptr w);
 // The local PostgreSQL calendar (appointments table).

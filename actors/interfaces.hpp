@@ -8,6 +8,7 @@
 //                                 │          the gate, runs on a detached worker it spawns,
 //                                 │          reports the outcome)
 //                                 ├─ vapi (the same for every Vapi operation)
+//                                 ├─ email (the same for each e-mail, over SMTP)
 //                                 ├─ calendar (local PostgreSQL calendar)
 //                                 ├─ directory ── spawns/monitors ── tenant × N
 //                                 ├─ agents (agent provisioning saga: actors/agent_interfaces.hpp)
@@ -86,6 +87,7 @@ using num_del_atom = caf::atom_constant<caf::atom("numdel")>;
 using asst_add_atom = caf::atom_constant<caf::atom("asstadd")>;
 using asst_get_atom = caf::atom_constant<caf::atom("asstget")>;
 using asst_set_atom = caf::atom_constant<caf::atom("asstset")>;
+using email_atom = caf::atom_constant<caf::atom("email")>;
 
 // ---- the database adapter --------------------------------------------------------------------------
 
@@ -187,6 +189,13 @@ using vapi_actor = caf::typed_actor<
                     vapi_assistant_changes>::with<vapi::response>,
     caf::replies_to<call_atom, std::string /*org_id*/, vapi_endpoint,
                     vapi::outbound_call>::with<vapi::response>>;
+
+// One message per e-mail (adapters/email/smtp_client.hpp); the same admission / worker / outcome
+// steps under (org_id, smtp). Failure for the breaker: email::send_result::transient() (no reply
+// from the mail server, or a 4xx).
+using email_actor = caf::typed_actor<
+    caf::replies_to<email_atom, std::string /*org_id*/, smtp_endpoint,
+                    email::message>::with<email::send_result>>;
 
 // ---- the calendar adapter -----------------------------------------------------------------------------
 
@@ -294,6 +303,9 @@ RM_LOCAL_MESSAGE(rm::actors, tenant_tool_reply)
 RM_LOCAL_MESSAGE(rm::actors, admission)
 RM_LOCAL_MESSAGE(rm::actors, twilio_endpoint)
 RM_LOCAL_MESSAGE(rm::actors, vapi_endpoint)
+RM_LOCAL_MESSAGE(rm::actors, smtp_endpoint)
+RM_LOCAL_MESSAGE(rm::email, message)
+RM_LOCAL_MESSAGE(rm::email, send_result)
 RM_LOCAL_MESSAGE(rm::actors, vapi_credential)
 RM_LOCAL_MESSAGE(rm::actors, vapi_assistant)
 RM_LOCAL_MESSAGE(rm::actors, vapi_assistant_changes)

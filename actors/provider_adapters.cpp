@@ -1,5 +1,6 @@
-// The Twilio and Vapi adapter actors (actors/interfaces.hpp: twilio_actor, vapi_actor): the only
-// place where twilio::client and vapi::client are built. Each typed request goes
+// The Twilio, Vapi and e-mail (SMTP) adapter actors (actors/interfaces.hpp: twilio_actor,
+// vapi_actor, email_actor): the only place where twilio::client, vapi::client and
+// email::smtp_client are built. Each typed request goes
 //   1. to the provider gate for admission under (org_id, provider) — refused → the requester gets
 //      ec::provider_unavailable with the cool-off left (make_retry_error, actors/errors.hpp);
 //   2. onto a detached worker spawned for it (the blocking client call, with the client's retry
@@ -34,7 +35,7 @@ vapi::client vapi_of(const vapi_endpoint& ep) {
   return vapi::client{ep.base_url, ep.private_key, ep.retry, ep.timeout};
 }
 
-const char* display_name(provider p) { return p == provider::vapi ? "Vapi" : "Twilio"; }
+const char* display_name(provider p) { return provider_display_name(p); }
 
 // Seconds shown to people: rounded up, so "0 s" never appears while still paused.
 std::int64_t ceil_seconds(std::int64_t ms) { return (ms + 999) / 1000; }
@@ -265,6 +266,20 @@ vapi_actor::behavior_type vapi_adapter(vapi_actor::pointer self, wiring_ptr w) {
   };
 }
 
+email_actor::behavior_type email_adapter(email_actor::pointer self, wiring_ptr w) {
+  return {
+      [=](email_atom, const std::string& org_id, const smtp_endpoint& ep,
+          const email::message& msg) {
+        return run_admitted<email::send_result>(
+            self, w, org_id, provider::smtp,
+            [ep, msg] {
+              return email::smtp_client{{ep.url, ep.from, ep.timeout}}.send(msg);
+            },
+            [](const email::send_result& r) { return r.transient(); }, pass_error{});
+      },
+  };
+}
+
 }  // namespace
 
 twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url, wiring_ptr w) {
@@ -273,6 +288,10 @@ twilio_actor spawn_twilio(caf::actor_system& sys, std::string base_url, wiring_p
 
 vapi_actor spawn_vapi(caf::actor_system& sys, wiring_ptr w) {
   return sys.spawn(vapi_adapter, std::move(w));
+}
+
+email_actor spawn_email(caf::actor_system& sys, wiring_ptr w) {
+  return sys.spawn(email_adapter, std::move(w));
 }
 
 }  // namespace rm::actors

@@ -14,8 +14,6 @@ namespace rm::actors {
 
 namespace {
 
-const char* provider_name(provider p) { return p == provider::vapi ? "vapi" : "twilio"; }
-
 struct gate_state {
   std::map<std::pair<std::string, provider>, domain::circuit_breaker> breakers;
   static inline const char* name = "provider_gate";

@@ -26,7 +26,7 @@ Result ask(service& svc, provider p, std::chrono::milliseconds timeout, const Ha
       auto ms = retry_after_ms_of(err).value_or(0);
       auto text = message_of(err);
       if (text.empty())
-        text = std::string(p == provider::vapi ? "Vapi" : "Twilio") +
+        text = std::string(provider_display_name(p)) +
                " is unavailable for this clinic (circuit breaker open)";
       throw provider_unavailable(text, std::chrono::seconds((ms + 999) / 1000));
     }
@@ -143,6 +143,23 @@ twilio::message_list_result provider_port::list_messages(const std::string& org_
   return ask<twilio::message_list_result>(svc_, provider::twilio, timeout,
                                           svc_.shared_wiring()->twilio(), msglist_atom::value,
                                           org_id, ep, creds, q);
+}
+
+// ---- E-mail ----
+
+email::send_result provider_port::send_email(const std::string& org_id, const smtp_endpoint& ep,
+                                             const email::message& msg,
+                                             std::chrono::milliseconds timeout) {
+  return ask<email::send_result>(svc_, provider::smtp, timeout, svc_.shared_wiring()->email(),
+                                 email_atom::value, org_id, ep, msg);
+}
+
+email::send_result provider_port::send_email(const std::string& org_id,
+                                             const email::message& msg) {
+  smtp_endpoint ep;
+  ep.url = svc_.options().smtp_url;
+  ep.from = svc_.options().smtp_from;
+  return send_email(org_id, ep, msg);
 }
 
 // ---- Vapi ----

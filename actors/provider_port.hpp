@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/email/smtp_client.hpp"
 #include "adapters/twilio/twilio_client.hpp"
 #include "adapters/vapi/vapi_client.hpp"
 
@@ -44,6 +45,14 @@ struct vapi_endpoint {
   std::string private_key;  // RINGMASTER_VAPI_PRIVATE_KEY ("" → every operation fails, no I/O)
   vapi::retry_policy retry{};
   std::chrono::milliseconds timeout{std::chrono::seconds(15)};  // one HTTP attempt
+};
+
+// The mail server (adapters/email/smtp_client.hpp): the deployment's RINGMASTER_SMTP_URL and
+// RINGMASTER_SMTP_FROM (service_options::smtp_url / smtp_from; smtp_endpoint_of builds it).
+struct smtp_endpoint {
+  std::string url;   // "" → every send fails with a sentence naming RINGMASTER_SMTP_URL, no I/O
+  std::string from;  // bare address
+  std::chrono::milliseconds timeout{std::chrono::seconds(20)};  // one SMTP session
 };
 
 // Vapi operations whose arguments are not already one struct.
@@ -108,6 +117,15 @@ class provider_port {
                                         const twilio::credentials& creds,
                                         const std::string& pn_sid,
                                         std::chrono::milliseconds timeout = provider_wait);
+
+  // ---- E-mail (one message to the e-mail adapter, under the tenant's smtp breaker) ----
+  // One plain-text message through the mail server. A delivery failure is a send_result with
+  // ok=false (its transient() counts against the breaker); the errors are those above.
+  email::send_result send_email(const std::string& org_id, const smtp_endpoint& ep,
+                                const email::message& msg,
+                                std::chrono::milliseconds timeout = provider_wait);
+  // The same with the service's own endpoint (service_options::smtp_url / smtp_from).
+  email::send_result send_email(const std::string& org_id, const email::message& msg);
 
   // ---- Vapi (one message each to the vapi adapter) ----
   vapi::response create_twilio_credential(const std::string& org_id, const vapi_endpoint& ep,

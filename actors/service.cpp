@@ -43,7 +43,7 @@ struct service::impl {
     // The supervisor spawns its children asynchronously; a request made before it published
     // their handles would go to a null handle. Wait (bounded) until every one is there.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!(w->db() && w->gate() && w->twilio() && w->vapi() && w->calendar() && w->tool_log() && w->directory() &&
+    while (!(w->db() && w->gate() && w->twilio() && w->vapi() && w->email() && w->calendar() && w->tool_log() && w->directory() &&
              w->calls() &&
              (!o.verification || (w->verification_registry() && w->verification_housekeeper())))) {
       if (std::chrono::steady_clock::now() > deadline)

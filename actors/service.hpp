@@ -38,6 +38,10 @@ struct service_options {
   // every Vapi call then fails with a clear message, start-up does not).
   std::string vapi_base_url = "https://api.vapi.ai";
   std::string vapi_private_key;
+  // E-mail (adapters/email/smtp_client.hpp): RINGMASTER_SMTP_URL ("" = not configured: every
+  // send fails with a sentence naming the setting) and RINGMASTER_SMTP_FROM.
+  std::string smtp_url;
+  std::string smtp_from;
   // The per-tenant circuit breakers on Twilio and Vapi (RINGMASTER_BREAKER_*).
   domain::breaker_settings breaker;
   std::chrono::milliseconds request_timeout{8000};  // one HTTP request's wait on the actors
@@ -63,7 +67,15 @@ struct service_options {
 };
 
 // The external providers whose calls go through the provider gate (per-tenant circuit breakers).
-enum class provider { twilio, vapi };
+// smtp: the deployment's mail server (RINGMASTER_SMTP_URL), still counted per tenant.
+enum class provider { twilio, vapi, smtp };
+// "twilio" | "vapi" | "smtp" (metrics labels, /sessions/tenants) and the name people read.
+inline const char* provider_name(provider p) {
+  return p == provider::vapi ? "vapi" : p == provider::smtp ? "smtp" : "twilio";
+}
+inline const char* provider_display_name(provider p) {
+  return p == provider::vapi ? "Vapi" : p == provider::smtp ? "E-mail (SMTP)" : "Twilio";
+}
 
 // Thrown by provider_port when the tenant's breaker for that provider is open: the request was
 // not attempted. `retry_after` is what is left of the cool-off. Its kind is always

@@ -14,7 +14,7 @@ namespace rm::actors {
 namespace {
 
 enum class child_kind {
-  db, gate, twilio, vapi, calendar, tool_log, directory, calls, numbers, agents,
+  db, gate, twilio, vapi, email, calendar, tool_log, directory, calls, numbers, agents,
   verification_registry, verification_housekeeper, outbox
 };
 
@@ -45,6 +45,7 @@ void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_sett
     case child_kind::gate: adopt(spawn_provider_gate(sys, w)); break;
     case child_kind::twilio: adopt(spawn_twilio(sys, s.twilio_base_url, w)); break;
     case child_kind::vapi: adopt(spawn_vapi(sys, w)); break;
+    case child_kind::email: adopt(spawn_email(sys, w)); break;
     case child_kind::calendar: adopt(spawn_local_calendar(sys, w)); break;
     case child_kind::tool_log: adopt(spawn_tool_log(sys, w)); break;
     case child_kind::directory: adopt(spawn_directory(sys, w)); break;
@@ -94,7 +95,7 @@ caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
       }
     });
     for (auto kind : {child_kind::db, child_kind::gate, child_kind::twilio, child_kind::vapi,
-                      child_kind::calendar,
+                      child_kind::email, child_kind::calendar,
                       child_kind::tool_log, child_kind::directory, child_kind::calls,
                       child_kind::numbers, child_kind::agents, child_kind::outbox})
       start_child(self, w, settings, kind);

@@ -48,6 +48,7 @@ class wiring {
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }
   vapi_actor vapi() const { std::lock_guard<std::mutex> g{m_}; return vapi_; }
+  email_actor email() const { std::lock_guard<std::mutex> g{m_}; return email_; }
   calendar_actor calendar() const { std::lock_guard<std::mutex> g{m_}; return calendar_; }
   directory_actor directory() const { std::lock_guard<std::mutex> g{m_}; return directory_; }
   call_registry_actor calls() const { std::lock_guard<std::mutex> g{m_}; return calls_; }
@@ -72,6 +73,7 @@ class wiring {
   void set(db_actor x) { std::lock_guard<std::mutex> g{m_}; db_ = std::move(x); }
   void set(twilio_actor x) { std::lock_guard<std::mutex> g{m_}; twilio_ = std::move(x); }
   void set(vapi_actor x) { std::lock_guard<std::mutex> g{m_}; vapi_ = std::move(x); }
+  void set(email_actor x) { std::lock_guard<std::mutex> g{m_}; email_ = std::move(x); }
   void set(calendar_actor x) { std::lock_guard<std::mutex> g{m_}; calendar_ = std::move(x); }
   void set(directory_actor x) { std::lock_guard<std::mutex> g{m_}; directory_ = std::move(x); }
   void set(call_registry_actor x) { std::lock_guard<std::mutex> g{m_}; calls_ = std::move(x); }
@@ -96,6 +98,7 @@ class wiring {
   db_actor db_;
   twilio_actor twilio_;
   vapi_actor vapi_;
+  email_actor email_;
   calendar_actor calendar_;
   directory_actor directory_;
   call_registry_actor calls_;

@@ -6,6 +6,8 @@
 #include <regex>
 #include <unistd.h>
 
+#include "adapters/email/smtp_client.hpp"
+
 namespace rm::app {
 
 namespace {
@@ -247,6 +249,26 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
                          600000, out.outbox_lease_ms))
     return e;
 
+  out.smtp_url = env("RINGMASTER_SMTP_URL");
+  out.smtp_from = env("RINGMASTER_SMTP_FROM");
+  if (!out.smtp_url.empty()) {
+    if (out.smtp_from.empty())
+      return config_error{"RINGMASTER_SMTP_FROM",
+                          "is required with RINGMASTER_SMTP_URL: the address e-mail is sent from "
+                          "(e.g. clinic@example.com)"};
+    if (auto problem = email::validate({out.smtp_url, out.smtp_from}); !problem.empty()) {
+      if (!email::valid_address(out.smtp_from))
+        return config_error{"RINGMASTER_SMTP_FROM",
+                            "must be a bare address (clinic@example.com), got '" +
+                                out.smtp_from + "'"};
+      // The URL may hold a password: the message never repeats it.
+      return config_error{"RINGMASTER_SMTP_URL", problem + " (smtp://host:port or smtps://…)"};
+    }
+  } else if (!out.smtp_from.empty() && !email::valid_address(out.smtp_from)) {
+    return config_error{"RINGMASTER_SMTP_FROM",
+                        "must be a bare address (clinic@example.com), got '" + out.smtp_from + "'"};
+  }
+
   if (auto err = http::trusted_proxies::parse(env("RINGMASTER_TRUSTED_PROXIES"),
                                              out.trusted_proxies))
     return config_error{"RINGMASTER_TRUSTED_PROXIES", *err};
@@ -310,6 +332,8 @@ std::string settings_summary(const config& c) {
     << " number_sweep_seconds=" << c.number_sweep_seconds;
   s << " sms_per_call=" << c.sms_per_call;
   s << " outbox_poll_ms=" << c.outbox_poll_ms << " outbox_lease_ms=" << c.outbox_lease_ms;
+  s << " smtp_url=" << (c.smtp_url.empty() ? "unset" : masked_url(c.smtp_url));
+  s << " smtp_from=" << (c.smtp_from.empty() ? "unset" : c.smtp_from);
   return s.str();
 }
 

@@ -65,6 +65,12 @@ struct config {
   // The outbox actor (automatic reminders, hot-lead alerts; docs/architecture.md "Outbox").
   int outbox_poll_ms = 1000;    // RINGMASTER_OUTBOX_POLL_MS (0–3600000; 0 = no automatic sends)
   int outbox_lease_ms = 30000;  // RINGMASTER_OUTBOX_LEASE_MS (3000–600000): a claim's lease
+  // E-mail (adapters/email/smtp_client.hpp; docs/operations.md "E-mail"):
+  // RINGMASTER_SMTP_URL smtp://[user:password@]host[:port] or smtps://…; empty = no e-mail (the
+  // routes that send e-mail answer 503 not_configured). A secret when it holds a password: the
+  // settings line masks it. RINGMASTER_SMTP_FROM: the sender address, required with the URL.
+  std::string smtp_url;
+  std::string smtp_from;
 
   // RINGMASTER_METRICS_LISTEN: host:port of the Prometheus endpoint (GET /metrics), a listener
   // of its own, never the public port; empty (the default) = no metrics endpoint.

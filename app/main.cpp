@@ -49,7 +49,10 @@ Configuration comes from the environment; the flags above override it:
   RINGMASTER_MASTER_KEY         base64 of 32 random bytes: encrypts stored credentials
                                 (required by serve and rotate-master-key; or:)
   RINGMASTER_MASTER_KEY_FILE    a file (mode 0600) holding that base64 key
-  RINGMASTER_PUBLIC_URL         public base URL providers use to reach this service
+  RINGMASTER_PUBLIC_URL         public base URL providers use to reach this service (and the
+                                base of share links; default http://<listen address>)
+  RINGMASTER_SMTP_URL           smtp://[user:password@]host[:port] or smtps://… (e-mail)
+  RINGMASTER_SMTP_FROM          the address e-mail is sent from (required with the URL)
   RINGMASTER_TWILIO_API_BASE    Twilio REST base (default https://api.twilio.com)
   RINGMASTER_JWT_SECRET         HS256 secret of tenant JWTs (≥ 32 bytes)
   RINGMASTER_JWT_PUBLIC_KEY_FILE  RS256 public key (PEM) of tenant JWTs
@@ -217,6 +220,8 @@ int run(const std::string& command, std::vector<std::string> args) {
   so.sms_per_call = cfg.sms_per_call;
   so.outbox_poll = std::chrono::milliseconds(cfg.outbox_poll_ms);
   so.outbox_lease = std::chrono::milliseconds(cfg.outbox_lease_ms);
+  so.smtp_url = cfg.smtp_url;
+  so.smtp_from = cfg.smtp_from;
   auto service = std::make_unique<rm::actors::service>(so);
   // Caller-ID verification: the root supervisor owns its actors (service_options::verification);
   // this is their blocking facade, built after the service and destroyed before it.

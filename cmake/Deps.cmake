@@ -27,6 +27,7 @@ set_target_properties(phonenumber::phonenumber PROPERTIES
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(date REQUIRED)            # date::date, date::date-tz (USE_OS_TZDB=1)
 find_package(OpenSSL REQUIRED)
+find_package(CURL REQUIRED)            # CURL::libcurl: SMTP (adapters/email)
 find_package(spdlog REQUIRED)
 find_package(prometheus-cpp REQUIRED)  # prometheus-cpp::core, ::pull (adapters/metrics)
 find_package(Catch2 2 REQUIRED)

@@ -42,11 +42,9 @@ const date::time_zone* zone_or_utc(const std::string& time_zone) {
   }
 }
 
-}  // namespace
-
-std::string appointment_reminder_text(const std::string& clinic_name, instant starts_at,
-                                      const std::string& time_zone) {
-  const date::zoned_seconds zoned{zone_or_utc(time_zone), starts_at};
+// "Wednesday, January 14 at 9:30 AM EST" in the zone.
+std::string spoken_local(instant t, const std::string& time_zone) {
+  const date::zoned_seconds zoned{zone_or_utc(time_zone), t};
   const auto local = zoned.get_local_time();
   const auto day = date::floor<date::days>(local);
   const date::year_month_day ymd{day};
@@ -55,16 +53,33 @@ std::string appointment_reminder_text(const std::string& clinic_name, instant st
   char time_buf[16];
   std::snprintf(time_buf, sizeof time_buf, "%d:%02d %s", h % 12 == 0 ? 12 : h % 12,
                 static_cast<int>(hms.minutes().count()), h < 12 ? "AM" : "PM");
-  const std::string abbrev = zoned.get_info().abbrev;
-  return "Reminder from " + clinic_label(clinic_name) + ": your appointment is on " +
-         weekday_names[date::weekday{day}.c_encoding()] + ", " +
+  return std::string(weekday_names[date::weekday{day}.c_encoding()]) + ", " +
          month_names[(static_cast<unsigned>(ymd.month()) - 1) % 12] + " " +
-         std::to_string(static_cast<unsigned>(ymd.day())) + " at " + time_buf + " " + abbrev +
-         ". Reply STOP to opt out.";
+         std::to_string(static_cast<unsigned>(ymd.day())) + " at " + time_buf + " " +
+         zoned.get_info().abbrev;
+}
+
+}  // namespace
+
+std::string appointment_reminder_text(const std::string& clinic_name, instant starts_at,
+                                      const std::string& time_zone) {
+  return "Reminder from " + clinic_label(clinic_name) + ": your appointment is on " +
+         spoken_local(starts_at, time_zone) + ". Reply STOP to opt out.";
 }
 
 std::string appointment_reminder_subject(const std::string& clinic_name) {
   return "Appointment reminder: " + clinic_label(clinic_name);
+}
+
+std::string recording_share_subject(const std::string& clinic_name) {
+  return "Call recording shared by " + clinic_label(clinic_name);
+}
+
+std::string recording_share_text(const std::string& clinic_name, const std::string& url,
+                                 instant expires_at, const std::string& time_zone) {
+  return clinic_label(clinic_name) + " shared a call recording with you.\n\nListen: " + url +
+         "\n\nThe link works until " + spoken_local(expires_at, time_zone) +
+         ". Anyone who has the link can listen, so please do not forward it.\n";
 }
 
 }  // namespace rm::domain

@@ -1,6 +1,7 @@
-// Appointment reminder texts (issue 11 §3): the words a contact receives before an appointment,
-// by SMS or e-mail. Pure (no I/O); used by the dashboard's send-reminder action and by the
-// outbox actor's automatic reminders, so both say the same thing.
+// The texts the dashboard actions send to people (issue 11 §3). Pure (no I/O).
+// Appointment reminders: the words a contact receives before an appointment, by SMS or e-mail;
+// used by the dashboard's send-reminder action and by the outbox actor's automatic reminders,
+// so both say the same thing. Recording shares: the e-mail carrying a signed link.
 #pragma once
 
 #include <string>
@@ -21,5 +22,15 @@ std::string appointment_reminder_text(const std::string& clinic_name, instant st
 
 // The e-mail subject line: "Appointment reminder: Bright Smiles" (same name rules as above).
 std::string appointment_reminder_subject(const std::string& clinic_name);
+
+// The e-mail with a recording share link (POST /api/calls-dashboard/{callId}/share):
+//   subject "Call recording shared by Bright Smiles"
+//   body    "Bright Smiles shared a call recording with you.\n\nListen: <url>\n\nThe link works
+//            until Wednesday, January 14 at 9:30 AM EST. Anyone who has the link can listen, so
+//            please do not forward it.\n"
+// `expires_at` spoken in the clinic's zone (same name and zone rules as above).
+std::string recording_share_subject(const std::string& clinic_name);
+std::string recording_share_text(const std::string& clinic_name, const std::string& url,
+                                 instant expires_at, const std::string& time_zone);
 
 }  // namespace rm::domain

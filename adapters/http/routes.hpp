@@ -29,7 +29,15 @@ struct context {
   std::shared_ptr<vapi_override_cache> vapi_overrides = std::make_shared<vapi_override_cache>();
   // What route groups keep for the server's lifetime (released, last first, with the server).
   std::vector<std::shared_ptr<void>> owned{};
+  // "http://host:port" once server::bind succeeded: the base of links to this server when
+  // RINGMASTER_PUBLIC_URL is not set (share links, action_routes.cpp).
+  std::string listen_url{};
 };
+
+// The client address of a request: the TCP peer, or X-Forwarded-For when the peer is a trusted
+// proxy (RINGMASTER_TRUSTED_PROXIES; client_address.hpp). What the throttle counts under and the
+// audit trail records.
+std::string client_address(const httplib::Request& req, const context& ctx);
 
 // The one way routes are registered: records the route in ctx.routes (server::routes(), which
 // tests/tenant_api enumerates: a tenant or service route without an entry in its isolation matrix
@@ -138,5 +146,9 @@ void add_number_routes(httplib::Server& srv, context& ctx);  // number_routes.cp
 void add_credential_routes(httplib::Server& srv, context& ctx);  // credential_routes.cpp
 // /api/integrations/twilio*: connect a clinic's Twilio account, synced to Vapi.
 void add_twilio_integration_routes(httplib::Server& srv, context& ctx);
+// The dashboard actions (follow-up SMS, recording share, transcript export, appointment
+// reminder; tenant JWT, members) and the public share link GET /share/recordings/{token}
+// (authenticated by its signed token).
+void add_action_routes(httplib::Server& srv, context& ctx);  // action_routes.cpp
 
 }  // namespace rm::http

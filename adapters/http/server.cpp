@@ -134,6 +134,10 @@ bool require_token(const httplib::Request& req, httplib::Response& res, context&
 
 }  // namespace
 
+std::string client_address(const httplib::Request& req, const context& ctx) {
+  return client_of(req, ctx);
+}
+
 bool require_operator(const httplib::Request& req, httplib::Response& res, context& ctx) {
   return require_token(req, res, ctx, ctx.options.operator_token, "operator");
 }
@@ -276,6 +280,7 @@ struct server::impl {
     add_number_routes(srv, ctx);
     add_credential_routes(srv, ctx);
     add_twilio_integration_routes(srv, ctx);
+    add_action_routes(srv, ctx);
   }
 };
 
@@ -317,6 +322,7 @@ int server::bind(const std::string& host, int port) {
   int bound = port == 0 ? impl_->srv.bind_to_any_port(host.c_str())
                         : (impl_->srv.bind_to_port(host.c_str(), port) ? port : -1);
   if (bound > 0) widen_listen_backlog(bound);
+  if (bound > 0) impl_->ctx.listen_url = "http://" + host + ":" + std::to_string(bound);
   return bound;
 }
 

@@ -182,6 +182,15 @@ CREATE TABLE recording_shares (
   created_at timestamptz NOT NULL DEFAULT now(),
   FOREIGN KEY (call_id, org_id) REFERENCES calls (id, org_id)
 );
+-- The public link (GET /share/recordings/{token}) names no tenant: once the token's HMAC
+-- verified, this finds the share's tenant so the rest runs under it (ids and timing only).
+CREATE FUNCTION rm_recording_share(p_id uuid)
+RETURNS TABLE (id uuid, org_id uuid, call_id text, expires_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT s.id, s.org_id, s.call_id, s.expires_at FROM recording_shares s WHERE s.id = p_id
+$$;
+REVOKE ALL ON FUNCTION rm_recording_share(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rm_recording_share(uuid) TO ringmaster_app;
 
 -- ---- messages: email and the audit of the actions ---------------------------------------------
 ALTER TABLE messages ADD COLUMN subject text;

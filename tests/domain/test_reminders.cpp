@@ -43,3 +43,13 @@ TEST_CASE("appointment_reminder_text handles odd clinic names and zones") {
   CHECK(appointment_reminder_subject(" Bright Smiles ") == "Appointment reminder: Bright Smiles");
   CHECK(appointment_reminder_subject("") == "Appointment reminder: your clinic");
 }
+
+TEST_CASE("recording_share_text carries the link and its expiry in the clinic's zone") {
+  const auto text = recording_share_text("Bright Smiles", "https://rm.test/share/recordings/t",
+                                         at("2026-01-14T14:30:00Z"), "America/New_York");
+  CHECK(text ==
+        "Bright Smiles shared a call recording with you.\n\nListen: "
+        "https://rm.test/share/recordings/t\n\nThe link works until Wednesday, January 14 at "
+        "9:30 AM EST. Anyone who has the link can listen, so please do not forward it.\n");
+  CHECK(recording_share_subject("") == "Call recording shared by your clinic");
+}

@@ -331,6 +331,20 @@ TEST_CASE("requests and responses of a representative session conform to docs/op
     appointment_id = appointments.body["appointments"][0].value("id", "");
   REQUIRE(!appointment_id.empty());
   p.send("GET", "/api/appointments?from=not-a-date", 400, member);
+  // The dashboard actions (the report left a transcript and a recording), before the cancel.
+  const std::string actions = "/api/calls-dashboard/" + call_id;
+  p.send("POST", actions + "/followup", 200, member, json{{"message", "Thanks for calling!"}}.dump());
+  p.send("POST", actions + "/transcript/export", 200, member, json{{"format", "txt"}}.dump());
+  p.send("POST", "/api/appointments/" + appointment_id + "/send-reminder", 200, member,
+         json{{"method", "sms"}}.dump());
+  p.send("POST", "/api/appointments/" + appointment_id + "/send-reminder", 422, member,
+         json{{"method", "email"}}.dump());
+  auto shared = p.send("POST", actions + "/share", 200, member,
+                       json{{"email", "qa@harbor.example"}}.dump());
+  const std::string link = shared.body.is_object() ? shared.body.value("url", "") : "";
+  REQUIRE(link.find("/share/recordings/") != std::string::npos);
+  // (Its 302 is checked in tests/tenant_api: Prism's proxy follows redirects.)
+  p.send("GET", "/share/recordings/not-a-link", 403);
   p.send("POST", "/api/appointments/" + appointment_id + "/cancel", 200, member, "{}");
   p.send("POST", "/api/appointments/" + appointment_id + "/cancel", 200, member, "{}");
   p.send("GET", "/api/contacts", 200, member);

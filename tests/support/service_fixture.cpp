@@ -115,6 +115,11 @@ service_fixture_builder& service_fixture_builder::fake_vapi(std::string private_
   vapi_key_ = std::move(private_key);
   return *this;
 }
+service_fixture_builder& service_fixture_builder::fake_smtp(std::string from) {
+  smtp_ = true;
+  smtp_from_ = std::move(from);
+  return *this;
+}
 service_fixture_builder& service_fixture_builder::jwt_secret(std::string secret) {
   jwt_secret_ = std::move(secret);
   return *this;
@@ -158,6 +163,7 @@ std::unique_ptr<service_fixture> service_fixture_builder::build() const {
 service_fixture::service_fixture(const service_fixture_builder& spec)
     : spec_(spec), twilio_(spec.accounts_) {
   if (spec_.vapi_) vapi_ = std::make_unique<fakes::fake_vapi>(spec_.vapi_key_);
+  if (spec_.smtp_) smtp_ = std::make_unique<fakes::fake_smtp>();
   start();
 }
 
@@ -174,6 +180,10 @@ void service_fixture::start() {
   if (vapi_) {
     so.vapi_base_url = vapi_url;
     so.vapi_private_key = spec_.vapi_key_;
+  }
+  if (smtp_) {
+    so.smtp_url = smtp_->url();
+    so.smtp_from = spec_.smtp_from_;
   }
   so.request_timeout = std::chrono::milliseconds(20000);
   for (const auto& edit : spec_.service_edits_) edit(so);
@@ -225,6 +235,11 @@ void service_fixture::restart() {
 fakes::fake_vapi& service_fixture::vapi_fake() {
   if (!vapi_) throw std::logic_error("service_fixture: built without fake_vapi()");
   return *vapi_;
+}
+
+fakes::fake_smtp& service_fixture::smtp() {
+  if (!smtp_) throw std::logic_error("service_fixture: built without fake_smtp()");
+  return *smtp_;
 }
 
 std::uint64_t service_fixture::auth_failures(const std::string& reason) const {

@@ -33,6 +33,7 @@
 #include "actors/service.hpp"
 #include "actors/verification_service.hpp"
 #include "adapters/http/server.hpp"
+#include "tests/fakes/fake_smtp.hpp"
 #include "tests/fakes/fake_twilio.hpp"
 #include "tests/fakes/fake_vapi.hpp"
 #include "tests/support/test_db.hpp"
@@ -114,6 +115,9 @@ class service_fixture_builder {
   service_fixture_builder& twilio_accounts(std::map<std::string, std::string> accounts);
   // Starts the Vapi fake with this private key; the service and the number service use it.
   service_fixture_builder& fake_vapi(std::string private_key);
+  // Starts the SMTP sink (tests/fakes/fake_smtp.hpp); the service sends e-mail there
+  // (RINGMASTER_SMTP_URL) from `from` (RINGMASTER_SMTP_FROM).
+  service_fixture_builder& fake_smtp(std::string from = "clinic@ringmaster.test");
   // Tokens the server accepts; "" leaves that kind of authentication unconfigured.
   service_fixture_builder& jwt_secret(std::string secret);
   service_fixture_builder& operator_token(std::string token);
@@ -135,6 +139,8 @@ class service_fixture_builder {
   std::map<std::string, std::string> accounts_;
   std::string vapi_key_;
   bool vapi_ = false;
+  bool smtp_ = false;
+  std::string smtp_from_;
   std::string jwt_secret_, operator_token_, service_token_;
   std::vector<std::function<void(actors::service_options&)>> service_edits_;
   std::vector<std::function<void(http::server_options&)>> server_edits_;
@@ -156,6 +162,7 @@ class service_fixture {
   fakes::fake_twilio& twilio() { return twilio_; }
   const fakes::fake_twilio& twilio() const { return twilio_; }
   fakes::fake_vapi& vapi_fake();  // throws std::logic_error when built without fake_vapi()
+  fakes::fake_smtp& smtp();       // throws std::logic_error when built without fake_smtp()
   actors::service& service() { return *service_; }
   actors::verification_service* verification() { return verification_.get(); }
   actors::number_service* numbers() { return numbers_.get(); }
@@ -233,6 +240,7 @@ class service_fixture {
   scratch_database db_;
   fakes::fake_twilio twilio_;
   std::unique_ptr<fakes::fake_vapi> vapi_;
+  std::unique_ptr<fakes::fake_smtp> smtp_;
   std::unique_ptr<actors::service> service_;
   std::unique_ptr<actors::verification_service> verification_;
   std::unique_ptr<actors::number_service> numbers_;

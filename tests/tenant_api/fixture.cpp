@@ -49,6 +49,7 @@ fixture::fixture()
           testing::service_fixture_builder{}
               .twilio_accounts({{twilio_account_sid, twilio_auth_token}})
               .fake_vapi(vapi_private_key)
+              .fake_smtp()
               .jwt_secret(tapi::jwt_secret)
               .operator_token(tapi::operator_token)
               .service_token(tapi::service_token)

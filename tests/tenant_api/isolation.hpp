@@ -33,6 +33,9 @@ inline const std::string number_b = "+12125550100";
 inline const std::string phone_verified = "+12127360101";
 inline const std::string phone_spare = "+12127360102";
 inline const std::string phone_pending = "+12127360103";
+// A's call's recording and transcript (the dashboard actions share and export them).
+inline const std::string a_recording_url = "https://recordings.example/harbor/call-of-a.mp3";
+inline const std::string a_transcript = "AI: Harbor Dental, how can I help?\nUser: I'd like botox.";
 
 // The routes the matrix covers: tenant-JWT and service-token routes.
 inline bool in_matrix_scope(const registered_route& r) {
@@ -83,6 +86,13 @@ const std::map<std::string, matrix_entry>& matrix();
 // Registered routes under /api/ that are neither tenant nor service routes, and how they
 // authenticate.
 const std::map<std::string, route_auth>& other_api_routes();
+// The dashboard actions' entries (isolation_actions.cpp), part of matrix().
+const std::map<std::string, matrix_entry>& action_matrix();
+// Public routes (route_auth::none) that a signed token in the path authenticates, e.g. a share
+// link: each check builds tokens from A's data (a real one, then tampered or forged ones) and
+// checks that only the real one works (isolation_actions.cpp).
+using public_link_check = std::function<void(world&)>;
+const std::map<std::string, public_link_check>& public_link_routes();
 
 std::string key_of(const registered_route& r);
 // The route's matrix entry; FAILs when it has none.

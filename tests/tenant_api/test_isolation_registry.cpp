@@ -36,7 +36,12 @@ TEST_CASE("every tenant and service route registered on the server has an isolat
       CHECK(other_api_routes().at(key_of(r)) == r.auth);
     }
     if (r.auth == route_auth::tenant) CHECK((r.min_role == "member" || r.min_role == "admin"));
-    if (r.auth == route_auth::none) CHECK((r.path == "/healthz" || r.path == "/readyz"));
+    if (r.auth == route_auth::none) {
+      INFO("a public route must be a health check or a signed-link route listed, with its "
+           "check, in public_link_routes()");
+      CHECK((r.path == "/healthz" || r.path == "/readyz" ||
+             public_link_routes().count(key_of(r)) == 1));
+    }
   }
   // The telephony routes are registered like any other (they once were not enumerated).
   CHECK(in_scope.count("POST /api/telephony/verify-caller-id/confirm") == 1);
@@ -44,6 +49,10 @@ TEST_CASE("every tenant and service route registered on the server has an isolat
   for (const auto& [key, entry] : matrix()) {
     INFO("matrix entry " << key << " names no registered tenant or service route");
     CHECK(in_scope.count(key) == 1);
+  }
+  for (const auto& [key, check] : public_link_routes()) {
+    INFO("public_link_routes() entry " << key << " names no registered route");
+    CHECK(keys.count(key) == 1);
   }
   for (const auto& [key, auth] : other_api_routes()) {
     INFO("other_api_routes() entry " << key << " names no registered route");
