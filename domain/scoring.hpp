@@ -101,7 +101,8 @@ struct lead_score {
 };
 // Factors (points, capped at 100 in all):
 //   booking: booked 40, else intent 25
-//   value: ≥ 5000 → 20, ≥ 1000 → 15, ≥ 300 → 10, matched service below 300 → 5, else 0
+//   value (only when a service matched; the default price scores 0):
+//          ≥ 5000 → 20, ≥ 1000 → 15, ≥ 300 → 10, below 300 → 5
 //   sentiment: positive 10, neutral 5, negative 0
 //   urgency: high 10, normal 5, low 0
 //   returning caller: 10
