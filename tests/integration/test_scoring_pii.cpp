@@ -18,7 +18,7 @@ using namespace rm::itest;
 
 namespace {
 
-const char* const ssn = "123-45-6789";
+const char* const ssn = "536-22-8419";
 const char* const card = "4111 1111 1111 1111";  // Luhn-valid (a Visa test number)
 const char* const email = "jane.doe@example.com";
 const char* const alert_number = "+14155550199";
@@ -37,7 +37,8 @@ std::string dump_database(const std::string& url) {
 // What must appear nowhere: the PII as spoken, and its digits without separators (and, for the
 // JSON-escaped dumps, nothing else is needed: none of these strings has a character JSON escapes).
 std::vector<std::string> pii() {
-  return {ssn, "123456789", card, "4111111111111111", "4111-1111-1111-1111", email, "jane.doe"};
+  return {ssn,   "536228419", "536 22 8419", card, "4111111111111111", "4111-1111-1111-1111",
+          email, "jane.doe"};
 }
 
 void check_clean(const std::string& where, const std::string& text) {
