@@ -198,3 +198,54 @@ TEST_CASE("a recorded call with PII ends scored, redacted everywhere, with one h
   check_clean("the log", log);
   std::remove(log_path.c_str());
 }
+
+TEST_CASE("a forwarded and transferred call keeps only the destination and reason",
+          "[scoring][transfer]") {
+  harness h;
+  h.create_sample_clinic();
+  call_spec call{"transfer-call-1"};
+  REQUIRE(h.vapi(status_update(call, "ringing", 1000)).status == 200);
+  REQUIRE(h.vapi(status_update(call, "in-progress", 2000)).status == 200);
+  // status-update "forwarding" carries the conversation so far (vapi.md §1): stored redacted.
+  json forwarding = status_update(call, "forwarding", 3000);
+  forwarding["message"]["destination"] = {{"type", "number"}, {"number", "+14155550111"},
+                                          {"description", "front desk"}};
+  forwarding["message"]["transcript"] = std::string("User: my email is ") + email;
+  auto fwd = h.vapi(forwarding);
+  INFO(fwd.text);
+  REQUIRE(fwd.status == 200);
+  CHECK(fwd.body["state"] == "forwarding");
+  auto view = h.call_view(call.call_id);
+  INFO(view.dump());
+  REQUIRE(view["transfer"].is_object());
+  CHECK(view["transfer"]["to"] == "+14155550111");
+  CHECK(view["transfer"]["reason"] == "front desk");
+  CHECK(view["transfer"]["time"] == "1970-01-01T00:00:03Z");
+
+  // A later transfer-update to a SIP desk, with a reason: it wins; the state does not move.
+  json transfer = status_update(call, "forwarding", 5000);
+  transfer["message"]["type"] = "transfer-update";
+  transfer["message"].erase("status");
+  transfer["message"]["destination"] = {{"type", "sip"}, {"sipUri", "sip:desk@clinic.example"}};
+  transfer["message"]["reason"] = "caller asked for a person";
+  transfer["message"]["artifact"] = {{"transcript", std::string("User: ") + email}};
+  auto tr = h.vapi(transfer);
+  INFO(tr.text);
+  REQUIRE(tr.status == 200);
+  CHECK(tr.body["state"] == "forwarding");
+  CHECK(h.vapi(transfer).body["duplicate"] == true);
+  view = h.call_view(call.call_id);
+  CHECK(view["transfer"]["to"] == "sip:desk@clinic.example");
+  CHECK(view["transfer"]["reason"] == "caller asked for a person");
+  int transfers = 0;
+  for (const auto& e : view["events"]) transfers += e["kind"] == "transfer";
+  CHECK(transfers == 2);
+  // The transfer-update's payload is only its destination and reason; the forwarding status's
+  // payload is redacted.
+  CHECK(h.scalar("SELECT payload::text FROM call_events WHERE dedup_key = 'transfer:5000'") ==
+        R"({"type": "transfer-update", "reason": "caller asked for a person", )"
+        R"("destination": "sip:desk@clinic.example"})");
+  CHECK(h.count("SELECT count(*) FROM call_events WHERE payload::text LIKE '%' || $1 || '%'",
+                {email}) == 0);
+  CHECK(h.count("SELECT count(*) FROM call_events WHERE payload::text LIKE '%[EMAIL]%'") == 1);
+}
