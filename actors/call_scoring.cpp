@@ -93,6 +93,7 @@ scoring_outcome score_call(pqxx::connection& c, const std::string& call_id, std:
     recording = domain::advance(*current, recording);
 
   // 4. The caller's contact (E.164 callers only: a withheld or malformed number is no lead).
+  const bool inbound = in->direction != "outbound";
   std::string contact_id;
   std::optional<p::lead_contact> contact;
   if (domain::is_e164_syntax(in->caller)) {
@@ -100,7 +101,10 @@ scoring_outcome score_call(pqxx::connection& c, const std::string& call_id, std:
     contact_id = contact->id;
     auto status = domain::lead_status_from_string(contact->lead_status)
                       .value_or(domain::lead_status::new_lead);
-    p::update_lead(tx, contact_id, domain::to_string(domain::after_call(status, in->booked)),
+    // An outbound call (a call-back) is the clinic reaching out: contacted unless it booked.
+    auto next = inbound || in->booked ? domain::after_call(status, in->booked)
+                                      : domain::after_outreach(status);
+    p::update_lead(tx, contact_id, domain::to_string(next),
                    score.score, domain::to_string(score.tier), call_id,
                    in->ended_at_s > 0 ? in->ended_at_s : now_s);
   }
@@ -151,7 +155,7 @@ scoring_outcome score_call(pqxx::connection& c, const std::string& call_id, std:
                          "). Call them back soon.");
 
   // 6. The hot-lead SMS to the clinic, at most one per contact per hour.
-  if (hot && contact && !pricing.alert_phone.empty() &&
+  if (hot && inbound && contact && !pricing.alert_phone.empty() &&
       domain::should_alert(score.score, contact->last_alert_at_s, now_s)) {
     domain::hot_lead_alert alert{in->caller, score.score, match.service.value_or(""),
                                  match.value, in->booked};

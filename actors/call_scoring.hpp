@@ -14,11 +14,11 @@
 //   3. writes the scoring columns of calls, appends the `score` event (dedup key "score") and
 //      re-projects the call (state scored);
 //   4. upserts the caller's contact (when the caller is E.164) under its row lock: lead_status
-//      by domain::after_call, last_contacted_at, lead_score, lead_tier, last_call_id, and links
-//      calls.contact_id;
+//      by domain::after_call (an outbound call that booked nothing: domain::after_outreach),
+//      last_contacted_at, lead_score, lead_tier, last_call_id, and links calls.contact_id;
 //   5. notifies the clinic: org_notifications `call.scored` (info), and `lead.hot` (warning) for
 //      a hot lead;
-//   6. for a hot lead that domain::should_alert allows (at most one per contact per hour, by the
+//   6. for a hot inbound lead that domain::should_alert allows (at most one per contact per hour, by the
 //      contact's last_alert_at) and a clinic with an alert_phone: a message_outbox row
 //      'hot_lead_alert' (body domain::hot_lead_alert_text, due now) and last_alert_at = now.
 // Idempotent: a call that is not `reported` (already scored, or not reported yet) is left as

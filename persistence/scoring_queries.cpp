@@ -30,7 +30,7 @@ json json_or_null(const pqxx::field& f) {
 
 std::optional<scoring_inputs> lock_scoring_inputs(pqxx::work& tx, const std::string& call_id) {
   auto rows = tx.exec_params(
-      "SELECT c.org_id, c.state, c.caller, c.dialled, coalesce(c.transcript, '') AS transcript,"
+      "SELECT c.org_id, c.state, c.direction, c.caller, c.dialled, coalesce(c.transcript, '') AS transcript,"
       " coalesce(c.summary, '') AS summary,"
       " coalesce(c.structured_data::text, '') AS structured_data,"
       " coalesce(c.recording_url, '') AS recording_url,"
@@ -58,6 +58,7 @@ std::optional<scoring_inputs> lock_scoring_inputs(pqxx::work& tx, const std::str
   scoring_inputs in;
   in.org_id = r["org_id"].c_str();
   in.state = r["state"].c_str();
+  in.direction = r["direction"].c_str();
   in.caller = r["caller"].c_str();
   in.dialled = r["dialled"].c_str();
   in.transcript = r["transcript"].c_str();

@@ -21,6 +21,7 @@ namespace rm::persistence {
 struct scoring_inputs {
   std::string org_id;
   std::string state;  // calls.state ("reported" when scoring is due)
+  std::string direction;  // "inbound" | "outbound"
   std::string caller;
   std::string dialled;
   std::string transcript;             // redacted at storage

@@ -169,6 +169,11 @@ TEST_CASE("a call-back is an outbound call in the inspection API and Vapi's webh
   CHECK(f.scalar("SELECT count(*) FROM calls WHERE id = $1 AND direction = 'outbound'", {id}) ==
         "1");
   CHECK(f.scalar("SELECT state FROM calls WHERE id = $1", {id}) == "scored");
+  // A call-back that booked nothing: the clinic reached out, so the contact is "contacted", and
+  // an outbound call never raises a hot-lead alert.
+  CHECK(f.scalar("SELECT lead_status FROM contacts WHERE phone_e164 = $1", {phone_y}) ==
+        "contacted");
+  CHECK(f.scalar("SELECT count(*) FROM message_outbox") == "0");
 }
 
 TEST_CASE("call-back refusals: other tenant's contact, opted out, no assistant, Vapi errors, "
