@@ -6,8 +6,10 @@
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
+#include "actors/call_scoring.hpp"
 #include "actors/call_store.hpp"
 #include "actors/db_call.hpp"
 #include "adapters/metrics/metrics.hpp"
@@ -52,14 +54,42 @@ void touch(call_ptr self, const wiring_ptr& w) {
                      ++self->state.generation);
 }
 
-// Timers follow the state: linger after the report, close when the report never comes.
+// Timers follow the state: linger once reported (the scoring step follows at once) and scored,
+// close when the report never comes.
 void arm_timers(call_ptr self, const wiring_ptr& w) {
   auto state = self->state.projection.state;
-  if (state == domain::call_state::reported)
+  if (state == domain::call_state::reported || state == domain::call_state::scored)
     self->delayed_send(self, w->times.call_linger, linger_atom::value);
   else if (state == domain::call_state::ended)
     self->delayed_send(self, w->times.no_report_timeout, noreport_atom::value);
   touch(self, w);
+}
+
+// The scoring step (actors/call_scoring.hpp) for a call in state `reported`, then `next()`. Its
+// transaction is idempotent, so running it again (a repeated report, a restart, another instance)
+// changes nothing. The actor's other messages wait for it (await). A failure leaves the call
+// `reported`: the linger timer tries once more, and recovery at the next start resumes it.
+template <class Next>
+void score_if_reported(call_ptr self, const wiring_ptr& w, Next next) {
+  if (self->state.projection.state != domain::call_state::reported) {
+    next();
+    return;
+  }
+  auto id = self->state.identity.id;
+  auto now_s = p::to_epoch(w->now());
+  db_await<calls::scoring_outcome>(
+      self, *w, [id, now_s](pqxx::connection& c) { return calls::score_call(c, id, now_s); },
+      [=](caf::expected<calls::scoring_outcome> scored) mutable {
+        if (scored && scored->found) {
+          auto before = self->state.projection.state;
+          self->state.projection = scored->projection;
+          if (self->state.projection.state != before) arm_timers(self, w);
+        } else if (!scored) {
+          spdlog::warn("call {}: scoring did not complete ({}); it stays reported",
+                       self->state.identity.id, describe(scored.error()));
+        }
+        next();
+      });
 }
 
 // Runs `next(err)` once the call's identity and projection are loaded from the database
@@ -91,7 +121,8 @@ void with_loaded(call_ptr self, const wiring_ptr& w, Next next) {
         }
         st.loaded = true;
         arm_timers(self, w);
-        next(caf::error{});
+        // Reported but not scored: the process stopped between the report and the score.
+        score_if_reported(self, w, [=]() mutable { next(caf::error{}); });
       });
 }
 
@@ -388,8 +419,11 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                 self->state.projection = r.projection;
                 self->state.row_ensured = true;
                 if (r.projection.state != before || r.stored) arm_timers(self, w);
+                // Acknowledged after the report's commit; the scoring step runs next, before
+                // this call's next message.
                 rp.deliver(event_ack{r.stored, domain::to_string(r.projection.state),
                                      domain::to_string(r.projection.outcome)});
+                score_if_reported(self, w, [] {});
               });
         });
         return rp;
@@ -445,7 +479,12 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
         return rp;
       },
       [=](linger_atom) {
-        if (self->state.projection.state == domain::call_state::reported) self->quit();
+        // A call still `reported` here had its scoring fail: one more try, then recovery at the
+        // next start takes over.
+        if (self->state.projection.state == domain::call_state::reported)
+          score_if_reported(self, w, [=] { self->quit(); });
+        else if (self->state.projection.state == domain::call_state::scored)
+          self->quit();
       },
       [=](noreport_atom) {
         if (self->state.projection.state == domain::call_state::ended) self->quit();

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "persistence/repositories.hpp"
+#include "persistence/scoring_queries.hpp"
 
 namespace rm::calls {
 
@@ -25,6 +26,24 @@ recorded record_event(pqxx::connection& c, const actors::call_event_msg& msg) {
   recorded r;
   r.stored = p::append_call_event(tx, id, msg.identity.org_id, msg.event, msg.payload_json);
   if (r.stored && msg.report) p::save_report(tx, id, *msg.report);
+  if (msg.transfer) {
+    // Only the destination and the reason are kept.
+    json payload{{"destination", msg.transfer->to},
+                 {"reason", msg.transfer->reason.empty() ? json(nullptr)
+                                                          : json(msg.transfer->reason)}};
+    bool fresh = r.stored;
+    if (msg.event.kind != domain::call_event_kind::transfer) {
+      // A forwarding status-update that names its destination: its own transfer event.
+      domain::call_event t;
+      t.kind = domain::call_event_kind::transfer;
+      t.status = domain::call_state::forwarding;
+      t.occurred_at_ms = msg.event.occurred_at_ms;
+      t.dedup_key = "transfer:" + msg.event.dedup_key;
+      fresh = p::append_call_event(tx, id, msg.identity.org_id, t, payload.dump());
+      r.stored = r.stored || fresh;
+    }
+    if (fresh) p::save_transfer(tx, id, *msg.transfer);
+  }
   r.projection = refresh_projection(tx, id);
   tx.commit();
   return r;
@@ -79,11 +98,12 @@ std::string view_json(pqxx::connection& c, const std::string& call_id, bool live
                       {"occurred_at_ms", e.event.occurred_at_ms},
                       {"dedup_key", e.event.dedup_key}});
   }
+  json scoring = p::scoring_fields(tx, call_id);
   tx.commit();
   const auto& pr = row->projection;
   const auto& rep = row->report;
   json report = nullptr;
-  if (pr.state == domain::call_state::reported)
+  if (pr.state >= domain::call_state::reported)  // transcript and summary: redacted at storage
     report = {{"ended_reason", rep.ended_reason},
               {"summary", rep.summary},
               {"transcript", rep.transcript},
@@ -104,6 +124,11 @@ std::string view_json(pqxx::connection& c, const std::string& call_id, bool live
          {"events", events},
          {"report", report},
          {"live", live}};
+  // The scoring step's fields (null until scored; recording status and transfer as they are).
+  for (const char* k : {"sentiment", "lead_score", "lead_tier", "score_factors", "financial_value",
+                        "matched_service", "recording_status", "transfer", "redactions",
+                        "contact_id", "scored_at"})
+    j[k] = scoring.is_object() ? scoring[k] : json(nullptr);
   return j.dump();
 }
 

@@ -36,7 +36,10 @@ loaded_call load(pqxx::connection& c, const std::string& call_id);
 // {"id","tenant_id","state","outcome","caller","dialled","direction","ended_reason",
 //  "holds":[{"id","status","start","end","expires_at"}],
 //  "events":[{"kind","status","ended_reason","occurred_at_ms","dedup_key"}],
-//  "report":{…}|null, "live"}. Times are UTC ISO 8601. "" when the call is unknown.
+//  "report":{…, "transcript","summary" (PII-redacted)}|null once reported, "live",
+//  and the scoring fields of persistence::scoring_fields: "sentiment", "lead_score", "lead_tier",
+//  "score_factors", "financial_value", "matched_service", "recording_status", "transfer",
+//  "redactions", "contact_id", "scored_at"}. Times are UTC ISO 8601. "" when the call is unknown.
 std::string view_json(pqxx::connection& c, const std::string& call_id, bool live);
 
 }  // namespace rm::calls

@@ -27,8 +27,10 @@ struct tenant_ref {
 struct call_event_msg {
   persistence::call_identity identity;  // org_id already resolved
   domain::call_event event;
-  std::string payload_json;                   // message as received (stored in call_events)
+  std::string payload_json;  // the message, PII-redacted (stored in call_events)
   std::optional<persistence::call_report> report;  // for end-of-call-report
+  // transfer-update, or a forwarding status-update with a destination: where the call went.
+  std::optional<persistence::call_transfer> transfer;
 };
 
 struct event_ack {

@@ -14,9 +14,11 @@ int rank(call_event_kind k) {
     case call_event_kind::status: return 0;
     case call_event_kind::booking: return 1;
     case call_event_kind::hang: return 2;
-    case call_event_kind::report: return 3;
+    case call_event_kind::transfer: return 3;
+    case call_event_kind::report: return 4;
+    case call_event_kind::score: return 5;
   }
-  return 4;
+  return 6;
 }
 
 // Keeps the earliest known timestamp, so the fold does not depend on arrival order.
@@ -33,6 +35,7 @@ const char* to_string(call_state s) {
     case call_state::forwarding: return "forwarding";
     case call_state::ended: return "ended";
     case call_state::reported: return "reported";
+    case call_state::scored: return "scored";
   }
   return "";
 }
@@ -48,7 +51,7 @@ const char* to_string(call_outcome o) {
 
 std::optional<call_state> call_state_from_string(std::string_view s) {
   for (auto st : {call_state::ringing, call_state::in_progress, call_state::forwarding,
-                  call_state::ended, call_state::reported})
+                  call_state::ended, call_state::reported, call_state::scored})
     if (s == to_string(st)) return st;
   return std::nullopt;
 }
@@ -59,6 +62,8 @@ const char* to_string(call_event_kind k) {
     case call_event_kind::report: return "report";
     case call_event_kind::booking: return "booking";
     case call_event_kind::hang: return "hang";
+    case call_event_kind::score: return "score";
+    case call_event_kind::transfer: return "transfer";
   }
   return "";
 }
@@ -75,17 +80,22 @@ call_projection apply(call_projection p, const call_event& e) {
       }
       break;
     case call_event_kind::report:
-      p.state = call_state::reported;
+      if (rank(p.state) < rank(call_state::reported)) p.state = call_state::reported;
       if (!e.ended_reason.empty()) p.ended_reason = e.ended_reason;
       break;
     case call_event_kind::booking:
       p.booked = true;
       break;
+    case call_event_kind::score:
+      // Scoring reads the report: a score event can only follow one.
+      if (p.state == call_state::reported) p.state = call_state::scored;
+      break;
     case call_event_kind::hang:
+    case call_event_kind::transfer:
       break;
   }
   // Recomputed every step so a booking that arrives after the report still counts.
-  if (p.state == call_state::reported)
+  if (rank(p.state) >= rank(call_state::reported))
     p.outcome = p.booked ? call_outcome::booked : call_outcome::lost;
   return p;
 }

@@ -1,6 +1,11 @@
 // The call's lifecycle as a pure state machine.
 //
-//   ringing → in-progress → (forwarding) → ended → reported      outcome at the report: booked | lost
+//   ringing → in-progress → (forwarding) → ended → reported → scored
+//                                                     outcome at the report: booked | lost
+//
+// `scored` is reached only through a `score` event, which the call actor appends once, after the
+// report, in its scoring transaction (actors/call_scoring.hpp); a `score` before any report
+// changes nothing. `transfer` (Vapi transfer-update, forwarding) is recorded without a state change.
 //
 // Webhooks (Vapi status-update / end-of-call-report, Twilio CallStatus callbacks) can be duplicated
 // and arrive in any order. A call's state is therefore a function of the *set* of its events:
@@ -16,10 +21,11 @@
 
 namespace rm::domain {
 
-enum class call_state { ringing, in_progress, forwarding, ended, reported };
+enum class call_state { ringing, in_progress, forwarding, ended, reported, scored };
 enum class call_outcome { none, booked, lost };
 
-const char* to_string(call_state s);    // "ringing" "in-progress" "forwarding" "ended" "reported"
+// "ringing" "in-progress" "forwarding" "ended" "reported" "scored"
+const char* to_string(call_state s);
 const char* to_string(call_outcome o);  // "" for none, "booked", "lost"
 std::optional<call_state> call_state_from_string(std::string_view s);
 
@@ -28,6 +34,8 @@ enum class call_event_kind {
   report,    // Vapi end-of-call-report
   booking,   // a booking was made during the call (book_appointment succeeded)
   hang,      // Vapi "hang" (assistant delayed): recorded, no state change
+  score,     // the scoring step ran: reported → scored (ignored before the report)
+  transfer,  // Vapi transfer-update / forwarding destination: recorded, no state change
 };
 const char* to_string(call_event_kind k);
 
@@ -49,11 +57,13 @@ struct call_projection {
   std::int64_t ended_at_ms = 0;               // first ended (0 when none)
 };
 
-// One step. Rules: state rank only grows (ringing < in-progress < forwarding < ended < reported);
-// a report implies ended; outcome = booked|lost once reported; hang changes nothing.
+// One step. Rules: state rank only grows (ringing < in-progress < forwarding < ended < reported <
+// scored); a report implies ended; a score moves reported → scored and is ignored earlier;
+// outcome = booked|lost once reported; hang and transfer change nothing.
 call_projection apply(call_projection p, const call_event& e);
 
-// Canonical fold: sort by (kind rank: status, booking, hang, report), then state rank, then
+// Canonical fold: sort by (kind rank: status, booking, hang, transfer, report, score), then state
+// rank, then
 // occurred_at_ms, then dedup_key; fold apply() from the initial projection.
 call_projection project(std::vector<call_event> events);
 

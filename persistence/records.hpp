@@ -80,6 +80,15 @@ struct call_report {
   std::optional<double> cost_usd;
   std::string success_evaluation;
   std::string structured_data_json;  // "" when absent
+  std::string redactions_json;       // {"ssn":1,…}: what redaction replaced ("" when unknown)
+};
+
+// Where the call was transferred (Vapi transfer-update, or status-update "forwarding" with a
+// destination): only the destination and the reason are kept.
+struct call_transfer {
+  std::string to;      // E.164 number, or the SIP URI
+  std::string reason;  // "" when the message gives none
+  std::int64_t at_ms = 0;  // provider timestamp (epoch ms), 0 when unknown
 };
 
 struct call_row {

@@ -74,8 +74,10 @@ std::vector<stored_event> load_call_events(pqxx::work& tx, const std::string& ca
 // Writes the projection (state, outcome, ended_reason, started/ended times) to `calls`.
 void save_projection(pqxx::work& tx, const std::string& call_id, const domain::call_projection& p);
 void save_report(pqxx::work& tx, const std::string& call_id, const call_report& r);
+// calls.transfer_to / transfer_reason / transfer_time (at_ms, now() when 0); the latest wins.
+void save_transfer(pqxx::work& tx, const std::string& call_id, const call_transfer& t);
 std::optional<call_row> load_call(pqxx::work& tx, const std::string& call_id);
-// Calls whose state is before `ended` (rebuilt at start-up).
+// Calls not yet finished: before `ended`, or reported but not yet scored (rebuilt at start-up).
 std::vector<std::string> unfinished_call_ids(pqxx::work& tx);
 
 // ---- tool invocations (exactly once per call and toolCallId) ----------------------------------------

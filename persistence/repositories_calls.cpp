@@ -22,7 +22,7 @@ std::optional<std::string> number_param(const std::optional<double>& d) {
 
 domain::call_event_kind kind_from_string(const std::string& s) {
   using k = domain::call_event_kind;
-  for (k kind : {k::status, k::report, k::booking, k::hang}) {
+  for (k kind : {k::status, k::report, k::booking, k::hang, k::score, k::transfer}) {
     if (s == domain::to_string(kind)) return kind;
   }
   throw std::runtime_error("call_events: unknown kind '" + s + "'");
@@ -135,7 +135,7 @@ void save_projection(pqxx::work& tx, const std::string& call_id,
       "  THEN 'epoch'::timestamptz + $5::bigint * interval '1 millisecond' END,"
       " ended_at = CASE WHEN $6::bigint > 0"
       "  THEN 'epoch'::timestamptz + $6::bigint * interval '1 millisecond' END,"
-      " reported_at = CASE WHEN $2 = 'reported' THEN coalesce(reported_at, now()) END"
+      " reported_at = CASE WHEN $2 IN ('reported', 'scored') THEN coalesce(reported_at, now()) END"
       " WHERE id = $1",
       call_id, domain::to_string(p.state), or_null(domain::to_string(p.outcome)),
       or_null(p.ended_reason), p.started_at_ms, p.ended_at_ms);
@@ -145,10 +145,23 @@ void save_report(pqxx::work& tx, const std::string& call_id, const call_report& 
   tx.exec_params0(
       "UPDATE calls SET ended_reason = coalesce($2, ended_reason), transcript = $3, summary = $4,"
       " recording_url = $5, duration_seconds = $6::numeric, cost_usd = $7::numeric,"
-      " success_evaluation = $8, structured_data = $9::jsonb WHERE id = $1",
+      " success_evaluation = $8, structured_data = $9::jsonb,"
+      " redactions = coalesce($10::jsonb, redactions) WHERE id = $1",
       call_id, or_null(r.ended_reason), or_null(r.transcript), or_null(r.summary),
       or_null(r.recording_url), number_param(r.duration_seconds), number_param(r.cost_usd),
-      or_null(r.success_evaluation), or_null(r.structured_data_json));
+      or_null(r.success_evaluation), or_null(r.structured_data_json),
+      or_null(r.redactions_json));
+}
+
+void save_transfer(pqxx::work& tx, const std::string& call_id, const call_transfer& t) {
+  // The latest transfer (by provider time) wins; a late duplicate of an older one changes nothing.
+  tx.exec_params0(
+      "UPDATE calls SET transfer_to = $2, transfer_reason = $3,"
+      " transfer_time = CASE WHEN $4::bigint > 0"
+      "  THEN 'epoch'::timestamptz + $4::bigint * interval '1 millisecond' ELSE now() END"
+      " WHERE id = $1 AND (transfer_time IS NULL OR $4::bigint <= 0 OR"
+      "  transfer_time <= 'epoch'::timestamptz + $4::bigint * interval '1 millisecond')",
+      call_id, t.to, or_null(t.reason), t.at_ms);
 }
 
 std::optional<call_row> load_call(pqxx::work& tx, const std::string& call_id) {

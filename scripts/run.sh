@@ -231,7 +231,7 @@ bold "The call, as ringmaster recorded it (GET /sessions/calls/$CALL_ID)"
 api GET "/sessions/calls/$CALL_ID"
 [ "$HTTP_STATUS" = 200 ] || die "GET /sessions/calls/$CALL_ID answered $HTTP_STATUS: $BODY"
 CALL_VIEW="$BODY"
-jq -r '"   state \(.state), outcome \(.outcome // "none")",
+jq -r '"   state \(.state), outcome \(.outcome // "none"), lead score \(.lead_score // "none") (\(.lead_tier // "unscored"))",
        "   events: " + ([.events[]? | (.kind + (if .status then ":" + .status else "" end))] | join(", "))' \
   <<<"$CALL_VIEW"
 say "appointment (the view's holds, times in UTC):"

@@ -1,6 +1,7 @@
 // POST /webhooks/vapi — Vapi server messages (../shared/contracts/vapi.md §1–§2).
 //   assistant-request   → {"assistantId"} of the dialled number's tenant, or {"error"} (rejects)
-//   status-update, end-of-call-report, hang → stored as call events, 200 after the commit
+//   status-update, end-of-call-report, hang, transfer-update → stored as call events (payloads
+//                         redacted first), 200 after the commit
 //   tool-calls          → {"results":[…]} (always HTTP 200, one result per call, in order)
 //   anything else       → 200 {}
 #include <spdlog/spdlog.h>
@@ -11,6 +12,7 @@
 #include "adapters/metrics/metrics.hpp"
 #include "adapters/vapi/vapi_messages.hpp"
 #include "domain/e164.hpp"
+#include "domain/scoring.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::http {
@@ -109,13 +111,45 @@ void on_lifecycle(context& ctx, const vapi::envelope& env, const actors::tenant_
   actors::call_event_msg msg;
   msg.identity = identity_of(env, t);
   msg.event = *event;
-  msg.payload_json = message.dump();
+  // Redaction before storage (issue 11): the stored payload has every free-text string passed
+  // through domain::redact_pii, keeping the caller's and the clinic's numbers; the report's
+  // transcript, summary and structured data are read from that redacted copy, so the raw
+  // transcript never reaches the database (nor a log line: nothing here logs message text).
+  const std::vector<std::string> keep{msg.identity.caller, msg.identity.dialled};
+  const json stored = vapi::redacted_payload(message, keep);
+  msg.payload_json = stored.dump(-1, ' ', false, json::error_handler_t::replace);
   if (env.type == "end-of-call-report") {
-    auto r = vapi::extract_report(message);
-    msg.report = persistence::call_report{r.ended_reason,     r.transcript, r.summary,
-                                          r.recording_url,    r.duration_seconds,
-                                          r.cost_usd,         r.success_evaluation,
-                                          r.structured_data_json};
+    auto r = vapi::extract_report(stored);
+    persistence::call_report report;
+    report.ended_reason = r.ended_reason;
+    report.transcript = r.transcript;
+    report.summary = r.summary;
+    report.recording_url = r.recording_url;
+    report.duration_seconds = r.duration_seconds;
+    report.cost_usd = r.cost_usd;
+    report.success_evaluation = r.success_evaluation;
+    report.structured_data_json = r.structured_data_json;
+    // What redaction replaced in the transcript and summary, by kind (counts only).
+    const auto raw = vapi::extract_report(message);
+    json counts = json::object();
+    for (const auto* text : {&raw.transcript, &raw.summary})
+      for (const auto& [kind, n] : domain::redact_pii(*text, keep).counts)
+        counts[kind] = counts.value(kind, 0) + n;
+    report.redactions_json = counts.dump();
+    msg.report = std::move(report);
+  }
+  // transfer-update, or a forwarding status-update naming its destination: only the destination
+  // and the reason are kept (calls.transfer_*, and a `transfer` event whose payload is just that).
+  if (env.type == "transfer-update" ||
+      (env.type == "status-update" && env.status == "forwarding")) {
+    if (auto tr = vapi::extract_transfer(message))
+      msg.transfer = persistence::call_transfer{tr->to, tr->reason, env.timestamp_ms};
+    if (env.type == "transfer-update") {
+      json only{{"type", "transfer-update"}, {"destination", nullptr}, {"reason", nullptr}};
+      if (msg.transfer) only["destination"] = msg.transfer->to;
+      if (msg.transfer && !msg.transfer->reason.empty()) only["reason"] = msg.transfer->reason;
+      msg.payload_json = only.dump();
+    }
   }
   auto ack = ctx.service.record_event(msg);  // returns after the commit
   if (ack.foreign) {
@@ -189,7 +223,7 @@ void add_vapi_routes(httplib::Server& srv, context& ctx) {
                 return on_assistant_request(ctx, *env, tenant, res);
               if (env->type == "tool-calls") return on_tool_calls(ctx, *env, tenant, message, res);
               if (env->type == "status-update" || env->type == "end-of-call-report" ||
-                  env->type == "hang")
+                  env->type == "hang" || env->type == "transfer-update")
                 return on_lifecycle(ctx, *env, tenant, message, res);
               send_json(res, 200, json::object());
             });

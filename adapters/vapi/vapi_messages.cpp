@@ -6,6 +6,7 @@
 
 #include "adapters/json/json_guard.hpp"
 #include "domain/calendar.hpp"
+#include "domain/scoring.hpp"
 
 namespace rm::vapi {
 
@@ -187,6 +188,13 @@ std::optional<domain::call_event> lifecycle_event(const envelope& e) {
     event.dedup_key = "report";
     return event;
   }
+  if (e.type == "transfer-update") {
+    event.kind = domain::call_event_kind::transfer;
+    event.status = domain::call_state::forwarding;
+    event.ended_reason.clear();
+    event.dedup_key = "transfer:" + std::to_string(e.timestamp_ms);
+    return event;
+  }
   return std::nullopt;
 }
 
@@ -215,6 +223,55 @@ report_fields extract_report(const json& message) {
   if (!structured.is_null())
     r.structured_data_json = structured.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
+}
+
+std::optional<transfer_fields> extract_transfer(const json& message) {
+  const json& destination = at(message, "destination");
+  transfer_fields t;
+  t.to = first_text({&at(destination, "number"), &at(destination, "sipUri")});
+  if (t.to.empty()) return std::nullopt;
+  t.reason = first_text({&at(message, "reason"), &at(destination, "description")});
+  return t;
+}
+
+namespace {
+
+bool ends_with(const std::string& s, std::string_view tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// Keys whose values are identifiers, timestamps, URLs or enumerations: never free text.
+bool structural_key(const std::string& key) {
+  static const std::unordered_set<std::string> exact{
+      "id", "type", "status", "endedReason", "role", "provider", "timestamp"};
+  return exact.count(key) > 0 || ends_with(key, "Id") || ends_with(key, "At") ||
+         ends_with(key, "Url") || ends_with(key, "URL");
+}
+
+// Recursion is bounded: the message was parsed with json_guard (depth ≤ 64).
+json redact_value(const json& j, const std::vector<std::string>& keep, bool structural) {
+  if (j.is_string()) {
+    if (structural) return j;
+    return domain::redact_pii(j.get_ref<const std::string&>(), keep).text;
+  }
+  if (j.is_array()) {
+    json out = json::array();
+    for (const auto& item : j) out.push_back(redact_value(item, keep, false));
+    return out;
+  }
+  if (j.is_object()) {
+    json out = json::object();
+    for (auto it = j.begin(); it != j.end(); ++it)
+      out[it.key()] = redact_value(it.value(), keep, structural_key(it.key()));
+    return out;
+  }
+  return j;
+}
+
+}  // namespace
+
+json redacted_payload(const json& message, const std::vector<std::string>& keep_numbers) {
+  return redact_value(message, keep_numbers, false);
 }
 
 std::string single_line(std::string text) {

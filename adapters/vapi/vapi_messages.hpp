@@ -65,8 +65,9 @@ struct tool_result {
 // {"results":[{"name","toolCallId","result"|"error"}, …]} in the given order.
 nlohmann::json tool_results_body(const std::vector<tool_result>& results);
 
-// Lifecycle event derived from a status-update or end-of-call-report (nullopt for other types or
-// an unmapped status). dedup_key: "status:<status>" or "report"; occurred_at_ms = timestamp.
+// Lifecycle event derived from a status-update, end-of-call-report or transfer-update (nullopt for
+// other types or an unmapped status). dedup_key: "status:<status>", "report" or
+// "transfer:<timestamp>"; occurred_at_ms = timestamp.
 std::optional<domain::call_event> lifecycle_event(const envelope& e);
 
 // The durable part of an end-of-call report: endedReason, artifact.transcript (fallback top-level
@@ -84,6 +85,25 @@ struct report_fields {
   std::string structured_data_json;
 };
 report_fields extract_report(const nlohmann::json& message);
+
+// Where the call is being transferred: `message.destination` of a transfer-update, or of a
+// status-update "forwarding" (vapi.md §1). `to` is destination.number (type "number") or
+// destination.sipUri (type "sip"); `reason` is message.reason, else destination.description
+// ("" when neither). nullopt when there is no such destination (e.g. a transfer to an assistant).
+struct transfer_fields {
+  std::string to;
+  std::string reason;
+};
+std::optional<transfer_fields> extract_transfer(const nlohmann::json& message);
+
+// A copy of `message` fit for storage: every string value goes through domain::redact_pii
+// (keeping `keep_numbers`, the call's caller and dialled numbers), except the values of keys that
+// only ever hold identifiers, timestamps, URLs or enumerations ("id", "*Id", "*At", "*Url",
+// "*URL", "type", "status", "endedReason", "role", "provider", "timestamp"), so that the stored
+// payload keeps its shape. Transcripts, summaries, messages[], tool arguments and results,
+// structuredData: all redacted. Object keys are left as they are.
+nlohmann::json redacted_payload(const nlohmann::json& message,
+                                const std::vector<std::string>& keep_numbers);
 
 // Makes any string safe as a tool result: newlines and tabs → spaces.
 std::string single_line(std::string text);

@@ -100,10 +100,10 @@ TEST_CASE("call actor: duplicate and out-of-order lifecycle events give the in-o
     last = ask<actors::event_ack>(f, self, in_order, actors::event_atom::value, e);
     CHECK(last.stored);
   }
-  CHECK(last.state == "reported");
+  CHECK(last.state == "reported");  // acknowledged once reported; the score follows
   CHECK(last.outcome == "lost");
   auto expected = stored_projection(f, "call-in-order");
-  CHECK(expected.state == domain::call_state::reported);
+  CHECK(expected.state == domain::call_state::scored);
   CHECK(expected.ended_reason == "customer-ended-call");
   CHECK(expected.started_at_ms == 2000);
   CHECK(expected.ended_at_ms == 9000);
@@ -120,7 +120,7 @@ TEST_CASE("call actor: duplicate and out-of-order lifecycle events give the in-o
     CHECK_FALSE(again.stored);
     last = again;
   }
-  CHECK(last.state == "reported");
+  CHECK(last.state == "scored");
   CHECK(last.outcome == "lost");
   auto got = stored_projection(f, "call-shuffled");
   CHECK(got.state == expected.state);

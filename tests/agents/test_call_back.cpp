@@ -161,13 +161,19 @@ TEST_CASE("a call-back is an outbound call in the inspection API and Vapi's webh
   INFO(report.text);
   CHECK(report.body["state"] == "reported");
 
+  // Acknowledged once reported; the scoring step follows before the call's next message.
   auto after = f.ops_get("/sessions/calls/" + id);
-  CHECK(after.body["state"] == "reported");
+  CHECK(after.body["state"] == "scored");
   CHECK(after.body["direction"] == "outbound");
   CHECK(after.body["report"]["summary"] == "Called Bob back.");
   CHECK(f.scalar("SELECT count(*) FROM calls WHERE id = $1 AND direction = 'outbound'", {id}) ==
         "1");
-  CHECK(f.scalar("SELECT state FROM calls WHERE id = $1", {id}) == "reported");
+  CHECK(f.scalar("SELECT state FROM calls WHERE id = $1", {id}) == "scored");
+  // A call-back that booked nothing: the clinic reached out, so the contact is "contacted", and
+  // an outbound call never raises a hot-lead alert.
+  CHECK(f.scalar("SELECT lead_status FROM contacts WHERE phone_e164 = $1", {phone_y}) ==
+        "contacted");
+  CHECK(f.scalar("SELECT count(*) FROM message_outbox") == "0");
 }
 
 TEST_CASE("call-back refusals: other tenant's contact, opted out, no assistant, Vapi errors, "

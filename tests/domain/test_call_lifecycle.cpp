@@ -101,6 +101,43 @@ TEST_CASE("a hang event changes nothing") {
   CHECK(describe(apply(p, of_kind(call_event_kind::hang, 2, "hang:2"))) == describe(p));
 }
 
+TEST_CASE("a score moves a reported call to scored and keeps its outcome") {
+  const auto score = of_kind(call_event_kind::score, 5, "score");
+  const auto reported = project({status(call_state::in_progress, 1),
+                                 of_kind(call_event_kind::booking, 2, "b"),
+                                 report(4, "customer-ended-call")});
+  const auto scored = apply(reported, score);
+  CHECK(scored.state == call_state::scored);
+  CHECK(scored.outcome == call_outcome::booked);
+  CHECK(scored.ended_reason == "customer-ended-call");
+  // Later webhooks never move it back, and a repeated report or score changes nothing.
+  CHECK(apply(scored, report(9, "other")).state == call_state::scored);
+  CHECK(apply(scored, status(call_state::ended, 3)).state == call_state::scored);
+  CHECK(describe(apply(scored, score)) == describe(scored));
+  // The canonical fold sorts the score after the report whatever the arrival order.
+  CHECK(project({score, report(4, ""), status(call_state::ended, 3)}).state ==
+        call_state::scored);
+  CHECK(project({score, report(4, "")}).outcome == call_outcome::lost);
+}
+
+TEST_CASE("a score before any report changes nothing") {
+  const auto score = of_kind(call_event_kind::score, 5, "score");
+  for (auto s : {call_state::ringing, call_state::in_progress, call_state::ended}) {
+    const auto before = project({status(s, 1)});
+    CHECK(describe(apply(before, score)) == describe(before));
+    CHECK(project({status(s, 1), score}).state == s);
+  }
+}
+
+TEST_CASE("a transfer event changes no state") {
+  auto transfer = of_kind(call_event_kind::transfer, 3, "transfer:3");
+  const auto forwarding = project({status(call_state::forwarding, 2)});
+  CHECK(describe(apply(forwarding, transfer)) == describe(forwarding));
+  CHECK(project({transfer}).state == call_state::ringing);
+  const auto reported = project({report(4, "assistant-forwarded-call")});
+  CHECK(describe(apply(reported, transfer)) == describe(reported));
+}
+
 TEST_CASE("Twilio busy and no-answer and failed end the call with a reason") {
   const std::pair<const char*, const char*> cases[] = {
       {"busy", "customer-busy"},
@@ -139,8 +176,11 @@ TEST_CASE("Vapi statuses map to states and unknown ones are ignored") {
 
 TEST_CASE("state names read back to the same state") {
   for (auto s : {call_state::ringing, call_state::in_progress, call_state::forwarding,
-                 call_state::ended, call_state::reported})
+                 call_state::ended, call_state::reported, call_state::scored})
     CHECK(call_state_from_string(to_string(s)) == s);
+  CHECK(std::string(to_string(call_state::scored)) == "scored");
+  CHECK(std::string(to_string(call_event_kind::score)) == "score");
+  CHECK(std::string(to_string(call_event_kind::transfer)) == "transfer");
   CHECK(std::string(to_string(call_state::in_progress)) == "in-progress");
   CHECK_FALSE(call_state_from_string("in_progress"));
   CHECK(std::string(to_string(call_outcome::none)).empty());
@@ -156,6 +196,7 @@ TEST_CASE("every arrival order of the sample call's events gives the same projec
       status(call_state::ended, 1768230347650, "customer-ended-call"),
       report(1768230355842, "customer-ended-call"),
       status(call_state::ended, 1768230347650, "customer-ended-call"),
+      of_kind(call_event_kind::transfer, 1768230300000, "transfer:forwarding"),
   };
   const auto expected = project(events);
   CHECK(expected.state == call_state::reported);
@@ -174,5 +215,5 @@ TEST_CASE("every arrival order of the sample call's events gives the same projec
     REQUIRE(describe(fold_in_arrival_order(arrived)) == describe(expected));
     ++permutations;
   } while (std::next_permutation(order.begin(), order.end()));
-  CHECK(permutations == 720);
+  CHECK(permutations == 5040);
 }

@@ -101,7 +101,7 @@ TEST_CASE("a call survives kill -9 of the service and carries on after the resta
   REQUIRE(post(end_of_call_report(call, 4000)).status == 200);
   auto done = view(call.call_id);
   INFO(done.dump());
-  CHECK(done["state"] == "reported");
+  CHECK(done["state"] == "scored");
   CHECK(done["outcome"] == "lost");  // a hold that was never booked is not a booking
   CHECK(done["ended_reason"] == "customer-ended-call");
   second->kill_hard();

@@ -5,7 +5,7 @@
 
 using namespace rm::itest;
 
-TEST_CASE("a full recorded call ends reported and booked, with one SMS sent from the clinic's line",
+TEST_CASE("a full recorded call ends scored and booked, with one SMS sent from the clinic's line",
           "[full-call]") {
   harness h;
   auto tenant = h.create_sample_clinic();
@@ -52,7 +52,7 @@ TEST_CASE("a full recorded call ends reported and booked, with one SMS sent from
 
   auto view = h.call_view(call.call_id);
   INFO(view.dump());
-  CHECK(view["state"] == "reported");
+  CHECK(view["state"] == "scored");
   CHECK(view["outcome"] == "booked");
   CHECK(view["tenant_id"] == tenant);
   REQUIRE(view["holds"].size() == 1);

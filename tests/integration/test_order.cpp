@@ -35,10 +35,10 @@ TEST_CASE("a call's lifecycle messages in any order, with a duplicate, end the s
   }
   for (std::size_t i = 0; i < views.size(); ++i) {
     INFO("order " << i << ": " << views[i].dump());
-    CHECK(views[i]["state"] == "reported");
+    CHECK(views[i]["state"] == "scored");
     CHECK(views[i]["outcome"] == "lost");
     CHECK(views[i]["ended_reason"] == "customer-ended-call");
-    CHECK(views[i]["events"].size() == 4);
+    CHECK(views[i]["events"].size() == 5);  // the four messages and the score
     CHECK(views[i]["state"] == views[0]["state"]);
     CHECK(views[i]["outcome"] == views[0]["outcome"]);
     CHECK(views[i]["ended_reason"] == views[0]["ended_reason"]);

@@ -55,7 +55,7 @@ TEST_CASE("each shared Vapi sample replays with a 200 and the documented reply",
   CHECK(report.body["state"] == "reported");
 
   auto view = h.call_view(call_id);
-  CHECK(view["state"] == "reported");
+  CHECK(view["state"] == "scored");
   CHECK(view["ended_reason"] == "customer-ended-call");
   CHECK(view["caller"] == caller_number);
   CHECK(view["dialled"] == clinic_number);

@@ -298,7 +298,7 @@ TEST_CASE("requests and responses of a representative session conform to docs/op
   // The inspection API.
   p.send("GET", "/sessions/calls", 200, operator_token);
   auto view = p.send("GET", "/sessions/calls/" + call_id, 200, operator_token);
-  CHECK(view.body.value("state", "") == "reported");
+  CHECK(view.body.value("state", "") == "scored");
   p.send("GET", "/sessions/calls/no-such-call", 404, operator_token);
   p.send("GET", "/sessions/tenants", 200, operator_token);
   p.send("GET", "/sessions/verifications", 200, operator_token);

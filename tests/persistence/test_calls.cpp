@@ -77,6 +77,38 @@ TEST_CASE("a duplicated call event is stored once") {
   CHECK(events[1].payload_json.empty());
 }
 
+TEST_CASE("score and transfer events are stored and read back; the latest transfer wins") {
+  rm::testing::scratch_database db;
+  tenant_with_call f{db.url()};
+  pqxx::connection c{db.url()};
+  pqxx::work tx{c};
+  auto score = status_event(call_state::scored, 5000, "score");
+  score.kind = call_event_kind::score;
+  auto transfer = status_event(call_state::forwarding, 4000, "transfer:4000");
+  transfer.kind = call_event_kind::transfer;
+  CHECK(append_call_event(tx, "call-1", f.org, transfer, R"({"destination":"+14155550111"})"));
+  CHECK(append_call_event(tx, "call-1", f.org, score, "{}"));
+  auto events = load_call_events(tx, "call-1");
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].event.kind == call_event_kind::transfer);
+  CHECK(events[1].event.kind == call_event_kind::score);
+  CHECK(events[1].event.status == call_state::scored);
+
+  save_transfer(tx, "call-1", {"+14155550111", "front desk", 4000});
+  save_transfer(tx, "call-1", {"sip:late@clinic.example", "", 3000});  // older: ignored
+  auto row = tx.exec_params1(
+      "SELECT transfer_to, transfer_reason, (extract(epoch from transfer_time) * 1000)::bigint"
+      " FROM calls WHERE id = $1", "call-1");
+  CHECK(row[0].as<std::string>() == "+14155550111");
+  CHECK(row[1].as<std::string>() == "front desk");
+  CHECK(row[2].as<std::int64_t>() == 4000);
+  save_transfer(tx, "call-1", {"sip:desk@clinic.example", "", 6000});
+  row = tx.exec_params1("SELECT transfer_to, transfer_reason IS NULL FROM calls WHERE id = $1",
+                        "call-1");
+  CHECK(row[0].as<std::string>() == "sip:desk@clinic.example");
+  CHECK(row[1].as<bool>());
+}
+
 TEST_CASE("call_events is append-only: UPDATE and DELETE raise") {
   rm::testing::scratch_database db;
   tenant_with_call f{db.url()};
@@ -154,7 +186,7 @@ TEST_CASE("the first identity of a call wins and its projection and report round
   CHECK_FALSE(load_call(tx, "no-such-call"));
 }
 
-TEST_CASE("unfinished_call_ids lists the calls not yet ended") {
+TEST_CASE("unfinished_call_ids lists the calls not yet ended, and the reported ones not scored") {
   rm::testing::scratch_database db;
   tenant_with_call f{db.url()};
   pqxx::connection c{db.url()};
@@ -162,17 +194,23 @@ TEST_CASE("unfinished_call_ids lists the calls not yet ended") {
   make_call(tx, "call-2", f.org);
   make_call(tx, "call-3", f.org);
   make_call(tx, "call-4", f.org);
+  make_call(tx, "call-5", f.org);
   rm::domain::call_projection p;
   p.state = call_state::in_progress;
   save_projection(tx, "call-2", p);
   p.state = call_state::ended;
   save_projection(tx, "call-3", p);
-  p.state = call_state::reported;
+  p.state = call_state::reported;  // its scoring step has not run: recovery resumes it
   p.outcome = rm::domain::call_outcome::lost;
   save_projection(tx, "call-4", p);
+  p.state = call_state::scored;
+  save_projection(tx, "call-5", p);
   auto ids = unfinished_call_ids(tx);
   std::sort(ids.begin(), ids.end());
-  CHECK(ids == std::vector<std::string>{"call-1", "call-2"});
+  CHECK(ids == std::vector<std::string>{"call-1", "call-2", "call-4"});
+  // A scored call keeps the time it was reported.
+  CHECK(tx.exec_params1("SELECT reported_at IS NOT NULL FROM calls WHERE id = $1", "call-5")[0]
+            .as<bool>());
 }
 
 TEST_CASE("a tool call claimed by one connection is seen completed by the other") {
