@@ -4,8 +4,9 @@
 //   - none of those PII strings in any row of any table, in any line ringmaster wrote, or in the
 //     API answers (/sessions/calls/{id}, /sessions/calls, /api/calls, /api/calls/{id});
 //   - financial value 400 (Botox), a lead score ≥ 70 and tier hot, the contact booked;
-//   - one hot_lead_alert outbox row to the clinic's alert number, and none more for a second hot
-//     call from the same caller within the hour.
+//   - one hot_lead_alert outbox row to the clinic's alert number (set through /api/org/settings),
+//     sent once through the clinic's Twilio account (the fake Twilio receives exactly one SMS
+//     to that number), and none more for a second hot call from the same caller within the hour.
 // (The "botox" keyword itself is not PII: the services table holds it by design.)
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -102,11 +103,14 @@ TEST_CASE("a recorded call with PII ends scored, redacted everywhere, with one h
   INFO(created.text);
   REQUIRE(created.status == 201);
   const std::string org = created.body["id"];
+  const std::string jwt = rm::testing::mint_jwt(jwt_secret, org, "admin");
   {
-    pqxx::connection c{db.url()};
-    pqxx::work tx{c};
-    tx.exec_params0("UPDATE organizations SET alert_phone = $2 WHERE id = $1", org, alert_number);
-    tx.commit();
+    // The clinic sets its alert number through the settings API (E.164 normalised there).
+    auto set = rm::testing::http_request(port, "PATCH", "/api/org/settings", jwt,
+                                         json{{"alert_phone", "(415) 555-0199"}}.dump());
+    INFO(set.text);
+    REQUIRE(set.status == 200);
+    CHECK(set.body["alert_phone"] == alert_number);
   }
 
   const std::string date = future_weekday(2);
@@ -166,6 +170,20 @@ TEST_CASE("a recorded call with PII ends scored, redacted everywhere, with one h
   CHECK(scalar("SELECT recipient FROM message_outbox WHERE kind = $1", "hot_lead_alert") ==
         alert_number);
   CHECK(scalar("SELECT count(*) FROM org_notifications WHERE kind = $1", "lead.hot") == "1");
+  // The outbox actor sends it through the clinic's own Twilio account, once.
+  auto alerts_sent = [&] {
+    int n = 0;
+    for (const auto& m : twilio.messages())
+      if (m.value("to", "") == alert_number) {
+        ++n;
+        check_clean("the alert SMS", m.dump());
+      }
+    return n;
+  };
+  CHECK(eventually([&] { return alerts_sent() == 1; }));
+  CHECK(eventually([&] {
+    return scalar("SELECT state FROM message_outbox WHERE kind = $1", "hot_lead_alert") == "sent";
+  }));
 
   // A second hot call from the same caller within the hour: scored, no second alert.
   auto second = hot_call("pii-call-2", "13:00");
@@ -177,7 +195,6 @@ TEST_CASE("a recorded call with PII ends scored, redacted everywhere, with one h
   CHECK(scalar("SELECT count(*) FROM call_events WHERE kind = $1", "score") == "2");
 
   // The API answers.
-  const std::string jwt = rm::testing::mint_jwt(jwt_secret, org);
   for (const std::string path :
        {"/sessions/calls/pii-call-1", "/sessions/calls/pii-call-2", "/sessions/calls"}) {
     auto r = http_get(port, path, operator_token);
@@ -190,6 +207,7 @@ TEST_CASE("a recorded call with PII ends scored, redacted everywhere, with one h
     CHECK(r.status == 200);
     check_clean(path, r.text);
   }
+  CHECK(alerts_sent() == 1);  // the second call queued nothing, so nothing more went out
   serve->kill_hard();
 
   check_clean("the database", dump_database(db.url()));
