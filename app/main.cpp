@@ -119,92 +119,55 @@ void migrate(const std::string& url) {
   spdlog::info("schema at version {} (was {})", r.to_version, r.from_version);
 }
 
-int run(const std::string& command, std::vector<std::string> args) {
-  std::string new_key_file;  // rotate-master-key --new-key-file F
-  if (command == "rotate-master-key") {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (args[i].rfind("--new-key-file=", 0) == 0) {
-        new_key_file = args[i].substr(15);
-        args.erase(args.begin() + static_cast<long>(i));
-        break;
-      }
-      if (args[i] == "--new-key-file" && i + 1 < args.size()) {
-        new_key_file = args[i + 1];
-        args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
-        break;
-      }
+// rotate-master-key --new-key-file F (or --new-key-file=F): takes the option out of `args`.
+// Empty when it is missing (the caller explains and exits 2).
+std::string take_new_key_file(std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i].rfind("--new-key-file=", 0) == 0) {
+      auto file = args[i].substr(15);
+      args.erase(args.begin() + static_cast<long>(i));
+      return file;
     }
-    if (new_key_file.empty()) {
-      std::cerr << "ringmaster: rotate-master-key needs --new-key-file F (a file holding the new "
-                   "key as base64 of 32 bytes, e.g. `openssl rand -base64 32 > F`)\n";
-      return 2;
+    if (args[i] == "--new-key-file" && i + 1 < args.size()) {
+      auto file = args[i + 1];
+      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+      return file;
     }
   }
-  rm::app::config cfg;
-  if (auto err = rm::app::load_config(args, command == "serve", cfg)) {
+  return "";
+}
+
+// serve's start-up checks: the tenant API's JWT settings and the Vapi webhook credential (fail
+// closed), then the warnings and the one settings line (secrets masked). Non-zero: exit code.
+int check_serve_settings(const rm::app::config& cfg) {
+  rm::http::jwt_settings jwt{cfg.jwt_secret, cfg.jwt_public_key_pem, cfg.jwt_issuer,
+                             cfg.jwt_audience, 60};
+  if (cfg.jwt_secret.empty() && cfg.jwt_public_key_pem.empty())
+    spdlog::warn("no RINGMASTER_JWT_SECRET or RINGMASTER_JWT_PUBLIC_KEY_FILE: the tenant API "
+                 "(/api/*) refuses every request");
+  else if (auto problem = rm::http::check_jwt_settings(jwt); !problem.empty()) {
+    std::cerr << "ringmaster: " << problem << "\n";
+    return 2;
+  }
+  // Fail closed: no Vapi webhook credential is an error unless explicitly waived.
+  if (auto err = rm::app::check_vapi_webhook_auth(cfg)) {
     std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
     return 2;
   }
-  // Before anything logs (config checked the value).
-  rm::logging::install(cfg.log_format.empty() ? rm::logging::default_format()
-                                              : *rm::logging::parse_format(cfg.log_format));
-  rm::persistence::master_key master_key;
-  if (command == "serve" || command == "rotate-master-key") {
-    if (auto err = rm::app::load_master_key(cfg, master_key)) {
-      std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
-      return 2;
-    }
-  }
-  if (command == "serve") {
-    rm::http::jwt_settings jwt{cfg.jwt_secret, cfg.jwt_public_key_pem, cfg.jwt_issuer,
-                               cfg.jwt_audience, 60};
-    if (cfg.jwt_secret.empty() && cfg.jwt_public_key_pem.empty())
-      spdlog::warn("no RINGMASTER_JWT_SECRET or RINGMASTER_JWT_PUBLIC_KEY_FILE: the tenant API "
-                   "(/api/*) refuses every request");
-    else if (auto problem = rm::http::check_jwt_settings(jwt); !problem.empty()) {
-      std::cerr << "ringmaster: " << problem << "\n";
-      return 2;
-    }
-    // Fail closed: no Vapi webhook credential is an error unless explicitly waived.
-    if (auto err = rm::app::check_vapi_webhook_auth(cfg)) {
-      std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
-      return 2;
-    }
-    if (cfg.vapi_secret.empty() && cfg.vapi_bearer_token.empty() && cfg.vapi_hmac_secret.empty())
-      spdlog::warn("RINGMASTER_VAPI_AUTH=none: Vapi webhooks are accepted UNAUTHENTICATED — "
-                   "anyone who reaches this service can act as Vapi; development only");
-    if (cfg.vapi_private_key.empty())
-      spdlog::warn("no RINGMASTER_VAPI_PRIVATE_KEY: calls to Vapi (credential sync, number "
-                   "import, assistants, call-backs) fail until it is set");
-    // One line with every effective setting, secrets masked (app/config.hpp).
-    spdlog::info("{}", rm::app::settings_summary(cfg));
-  }
-  // Block the stop signals before any thread starts, so only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (cfg.vapi_secret.empty() && cfg.vapi_bearer_token.empty() && cfg.vapi_hmac_secret.empty())
+    spdlog::warn("RINGMASTER_VAPI_AUTH=none: Vapi webhooks are accepted UNAUTHENTICATED — "
+                 "anyone who reaches this service can act as Vapi; development only");
+  if (cfg.vapi_private_key.empty())
+    spdlog::warn("no RINGMASTER_VAPI_PRIVATE_KEY: calls to Vapi (credential sync, number "
+                 "import, assistants, call-backs) fail until it is set");
+  // One line with every effective setting, secrets masked (app/config.hpp).
+  spdlog::info("{}", rm::app::settings_summary(cfg));
+  return 0;
+}
 
-  std::unique_ptr<rm::persistence::embedded_postgres> embedded;
-  std::string url = open_database(cfg, embedded);
-  migrate(url);  // throws when the database's schema is newer than this binary
-  if (command == "migrate") return 0;
-  if (command == "rotate-master-key") {
-    int rc = rotate(master_key, new_key_file, url);
-    if (embedded) embedded->stop();
-    return rc;
-  }
-
-  // Stored credentials open with this key; plaintext tokens left by older versions are sealed now.
-  rm::persistence::install_master_key(master_key);
-  spdlog::info("master key loaded (key id {})", master_key.id);
-  {
-    pqxx::connection owner{url};
-    if (int moved = rm::persistence::seal_legacy_twilio_tokens(owner, master_key); moved > 0)
-      spdlog::info("encrypted {} plaintext Twilio auth token(s) into org_credentials", moved);
-  }
-
+// The actor system's settings from the configuration; `url` is the owner's database URL (the
+// runtime role connects through it unless RINGMASTER_APP_DATABASE_URL names another).
+rm::actors::service_options service_options_of(const rm::app::config& cfg, const std::string& url) {
   rm::actors::service_options so;
   so.database_url = cfg.app_database_url.empty() ? url : cfg.app_database_url;
   so.runtime_role = cfg.app_database_url.empty() ? "ringmaster_app" : "";
@@ -222,24 +185,13 @@ int run(const std::string& command, std::vector<std::string> args) {
   so.outbox_lease = std::chrono::milliseconds(cfg.outbox_lease_ms);
   so.smtp_url = cfg.smtp_url;
   so.smtp_from = cfg.smtp_from;
-  auto service = std::make_unique<rm::actors::service>(so);
-  // Caller-ID verification: the root supervisor owns its actors (service_options::verification);
-  // this is their blocking facade, built after the service and destroyed before it.
-  auto verification = std::make_unique<rm::actors::verification_service>(
-      *service, rm::actors::verification_service_options{cfg.twilio_api_base, cfg.public_url});
+  return so;
+}
 
-  // The number lifecycle: built after the service (its provider gate and pool) and destroyed
-  // before it; it publishes its saga steps to the number_sweeper actor (a child of the root
-  // supervisor), which finishes what a crash left of a purchase, at start-up and periodically.
-  rm::actors::number_service_options no;
-  no.twilio_base_url = cfg.twilio_api_base;
-  no.vapi_base_url = cfg.vapi_api_base;
-  no.vapi_private_key = cfg.vapi_private_key;
-  no.public_url = cfg.public_url;
-  no.quarantine_days = cfg.number_quarantine_days;
-  no.sweep_interval = std::chrono::seconds(cfg.number_sweep_seconds);
-  auto numbers = std::make_unique<rm::actors::number_service>(*service, no);
-
+// The HTTP edge's settings; the verification and number facades must outlive the server.
+rm::http::server_options server_options_of(const rm::app::config& cfg,
+                                           rm::actors::verification_service* verification,
+                                           rm::actors::number_service* numbers) {
   rm::http::server_options ho;
   ho.operator_token = cfg.operator_token;
   ho.service_token = cfg.service_token;
@@ -250,38 +202,20 @@ int run(const std::string& command, std::vector<std::string> args) {
   ho.public_url = cfg.public_url;
   ho.worker_threads = static_cast<std::size_t>(cfg.http_threads);
   ho.trusted_proxies = cfg.trusted_proxies;
-  ho.verification = verification.get();
-  ho.numbers = numbers.get();
-  auto server = std::make_unique<rm::http::server>(*service, ho);
-  int port = server->bind(cfg.listen_host, cfg.listen_port);
-  if (port < 0) {
-    std::cerr << "ringmaster: RINGMASTER_LISTEN: cannot listen on " << cfg.listen_host << ":"
-              << cfg.listen_port << "\n";
-    return 2;
-  }
-  // Prometheus metrics on their own listener (prometheus-cpp's exposer), never the public port.
-  std::unique_ptr<rm::metrics::endpoint> metrics;
-  if (!cfg.metrics_host.empty()) {
-    try {
-      metrics = std::make_unique<rm::metrics::endpoint>(cfg.metrics_host + ":" +
-                                                        std::to_string(cfg.metrics_port));
-    } catch (const std::exception& e) {
-      std::cerr << "ringmaster: RINGMASTER_METRICS_LISTEN: " << e.what() << "\n";
-      return 2;
-    }
-    spdlog::info("metrics on http://{}:{}/metrics", cfg.metrics_host, metrics->port());
-  }
-  std::promise<void> http_done;
-  auto http_stopped = http_done.get_future();
-  std::thread http{[&] {
-    server->listen();  // returns once stopped and every request in flight has been answered
-    http_done.set_value();
-  }};
-  spdlog::info("ringmaster listening on http://{}:{}", cfg.listen_host, port);
-  std::cout << "ringmaster listening on http://" << cfg.listen_host << ":" << port << std::endl;
+  ho.verification = verification;
+  ho.numbers = numbers;
+  return ho;
+}
 
-  // Graceful stop (docs/operations.md "Stopping"): no new connections, the requests in flight
-  // get up to 10 s, the write-behind tool log is stored, the embedded PostgreSQL stops, exit 0.
+// Graceful stop (docs/operations.md "Stopping"): waits for SIGTERM or SIGINT, then no new
+// connections, the requests in flight get up to 10 s, the write-behind tool log is stored, the
+// embedded PostgreSQL stops; the exit code. Destroys what it is given, server first.
+int serve_until_stopped(sigset_t& stop_signals, std::unique_ptr<rm::http::server>& server,
+                        std::thread& http, std::future<void>& http_stopped,
+                        std::unique_ptr<rm::actors::service>& service,
+                        std::unique_ptr<rm::actors::number_service>& numbers,
+                        std::unique_ptr<rm::actors::verification_service>& verification,
+                        std::unique_ptr<rm::persistence::embedded_postgres>& embedded) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("{} received: stopping (no new connections; requests in flight get up to 10 s)",
@@ -320,6 +254,111 @@ int run(const std::string& command, std::vector<std::string> args) {
   if (embedded) embedded->stop();
   spdlog::info("stopped");
   return 0;
+}
+
+int run(const std::string& command, std::vector<std::string> args) {
+  std::string new_key_file;
+  if (command == "rotate-master-key") {
+    new_key_file = take_new_key_file(args);
+    if (new_key_file.empty()) {
+      std::cerr << "ringmaster: rotate-master-key needs --new-key-file F (a file holding the new "
+                   "key as base64 of 32 bytes, e.g. `openssl rand -base64 32 > F`)\n";
+      return 2;
+    }
+  }
+  rm::app::config cfg;
+  if (auto err = rm::app::load_config(args, command == "serve", cfg)) {
+    std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
+    return 2;
+  }
+  // Before anything logs (config checked the value).
+  rm::logging::install(cfg.log_format.empty() ? rm::logging::default_format()
+                                              : *rm::logging::parse_format(cfg.log_format));
+  rm::persistence::master_key master_key;
+  if (command == "serve" || command == "rotate-master-key") {
+    if (auto err = rm::app::load_master_key(cfg, master_key)) {
+      std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
+      return 2;
+    }
+  }
+  if (command == "serve") {
+    if (int rc = check_serve_settings(cfg)) return rc;
+  }
+  // Block the stop signals before any thread starts, so only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::unique_ptr<rm::persistence::embedded_postgres> embedded;
+  std::string url = open_database(cfg, embedded);
+  migrate(url);  // throws when the database's schema is newer than this binary
+  if (command == "migrate") return 0;
+  if (command == "rotate-master-key") {
+    int rc = rotate(master_key, new_key_file, url);
+    if (embedded) embedded->stop();
+    return rc;
+  }
+
+  // Stored credentials open with this key; plaintext tokens left by older versions are sealed now.
+  rm::persistence::install_master_key(master_key);
+  spdlog::info("master key loaded (key id {})", master_key.id);
+  {
+    pqxx::connection owner{url};
+    if (int moved = rm::persistence::seal_legacy_twilio_tokens(owner, master_key); moved > 0)
+      spdlog::info("encrypted {} plaintext Twilio auth token(s) into org_credentials", moved);
+  }
+
+  auto service = std::make_unique<rm::actors::service>(service_options_of(cfg, url));
+  // Caller-ID verification: the root supervisor owns its actors (service_options::verification);
+  // this is their blocking facade, built after the service and destroyed before it.
+  auto verification = std::make_unique<rm::actors::verification_service>(
+      *service, rm::actors::verification_service_options{cfg.twilio_api_base, cfg.public_url});
+
+  // The number lifecycle: built after the service (its provider gate and pool) and destroyed
+  // before it; it publishes its saga steps to the number_sweeper actor (a child of the root
+  // supervisor), which finishes what a crash left of a purchase, at start-up and periodically.
+  rm::actors::number_service_options no;
+  no.twilio_base_url = cfg.twilio_api_base;
+  no.vapi_base_url = cfg.vapi_api_base;
+  no.vapi_private_key = cfg.vapi_private_key;
+  no.public_url = cfg.public_url;
+  no.quarantine_days = cfg.number_quarantine_days;
+  no.sweep_interval = std::chrono::seconds(cfg.number_sweep_seconds);
+  auto numbers = std::make_unique<rm::actors::number_service>(*service, no);
+
+  auto server = std::make_unique<rm::http::server>(
+      *service, server_options_of(cfg, verification.get(), numbers.get()));
+  int port = server->bind(cfg.listen_host, cfg.listen_port);
+  if (port < 0) {
+    std::cerr << "ringmaster: RINGMASTER_LISTEN: cannot listen on " << cfg.listen_host << ":"
+              << cfg.listen_port << "\n";
+    return 2;
+  }
+  // Prometheus metrics on their own listener (prometheus-cpp's exposer), never the public port.
+  std::unique_ptr<rm::metrics::endpoint> metrics;
+  if (!cfg.metrics_host.empty()) {
+    try {
+      metrics = std::make_unique<rm::metrics::endpoint>(cfg.metrics_host + ":" +
+                                                        std::to_string(cfg.metrics_port));
+    } catch (const std::exception& e) {
+      std::cerr << "ringmaster: RINGMASTER_METRICS_LISTEN: " << e.what() << "\n";
+      return 2;
+    }
+    spdlog::info("metrics on http://{}:{}/metrics", cfg.metrics_host, metrics->port());
+  }
+  std::promise<void> http_done;
+  auto http_stopped = http_done.get_future();
+  std::thread http{[&] {
+    server->listen();  // returns once stopped and every request in flight has been answered
+    http_done.set_value();
+  }};
+  spdlog::info("ringmaster listening on http://{}:{}", cfg.listen_host, port);
+  std::cout << "ringmaster listening on http://" << cfg.listen_host << ":" << port << std::endl;
+
+  return serve_until_stopped(stop_signals, server, http, http_stopped, service, numbers,
+                             verification, embedded);
 }
 
 }  // namespace

@@ -118,21 +118,6 @@ clinic_identity load_clinic_identity(pqxx::work& tx, const std::string& org_id) 
   return {r["name"].c_str(), r["time_zone"].c_str()};
 }
 
-std::string insert_action_message(pqxx::work& tx, const message_row& m,
-                                  const std::string& subject) {
-  std::optional<std::int64_t> sent;
-  if (m.sent_at) sent = to_epoch(*m.sent_at);
-  const named_row r = tx.exec_params1(
-      "INSERT INTO messages (org_id, contact_id, call_id, direction, method, recipient,"
-      " content, status, service_provider, external_message_id, error_code, error_message,"
-      " sent_at, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-      " to_timestamp($13), $14) RETURNING id",
-      m.org_id, or_null(m.contact_id), or_null(m.call_id), m.direction, m.method, m.recipient,
-      m.content, m.status, m.service_provider, or_null(m.external_message_id),
-      or_null(m.error_code), or_null(m.error_message), sent, or_null(subject));
-  return r["id"].c_str();
-}
-
 std::string create_recording_share(pqxx::work& tx, const std::string& org_id,
                                    const std::string& call_id, const std::string& email,
                                    const std::string& created_by, std::int64_t expires_at) {

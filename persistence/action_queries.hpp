@@ -67,9 +67,7 @@ struct clinic_identity {
 };
 clinic_identity load_clinic_identity(pqxx::work& tx, const std::string& org_id);
 // (The sender of an SMS that no call names: tenant_queries.hpp first_active_number.)
-
-// An outbound message's audit row (messages) with its e-mail subject ("" = NULL); returns its id.
-std::string insert_action_message(pqxx::work& tx, const message_row& m, const std::string& subject);
+// (An outbound message's audit row, e-mail subject included: repositories.hpp insert_message.)
 
 // ---- recording shares ------------------------------------------------------------------------------
 // A recording_shares row for the tenant's call; returns its id.

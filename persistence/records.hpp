@@ -130,8 +130,9 @@ struct message_row {
   std::string contact_id;   // may be empty
   std::string call_id;      // may be empty
   std::string direction;    // "outbound" | "inbound"
-  std::string method;       // "sms" | "voice"
-  std::string recipient;    // E.164
+  std::string method;       // "sms" | "voice" | "email"
+  std::string recipient;    // E.164, or an e-mail address
+  std::string subject;      // e-mail only ("" = NULL)
   std::string content;
   std::string status;       // "sent" | "failed" | "received" | …
   std::string service_provider = "twilio";

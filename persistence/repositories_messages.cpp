@@ -68,11 +68,11 @@ std::string insert_message(pqxx::work& tx, const message_row& m) {
   const named_row r = tx.exec_params1(
       "INSERT INTO messages (org_id, contact_id, call_id, direction, method, recipient,"
       " content, status, service_provider, external_message_id, error_code, error_message,"
-      " sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_timestamp($13))"
-      " RETURNING id",
+      " sent_at, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+      " to_timestamp($13), $14) RETURNING id",
       m.org_id, or_null(m.contact_id), or_null(m.call_id), m.direction, m.method, m.recipient,
       m.content, m.status, m.service_provider, or_null(m.external_message_id),
-      or_null(m.error_code), or_null(m.error_message), sent);
+      or_null(m.error_code), or_null(m.error_message), sent, or_null(m.subject));
   return r["id"].c_str();
 }
 

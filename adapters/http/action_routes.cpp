@@ -390,7 +390,8 @@ void send_reminder(context& ctx, const httplib::Request& req, httplib::Response&
       return true;
     }
     row.status = "sending";
-    message_id = p::insert_action_message(tx, row, subject);
+    row.subject = subject;
+    message_id = p::insert_message(tx, row);
     return true;
   });
   switch (v) {

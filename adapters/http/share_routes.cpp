@@ -87,7 +87,8 @@ void share_recording(context& ctx, const httplib::Request& req, httplib::Respons
     row.content = domain::recording_share_text(clinic.name, "[share link " + share_id + "]",
                                                until, clinic.time_zone);
     row.status = "sending";
-    message_id = p::insert_action_message(tx, row, subject);
+    row.subject = subject;
+    message_id = p::insert_message(tx, row);
     return true;
   });
   if (v == verdict::no_call) return send_error(res, ec::not_found, "no call with id " + call_id);
