@@ -37,7 +37,7 @@ TEST_CASE("RINGMASTER_SMTP_URL refuses a bad URL or a missing sender, naming the
   CHECK(secret->message.find("hunter2") == std::string::npos);
 }
 
-TEST_CASE("RINGMASTER_SMTP_FROM must be a bare address; no URL means no e-mail") {
+TEST_CASE("RINGMASTER_SMTP_FROM must be a bare address, and no URL means no e-mail") {
   rm::app::config c;
   auto err = load_with("RINGMASTER_SMTP_FROM", "Clinic <clinic@example.com>", c);
   REQUIRE(err);
