@@ -229,7 +229,7 @@ TEST_CASE("purchase_number: each documented magic input", "[twilio][numbers]") {
   }
 }
 
-TEST_CASE("purchase_number: two clinics get different ordinary numbers; a number sells once",
+TEST_CASE("purchase_number: two clinics get different ordinary numbers, and a number sells once",
           "[twilio][numbers]") {
   fake_twilio fake(accounts);
   client c(fake.base_url());

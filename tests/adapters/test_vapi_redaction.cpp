@@ -57,7 +57,7 @@ TEST_CASE("a stored end-of-call report holds no raw PII and keeps its shape") {
   CHECK(stored["artifact"]["messages"][1]["time"] == m["artifact"]["messages"][1]["time"]);
 }
 
-TEST_CASE("transfer-update is a transfer event; its destination is a number or a SIP URI") {
+TEST_CASE("transfer-update is a transfer event, and its destination is a number or a SIP URI") {
   json m{{"type", "transfer-update"},
          {"timestamp", 1768230300000},
          {"call", {{"id", "c1"}}},

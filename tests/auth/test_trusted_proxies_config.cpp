@@ -8,7 +8,7 @@
 
 using rm::test::load_with;
 
-TEST_CASE("RINGMASTER_TRUSTED_PROXIES is read at start-up; a bad range names the setting") {
+TEST_CASE("RINGMASTER_TRUSTED_PROXIES is read at start-up, and a bad range names the setting") {
   rm::app::config cfg;
   REQUIRE_FALSE(load_with("RINGMASTER_TRUSTED_PROXIES", "10.0.0.0/8, ::1", cfg));
   CHECK(cfg.trusted_proxies.size() == 2);
