@@ -72,7 +72,7 @@ TEST_CASE("a returning caller's assistant-request carries name, last summary, ne
   const auto next_s = (now_s / 3600 + 72) * 3600;  // on the hour, three days ahead
   h.scalar(
       "INSERT INTO appointments (org_id, contact_id, status, starts_at, ends_at, blocked_until)"
-      " SELECT $1, $2, s.status, to_timestamp(s.at), to_timestamp(s.at + 1800),"
+      " SELECT $1::uuid, $2::uuid, s.status, to_timestamp(s.at), to_timestamp(s.at + 1800),"
       "        to_timestamp(s.at + 2700)"
       " FROM (VALUES ('booked', $3::bigint - 86400 * 5), ('cancelled', $3::bigint - 86400),"
       "              ('booked', $3::bigint), ('booked', $3::bigint + 86400 * 7)) AS s(status, at)",

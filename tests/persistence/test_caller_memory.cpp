@@ -46,7 +46,7 @@ struct two_clinics {
         a, caller);
     tx.exec_params(
         "INSERT INTO appointments (org_id, contact_id, status, starts_at, ends_at, blocked_until)"
-        " SELECT $1, $2::uuid, s.status, now() + s.at, now() + s.at + interval '30 minutes',"
+        " SELECT $1::uuid, $2::uuid, s.status, now() + s.at, now() + s.at + interval '30 minutes',"
         "        now() + s.at + interval '45 minutes'"
         " FROM (VALUES ('booked', interval '-3 days'), ('cancelled', interval '1 day'),"
         "              ('booked', interval '3 days'), ('booked', interval '9 days'))"
