@@ -19,9 +19,13 @@ constexpr const char* stranger_number = "+14155550188";
 
 // One call of `call` through the webhook, from ringing to the stored (redacted) report.
 void reported_call(harness& h, const call_spec& call) {
-  for (const auto& body : {status_update(call, "ringing", 1000),
-                           status_update(call, "ended", 2000, "customer-ended-call"),
-                           end_of_call_report(call, 3000)}) {
+  // Real timestamps: the call's ended_at (which orders "the last call") comes from them.
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  for (const auto& body : {status_update(call, "ringing", now_ms - 60000),
+                           status_update(call, "ended", now_ms - 30000, "customer-ended-call"),
+                           end_of_call_report(call, now_ms - 20000)}) {
     auto r = h.vapi(body);
     INFO(r.text);
     REQUIRE(r.status == 200);
