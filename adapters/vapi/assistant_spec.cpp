@@ -68,6 +68,15 @@ json transcriber(const std::string& language) {
 
 }  // namespace
 
+std::string caller_memory_block() {
+  // Vapi renders the prompt as a LiquidJS template (docs.vapi.ai/assistants/dynamic-variables):
+  // {{callerContext}} is replaced by the variableValues of the assistant-request reply, and by
+  // nothing when the reply has none (an unknown caller), leaving the lead-in alone, which reads
+  // as "nothing known".
+  return "\n\nWhat the clinic knows about this caller from earlier calls (blank for a new "
+         "caller): {{callerContext}}";
+}
+
 const char* const* tool_names() {
   static const char* const names[] = {"check_availability", "reserve_slot", "book_appointment",
                                       "send_sms", nullptr};
@@ -81,7 +90,8 @@ std::string system_prompt(const std::string& clinic_name, const std::string& lan
          "check_availability to find free times, reserve_slot to hold the time the caller "
          "chooses, and book_appointment with the caller's name to confirm it; offer to text a "
          "confirmation with send_sms. Never invent free times, prices or medical advice; if you "
-         "cannot help, offer that the clinic calls back.";
+         "cannot help, offer that the clinic calls back." +
+         caller_memory_block();
 }
 
 json assistant_body(const assistant_spec& s) {

@@ -40,7 +40,13 @@ nlohmann::json assistant_body(const assistant_spec& s);
 // model's other keys (provider, tools, toolIds) are kept by the merge.
 nlohmann::json assistant_changes(const assistant_spec& s);
 
-// The system prompt naming the clinic (exposed for tests).
+// The system prompt naming the clinic (exposed for tests). It ends with caller_memory_block().
 std::string system_prompt(const std::string& clinic_name, const std::string& language);
+
+// The prompt's caller-memory paragraph: a lead-in and the {{callerContext}} placeholder that the
+// assistant-request reply fills for a returning caller (domain/caller_memory.hpp); for an unknown
+// caller the placeholder renders empty. Assistants created before this paragraph existed get it
+// with their next update (assistant_changes sends the whole prompt).
+std::string caller_memory_block();
 
 }  // namespace rm::vapi
