@@ -3,6 +3,10 @@
 // tenant by tenant.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include "tests/tenant_api/fixture.hpp"
 
 using namespace rm::tapi;
