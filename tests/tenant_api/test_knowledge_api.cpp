@@ -143,7 +143,7 @@ TEST_CASE("a PDF and a Markdown document upload and the tool finds the walk-ins 
   CHECK(bad.contains("error"));
 }
 
-TEST_CASE("uploads that are not what they claim, too large or malformed are refused precisely") {
+TEST_CASE("uploads that are not what they claim or too large or malformed are refused precisely") {
   fixture f;
   auto a = f.create_tenant("Harbor Dental", number_a);
   auto admin = mint(a);
