@@ -91,7 +91,7 @@ int main(int argc, char** argv) try {
       rm::persistence::new_tenant nt;
       nt.name = "Bench clinic " + std::to_string(t);
       nt.rules.time_zone = "UTC";
-      char e164[16];
+      char e164[32];
       std::snprintf(e164, sizeof e164, "+1212200%04d", t);
       nt.numbers.push_back({e164, nt.name, ""});
       auto made = rm::persistence::create_tenant(tx, nt);
