@@ -72,7 +72,7 @@ TEST_CASE("an admin creates an agent: Vapi gets an assistant wired to our webhoo
     }
   }
   CHECK(tools == std::set<std::string>{"check_availability", "reserve_slot", "book_appointment",
-                                       "send_sms"});
+                                       "send_sms", "search_knowledge_base"});
   std::set<std::string> types;
   for (const auto& t : body["serverMessages"]) types.insert(t.get<std::string>());
   CHECK(types.count("tool-calls") == 1);
