@@ -26,22 +26,15 @@ namespace p = rm::persistence;
 
 // ---- shared helpers (action_http.hpp) ---------------------------------------------------------
 
-delivery deliver_sms(context& ctx, const std::string& org_id, const p::twilio_account& account,
-                     const std::string& from, const std::string& to, const std::string& body) {
+namespace {
+
+// Runs `send` (one provider port call that fills `d`); the port's refusals become the delivery's
+// outcome: the tenant's breaker open, or no answer in time (the outcome is then unknown).
+template <class Send>
+delivery guarded(Send&& send) {
   delivery d;
-  actors::twilio_endpoint ep;
-  ep.base_url = ctx.service.options().twilio_base_url;
   try {
-    auto r = ctx.service.providers().send_sms(org_id, ep, {account.account_sid, account.auth_token},
-                                              {from, to, body, ""});
-    if (r.ok) {
-      d.sent = true;
-      d.external_id = r.sent.sid;
-    } else {
-      d.error_code = r.error.code ? std::to_string(r.error.code)
-                                  : "http_" + std::to_string(r.error.http_status);
-      d.error_message = twilio::describe(r.error);
-    }
+    send(d);
   } catch (const actors::provider_unavailable& e) {
     d.breaker_open = e;
     d.error_code = "breaker_open";
@@ -54,10 +47,29 @@ delivery deliver_sms(context& ctx, const std::string& org_id, const p::twilio_ac
   return d;
 }
 
+}  // namespace
+
+delivery deliver_sms(context& ctx, const std::string& org_id, const p::twilio_account& account,
+                     const std::string& from, const std::string& to, const std::string& body) {
+  actors::twilio_endpoint ep;
+  ep.base_url = ctx.service.options().twilio_base_url;
+  return guarded([&](delivery& d) {
+    auto r = ctx.service.providers().send_sms(org_id, ep, {account.account_sid, account.auth_token},
+                                              {from, to, body, ""});
+    if (r.ok) {
+      d.sent = true;
+      d.external_id = r.sent.sid;
+    } else {
+      d.error_code = r.error.code ? std::to_string(r.error.code)
+                                  : "http_" + std::to_string(r.error.http_status);
+      d.error_message = twilio::describe(r.error);
+    }
+  });
+}
+
 delivery deliver_email(context& ctx, const std::string& org_id, const std::string& to,
                        const std::string& subject, const std::string& text) {
-  delivery d;
-  try {
+  return guarded([&](delivery& d) {
     auto r = ctx.service.providers().send_email(org_id, {to, subject, text});
     if (r.ok) {
       d.sent = true;
@@ -66,16 +78,7 @@ delivery deliver_email(context& ctx, const std::string& org_id, const std::strin
       d.error_code = "smtp_" + std::to_string(r.smtp_status);
       d.error_message = r.error;
     }
-  } catch (const actors::provider_unavailable& e) {
-    d.breaker_open = e;
-    d.error_code = "breaker_open";
-    d.error_message = e.what();
-  } catch (const actors::service_error& e) {
-    d.no_answer = true;
-    d.error_code = "no_answer";
-    d.error_message = e.what();
-  }
-  return d;
+  });
 }
 
 void apply_outcome(p::message_row& row, const delivery& d) {
@@ -179,6 +182,30 @@ std::string detail_of(const p::message_row& row, const std::string& message_id) 
   return d.dump();
 }
 
+// The number an SMS about a call goes out from: the one the caller dialled when it is a phone
+// number, else the clinic's first active number ("" when it has none).
+std::string sender_number(pqxx::work& tx, const std::string& dialled) {
+  return domain::is_e164_syntax(dialled) ? dialled : p::first_active_number(tx).value_or("");
+}
+
+// An SMS to a recipient who replied STOP is refused before Twilio is called (Twilio would answer
+// 21610), yet stored and audited like a send: the row as 'refused', and the audit event. Returns
+// the message id.
+std::string refuse_opted_out(pqxx::work& tx, p::message_row& row, const principal& who,
+                             const char* action, const char* kind, const std::string& id,
+                             const std::string& ip) {
+  row.status = "refused";
+  row.error_code = "opted_out";
+  row.error_message = "the recipient has opted out of SMS (replied STOP)";
+  auto message_id = p::insert_message(tx, row);
+  p::record_audit(tx, who.org_id, who.user_id, action, kind, id, detail_of(row, message_id), ip);
+  return message_id;
+}
+
+void send_no_sender(httplib::Response& res) {
+  send_error(res, 409, "no_sender_number", "this clinic has no active number to send the SMS from");
+}
+
 }  // namespace
 
 // ---- POST /api/calls-dashboard/{call_id}/followup ------------------------------------------------
@@ -211,8 +238,7 @@ void followup(context& ctx, const httplib::Request& req, httplib::Response& res,
     if (!domain::is_e164_syntax(call->caller)) return refuse(verdict::no_caller);
     account = p::load_twilio_account(tx, who.org_id);
     if (!account) return refuse(verdict::no_twilio);
-    from = domain::is_e164_syntax(call->dialled) ? call->dialled
-                                                 : p::first_active_number(tx).value_or("");
+    from = sender_number(tx, call->dialled);
     if (from.empty()) return refuse(verdict::no_sender);
     auto contact = call->contact_id.empty()
                        ? p::action_contact_by_phone(tx, who.org_id, call->caller)
@@ -227,14 +253,8 @@ void followup(context& ctx, const httplib::Request& req, httplib::Response& res,
     row.call_id = call_id;
     row.contact_id = contact_id;
     if (contact->opted_out) {
-      // Refused before Twilio is called (it would answer 21610); audited like a send.
       v = verdict::opted_out;
-      row.status = "refused";
-      row.error_code = "opted_out";
-      row.error_message = "the recipient has opted out of SMS (replied STOP)";
-      message_id = p::insert_message(tx, row);
-      p::record_audit(tx, who.org_id, who.user_id, "call.followup", "call", call_id,
-                      detail_of(row, message_id), ip);
+      message_id = refuse_opted_out(tx, row, who, "call.followup", "call", call_id, ip);
       return true;
     }
     row.status = "sending";
@@ -247,9 +267,7 @@ void followup(context& ctx, const httplib::Request& req, httplib::Response& res,
       return send_error(res, 422, "no_caller_number",
                         "this call has no caller number to text (withheld or not a phone number)");
     case verdict::no_twilio: return send_no_twilio(res);
-    case verdict::no_sender:
-      return send_error(res, 409, "no_sender_number",
-                        "this clinic has no active number to send the SMS from");
+    case verdict::no_sender: return send_no_sender(res);
     case verdict::opted_out:
       return send_error(res, 409, "opted_out",
                         "this caller opted out of SMS (replied STOP); nothing was sent");
@@ -368,8 +386,7 @@ void send_reminder(context& ctx, const httplib::Request& req, httplib::Response&
     if (by_sms) {
       account = p::load_twilio_account(tx, who.org_id);
       if (!account) return refuse(verdict::no_twilio);
-      from = domain::is_e164_syntax(a->call_dialled) ? a->call_dialled
-                                                     : p::first_active_number(tx).value_or("");
+      from = sender_number(tx, a->call_dialled);
       if (from.empty()) return refuse(verdict::no_sender);
       row = outbound_row(who.org_id, "sms", contact->phone_e164, text);
     } else {
@@ -381,12 +398,7 @@ void send_reminder(context& ctx, const httplib::Request& req, httplib::Response&
     row.call_id = a->call_id;
     if (by_sms && contact->opted_out) {
       v = verdict::opted_out;
-      row.status = "refused";
-      row.error_code = "opted_out";
-      row.error_message = "the recipient has opted out of SMS (replied STOP)";
-      message_id = p::insert_message(tx, row);
-      p::record_audit(tx, who.org_id, who.user_id, "appointment.reminder", "appointment", id,
-                      detail_of(row, message_id), ip);
+      message_id = refuse_opted_out(tx, row, who, "appointment.reminder", "appointment", id, ip);
       return true;
     }
     row.status = "sending";
@@ -410,9 +422,7 @@ void send_reminder(context& ctx, const httplib::Request& req, httplib::Response&
                         "this appointment's contact has no e-mail address; send the reminder "
                         "by SMS instead");
     case verdict::no_twilio: return send_no_twilio(res);
-    case verdict::no_sender:
-      return send_error(res, 409, "no_sender_number",
-                        "this clinic has no active number to send the SMS from");
+    case verdict::no_sender: return send_no_sender(res);
     case verdict::opted_out:
       return send_error(res, 409, "opted_out",
                         "this contact opted out of SMS (replied STOP); nothing was sent");
