@@ -82,6 +82,7 @@ void score_if_reported(call_ptr self, const wiring_ptr& w, Next next) {
       self, *w, [id, now_s](pqxx::connection& c) { return calls::score_call(c, id, now_s); },
       [=](caf::expected<calls::scoring_outcome> scored) mutable {
         if (scored && scored->found) {
+          if (scored->scored_now) metrics::call_scored(scored->lead_tier);
           auto before = self->state.projection.state;
           self->state.projection = scored->projection;
           if (self->state.projection.state != before) arm_timers(self, w);

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <deque>
+#include <string_view>
 
 #include "actors/actors.hpp"
 #include "actors/db_call.hpp"
+#include "adapters/metrics/metrics.hpp"
 
 namespace rm::actors {
 
@@ -58,10 +60,13 @@ twilio_endpoint endpoint_of(const outbox_config& cfg, int attempts) {
   return ep;
 }
 
-// Finishing a row is one db job; the row is done when it answered.
+// Finishing a row is one db job; the row is done when it answered. `outcome` is the row's
+// settlement as counted by ringmaster_outbox_messages_total: "sent", "refused" or "uncertain".
 template <class Fn>
-void finish(outbox_ptr self, const wiring_ptr& w, const ob::claim& cl, Fn fn, bool sent) {
+void finish(outbox_ptr self, const wiring_ptr& w, const ob::claim& cl, Fn fn,
+            const char* outcome) {
   auto id = cl.id;
+  const bool sent = std::string_view{outcome} == "sent";
   db_then<bool>(self, *w, std::move(fn), [=](caf::expected<bool> ours) {
     if (!ours)
       spdlog::warn("outbox: row {}: its outcome could not be stored ({}); the lease will lapse "
@@ -69,7 +74,10 @@ void finish(outbox_ptr self, const wiring_ptr& w, const ob::claim& cl, Fn fn, bo
                    id, describe(ours.error()));
     else if (!*ours)
       spdlog::warn("outbox: row {}: the claim was taken over before the outcome was stored", id);
-    if (ours && *ours) ++(sent ? self->state.sent : self->state.other);
+    if (ours && *ours) {
+      ++(sent ? self->state.sent : self->state.other);
+      metrics::outbox_message(outcome);
+    }
     row_done(self, w);
   });
 }
@@ -86,12 +94,12 @@ void send(outbox_ptr self, const wiring_ptr& w, ob::claim cl) {
             if (r.ok) {
               finish(self, w, cl, [=](pqxx::connection& c) {
                 return ob::finish_sent(c, cl, r.sent.sid);
-              }, true);
+              }, "sent");
             } else if (r.error.http_status == 0) {  // no answer: it may have been accepted
               finish(self, w, cl, [=](pqxx::connection& c) {
                 return ob::finish_uncertain(c, cl, rows, "no answer from Twilio: " +
                                                              r.error.message);
-              }, false);
+              }, "uncertain");
             } else {  // Twilio answered without queueing it
               auto code = r.error.code ? std::to_string(r.error.code)
                                        : "http_" + std::to_string(r.error.http_status);
@@ -99,7 +107,7 @@ void send(outbox_ptr self, const wiring_ptr& w, ob::claim cl) {
               spdlog::warn("outbox: row {}: Twilio refused the SMS: {}", cl.id, text);
               finish(self, w, cl, [=](pqxx::connection& c) {
                 return ob::finish_refused(c, cl, rows, code, text);
-              }, false);
+              }, "refused");
             }
           },
           [=](caf::error& err) {
@@ -109,13 +117,13 @@ void send(outbox_ptr self, const wiring_ptr& w, ob::claim cl) {
               auto text = describe(err);
               finish(self, w, cl, [=](pqxx::connection& c) {
                 return ob::finish_refused(c, cl, rows, "breaker_open", text);
-              }, false);
+              }, "refused");
             } else {
               auto text = describe(err);
               finish(self, w, cl, [=](pqxx::connection& c) {
                 return ob::finish_uncertain(c, cl, rows, "the Twilio adapter did not answer: " +
                                                              text);
-              }, false);
+              }, "uncertain");
             }
           });
 }
@@ -138,7 +146,7 @@ void reconcile(outbox_ptr self, const wiring_ptr& w, ob::claim cl) {
               finish(self, w, cl, [=](pqxx::connection& c) {
                 return ob::finish_uncertain(c, cl, rows, "reconcile: Twilio's message list: " +
                                                              twilio::describe(r.error));
-              }, false);
+              }, "uncertain");
               return;
             }
             // Twilio's clock against the database's: a minute of slack.
@@ -152,14 +160,14 @@ void reconcile(outbox_ptr self, const wiring_ptr& w, ob::claim cl) {
               auto sid = m.sid;
               finish(self, w, cl, [=](pqxx::connection& c) {
                 return ob::finish_sent(c, cl, sid);
-              }, true);
+              }, "sent");
               return;
             }
             if (cl.attempts > rows.max_attempts) {
               finish(self, w, cl, [=](pqxx::connection& c) {
                 return ob::finish_refused(c, cl, rows, "gave_up",
                                           "no answer from Twilio after every attempt");
-              }, false);
+              }, "refused");
               return;
             }
             send(self, w, cl);  // it never reached Twilio
@@ -168,7 +176,7 @@ void reconcile(outbox_ptr self, const wiring_ptr& w, ob::claim cl) {
             auto text = describe(err);
             finish(self, w, cl, [=](pqxx::connection& c) {
               return ob::finish_uncertain(c, cl, rows, "reconcile: " + text);
-            }, false);
+            }, "uncertain");
           });
 }
 

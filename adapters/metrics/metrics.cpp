@@ -95,6 +95,16 @@ struct families {
           .Name("ringmaster_sms_total")
           .Help("send_sms attempts by outcome (sent, failed, refused)")
           .Register(*registry);
+  prometheus::Family<prometheus::Counter>& scored =
+      BuildCounter()
+          .Name("ringmaster_calls_scored_total")
+          .Help("Calls scored after their end-of-call report, by lead tier")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& outbox =
+      BuildCounter()
+          .Name("ringmaster_outbox_messages_total")
+          .Help("message_outbox rows settled by the outbox actor, by outcome")
+          .Register(*registry);
   prometheus::Family<prometheus::Counter>& rejections =
       BuildCounter()
           .Name("ringmaster_input_rejections_total")
@@ -104,6 +114,8 @@ struct families {
   families() {
     // Series that exist from the start, so a scrape shows zeroes rather than nothing.
     for (const char* o : {"sent", "failed", "refused"}) sms.Add({{"outcome", o}});
+    for (const char* t : {"hot", "warm", "cold"}) scored.Add({{"tier", t}});
+    for (const char* o : {"sent", "refused", "uncertain"}) outbox.Add({{"outcome", o}});
     for (const char* r : {"depth", "size", "encoding", "syntax"})
       rejections.Add({{"reason", r}});
   }
@@ -185,6 +197,18 @@ void sms(const std::string& outcome) {
   the().sms.Add({{"outcome", clamp(outcome, std::array<const char*, 3>{"sent", "failed",
                                                                         "refused"},
                                    "failed")}})
+      .Increment();
+}
+
+void call_scored(const std::string& tier) {
+  the().scored.Add({{"tier", clamp(tier, std::array<const char*, 3>{"hot", "warm", "cold"}, "cold")}})
+      .Increment();
+}
+
+void outbox_message(const char* outcome) {
+  the().outbox.Add({{"outcome", clamp(outcome, std::array<const char*, 3>{"sent", "refused",
+                                                                           "uncertain"},
+                                      "uncertain")}})
       .Increment();
 }
 

@@ -78,6 +78,16 @@ void breaker_state(const std::string& org_id, const char* provider, int state);
 // "refused" (anything else counts as "failed").
 void sms(const std::string& outcome);
 
+// ---- after the call (issue 11) -----------------------------------------------------------------
+// One call scored (reported → scored, counted once: a repeated report scores nothing):
+// ringmaster_calls_scored_total{tier}, tier "hot" | "warm" | "cold" (anything else "cold").
+void call_scored(const std::string& tier);
+// One message_outbox row settled by the outbox actor: ringmaster_outbox_messages_total{outcome},
+// outcome "sent" (Twilio queued it), "refused" (Twilio answered without queueing it, or the
+// breaker was open), "uncertain" (no answer: the next claim reconciles it against Twilio's
+// Messages list); anything else counts as "uncertain".
+void outbox_message(const char* outcome);
+
 // ---- input hardening ---------------------------------------------------------------------------
 // A request refused at the HTTP edge for its shape, before any handler logic:
 // ringmaster_input_rejections_total{reason}, reason "depth" (JSON nested too deep), "size" (body

@@ -33,6 +33,13 @@ TEST_CASE("counters and histograms record with clamped labels", "[metrics]") {
   m::input_rejection("depth");
   m::provider_request("twilio", "ok");
   m::breaker_state("org-1", "twilio", 1);
+  const double hot0 = sample(before, R"(ringmaster_calls_scored_total{tier="hot"})");
+  const double cold0 = sample(before, R"(ringmaster_calls_scored_total{tier="cold"})");
+  const double uncertain0 = sample(before, R"(ringmaster_outbox_messages_total{outcome="uncertain"})");
+  m::call_scored("hot");
+  m::call_scored("lukewarm");  // not a tier: counted as cold
+  m::outbox_message("sent");
+  m::outbox_message("vanished");  // not an outcome: counted as uncertain
   const auto text = m::render();
   INFO(text);
   CHECK(sample(text, R"(ringmaster_tool_calls_total{outcome="ok",tool="reserve_slot"})") == ok0 + 1);
@@ -50,6 +57,16 @@ TEST_CASE("counters and histograms record with clamped labels", "[metrics]") {
   CHECK(sample(text, R"(ringmaster_input_rejections_total{reason="depth"})") >= 1);
   CHECK(sample(text, R"(ringmaster_provider_requests_total{outcome="ok",provider="twilio"})") >= 1);
   CHECK(sample(text, R"(ringmaster_circuit_breaker_state{org_id="org-1",provider="twilio"})") == 1);
+  // Series that exist before anything happened (zeroes on the first scrape).
+  CHECK(hot0 >= 0);
+  CHECK(cold0 >= 0);
+  CHECK(uncertain0 >= 0);
+  CHECK(sample(text, R"(ringmaster_calls_scored_total{tier="hot"})") == hot0 + 1);
+  CHECK(sample(text, R"(ringmaster_calls_scored_total{tier="cold"})") == cold0 + 1);
+  CHECK(text.find("lukewarm") == std::string::npos);
+  CHECK(sample(text, R"(ringmaster_outbox_messages_total{outcome="sent"})") >= 1);
+  CHECK(sample(text, R"(ringmaster_outbox_messages_total{outcome="uncertain"})") == uncertain0 + 1);
+  CHECK(text.find("vanished") == std::string::npos);
 }
 
 TEST_CASE("live tokens move their gauge up and back down", "[metrics]") {

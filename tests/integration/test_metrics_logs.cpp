@@ -156,7 +156,11 @@ TEST_CASE("a recorded call moves the Prometheus counters exactly; JSON logs hold
   const scrape after = settled_metrics(metrics_port, [&](const scrape& s) {
     return s.value("ringmaster_http_request_duration_seconds_count", vapi_route) -
                before.value("ringmaster_http_request_duration_seconds_count", vapi_route) >=
-           8;
+               8 &&
+           s.value("ringmaster_calls_scored_total", {{"tier", "hot"}}) +
+                   s.value("ringmaster_calls_scored_total", {{"tier", "warm"}}) +
+                   s.value("ringmaster_calls_scored_total", {{"tier", "cold"}}) >
+               0;
   });
   INFO(after.text);
 
@@ -181,6 +185,11 @@ TEST_CASE("a recorded call moves the Prometheus counters exactly; JSON logs hold
     CHECK(delta("ringmaster_tool_call_duration_seconds_bucket", {{"tool", tool}, {"le", "+Inf"}}) ==
           1);
   }
+  // The report scored the call once (its tier depends on the transcript; one series moved).
+  CHECK(delta("ringmaster_calls_scored_total", {{"tier", "hot"}}) +
+            delta("ringmaster_calls_scored_total", {{"tier", "warm"}}) +
+            delta("ringmaster_calls_scored_total", {{"tier", "cold"}}) ==
+        1);
   CHECK(delta("ringmaster_sms_total", {{"outcome", "sent"}}) == 1);
   CHECK(delta("ringmaster_sms_total", {{"outcome", "failed"}}) == 0);
   CHECK(delta("ringmaster_sms_total", {{"outcome", "refused"}}) == 0);
