@@ -148,6 +148,9 @@ void add_number_routes(httplib::Server& srv, context& ctx);  // number_routes.cp
 void add_credential_routes(httplib::Server& srv, context& ctx);  // credential_routes.cpp
 // /api/integrations/twilio*: connect a clinic's Twilio account, synced to Vapi.
 void add_twilio_integration_routes(httplib::Server& srv, context& ctx);
+// The console's static files under /console/ with their security headers (issue 15; no
+// authentication: the app sends the user's token to the API itself).
+void add_console_routes(httplib::Server& srv, context& ctx);  // console_routes.cpp
 // The dashboard actions (follow-up SMS, recording share, transcript export, appointment
 // reminder; tenant JWT, members) and the public share link GET /share/recordings/{token}
 // (authenticated by its signed token).

@@ -282,6 +282,7 @@ struct server::impl {
     add_credential_routes(srv, ctx);
     add_twilio_integration_routes(srv, ctx);
     add_action_routes(srv, ctx);
+    add_console_routes(srv, ctx);
   }
 };
 
