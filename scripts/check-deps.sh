@@ -44,6 +44,7 @@ TOOLS=(cmake ninja g++ pkg-config  # scripts/build.sh
        clang++                     # scripts/fuzz.sh
        bash curl jq psql           # scripts/run.sh, scripts/test.sh
        wrk                         # bench/run.sh
+       chromium                    # tests/console (the console's browser tests)
        runuser pg:initdb pg:pg_ctl pg:postgres)  # scripts/pg-start.sh, the embedded PostgreSQL
 
 # CMake find modules (no config file to trace): a file the module finds.
