@@ -77,9 +77,22 @@ export const scenarios = [
     await h.page.getByRole('cell', { name: /Other Clinic/ }).waitFor();
     await h.page.locator('.tag[data-value="closed"]').first().waitFor();
     await h.checkPage('operator-tenants');
+    // A verification in progress (clinic B's): listed with the number's last four digits, never
+    // its code.
+    const mobile = '+14155550134';
+    const started = await http(h.base, 'POST', '/api/telephony/verify-caller-id/initiate',
+                               { token: h.clinics.b.admin, body: { phoneNumber: mobile, channel: 'sms' } });
+    assert.equal(started.status, 200, started.text);
+    const code = await eventually(async () => {
+      const m = (await fakeMessages(h.w)).filter((x) => x.to === mobile).pop();
+      return m && /\b(\d{6})\b/.exec(m.body)[1];
+    }, { what: 'the verification SMS' });
     await h.page.getByRole('link', { name: 'Verifications' }).click();
     await h.page.getByRole('heading', { name: 'Verification sessions' }).waitFor();
-    await h.page.getByRole('table', { name: 'Verification sessions' }).waitFor();
+    const row = h.page.getByRole('row').filter({ hasText: started.json.verificationId });
+    await row.getByText('…0134').waitFor();
+    await row.getByText('pending').waitFor();
+    assert.ok(!(await h.page.content()).includes(code), 'a verification code is shown');
     await h.checkPage('operator-verifications');
   }],
 
@@ -158,6 +171,12 @@ export const scenarios = [
     const s = await http(h.base, 'GET', '/api/org/settings', { token: h.clinics.a.admin });
     assert.equal(s.json.alert_phone, '+14155550142');
     await h.page.getByRole('cell', { name: 'Botox', exact: true }).waitFor();
+    await h.page.getByLabel('Name', { exact: true }).fill('Teeth Whitening');
+    await h.page.getByLabel('Price (USD)', { exact: true }).fill('299.99');
+    await h.page.getByLabel('Keywords', { exact: true }).fill('whitening, bleach');
+    await h.page.getByRole('button', { name: 'Add service' }).click();
+    await h.page.getByRole('cell', { name: 'Teeth Whitening', exact: true }).waitFor();
+    await h.page.getByRole('cell', { name: 'whitening, bleach' }).waitFor();
     await h.checkPage('clinic-settings');
   }],
 
