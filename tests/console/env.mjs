@@ -164,3 +164,32 @@ export async function fakeMessages(w) {
   const body = await (await fetch(w.fakeUrl + '/_fake/messages')).json();
   return Array.isArray(body) ? body : body.messages;
 }
+
+// A tool-calls message with one tool call (the sample's three shapes: toolCallList, toolCalls with
+// JSON-string arguments, toolWithToolCallList); returns the parsed result (throws on an error).
+export async function toolCall(w, call, id, name, args) {
+  const body = sample('tool-calls-check-availability');
+  const m = body.message;
+  retarget(m, call);
+  const fn = { name, arguments: args };
+  const template = m.toolWithToolCallList[0];
+  m.toolCallList = [{ id, type: 'function', function: fn }];
+  m.toolCalls = [{ id, type: 'function', function: { name, arguments: JSON.stringify(args) } }];
+  m.toolWithToolCallList = [{ ...template, function: { ...template.function, name },
+                              toolCall: { id, type: 'function', function: fn } }];
+  const r = await vapi(w, body);
+  const result = r.json.results[0];
+  if (result.result === undefined) throw new Error(name + ': ' + JSON.stringify(result));
+  return JSON.parse(result.result);
+}
+
+// A weekday at least two days ahead (in New York), as YYYY-MM-DD: always within the week ahead.
+export function weekdayAhead() {
+  for (let days = 2; ; ++days) {
+    const d = new Date(Date.now() + days * 86400000);
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short',
+    }).formatToParts(d).map((p) => [p.type, p.value]));
+    if (parts.weekday !== 'Sat' && parts.weekday !== 'Sun') return `${parts.year}-${parts.month}-${parts.day}`;
+  }
+}

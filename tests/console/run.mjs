@@ -9,7 +9,8 @@ import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startWorld, http, jwt, vapi, callSpec, statusUpdate, endOfCallReport, eventually, OPERATOR_TOKEN } from './env.mjs';
+import { startWorld, http, jwt, vapi, toolCall, weekdayAhead, callSpec, statusUpdate, endOfCallReport, eventually,
+         OPERATOR_TOKEN } from './env.mjs';
 import { scenarios } from './scenarios.mjs';
 
 const require = createRequire(import.meta.url);
@@ -74,15 +75,19 @@ async function seed(w) {
   const xss = '<img src=x onerror=alert(1)>';
   const transcriptA = 'AI: Thanks for calling Harbor Dental.\nUser: I would like botox please. ' + xss +
                       '\nAI: Of course, we will call you back.\n';
-  const callA = await fullCall(w, clinics.a, '+14155550177', transcriptA, 'Caller asked about botox ' + xss);
+  const callA = await fullCall(w, clinics.a, '+14155550177', transcriptA, 'Caller asked about botox ' + xss, true);
   const callB = await fullCall(w, clinics.b, '+14155550188', 'User: OTHER-CLINIC-ONLY transcript\n', 'OTHER-CLINIC-ONLY');
   return { w, clinics, callA, callB, xss };
 }
 
-async function fullCall(w, clinic, caller, transcript, summary) {
+async function fullCall(w, clinic, caller, transcript, summary, book = false) {
   const call = callSpec(clinic, caller);
   await vapi(w, statusUpdate(call, 'ringing'));
   await vapi(w, statusUpdate(call, 'in-progress'));
+  if (book) {  // an appointment at 10:00 on a weekday of the week ahead, for Ada
+    const hold = await toolCall(w, call, call.id + '-hold', 'reserve_slot', { start: weekdayAhead() + 'T10:00' });
+    await toolCall(w, call, call.id + '-book', 'book_appointment', { hold_id: hold.hold_id, name: 'Ada Lovelace' });
+  }
   await vapi(w, statusUpdate(call, 'ended', 'customer-ended-call'));
   await vapi(w, endOfCallReport(call, transcript, summary));
   await eventually(async () => {

@@ -134,6 +134,19 @@ export const scenarios = [
     await h.page.getByRole('list').filter({ hasText: 'report' }).waitFor();
     for (const name of ['Send follow-up', 'Share recording', 'Export transcript', 'Send reminder'])
       await h.page.getByRole('button', { name }).waitFor();
+    // Export transcript: the browser downloads the redacted transcript.
+    await h.page.getByRole('button', { name: 'Export transcript' }).click();
+    const [download] = await Promise.all([h.page.waitForEvent('download'),
+                                          h.page.getByRole('button', { name: 'Download .txt' }).click()]);
+    assert.match(download.suggestedFilename(), /^call-.*-transcript\.txt$/);
+    const exported = await (await import('node:fs/promises')).readFile(await download.path(), 'utf8');
+    assert.ok(exported.includes(h.xss), 'the export is the stored transcript');
+    await h.page.getByText(/Transcript exported/).waitFor();
+    // Send reminder: an SMS about the call's booked appointment.
+    await h.page.getByRole('button', { name: 'Send reminder' }).click();
+    await h.page.getByRole('button', { name: 'Send', exact: true }).click();
+    await h.page.getByText('Reminder sent to +14155550177 by sms.').waitFor();
+    await h.page.getByRole('button', { name: 'Send reminder' }).click();  // closes it
     await h.checkPage('clinic-call');
     const before = (await fakeMessages(h.w)).length;
     await h.page.getByRole('button', { name: 'Send follow-up' }).click();
@@ -157,8 +170,13 @@ export const scenarios = [
     await h.page.locator('.stats dd').first().waitFor();
     await h.checkPage('clinic-leads');
     await h.page.getByRole('link', { name: 'Appointments' }).click();
-    await h.page.getByRole('table', { name: 'Appointments this week' }).waitFor();
+    const booked = h.page.getByRole('row').filter({ hasText: 'Ada Lovelace' });
+    await booked.locator('.tag[data-value="booked"]').waitFor();
     await h.checkPage('clinic-appointments');
+    await booked.getByRole('button', { name: /^Cancel the appointment/ }).click();
+    await booked.getByRole('button', { name: 'Yes, cancel' }).click();
+    await h.page.getByText('Appointment cancelled; the slot is free again.').waitFor();
+    await booked.locator('.tag[data-value="cancelled"]').waitFor();
     await h.page.getByRole('link', { name: 'Numbers' }).click();
     await h.page.getByText('+14155550100').first().waitFor();
     await h.page.locator('.tag[data-value="connected"]').waitFor();
