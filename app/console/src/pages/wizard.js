@@ -17,7 +17,11 @@ export function Wizard() {
   const [flow, setFlow] = useState({});
   const verified = useGet('/api/telephony/verified-numbers');
   const heading = useRef(null);
-  useEffect(() => { if (step > 0 && heading.current) heading.current.focus(); }, [step]);
+  useEffect(() => {
+    if (step === 0) return;
+    if (heading.current) heading.current.focus();
+    verified.reload();  // the list follows the steps (verified, then forwarding configured)
+  }, [step]);
   const next = (more) => { setFlow((f) => ({ ...f, ...more })); setStep((s) => s + 1); };
   const restart = () => { setFlow({}); setStep(0); verified.reload(); };
   const forward = (n) => { setFlow({ phoneNumber: n.phoneNumber, verifiedCallerId: n.id }); setStep(2); };
