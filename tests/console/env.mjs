@@ -71,7 +71,9 @@ export async function startWorld(artifacts) {
     RINGMASTER_VAPI_AUTH: 'none', RINGMASTER_VAPI_SECRET: '', RINGMASTER_VAPI_BEARER_TOKEN: '',
     RINGMASTER_VAPI_HMAC_SECRET: '', RINGMASTER_TWILIO_API_BASE: fakeUrl,
     RINGMASTER_MASTER_KEY: randomBytes(32).toString('base64'), RINGMASTER_MASTER_KEY_FILE: '',
-    RINGMASTER_LOG_FORMAT: 'text', RINGMASTER_OUTBOX_POLL_MS: '0' };
+    RINGMASTER_LOG_FORMAT: 'text', RINGMASTER_OUTBOX_POLL_MS: '0',
+    // Streams the browser closed are noticed at the next write: keep-alives every 2 s free them soon.
+    RINGMASTER_EVENT_KEEPALIVE_MS: '2000' };
   const rmLog = path.join(artifacts, 'ringmaster.log');
   const rm = spawn(need('RINGMASTER_BIN'), ['serve'], { env, stdio: ['ignore', openSync(rmLog, 'w'), openSync(rmLog, 'a')] });
   children.push(rm);

@@ -26,11 +26,12 @@ export function CallsList() {
       const list = old || [];
       const i = list.findIndex((c) => c.id === e.call_id);
       if (i < 0) {
-        return [{ id: e.call_id, provisional: true, state: e.state, caller: e.caller_last4 ? '…' + e.caller_last4 : null,
+        return [{ id: e.call_id, provisional: true, state: e.state, outcome: e.outcome || null,
+                  caller: e.caller_last4 ? '…' + e.caller_last4 : null,
                   created_at: e.started_at || e.updated_at, direction: null }, ...list];
       }
       const next = list.slice();
-      next[i] = { ...next[i], state: e.state };
+      next[i] = { ...next[i], state: e.state, outcome: e.outcome === undefined ? next[i].outcome : e.outcome };
       return next;
     });
     clearTimeout(timer.current);
