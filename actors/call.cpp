@@ -31,6 +31,7 @@ struct call_state {
   domain::call_projection projection;
   bool loaded = false;
   bool row_ensured = false;  // the calls row exists (tool results reference it)
+  bool announced = false;    // the event hub has heard of this call (or it existed when loaded)
   // toolCallId → its first result: a retried tool call is answered from here without acting.
   // Rebuilt from tool_invocations when the actor is (re)created.
   std::unordered_map<std::string, tool_reply> outcomes;
@@ -47,6 +48,32 @@ bool booking_tool(const std::string& name) {
 
 tool_reply reply_of(const tool_request& req, std::string text, bool is_error) {
   return {req.name, req.tool_call_id, std::move(text), is_error};
+}
+
+// THE place where a committed change of the call's projection is taken in (a webhook's event,
+// the scoring step, the sanity close): called only after the transaction that made it
+// committed. Tells the event hub (actors/call_events.hpp) when the call is new to the streams or
+// its state, outcome or ended reason changed. Returns whether the state changed.
+bool commit_projection(call_ptr self, const wiring_ptr& w, const domain::call_projection& next) {
+  auto& st = self->state;
+  const auto before = st.projection;
+  st.projection = next;
+  const bool changed = next.state != before.state || next.outcome != before.outcome ||
+                       next.ended_reason != before.ended_reason;
+  if (changed || !st.announced) {
+    call_changed c;
+    c.call_id = st.identity.id;
+    c.org_id = st.identity.org_id;
+    c.state = domain::to_string(next.state);
+    c.outcome = domain::to_string(next.outcome);
+    c.caller_last4 = last4_digits(st.identity.caller);
+    c.ended_reason = next.ended_reason;
+    c.started_at_ms = next.started_at_ms;
+    c.updated_at_ms = p::to_epoch(w->now()) * 1000;
+    caf::anon_send(w->events(), evpub_atom::value, std::move(c));
+  }
+  st.announced = true;
+  return next.state != before.state;
 }
 
 // Restarts the sanity timer: a call silent for `sanity_timeout` gets closed.
@@ -83,9 +110,7 @@ void score_if_reported(call_ptr self, const wiring_ptr& w, Next next) {
       [=](caf::expected<calls::scoring_outcome> scored) mutable {
         if (scored && scored->found) {
           if (scored->scored_now) metrics::call_scored(scored->lead_tier);
-          auto before = self->state.projection.state;
-          self->state.projection = scored->projection;
-          if (self->state.projection.state != before) arm_timers(self, w);
+          if (commit_projection(self, w, scored->projection)) arm_timers(self, w);
         } else if (!scored) {
           spdlog::warn("call {}: scoring did not complete ({}); it stays reported",
                        self->state.identity.id, describe(scored.error()));
@@ -115,8 +140,9 @@ void with_loaded(call_ptr self, const wiring_ptr& w, Next next) {
         auto& st = self->state;
         if (l.found) {  // the stored identity is authoritative, whoever spawned the actor
           st.identity = l.identity;
-          st.projection = l.projection;
+          st.projection = l.projection;  // loaded, not changed: the streams' lists show it
           st.row_ensured = true;
+          st.announced = true;
           for (auto& [tool_call_id, outcome] : l.outcomes)
             st.outcomes[tool_call_id] = tool_reply{"", tool_call_id, outcome.result,
                                                    outcome.is_error};
@@ -449,10 +475,9 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                   return;
                 }
                 const auto& r = *recorded;
-                auto before = self->state.projection.state;
-                self->state.projection = r.projection;
+                const bool state_changed = commit_projection(self, w, r.projection);
                 self->state.row_ensured = true;
-                if (r.projection.state != before || r.stored) arm_timers(self, w);
+                if (state_changed || r.stored) arm_timers(self, w);
                 // Acknowledged after the report's commit; the scoring step runs next, before
                 // this call's next message.
                 rp.deliver(event_ack{r.stored, domain::to_string(r.projection.state),
@@ -541,7 +566,10 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
           msg.payload_json = R"({"source":"ringmaster","reason":"sanity-timeout"})";
           db_await<calls::recorded>(
               self, *w, [msg](pqxx::connection& c) { return calls::record_event(c, msg); },
-              [=](const caf::expected<calls::recorded>&) { self->quit(); });
+              [=](const caf::expected<calls::recorded>& recorded) {
+                if (recorded) commit_projection(self, w, recorded->projection);
+                self->quit();
+              });
         });
       },
   };

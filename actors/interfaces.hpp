@@ -15,7 +15,9 @@
 //                                 ├─ call_registry ── spawns/monitors ── call × M
 //                                 ├─ verification registry + housekeeper (verification_interfaces.hpp)
 //                                 ├─ number_sweeper (drives the number sagas: number_interfaces.hpp)
-//                                 └─ outbox (sends message_outbox rows once: outbox_interfaces.hpp)
+//                                 ├─ outbox (sends message_outbox rows once: outbox_interfaces.hpp)
+//                                 └─ event_hub (committed call changes → live event streams:
+//                                               event_hub_interfaces.hpp)
 //
 // Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
 // current handle, so a restart is invisible to callers. Call actors are never restarted: the
@@ -334,3 +336,4 @@ RM_LOCAL_MESSAGE(rm::persistence, completed_tool_call)
 #undef RM_LOCAL_MESSAGE
 
 #include "actors/verification_interfaces.hpp"  // caller-ID verification (its own header)
+#include "actors/event_hub_interfaces.hpp"  // live call events for the SSE streams

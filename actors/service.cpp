@@ -13,6 +13,9 @@ struct service::impl {
   std::unique_ptr<caf::actor_system> sys;
   wiring_ptr w = std::make_shared<wiring>();
   caf::actor supervisor;
+  // Live while the actor system is: a call_subscription's unsubscribe (any thread, any time)
+  // sends only while it can lock this.
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
   std::chrono::milliseconds timeout;
   service_options options;
 
@@ -44,7 +47,7 @@ struct service::impl {
     // their handles would go to a null handle. Wait (bounded) until every one is there.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!(w->db() && w->gate() && w->twilio() && w->vapi() && w->email() && w->calendar() && w->tool_log() && w->directory() &&
-             w->calls() &&
+             w->calls() && w->events() &&
              (!o.verification || (w->verification_registry() && w->verification_housekeeper())))) {
       if (std::chrono::steady_clock::now() > deadline)
         throw std::runtime_error("the actor system did not start within 10 s");
@@ -53,6 +56,7 @@ struct service::impl {
   }
 
   ~impl() {
+    alive.reset();
     caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
     supervisor = nullptr;
     sys.reset();  // waits for every actor
@@ -102,6 +106,21 @@ std::string service::live_call_view(const std::string& call_id) {
 
 std::vector<std::string> service::live_calls() {
   return impl_->ask<std::vector<std::string>>(impl_->w->calls(), list_atom::value);
+}
+
+std::unique_ptr<call_subscription> service::subscribe_calls(const std::string& org_id,
+                                                           std::size_t capacity) {
+  auto queue = std::make_shared<event_queue>(capacity);
+  auto hub = impl_->w->events();
+  auto id = impl_->ask<std::uint64_t>(hub, evsub_atom::value, event_subscriber{org_id, queue});
+  std::weak_ptr<int> alive = impl_->alive;
+  return std::make_unique<call_subscription>(queue, [alive, hub, id] {
+    if (auto live = alive.lock()) caf::anon_send(hub, evunsub_atom::value, id);
+  });
+}
+
+std::uint64_t service::call_subscribers() {
+  return impl_->ask<std::uint64_t>(impl_->w->events(), evcount_atom::value);
 }
 
 namespace {

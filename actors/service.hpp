@@ -11,6 +11,7 @@
 
 #include <pqxx/connection>
 
+#include "actors/call_events.hpp"
 #include "actors/messages.hpp"
 #include "domain/circuit_breaker.hpp"
 #include "domain/errors.hpp"
@@ -123,6 +124,15 @@ class service {
   // those the provider gate holds a breaker for ("live":false when no actor), each with
   // "breakers": [{"provider","state","recent_failures","open_until"?,"retry_after_seconds"?}].
   std::string live_tenants_json();
+  // Live call events (actors/call_events.hpp): registers a subscriber with the event hub and
+  // returns once it is registered, so every call change committed after the return reaches it.
+  // `org_id` "" = every tenant's calls (operator), else only that tenant's. The queue holds at
+  // most `capacity` events; a reader that falls that far behind is dropped (queue overflowed).
+  // Destroying the subscription unsubscribes. Throws service_error when the hub does not answer.
+  std::unique_ptr<call_subscription> subscribe_calls(const std::string& org_id,
+                                                     std::size_t capacity);
+  // Subscribers the hub holds now (tests, inspection).
+  std::uint64_t call_subscribers();
   // Forget cached number routes (after numbers or tenants changed).
   void invalidate_routes();
   // A tenant's settings or appointments changed outside its actor (tenant API): its live actor

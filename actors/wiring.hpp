@@ -2,7 +2,9 @@
 // a new address; the supervisor stores the new handle here and everybody reads the current one.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 
@@ -44,6 +46,9 @@ class wiring {
   verification_config verification;
   // The outbox actor's settings (set before the supervisor starts).
   outbox_config outbox;
+  // The live events' sequence (SSE `id:`): one per process, kept here so a restarted hub
+  // continues it.
+  std::atomic<std::uint64_t> event_seq{0};
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }
@@ -67,6 +72,8 @@ class wiring {
   std::shared_ptr<number_saga_driver> number_driver() const { std::lock_guard<std::mutex> g{m_}; return number_driver_; }
   outbox_actor outbox_sender() const { std::lock_guard<std::mutex> g{m_}; return outbox_; }
   agent_saga_actor agents() const { std::lock_guard<std::mutex> g{m_}; return agents_; }
+  // The event hub (null before the supervisor spawned it: anon_send to it is then a no-op).
+  event_hub_actor events() const { std::lock_guard<std::mutex> g{m_}; return events_; }
   // The agent saga's steps (installed by the HTTP server; a restarted saga takes them from here).
   std::shared_ptr<agent_steps> agent_steps_now() const { std::lock_guard<std::mutex> g{m_}; return agent_steps_; }
 
@@ -91,6 +98,7 @@ class wiring {
   void set(std::shared_ptr<number_saga_driver> x) { std::lock_guard<std::mutex> g{m_}; number_driver_ = std::move(x); }
   void set(outbox_actor x) { std::lock_guard<std::mutex> g{m_}; outbox_ = std::move(x); }
   void set(agent_saga_actor x) { std::lock_guard<std::mutex> g{m_}; agents_ = std::move(x); }
+  void set(event_hub_actor x) { std::lock_guard<std::mutex> g{m_}; events_ = std::move(x); }
   void set(std::shared_ptr<agent_steps> x) { std::lock_guard<std::mutex> g{m_}; agent_steps_ = std::move(x); }
 
  private:
@@ -111,6 +119,7 @@ class wiring {
   agent_saga_actor agents_;
   outbox_actor outbox_;
   std::shared_ptr<agent_steps> agent_steps_;
+  event_hub_actor events_;
 };
 
 using wiring_ptr = std::shared_ptr<wiring>;

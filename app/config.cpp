@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 #include <regex>
 #include <unistd.h>
 
@@ -214,6 +215,13 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   if (auto e = parse_int("RINGMASTER_HTTP_THREADS", env("RINGMASTER_HTTP_THREADS"), 1, 1024,
                          out.http_threads))
     return e;
+  for (auto [name, lo, hi, slot] :
+       {std::tuple{"RINGMASTER_EVENT_STREAMS_MAX", 0, 1024, &out.event_streams_max},
+        std::tuple{"RINGMASTER_EVENT_KEEPALIVE_MS", 10, 600000, &out.event_keepalive_ms},
+        std::tuple{"RINGMASTER_EVENT_STREAM_MAX_SECONDS", 1, 86400,
+                   &out.event_stream_max_seconds},
+        std::tuple{"RINGMASTER_EVENT_QUEUE_MAX", 1, 100000, &out.event_queue_max}})
+    if (auto e = parse_int(name, env(name), lo, hi, *slot)) return e;
   if (auto e = parse_int("RINGMASTER_CALL_LINGER_SECONDS", env("RINGMASTER_CALL_LINGER_SECONDS"),
                          0, 86400, out.call_linger_seconds))
     return e;

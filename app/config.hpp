@@ -31,6 +31,11 @@ struct config {
   std::string vapi_private_key;
   int db_workers = 4;           // RINGMASTER_DB_WORKERS (1–64)
   int http_threads = 32;        // RINGMASTER_HTTP_THREADS (1–1024)
+  // Live event streams (adapters/http/server.hpp server_options::event_streams_max …).
+  int event_streams_max = 32;          // RINGMASTER_EVENT_STREAMS_MAX (0–1024; 0 = off)
+  int event_keepalive_ms = 15000;      // RINGMASTER_EVENT_KEEPALIVE_MS (10–600000)
+  int event_stream_max_seconds = 3600;  // RINGMASTER_EVENT_STREAM_MAX_SECONDS (1–86400)
+  int event_queue_max = 256;           // RINGMASTER_EVENT_QUEUE_MAX (1–100000)
   // Authentication (docs/security.md).
   std::string jwt_secret;            // RINGMASTER_JWT_SECRET: HS256 key of tenant JWTs (≥ 32 bytes)
   std::string jwt_public_key_file;   // RINGMASTER_JWT_PUBLIC_KEY_FILE: RS256 public key (PEM)

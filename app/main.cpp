@@ -68,6 +68,11 @@ Configuration comes from the environment; the flags above override it:
   RINGMASTER_VAPI_API_BASE      Vapi REST base (default https://api.vapi.ai)
   RINGMASTER_DB_WORKERS         database connections (default 4)
   RINGMASTER_HTTP_THREADS       HTTP worker threads (default 32)
+  RINGMASTER_EVENT_STREAMS_MAX  open live-event streams at most (default 32; each holds one
+                                extra HTTP thread; beyond: 503)
+  RINGMASTER_EVENT_KEEPALIVE_MS keep-alive comment on a silent event stream (default 15000)
+  RINGMASTER_EVENT_STREAM_MAX_SECONDS  an event stream ends after this (default 3600)
+  RINGMASTER_EVENT_QUEUE_MAX    events a slow stream may lag before it is dropped (default 256)
   RINGMASTER_METRICS_LISTEN     host:port of the Prometheus endpoint GET /metrics (default: off;
                                 e.g. 127.0.0.1:9464); never the public port
   RINGMASTER_LOG_FORMAT         json | text (default: text on a terminal, json otherwise)
@@ -201,6 +206,10 @@ rm::http::server_options server_options_of(const rm::app::config& cfg,
   ho.twilio_auth_token = cfg.twilio_auth_token;
   ho.public_url = cfg.public_url;
   ho.worker_threads = static_cast<std::size_t>(cfg.http_threads);
+  ho.event_streams_max = static_cast<std::size_t>(cfg.event_streams_max);
+  ho.event_keepalive = std::chrono::milliseconds(cfg.event_keepalive_ms);
+  ho.event_stream_max_age = std::chrono::seconds(cfg.event_stream_max_seconds);
+  ho.event_queue_max = static_cast<std::size_t>(cfg.event_queue_max);
   ho.trusted_proxies = cfg.trusted_proxies;
   ho.verification = verification;
   ho.numbers = numbers;

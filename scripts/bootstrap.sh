@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages needed to build, test and run ringmaster, then the npm tools of
-# the tests with `npm ci`: Prism in tests/contract (the Twilio contract test's mock server, and
-# the proxy of the OpenAPI conformance test) and Redocly CLI in tools/openapi (the OpenAPI lint
-# test). Idempotent: when everything is already installed it does nothing (no apt-get update, no
-# npm), so re-runs stay fast. As root it installs missing Debian packages; otherwise it prints the command to run and
-# exits 1. `--no-prism`: Debian packages only (the demo, scripts/run.sh, needs no npm tool).
+# Installs the Debian 12 packages needed to build, test and run ringmaster, then the npm packages
+# with `npm ci`: the console's front-end library in app/console (preact + htm, embedded in the
+# binary at build time, so every build needs it), and the tests' tools: Prism in tests/contract
+# (the Twilio contract test's mock server, and the proxy of the OpenAPI conformance test), Redocly
+# CLI in tools/openapi (the OpenAPI lint test) and playwright-core + axe-core in tests/console (the
+# console's browser tests, which drive Debian's chromium). Idempotent: when everything is already
+# installed it does nothing (no apt-get update, no npm), so re-runs stay fast. As root it installs
+# missing Debian packages; otherwise it prints the command to run and exits 1. `--no-prism`: what
+# the demo (scripts/run.sh) needs: no test tool, no chromium; the console's library still.
 # `--list`: prints the Debian packages, one a line, and exits (scripts/check-deps.sh, run by CTest
 # as bootstrap_lists_dependencies, checks that every package the CMake files and tests need is
 # among them).
@@ -24,13 +27,17 @@ PACKAGES=(
   # does not use.
   clang libclang-rt-14-dev
 )
+# Only the tests need these: the console's browser tests (tests/console) run Debian's chromium.
+TEST_PACKAGES=(chromium)
 if [ "${1:-}" = "--list" ]; then
-  printf '%s\n' "${PACKAGES[@]}"
+  printf '%s\n' "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
   exit 0
 fi
-# Node.js and npm run Prism. A machine's own Node.js (e.g. a NodeSource build, which bundles npm
-# and conflicts with Debian's npm package) is used as it is; without npm, Debian's are installed.
-[ "${1:-}" = "--no-prism" ] || command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
+[ "${1:-}" = "--no-prism" ] || PACKAGES+=("${TEST_PACKAGES[@]}")
+# Node.js and npm install the console's library (every build) and run the test tools. A machine's
+# own Node.js (e.g. a NodeSource build, which bundles npm and conflicts with Debian's npm package)
+# is used as it is; without npm, Debian's are installed.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 # One dpkg-query for all: the names whose status is "ii" (installed).
 # (dpkg-query exits 1 when a package is unknown; its output still lists the others.)
@@ -53,17 +60,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
 
-# The npm tools, each pinned by its package-lock.json: Prism (tests/contract: the Twilio contract
-# test and the OpenAPI conformance test) and Redocly CLI (tools/openapi: the OpenAPI lint test).
-# Re-installed only when node_modules is missing or was installed from another lock file (a stamp
-# holds the lock's hash). Install scripts are skipped: neither needs one (the only one is a
-# dependency's usage report).
-[ "${1:-}" = "--no-prism" ] && exit 0
-npm_tool() {  # dir executable what
+# The npm packages, each pinned by its package-lock.json. Re-installed only when node_modules is
+# missing or was installed from another lock file (a stamp holds the lock's hash). Install scripts
+# are skipped: none needs one (the only one is a dependency's usage report; playwright-core
+# downloads no browser: the tests use Debian's chromium).
+npm_tool() {  # dir file-under-node_modules what
   local dir="$ROOT/$1" want stamp
   want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
   stamp="$dir/node_modules/.ringmaster-lock.sha256"
-  if [ ! -x "$dir/node_modules/.bin/$2" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  if [ ! -e "$dir/node_modules/$2" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "bootstrap: installing $3 (npm ci in $1)" >&2
     if ! (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts >&2); then
       echo "bootstrap: npm ci in $dir failed (is the npm registry reachable?)" >&2
@@ -72,5 +77,9 @@ npm_tool() {  # dir executable what
     echo "$want" >"$stamp"
   fi
 }
-npm_tool tests/contract prism "Prism for the contract and OpenAPI tests"
-npm_tool tools/openapi redocly "Redocly CLI for the OpenAPI lint test"
+# The console's front-end library: app/console/console.cmake embeds its files in the binary.
+npm_tool app/console preact/package.json "the console's front-end library (preact, htm)"
+[ "${1:-}" = "--no-prism" ] && exit 0
+npm_tool tests/contract .bin/prism "Prism for the contract and OpenAPI tests"
+npm_tool tools/openapi .bin/redocly "Redocly CLI for the OpenAPI lint test"
+npm_tool tests/console playwright-core/package.json "playwright-core and axe-core for the console's browser tests"

@@ -42,8 +42,9 @@ INCDIRS=(/usr/include "/usr/include/$MA")
 # binary directory, as scripts/pg-start.sh and persistence/embedded_postgres.cpp look it up).
 TOOLS=(cmake ninja g++ pkg-config  # scripts/build.sh
        clang++                     # scripts/fuzz.sh
-       bash curl jq psql           # scripts/run.sh, scripts/test.sh
+       bash curl jq psql openssl   # scripts/run.sh, scripts/test.sh
        wrk                         # bench/run.sh
+       chromium                    # tests/console (the console's browser tests)
        runuser pg:initdb pg:pg_ctl pg:postgres)  # scripts/pg-start.sh, the embedded PostgreSQL
 
 # CMake find modules (no config file to trace): a file the module finds.

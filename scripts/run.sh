@@ -10,12 +10,15 @@
 #  4. creates the demo clinic "Harbor Dental" (or finds it, when an earlier run created it)
 #  5. replays the recorded inbound call docs/examples/inbound-call/*.json as Vapi would send it,
 #     re-dated to the next free weekday, under a new call id
-#  6. prints the call's final state, its appointment and the SMS audit trail, then keeps
-#     serving until Ctrl-C, and stops ringmaster (and so its PostgreSQL) and the fake on exit
+#  6. prints the call's final state, its appointment and the SMS audit trail, then the console's
+#     address (/console/) with the demo clinic's token (an admin JWT signed with the demo's
+#     RINGMASTER_JWT_SECRET) and the operator token, keeps serving until Ctrl-C, and stops
+#     ringmaster (and so its PostgreSQL) and the fake on exit
 # Env: RINGMASTER_LISTEN (default 127.0.0.1:8080), RINGMASTER_DATA_DIR (ringmaster's default:
 #      /var/lib/ringmaster as root), RINGMASTER_OPERATOR_TOKEN (default: generated),
 #      RINGMASTER_MASTER_KEY / RINGMASTER_MASTER_KEY_FILE (default: $DATA_DIR/master.key,
-#      created once with mode 0600),
+#      created once with mode 0600), RINGMASTER_JWT_SECRET (default: $DATA_DIR/jwt.secret,
+#      created once with mode 0600: tenant JWTs, such as the demo clinic's console token),
 #      RM_FAKE_TWILIO_PORT (default: any free port), RM_BUILD_DIR (see scripts/build.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -56,6 +59,18 @@ if [ -z "${RINGMASTER_MASTER_KEY:-}" ] && [ -z "${RINGMASTER_MASTER_KEY_FILE:-}"
 else
   MASTER_KEY_NOTE="from the environment"
 fi
+# The HS256 secret of tenant JWTs (the console's clinic sign-in): the configured one, else one
+# created once in the data dir (mode 0600), so the demo clinic's token stays valid across runs.
+if [ -z "${RINGMASTER_JWT_SECRET:-}" ] && [ -z "${RINGMASTER_JWT_PUBLIC_KEY_FILE:-}" ]; then
+  JWT_SECRET_FILE="$RINGMASTER_DATA_DIR/jwt.secret"
+  if [ ! -s "$JWT_SECRET_FILE" ]; then
+    mkdir -p "$RINGMASTER_DATA_DIR"
+    (umask 077 && head -c 32 /dev/urandom | base64 -w0 >"$JWT_SECRET_FILE.tmp" &&
+      mv "$JWT_SECRET_FILE.tmp" "$JWT_SECRET_FILE")
+  fi
+  RINGMASTER_JWT_SECRET="$(cat "$JWT_SECRET_FILE")"
+fi
+[ -z "${RINGMASTER_JWT_SECRET:-}" ] || export RINGMASTER_JWT_SECRET
 ACCOUNT_SID=AC00000000000000000000000000000001
 AUTH_TOKEN=tok123
 CLINIC_NUMBER=+14155550100
@@ -250,6 +265,31 @@ if [ -S "$PG_DIR/socket/.s.PGSQL.5432" ] && command -v psql >/dev/null; then
   $PSQL -X -A -t -F ' | ' -c "SELECT direction, method, recipient, status, external_message_id,
       content FROM messages WHERE call_id = '$CALL_ID' ORDER BY created_at" 2>&1 | sed 's/^/     /'
 fi
+
+# The demo clinic's console token: an admin JWT for its tenant (HS256 with the demo's secret;
+# 30 days), made with openssl (ca-certificates depends on it) as any identity provider would.
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+CLINIC_TOKEN=""
+if [ -n "${RINGMASTER_JWT_SECRET:-}" ]; then
+  jwt_head="$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)"
+  jwt_body="$(jq -cjn --arg org "$TENANT_ID" --argjson now "$(date +%s)" \
+    '{sub: "demo-admin", iat: $now, exp: ($now + 30 * 86400),
+      app_metadata: {org_id: $org, role: "admin"}}' | b64url)"
+  jwt_sig="$(printf '%s' "$jwt_head.$jwt_body" |
+    openssl dgst -sha256 -mac HMAC -macopt "key:$RINGMASTER_JWT_SECRET" -binary | b64url)"
+  CLINIC_TOKEN="$jwt_head.$jwt_body.$jwt_sig"
+fi
+
+bold "The console: $BASE/console/"
+say "open it in a browser on this machine and sign in (field \"Token\") with:"
+if [ -n "$CLINIC_TOKEN" ]; then
+  say "  the demo clinic (Harbor Dental, admin), valid 30 days:"
+  say "    $CLINIC_TOKEN"
+else
+  say "  (no demo clinic token: RINGMASTER_JWT_PUBLIC_KEY_FILE is set; use your identity provider's)"
+fi
+say "  the operator: $TOKEN"
+say "see docs/console.md"
 
 bold "ringmaster is serving on $BASE — press Ctrl-C to stop"
 cat <<EOT

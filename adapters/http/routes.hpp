@@ -32,6 +32,9 @@ struct context {
   // "http://host:port" once server::bind succeeded: the base of links to this server when
   // RINGMASTER_PUBLIC_URL is not set (share links, action_routes.cpp).
   std::string listen_url{};
+  // Run by server::stop before httplib stops: route groups end what would hold a worker (the
+  // open event streams).
+  std::vector<std::function<void()>> stopping{};
 };
 
 // The client address of a request: the TCP peer, or X-Forwarded-For when the peer is a trusted
@@ -148,9 +151,15 @@ void add_number_routes(httplib::Server& srv, context& ctx);  // number_routes.cp
 void add_credential_routes(httplib::Server& srv, context& ctx);  // credential_routes.cpp
 // /api/integrations/twilio*: connect a clinic's Twilio account, synced to Vapi.
 void add_twilio_integration_routes(httplib::Server& srv, context& ctx);
+// The console's static files under /console/ with their security headers (issue 15; no
+// authentication: the app sends the user's token to the API itself).
+void add_console_routes(httplib::Server& srv, context& ctx);  // console_routes.cpp
 // The dashboard actions (follow-up SMS, recording share, transcript export, appointment
 // reminder; tenant JWT, members) and the public share link GET /share/recordings/{token}
 // (authenticated by its signed token).
 void add_action_routes(httplib::Server& srv, context& ctx);  // action_routes.cpp
+// Live events as Server-Sent Events: GET /sessions/events (operator, every tenant's calls) and
+// GET /api/events (tenant JWT, any role: only its own calls). event_routes.cpp.
+void add_event_routes(httplib::Server& srv, context& ctx);  // event_routes.cpp
 
 }  // namespace rm::http

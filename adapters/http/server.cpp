@@ -219,7 +219,10 @@ struct server::impl {
 
   static reactor_settings reactor_options(const server_options& o) {
     reactor_settings r;
-    r.workers = o.worker_threads;
+    // One more thread per allowed event stream: a stream holds its worker while it is open
+    // (event_routes.cpp), and at most event_streams_max are open, so worker_threads stay free
+    // for everything else.
+    r.workers = o.worker_threads + o.event_streams_max;
     r.max_body_bytes = o.max_body_bytes;
     return r;
   }
@@ -282,6 +285,8 @@ struct server::impl {
     add_credential_routes(srv, ctx);
     add_twilio_integration_routes(srv, ctx);
     add_action_routes(srv, ctx);
+    add_console_routes(srv, ctx);
+    add_event_routes(srv, ctx);
   }
 };
 
@@ -329,6 +334,7 @@ int server::bind(const std::string& host, int port) {
 
 bool server::listen() { return impl_->srv.listen_after_bind(); }
 void server::stop() {
+  for (auto& on_stop : impl_->ctx.stopping) on_stop();  // ends the open event streams
   if (impl_->srv.is_running()) impl_->srv.stop();
 }
 const server_counters& server::counters() const { return impl_->counters; }

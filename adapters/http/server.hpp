@@ -39,6 +39,20 @@ struct server_options {
   std::size_t max_body_bytes = 1 << 20;  // larger bodies → 413
   // Threads that run handlers (each may wait on the actors); they only ever get whole requests.
   std::size_t worker_threads = 32;
+  // Live event streams (GET /sessions/events, GET /api/events; adapters/http/event_routes.cpp).
+  // An open stream holds one worker thread for its whole life, so the pool gets
+  // event_streams_max threads MORE than worker_threads and at most event_streams_max streams
+  // are open at once (the next one gets 503 too_many_streams): streams can never take the
+  // threads webhooks need. RINGMASTER_EVENT_STREAMS_MAX (default 32; 0 = streams off).
+  std::size_t event_streams_max = 32;
+  // A comment line `: keepalive` after this much silence (RINGMASTER_EVENT_KEEPALIVE_MS).
+  std::chrono::milliseconds event_keepalive{15000};
+  // A stream ends after this long (the client reconnects and authenticates again; a revoked or
+  // expired token stops there). RINGMASTER_EVENT_STREAM_MAX_SECONDS (default 3600).
+  std::chrono::milliseconds event_stream_max_age{std::chrono::hours(1)};
+  // Events a stream may have queued, unsent; a client reading slower is dropped with
+  // `event: overflow` (actors/call_events.hpp). RINGMASTER_EVENT_QUEUE_MAX (default 256).
+  std::size_t event_queue_max = 256;
   // RINGMASTER_TRUSTED_PROXIES: peers whose X-Forwarded-For names the client that the
   // failed-authentication throttle counts under (client_address.hpp); empty = the TCP peer.
   http::trusted_proxies trusted_proxies;

@@ -69,6 +69,17 @@ struct families {
           .Help("Caller-ID verification session actors alive now")
           .Register(*registry)
           .Add({});
+  prometheus::Gauge& event_streams = BuildGauge()
+                                         .Name("ringmaster_event_streams_open")
+                                         .Help("Live event streams (SSE) being served now")
+                                         .Register(*registry)
+                                         .Add({});
+  prometheus::Counter& event_drops =
+      BuildCounter()
+          .Name("ringmaster_event_subscribers_dropped_total")
+          .Help("Event stream subscribers dropped because their bounded queue was full")
+          .Register(*registry)
+          .Add({});
   prometheus::Gauge& db_queue = BuildGauge()
                                     .Name("ringmaster_db_pool_queue_depth")
                                     .Help("Database jobs waiting for a pool connection")
@@ -150,6 +161,7 @@ prometheus::Gauge& gauge_of(live what) {
   switch (what) {
     case live::calls: return the().live_calls;
     case live::tenants: return the().live_tenants;
+    case live::event_streams: return the().event_streams;
     case live::verification_sessions: break;
   }
   return the().live_sessions;
@@ -181,6 +193,9 @@ void tool_call(const std::string& tool, const char* outcome, double seconds) {
 live_token::live_token(live what) : what_(what) { gauge_of(what_).Increment(); }
 live_token::~live_token() { gauge_of(what_).Decrement(); }
 double live_count(live what) { return gauge_of(what).Value(); }
+
+void event_subscriber_dropped() { the().event_drops.Increment(); }
+double event_subscribers_dropped() { return the().event_drops.Value(); }
 
 void db_queue_depth(std::size_t waiting) { the().db_queue.Set(static_cast<double>(waiting)); }
 void db_job(double seconds) { the().db_job.Observe(seconds); }

@@ -41,10 +41,11 @@ void vapi_message(const std::string& type);
 void tool_call(const std::string& tool, const char* outcome, double seconds);
 
 // ---- live actors (gauges) ----------------------------------------------------------------------
-enum class live { calls, tenants, verification_sessions };
-// Held by an actor's state: +1 on construction, -1 on destruction, so the gauge follows the
-// actors that exist whatever ends them (quit, crash, shutdown).
-// ringmaster_live_call_actors, ringmaster_live_tenant_actors, ringmaster_open_verification_sessions.
+enum class live { calls, tenants, verification_sessions, event_streams };
+// Held by an actor's state (or an open event stream): +1 on construction, -1 on destruction, so
+// the gauge follows what exists whatever ends it (quit, crash, shutdown, client gone).
+// ringmaster_live_call_actors, ringmaster_live_tenant_actors, ringmaster_open_verification_sessions,
+// ringmaster_event_streams_open (GET /sessions/events and /api/events streams being served).
 class live_token {
  public:
   explicit live_token(live what);
@@ -56,6 +57,13 @@ class live_token {
   live what_;
 };
 double live_count(live what);  // the gauge's value (tests)
+
+// ---- live event streams -----------------------------------------------------------------------
+// A stream's subscriber dropped by the event hub because its bounded queue was full (a client
+// that reads too slowly; it gets `event: overflow` and the stream ends):
+// ringmaster_event_subscribers_dropped_total.
+void event_subscriber_dropped();
+double event_subscribers_dropped();  // the counter's value (tests)
 
 // ---- database pool -----------------------------------------------------------------------------
 // Jobs waiting for a connection right now: ringmaster_db_pool_queue_depth.

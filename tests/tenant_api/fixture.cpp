@@ -56,6 +56,10 @@ fixture::fixture()
               .server([](http::server_options& o) {
                 o.public_url = public_url;
                 o.vapi_auth.allow_unauthenticated = true;  // RINGMASTER_VAPI_AUTH=none
+                // Live event streams end after 2 s, so a plain request to /api/events returns
+                // (the isolation matrix requests every route).
+                o.event_stream_max_age = std::chrono::seconds(2);
+                o.event_keepalive = std::chrono::milliseconds(100);
               })
               .with_verification()
               .with_numbers([](actors::number_service_options& o) {

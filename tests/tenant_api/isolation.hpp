@@ -90,6 +90,9 @@ const std::map<std::string, matrix_entry>& matrix();
 const std::map<std::string, route_auth>& other_api_routes();
 // The dashboard actions' entries (isolation_actions.cpp), part of matrix().
 const std::map<std::string, matrix_entry>& action_matrix();
+// The live-event stream's entry (isolation_events.cpp), part of matrix(): B's stream, open while
+// A's call changes, never carries it (the fixture ends streams after 2 s, so a request returns).
+const std::map<std::string, matrix_entry>& event_matrix();
 // Public routes (route_auth::none) that a signed token in the path authenticates, e.g. a share
 // link: each check builds tokens from A's data (a real one, then tampered or forged ones) and
 // checks that only the real one works (isolation_actions.cpp).

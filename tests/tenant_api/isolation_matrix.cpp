@@ -42,6 +42,7 @@ namespace {
 // The route groups' entries that live in files of their own.
 std::map<std::string, matrix_entry> with_other_files(std::map<std::string, matrix_entry> m) {
   for (const auto& e : action_matrix()) m.insert(e);
+  for (const auto& e : event_matrix()) m.insert(e);
   return m;
 }
 }  // namespace
