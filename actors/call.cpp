@@ -518,7 +518,12 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                 return true;
               },
               [=](caf::expected<bool> ensured) mutable {
-                if (ensured) self->state.row_ensured = true;
+                if (ensured) {
+                  self->state.row_ensured = true;
+                  // A call whose first message is a tool call appears on the live streams now
+                  // (its row exists, in its initial state), not at its next state change.
+                  if (!self->state.announced) commit_projection(self, w, self->state.projection);
+                }
                 run_tools(self, w, shared, 0, std::make_shared<std::vector<tool_reply>>(), rp);
               });
         });

@@ -184,6 +184,21 @@ TEST_CASE("live events: a call's webhooks reach the operator's and its tenant's 
     CHECK(b.raw().find(call.call_id) == std::string::npos);
     for (const auto& e : a.events()) CHECK(e.data.find(call_b.call_id) == std::string::npos);
 
+    // A call whose first message is a tool call appears as well, within 1 s, in its initial
+    // state (its row is created for the tool results).
+    call_spec call_c{"events-call-c"};
+    const auto sent_c = std::chrono::steady_clock::now();
+    REQUIRE(http_post(port, "/webhooks/vapi",
+                      tool_calls(call_c, {{"tc-ev-check", "check_availability",
+                                           json{{"date", future_weekday(2)}}}})
+                          .dump())
+                .status == 200);
+    auto c_first = ops.wait_for(is_call(call_c.call_id), 1s);
+    REQUIRE(c_first);
+    CHECK(c_first->at - sent_c < 1s);
+    CHECK(c_first->json["state"] == "ringing");
+    CHECK(c_first->json["org_id"] == org_a);
+
     // Silence is filled with keep-alive comments.
     CHECK(rm::testing::eventually([&] { return ops.comments() >= 1; }, 5s));
 
