@@ -68,6 +68,8 @@ json transcriber(const std::string& language) {
 
 }  // namespace
 
+nlohmann::json tool_definitions(int sms_per_call) { return tools(sms_per_call); }
+
 const char* const* tool_names() {
   static const char* const names[] = {"check_availability", "reserve_slot", "book_appointment",
                                       "send_sms", nullptr};

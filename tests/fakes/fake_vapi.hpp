@@ -11,6 +11,8 @@
 //   POST/GET /assistant, GET/PATCH/DELETE /assistant/{id}   (PATCH replaces each top-level key it
 //                                                           is given whole, as Vapi does with `model`)
 //   POST/GET /call, GET /call/{id}                      (201 status "queued")
+//   POST/GET /tool, GET/PATCH/DELETE /tool/{id}         (type "function" with function.name of
+//                                                        a-z A-Z 0-9 _ -, at most 64 characters)
 // Every request is recorded (failed and refused ones too); failures can be scripted.
 // `GET /_fake/requests` (no auth, not recorded) returns the record for scripts.
 #pragma once
@@ -70,6 +72,7 @@ class fake_vapi {
   nlohmann::json phone_numbers() const;
   nlohmann::json assistants() const;
   nlohmann::json calls() const;
+  nlohmann::json tools() const;
   // The auth token a stored Twilio credential / phone number was created with ("" if unknown):
   // lets tests check the secret reached Vapi although the API never returns it.
   std::string credential_secret(const std::string& credential_id) const;
@@ -98,7 +101,7 @@ class fake_vapi {
   mutable std::mutex mutex_;  // guards everything below
   std::deque<std::pair<int, std::string>> failures_;  // status, method ("" = any)
   std::vector<vapi_recorded_request> requests_;
-  resource_store credentials_, phone_numbers_, assistants_, calls_;
+  resource_store credentials_, phone_numbers_, assistants_, calls_, tools_;
   unsigned long long next_id_ = 1;
 };
 
