@@ -42,9 +42,9 @@ int run_sync_tools(pqxx::connection& owner, vapi::client& vapi, const std::strin
         << "\n";
   }
   if (!reg.ok) {
+    const int status = reg.failure.error.http_status;
     err << "sync-tools: registering tool " << reg.failed_tool << " failed: "
-        << (reg.failure.error.http_status ? "HTTP " + std::to_string(reg.failure.error.http_status) + " "
-                                          : std::string{})
+        << (status ? "HTTP " + std::to_string(status) + " " : std::string{})
         << reg.failure.error.message << "\n";
     return 1;
   }

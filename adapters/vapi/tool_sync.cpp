@@ -166,9 +166,9 @@ registration_result ensure_registered(client& vapi, tool_registry_store& store,
 }
 
 json linked_model(const json& assistant, const std::map<std::string, std::string>& tool_ids) {
-  json model = assistant.is_object() && assistant.contains("model") && assistant["model"].is_object()
-                   ? assistant["model"]
-                   : json::object();
+  const bool has_model =
+      assistant.is_object() && assistant.contains("model") && assistant["model"].is_object();
+  json model = has_model ? assistant["model"] : json::object();
   const json original = model;
 
   json ids = model.contains("toolIds") && model["toolIds"].is_array() ? model["toolIds"]

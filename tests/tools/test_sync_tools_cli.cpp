@@ -98,18 +98,18 @@ TEST_CASE("sync-tools registers each definition once and links both tenants' ass
   CHECK(out.find("2 linked, 0 already linked, 0 failed") != std::string::npos);
 
   {
-  pqxx::work tx{w.owner};
-  auto registered = pt::vapi_tools(tx);
-  CHECK(registered.size() == defs.size());
-  auto a = pt::org_tools(tx, w.org_a);
-  auto b = pt::org_tools(tx, w.org_b);
-  REQUIRE(a.size() == defs.size());
-  REQUIRE(b.size() == defs.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    CHECK(a[i].vapi_tool_id == b[i].vapi_tool_id);  // one tool per definition, shared
-    CHECK(a[i].vapi_tool_id == registered[i].vapi_tool_id);
-    CHECK(a[i].definition_hash == registered[i].definition_hash);
-  }
+    pqxx::work tx{w.owner};
+    auto registered = pt::vapi_tools(tx);
+    CHECK(registered.size() == defs.size());
+    auto a = pt::org_tools(tx, w.org_a);
+    auto b = pt::org_tools(tx, w.org_b);
+    REQUIRE(a.size() == defs.size());
+    REQUIRE(b.size() == defs.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      CHECK(a[i].vapi_tool_id == b[i].vapi_tool_id);  // one tool per definition, shared
+      CHECK(a[i].vapi_tool_id == registered[i].vapi_tool_id);
+      CHECK(a[i].definition_hash == registered[i].definition_hash);
+    }
   }
   CHECK(w.sync_of(w.org_a, w.agent_a)->status == "synced");
   CHECK(w.sync_of(w.org_b, w.agent_b)->status == "synced");
