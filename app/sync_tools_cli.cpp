@@ -22,8 +22,27 @@ void pg_tool_store::save(const vapi::registered_tool& tool) {
   tx.commit();
 }
 
+namespace {
+// One registration run at a time across processes (two runs reading an empty vapi_tools would
+// both POST /tool): a session advisory lock on the owner's connection, released on every exit.
+struct registration_lock {
+  pqxx::connection& c;
+  explicit registration_lock(pqxx::connection& conn) : c(conn) {
+    pqxx::nontransaction{c}.exec("SELECT pg_advisory_lock(hashtext('ringmaster.vapi_tools'))");
+  }
+  ~registration_lock() {
+    try {
+      pqxx::nontransaction{c}.exec("SELECT pg_advisory_unlock(hashtext('ringmaster.vapi_tools'))");
+    } catch (...) {
+      // The connection is gone, and the session's lock with it.
+    }
+  }
+};
+}  // namespace
+
 int run_sync_tools(pqxx::connection& owner, vapi::client& vapi, const std::string& org_id,
                    int sms_per_call, std::ostream& out, std::ostream& err) {
+  registration_lock lock{owner};
   const auto definitions = vapi::global_tool_definitions(sms_per_call);
   std::vector<pt::assistant_ref> assistants;
   {

@@ -10,6 +10,7 @@
 //   assistant <vapi id> (org <org id>, agent <agent id>): linked
 //   sync-tools: <n> tools (<k> changed), <m> assistants (<l> linked, <u> already linked, <f> failed)
 // Failures go to stderr ("assistant …: <reason>"). Exit 0 when everything synced, 1 otherwise.
+// Runs hold a PostgreSQL advisory lock: a second run waits for the first.
 #pragma once
 
 #include <iosfwd>

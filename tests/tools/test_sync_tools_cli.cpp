@@ -3,7 +3,9 @@
 // definition, --org, failures recorded as tools_sync failed, and RLS on org_tools.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 #include <pqxx/pqxx>
 
@@ -182,4 +184,20 @@ TEST_CASE("org_tools is tenant-isolated and vapi_tools is the owner's alone",
     rm::persistence::set_tenant(tx, w.org_a);
     CHECK_THROWS_AS(tx.exec("SELECT * FROM vapi_tools"), pqxx::insufficient_privilege);
   }
+}
+
+TEST_CASE("a second sync-tools waits for the one holding the registration lock",
+          "[tools][sync-tools]") {
+  world w;
+  pqxx::connection other{w.db.url()};
+  pqxx::nontransaction{other}.exec("SELECT pg_advisory_lock(hashtext('ringmaster.vapi_tools'))");
+  std::atomic<int> rc{-1};
+  std::thread run([&] { rc = w.run("", 3); });
+  std::this_thread::sleep_for(300ms);
+  CHECK(rc == -1);
+  CHECK(w.fake.requests().empty());  // nothing sent while the other run holds the lock
+  pqxx::nontransaction{other}.exec("SELECT pg_advisory_unlock(hashtext('ringmaster.vapi_tools'))");
+  run.join();
+  CHECK(rc == 0);
+  CHECK(w.fake.tools().size() == rm::vapi::global_tool_definitions(3).size());
 }
