@@ -12,6 +12,7 @@
 #include "actors/call_scoring.hpp"
 #include "actors/call_store.hpp"
 #include "actors/db_call.hpp"
+#include "actors/knowledge_tool.hpp"
 #include "adapters/metrics/metrics.hpp"
 #include "domain/e164.hpp"
 #include "domain/sms_policy.hpp"
@@ -152,6 +153,34 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
 void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
               std::function<void(tool_reply)> done);
 
+// search_knowledge_base (actors/knowledge_tool.hpp): read-only, so no tool_invocations claim
+// first; one search on the pool, then the result is stored write-behind like
+// check_availability's. `next` answers without remembering (bad arguments, database down: a
+// retry searches again), `settle` remembers the answer for retries of the toolCallId.
+template <class Next, class Settle>
+void search_knowledge(call_ptr self, const wiring_ptr& w, const tool_request& req, Next next,
+                      Settle settle) {
+  auto q = calls::knowledge_query_of(req.arguments_json);
+  if (!q.error.empty()) return next(reply_of(req, q.error, true));
+  auto org_id = self->state.identity.org_id;
+  db_await<p::tool_outcome>(
+      self, *w,
+      [org_id, query = q.query](pqxx::connection& c) {
+        return calls::search_knowledge_base(c, org_id, query);
+      },
+      [=](caf::expected<p::tool_outcome> found) mutable {
+        if (!found) {
+          return next(reply_of(req, "the clinic's knowledge base is unavailable right now (" +
+                                        describe(found.error()) + ")", true));
+        }
+        const auto& id = self->state.identity;
+        caf::anon_send(w->tool_log(), log_atom::value,
+                       p::completed_tool_call{id.id, req.tool_call_id, id.org_id, req.name,
+                                              req.arguments_json, *found});
+        settle(reply_of(req, found->result, found->is_error));
+      });
+}
+
 void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<tool_request>> reqs,
                std::size_t i, results_ptr results, tools_promise rp) {
   if (i == reqs->size()) {
@@ -186,6 +215,10 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
   }
   if (req.name == "send_sms") {
     send_sms(self, w, req, settle);
+    return;
+  }
+  if (req.name == "search_knowledge_base") {
+    search_knowledge(self, w, req, next, settle);
     return;
   }
   if (!booking_tool(req.name)) {

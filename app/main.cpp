@@ -240,9 +240,31 @@ int serve_until_stopped(sigset_t& stop_signals, std::unique_ptr<rm::http::server
     spdlog::warn("requests still running after 10 s: stopping without waiting for them");
   if (!service->flush_logs(std::chrono::seconds(5)))
     spdlog::warn("the tool log could not store everything within 5 s; those reads are lost");
-  if (!drained) {
-    // Request handlers still use the service and the server: leave without destroying them.
-    http.detach();
+  // Destroying the service waits for every actor to quit. One that does not (seen once in CI,
+  // not yet explained: the log stopped after the agent saga's exit) must not keep the process
+  // and the embedded PostgreSQL alive: after 5 s we leave without waiting, saying so.
+  bool torn_down = false;
+  std::thread teardown;
+  std::promise<void> teardown_done;
+  if (drained) {
+    auto done = teardown_done.get_future();
+    teardown = std::thread{[&] {
+      server.reset();
+      numbers.reset();
+      verification.reset();
+      service.reset();  // stops every actor
+      teardown_done.set_value();
+    }};
+    torn_down = done.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+    if (torn_down)
+      teardown.join();
+    else
+      spdlog::error("actors still running 5 s after the stop (a bug): leaving without them");
+  }
+  if (!torn_down) {
+    // Request handlers or actors still use the service: leave without destroying it.
+    if (!drained) http.detach();
+    if (teardown.joinable()) teardown.detach();
     int rc = 0;
     try {
       if (embedded) embedded->stop();
@@ -255,10 +277,6 @@ int serve_until_stopped(sigset_t& stop_signals, std::unique_ptr<rm::http::server
     std::cout.flush();
     std::_Exit(rc);
   }
-  server.reset();
-  numbers.reset();
-  verification.reset();
-  service.reset();  // stops every actor
   if (embedded) embedded->stop();
   spdlog::info("stopped");
   return 0;

@@ -42,7 +42,8 @@ const date::time_zone* zone_or_utc(const std::string& time_zone) {
   }
 }
 
-// "Wednesday, January 14 at 9:30 AM EST" in the zone.
+}  // namespace
+
 std::string spoken_local(instant t, const std::string& time_zone) {
   const date::zoned_seconds zoned{zone_or_utc(time_zone), t};
   const auto local = zoned.get_local_time();
@@ -58,8 +59,6 @@ std::string spoken_local(instant t, const std::string& time_zone) {
          std::to_string(static_cast<unsigned>(ymd.day())) + " at " + time_buf + " " +
          zoned.get_info().abbrev;
 }
-
-}  // namespace
 
 std::string appointment_reminder_text(const std::string& clinic_name, instant starts_at,
                                       const std::string& time_zone) {

@@ -20,6 +20,10 @@ namespace rm::domain {
 std::string appointment_reminder_text(const std::string& clinic_name, instant starts_at,
                                       const std::string& time_zone);
 
+// An instant spoken in the clinic's zone: "Wednesday, January 14 at 9:30 AM EST" (an unknown zone
+// falls back to UTC). Shared by the texts here and by caller memory (domain/caller_memory.hpp).
+std::string spoken_local(instant t, const std::string& time_zone);
+
 // The e-mail subject line: "Appointment reminder: Bright Smiles" (same name rules as above).
 std::string appointment_reminder_subject(const std::string& clinic_name);
 

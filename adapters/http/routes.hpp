@@ -135,6 +135,8 @@ void add_tenant_routes(httplib::Server& srv, context& ctx);  // tenant_routes.cp
 void add_dashboard_routes(httplib::Server& srv, context& ctx);  // dashboard_routes.cpp
 // The services pricing engine: /api/services* (guarded table like the tenant API).
 void add_service_routes(httplib::Server& srv, context& ctx);  // service_routes.cpp
+// The clinic's knowledge base: /api/knowledge-base* (guarded table like the tenant API).
+void add_knowledge_routes(httplib::Server& srv, context& ctx);  // knowledge_routes.cpp
 void add_twilio_routes(httplib::Server& srv, context& ctx);  // twilio_routes.cpp
 void add_telephony_routes(httplib::Server& srv, context& ctx);  // telephony_routes.cpp
 // Agents, campaigns, the outbound call-back and admin notifications (tenant JWT, same guard as

@@ -274,6 +274,7 @@ struct server::impl {
     add_tenant_routes(srv, ctx);
     add_dashboard_routes(srv, ctx);
     add_service_routes(srv, ctx);
+    add_knowledge_routes(srv, ctx);
     add_twilio_routes(srv, ctx);
     add_telephony_routes(srv, ctx);
     add_agent_routes(srv, ctx);

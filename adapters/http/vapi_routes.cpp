@@ -1,5 +1,7 @@
 // POST /webhooks/vapi — Vapi server messages (../shared/contracts/vapi.md §1–§2).
-//   assistant-request   → {"assistantId"} of the dialled number's tenant, or {"error"} (rejects)
+//   assistant-request   → {"assistantId"} of the dialled number's tenant, or {"error"} (rejects);
+//                         for a caller that tenant knows, also assistantOverrides.variableValues
+//                         (caller memory, domain/caller_memory.hpp)
 //   status-update, end-of-call-report, hang, transfer-update → stored as call events (payloads
 //                         redacted first), 200 after the commit
 //   tool-calls          → {"results":[…]} (always HTTP 200, one result per call, in order)
@@ -11,8 +13,10 @@
 #include "adapters/logging/log.hpp"
 #include "adapters/metrics/metrics.hpp"
 #include "adapters/vapi/vapi_messages.hpp"
+#include "domain/caller_memory.hpp"
 #include "domain/e164.hpp"
 #include "domain/scoring.hpp"
+#include "persistence/caller_memory_queries.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::http {
@@ -68,6 +72,30 @@ void unknown_number(context& ctx, const vapi::envelope& env) {
                "refused ({} so far)", env.type, env.dialled, env.phone_number_id, n);
 }
 
+// What the dialled number's tenant knows about the caller, as variableValues (an empty object for
+// an unknown or unidentifiable caller). One read under that tenant (set_tenant: RLS), so nothing of
+// another tenant can come back. Memory is a nicety: when the read fails the call still goes ahead
+// without it (logged without the caller's number or any stored text).
+json caller_memory(context& ctx, const vapi::envelope& env, const actors::tenant_ref& t) {
+  if (env.caller.empty()) return json::object();
+  const auto caller = domain::normalize_e164(env.caller, "US");
+  if (!caller.ok) return json::object();  // withheld ("anonymous") or malformed: nobody to recall
+  std::optional<domain::caller_history> history;
+  try {
+    ctx.service.with_db([&](pqxx::connection& c) {
+      pqxx::work tx{c};
+      persistence::set_tenant(tx, t.org_id);
+      history = persistence::load_caller_memory(tx, t.org_id, caller.e164, env.call_id);
+      tx.commit();
+    });
+  } catch (const std::exception& e) {
+    spdlog::warn("assistant-request for call {}: caller memory not read ({}); answering without it",
+                 env.call_id, e.what());
+    return json::object();
+  }
+  return history ? domain::caller_memory_variables(*history) : json::object();
+}
+
 void on_assistant_request(context& ctx, const vapi::envelope& env, const actors::tenant_ref& t,
                           httplib::Response& res) {
   if (!t.found) {
@@ -79,7 +107,10 @@ void on_assistant_request(context& ctx, const vapi::envelope& env, const actors:
     send_json(res, 200, {{"error", "Sorry, this line is not set up to take calls yet."}});
     return;
   }
-  send_json(res, 200, {{"assistantId", t.assistant_id}});
+  json reply{{"assistantId", t.assistant_id}};
+  auto variables = caller_memory(ctx, env, t);
+  if (!variables.empty()) reply["assistantOverrides"] = {{"variableValues", std::move(variables)}};
+  send_json(res, 200, reply);
 }
 
 void on_lifecycle(context& ctx, const vapi::envelope& env, const actors::tenant_ref& t,

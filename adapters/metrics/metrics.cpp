@@ -131,8 +131,8 @@ const std::array<const char*, 16> vapi_types{
     "speech-update",     "transcript",        "user-interrupted",   "model-output",
     "voice-input",       "phone-call-control", "function-call",     "transfer-update",
     "language-change-detected"};
-const std::array<const char*, 4> tools{"check_availability", "reserve_slot", "book_appointment",
-                                       "send_sms"};
+const std::array<const char*, 5> tools{"check_availability", "reserve_slot", "book_appointment",
+                                       "send_sms", "search_knowledge_base"};
 
 prometheus::Gauge& gauge_of(live what) {
   switch (what) {

@@ -44,7 +44,18 @@ json tools(int sms_per_call) {
        // caller's own number is still accepted from older assistants).
        function_tool("send_sms", domain::sms_tool_description(sms_per_call),
                      {{"message", {{"type", "string"}, {"description", "at most 1600 characters"}}}},
-                     json::array({"message"}))});
+                     json::array({"message"})),
+       function_tool("search_knowledge_base",
+                     "Search the clinic's own documents (FAQ, policies, prices, services, "
+                     "opening hours, directions, insurance, preparation and aftercare) for what "
+                     "the caller asks about the clinic, before you answer such a question. "
+                     "Answer only from the passages returned; if none answers, say you do not "
+                     "know and offer a call back.",
+                     {{"query",
+                       {{"type", "string"},
+                        {"description",
+                         "the caller's question in a few words, e.g. \"do you take walk-ins\""}}}},
+                     json::array({"query"}))});
 }
 
 json server_of(const assistant_spec& s) {
@@ -70,9 +81,18 @@ json transcriber(const std::string& language) {
 
 nlohmann::json tool_definitions(int sms_per_call) { return tools(sms_per_call); }
 
+std::string caller_memory_block() {
+  // Vapi renders the prompt as a LiquidJS template (docs.vapi.ai/assistants/dynamic-variables):
+  // {{callerContext}} is replaced by the variableValues of the assistant-request reply, and by
+  // nothing when the reply has none (an unknown caller), leaving the lead-in alone, which reads
+  // as "nothing known".
+  return "\n\nWhat the clinic knows about this caller from earlier calls (blank for a new "
+         "caller): {{callerContext}}";
+}
+
 const char* const* tool_names() {
   static const char* const names[] = {"check_availability", "reserve_slot", "book_appointment",
-                                      "send_sms", nullptr};
+                                      "send_sms", "search_knowledge_base", nullptr};
   return names;
 }
 
@@ -82,8 +102,11 @@ std::string system_prompt(const std::string& clinic_name, const std::string& lan
          " unless the caller prefers another. Help callers book appointments: use "
          "check_availability to find free times, reserve_slot to hold the time the caller "
          "chooses, and book_appointment with the caller's name to confirm it; offer to text a "
-         "confirmation with send_sms. Never invent free times, prices or medical advice; if you "
-         "cannot help, offer that the clinic calls back.";
+         "confirmation with send_sms. For questions about the clinic (hours, walk-ins, prices, "
+         "insurance, parking, policies) use search_knowledge_base and answer from what it "
+         "returns. Never invent free times, prices or medical advice; if you "
+         "cannot help, offer that the clinic calls back." +
+         caller_memory_block();
 }
 
 json assistant_body(const assistant_spec& s) {

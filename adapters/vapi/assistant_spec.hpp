@@ -2,8 +2,8 @@
 // CreateAssistantDTO; ../shared/contracts/vapi.md §1 "serverMessages", §4). Pure JSON building.
 //
 // The assistant sends its server messages to our /webhooks/vapi (assistant.server.url) and
-// carries the four tools that webhook implements (docs/api.md "Tools"): check_availability,
-// reserve_slot, book_appointment, send_sms — inline function tools, so no per-tenant tool
+// carries the five tools that webhook implements (docs/api.md "Tools"): check_availability,
+// reserve_slot, book_appointment, send_sms, search_knowledge_base — inline function tools, so no per-tenant tool
 // registration exists to drift. `serverMessages` is always sent explicitly (Vapi changelog
 // 2025-05-01) and lists exactly the types /webhooks/vapi records or answers.
 #pragma once
@@ -29,7 +29,7 @@ struct assistant_spec {
   int sms_per_call = 3;
 };
 
-// The four tool names, in the order they are declared on the assistant.
+// The five tool names, in the order they are declared on the assistant.
 const char* const* tool_names();  // null-terminated
 
 // The function tools the assistant uses, as an array of Vapi function-tool objects
@@ -46,7 +46,13 @@ nlohmann::json assistant_body(const assistant_spec& s);
 // model's other keys (provider, tools, toolIds) are kept by the merge.
 nlohmann::json assistant_changes(const assistant_spec& s);
 
-// The system prompt naming the clinic (exposed for tests).
+// The system prompt naming the clinic (exposed for tests). It ends with caller_memory_block().
 std::string system_prompt(const std::string& clinic_name, const std::string& language);
+
+// The prompt's caller-memory paragraph: a lead-in and the {{callerContext}} placeholder that the
+// assistant-request reply fills for a returning caller (domain/caller_memory.hpp); for an unknown
+// caller the placeholder renders empty. Assistants created before this paragraph existed get it
+// with their next update (assistant_changes sends the whole prompt).
+std::string caller_memory_block();
 
 }  // namespace rm::vapi

@@ -72,7 +72,7 @@ TEST_CASE("an admin creates an agent: Vapi gets an assistant wired to our webhoo
     }
   }
   CHECK(tools == std::set<std::string>{"check_availability", "reserve_slot", "book_appointment",
-                                       "send_sms"});
+                                       "send_sms", "search_knowledge_base"});
   std::set<std::string> types;
   for (const auto& t : body["serverMessages"]) types.insert(t.get<std::string>());
   CHECK(types.count("tool-calls") == 1);
@@ -214,12 +214,12 @@ TEST_CASE("changing an agent updates its assistant by fetch-merge-patch: model i
   const auto& sent = patches[0].body;
   CHECK(sent["transcriber"]["language"] == "es-MX");
   CHECK(sent["name"] == "Recepción");
-  // model complete: provider, model, the new prompt and the four tools kept.
+  // model complete: provider, model, the new prompt and the five tools kept.
   CHECK(sent["model"]["provider"] == "openai");
-  CHECK(sent["model"]["tools"].size() == 4);
+  CHECK(sent["model"]["tools"].size() == 5);
   CHECK(sent["model"]["messages"][0]["content"].get<std::string>().find("es-MX") !=
         std::string::npos);
-  CHECK(f.vapi().assistants()[0]["model"]["tools"].size() == 4);
+  CHECK(f.vapi().assistants()[0]["model"]["tools"].size() == 5);
 
   CHECK(f.patch("/api/agents/" + id, admin, {{"language", "klingon!"}}).status == 400);
   CHECK(f.patch("/api/agents/" + id, admin, {{"area_code", "212"}}).status == 400);

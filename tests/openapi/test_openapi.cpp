@@ -373,6 +373,19 @@ TEST_CASE("requests and responses of a representative session conform to docs/op
   p.send("PATCH", "/api/services/" + service_id, 403, member, json{{"price", 250}}.dump());
   p.send("DELETE", "/api/services/" + service_id, 200, admin);
   p.send("GET", "/api/services/" + service_id, 404, member);
+  auto document = p.send("POST", "/api/knowledge-base", 201, admin,
+                         json{{"name", "FAQ"}, {"content_type", "text/markdown"},
+                              {"content", "## Walk-ins\n\nYes, we take walk-ins."}}.dump());
+  p.send("POST", "/api/knowledge-base", 400, admin,
+         json{{"name", "x.pdf"}, {"content_type", "application/pdf"},
+              {"content_base64", "aGVsbG8="}}.dump());  // "hello": no %PDF- header
+  p.send("GET", "/api/knowledge-base", 200, member);
+  std::string document_id;
+  if (document.body.is_object() && document.body.contains("document"))
+    document_id = document.body["document"].value("id", "");
+  REQUIRE(!document_id.empty());
+  p.send("DELETE", "/api/knowledge-base/" + document_id, 200, admin);
+  p.send("DELETE", "/api/knowledge-base/" + document_id, 404, admin);
   p.send("GET", "/api/org/vapi-webhook-auth", 200, member);
   p.send("PUT", "/api/org/vapi-webhook-auth", 200, admin,
          json{{"mode", "bearer"}, {"secret", "clinic-own-vapi-token-0123"}}.dump());

@@ -54,6 +54,8 @@ struct world {
   std::string a_agent, a_failed_agent, a_notification, a_campaign, a_contact;
   // Services (service_routes.cpp): A's Botox, one of the seven defaults every tenant starts with.
   std::string a_service;
+  // The knowledge base (knowledge_routes.cpp): A's document "Harbor Handbook".
+  std::string a_document;
   std::string a_token, b_token;
 
   world();

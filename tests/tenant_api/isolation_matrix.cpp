@@ -23,7 +23,8 @@ void mentions_nothing_of_a(world& w, const reply& r) {
                          std::string{"Ada"}, std::string{"Dr. Lee"}, w.a_agent, w.a_failed_agent,
                          w.a_notification, w.a_campaign, w.a_contact,
                          std::string{"Harbor Desk"}, std::string{"Harbor Night"},
-                         std::string{"Harbor Recall"}, w.a_service}) {
+                         std::string{"Harbor Recall"}, w.a_service, w.a_document,
+                         std::string{"Harbor Handbook"}}) {
     INFO("A's " << id << " shows in " << r.text);
     CHECK(r.text.find(id) == std::string::npos);
   }
@@ -137,6 +138,24 @@ const std::map<std::string, matrix_entry>& matrix() {
         [](world& w, const reply& r) {
           is_404(w, r);
           CHECK(w.f.scalar("SELECT count(*) FROM services WHERE id = $1", {w.a_service}) == "1");
+        }}},
+
+      // ---- the knowledge base (knowledge_routes.cpp) ----
+      {"GET /api/knowledge-base", {"", "", shows_nothing_of_a}},
+      {"POST /api/knowledge-base",
+       {"", R"({"name":"Bay notes","content_type":"text/plain","content":"No walk-ins."})",
+        [](world& w, const reply& r) {
+          CHECK(r.status == 201);  // B's own document
+          mentions_nothing_of_a(w, r);
+          CHECK(w.f.scalar("SELECT count(*) FROM knowledge_documents WHERE org_id = $1",
+                           {w.a}) == "1");
+        }}},
+      {"DELETE /api/knowledge-base/{id}",
+       {"/api/knowledge-base/<a_document>", "",
+        [](world& w, const reply& r) {
+          is_404(w, r);
+          CHECK(w.f.scalar("SELECT count(*) FROM knowledge_passages WHERE document_id = $1",
+                           {w.a_document}) == "1");
         }}},
 
       // ---- phone numbers (number_routes.cpp); A's hand-made mapping is one of its numbers ----

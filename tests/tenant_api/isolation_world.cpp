@@ -80,6 +80,11 @@ world::world() {
            {a});
   a_service = f.scalar("SELECT id FROM services WHERE org_id = $1 AND name = 'Botox'", {a});
   REQUIRE(!a_service.empty());
+  auto handbook = request(f.port(), "POST", "/api/knowledge-base", a_token,
+                          R"({"name":"Harbor Handbook","content_type":"text/plain",)"
+                          R"("content":"Harbor walk-ins are welcome before noon."})");
+  REQUIRE(handbook.status == 201);
+  a_document = handbook.body["document"]["id"];
   // A's own Vapi webhook credential (org_credentials, provider vapi_webhook).
   auto hook = request(f.port(), "PUT", "/api/org/vapi-webhook-auth", a_token,
                       R"({"mode":"secret","secret":"clinic-a-webhook-secret-0123"})");
@@ -112,7 +117,8 @@ std::string world::fill(std::string text) const {
       {"<a_pending_code>", &a_pending_code}, {"<a_forwarding>", &a_forwarding},
       {"<a_agent>", &a_agent},           {"<a_failed_agent>", &a_failed_agent},
       {"<a_notification>", &a_notification}, {"<a_campaign>", &a_campaign},
-      {"<a_contact>", &a_contact},       {"<a_service>", &a_service}};
+      {"<a_contact>", &a_contact},       {"<a_service>", &a_service},
+      {"<a_document>", &a_document}};
   for (const auto& [token, value] : ids)
     for (auto at = text.find(token); at != std::string::npos; at = text.find(token))
       text.replace(at, std::string{token}.size(), *value);
