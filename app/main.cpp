@@ -191,6 +191,7 @@ rm::actors::service_options service_options_of(const rm::app::config& cfg, const
   so.sms_per_call = cfg.sms_per_call;
   so.outbox_poll = std::chrono::milliseconds(cfg.outbox_poll_ms);
   so.outbox_lease = std::chrono::milliseconds(cfg.outbox_lease_ms);
+  so.tools_sync_backoff = std::chrono::milliseconds(cfg.tools_sync_backoff_ms);
   so.smtp_url = cfg.smtp_url;
   so.smtp_from = cfg.smtp_from;
   return so;

@@ -2,7 +2,7 @@
 // current definitions (adapters/vapi/tool_sync.hpp; once for the platform key, PATCHed when a
 // definition's SHA-256 changed) and links them to every existing assistant (of one tenant with
 // --org) by fetch-merge-patch of model.toolIds, removing our inline model.tools. Records
-// vapi_tools, org_tools and agent_tool_syncs (migration 012). Idempotent: a second run changes
+// vapi_tools, org_tools and agent_tool_syncs (migration 013). Idempotent: a second run changes
 // nothing and says so.
 //
 // Output (stdout), one line per change, then a summary:

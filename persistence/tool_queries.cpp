@@ -64,27 +64,70 @@ std::vector<assistant_ref> assistants_with_vapi_id(pqxx::work& tx, const std::st
   return out;
 }
 
-void set_tools_sync(pqxx::work& tx, const std::string& org_id, const std::string& agent_id,
-                    const std::string& status, const std::string& reason) {
-  const int finished = status == "pending" ? 0 : 1;
+void begin_tools_sync(pqxx::work& tx, const std::string& org_id, const std::string& agent_id) {
   tx.exec_params(
       "INSERT INTO agent_tool_syncs (agent_id, org_id, status, reason, attempts) "
-      "VALUES ($1::uuid, $2::uuid, $3, NULLIF($4, ''), $5) "
-      "ON CONFLICT (agent_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, "
-      "attempts = agent_tool_syncs.attempts + EXCLUDED.attempts, updated_at = now()",
-      agent_id, org_id, status,
-      status != "failed" ? std::string{} : reason.empty() ? std::string("unknown failure") : reason,
-      finished);
+      "VALUES ($1::uuid, $2::uuid, 'pending', NULL, 0) "
+      "ON CONFLICT (agent_id) DO UPDATE SET status = 'pending', reason = NULL, attempts = 0, "
+      "updated_at = now()",
+      agent_id, org_id);
 }
+
+void set_tools_sync(pqxx::work& tx, const std::string& org_id, const std::string& agent_id,
+                    const std::string& status, const std::string& reason, int attempts) {
+  std::string why = status == "synced" ? std::string{} : reason;
+  if (status == "failed" && why.empty()) why = "unknown failure";
+  tx.exec_params(
+      "INSERT INTO agent_tool_syncs (agent_id, org_id, status, reason, attempts, synced_at) "
+      "VALUES ($1::uuid, $2::uuid, $3, NULLIF($4, ''), $5, "
+      "        CASE WHEN $3 = 'synced' THEN now() END) "
+      "ON CONFLICT (agent_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, "
+      "attempts = EXCLUDED.attempts, "
+      "synced_at = coalesce(EXCLUDED.synced_at, agent_tool_syncs.synced_at), updated_at = now()",
+      agent_id, org_id, status, why, attempts);
+}
+
+namespace {
+constexpr const char* sync_columns =
+    "org_id::text, agent_id::text, status, coalesce(reason, ''), attempts, "
+    "extract(epoch from synced_at)::bigint, extract(epoch from updated_at)::bigint";
+
+tools_sync_row sync_row_of(const pqxx::row& r) {
+  tools_sync_row out;
+  out.org_id = r[0].as<std::string>();
+  out.agent_id = r[1].as<std::string>();
+  out.status = r[2].as<std::string>();
+  out.reason = r[3].as<std::string>();
+  out.attempts = r[4].as<int>();
+  if (!r[5].is_null()) out.synced_at = r[5].as<std::int64_t>();
+  out.updated_at = r[6].as<std::int64_t>();
+  return out;
+}
+}  // namespace
 
 std::optional<tools_sync_row> tools_sync_of(pqxx::work& tx, const std::string& org_id,
                                             const std::string& agent_id) {
-  auto r = tx.exec_params(
-      "SELECT status, coalesce(reason, ''), attempts FROM agent_tool_syncs "
-      "WHERE agent_id = $1::uuid AND org_id = $2::uuid",
-      agent_id, org_id);
+  auto r = tx.exec_params(std::string("SELECT ") + sync_columns +
+                              " FROM agent_tool_syncs WHERE agent_id = $1::uuid AND org_id = "
+                              "$2::uuid",
+                          agent_id, org_id);
   if (r.empty()) return std::nullopt;
-  return tools_sync_row{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<int>()};
+  return sync_row_of(r[0]);
+}
+
+std::vector<tools_sync_row> pending_tools_syncs(pqxx::work& tx) {
+  auto r = tx.exec(std::string("SELECT ") + sync_columns + " FROM rm_tool_syncs_pending()");
+  std::vector<tools_sync_row> out;
+  for (const auto& row : r) out.push_back(sync_row_of(row));
+  return out;
+}
+
+std::map<std::string, int> pending_tools_sync_counts(pqxx::work& tx) {
+  std::map<std::string, int> out;
+  for (const auto& row : tx.exec("SELECT org_id::text, count(*)::int FROM rm_tool_syncs_pending() "
+                                 "GROUP BY org_id"))
+    out[row[0].as<std::string>()] = row[1].as<int>();
+  return out;
 }
 
 }  // namespace rm::persistence::tools

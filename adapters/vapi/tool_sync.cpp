@@ -95,7 +95,7 @@ json described_part(const json& vapi_tool, const json& definition) {
 
 }  // namespace
 
-registration_result ensure_registered(client& vapi, tool_registry_store& store,
+registration_result ensure_registered(tool_api& vapi, tool_registry_store& store,
                                       const std::vector<tool_definition>& definitions) {
   registration_result result;
   std::optional<json> platform_tools;  // GET /tool, read at most once
@@ -195,7 +195,7 @@ json linked_model(const json& assistant, const std::map<std::string, std::string
   return model;
 }
 
-link_result link_tools(client& vapi, const std::string& assistant_id,
+link_result link_tools(tool_api& vapi, const std::string& assistant_id,
                        const std::map<std::string, std::string>& tool_ids) {
   link_result out;
   response current = vapi.get_assistant(assistant_id);
@@ -226,7 +226,7 @@ std::string failure_reason(const std::string& step, const response& r) {
 }
 }  // namespace
 
-assistant_sync sync_assistant_tools(client& vapi, tool_registry_store& store,
+assistant_sync sync_assistant_tools(tool_api& vapi, tool_registry_store& store,
                                     const std::vector<tool_definition>& definitions,
                                     const std::string& assistant_id) {
   assistant_sync out;

@@ -1,7 +1,9 @@
 // Global Vapi tools (issue 12 §4; seed 001 §4 "Vapi tool registration automation", §11 mistakes
 // 2–4, §12): each tool definition is registered ONCE for the platform key (POST /tool), not once
 // per tenant or per assistant, and every tenant's assistants link the same tool ids through
-// `model.toolIds`. Blocking (uses vapi::client); run it only from a detached actor or the CLI.
+// `model.toolIds`. Blocking; run it only from a detached worker (the tools sync actor's,
+// actors/tools_sync.hpp, whose tool_api goes through the vapi adapter actor and the tenant's
+// breaker) or the `sync-tools` CLI (a plain vapi::client, client_tool_api).
 //
 // Versioning: a definition's version is the SHA-256 (OpenSSL) of its canonical JSON, lower-case
 // hex. Canonical = nlohmann::json::dump() without indentation: nlohmann keeps object keys sorted
@@ -26,6 +28,38 @@
 #include "adapters/vapi/vapi_client.hpp"
 
 namespace rm::vapi {
+
+// The Vapi requests a sync makes (vapi_client.hpp documents each: shapes, status codes, errors).
+// Each answers a vapi::response; a refusal before any I/O (e.g. an open circuit breaker) is a
+// response with http_status 0 and a sentence, so it counts as transient.
+class tool_api {
+ public:
+  virtual ~tool_api() = default;
+  virtual response list_tools() = 0;                                   // GET /tool
+  virtual response create_tool(const nlohmann::json& tool) = 0;        // POST /tool
+  virtual response update_tool(const std::string& id, const nlohmann::json& tool) = 0;
+  virtual response get_assistant(const std::string& id) = 0;           // GET /assistant/{id}
+  virtual response update_assistant(const std::string& id,             // PATCH /assistant/{id}
+                                    const nlohmann::json& patch) = 0;
+};
+
+// tool_api straight over a client (the CLI, tests).
+class client_tool_api final : public tool_api {
+ public:
+  explicit client_tool_api(client& c) : c_(c) {}
+  response list_tools() override { return c_.list_tools(); }
+  response create_tool(const nlohmann::json& tool) override { return c_.create_tool(tool); }
+  response update_tool(const std::string& id, const nlohmann::json& tool) override {
+    return c_.update_tool(id, tool);
+  }
+  response get_assistant(const std::string& id) override { return c_.get_assistant(id); }
+  response update_assistant(const std::string& id, const nlohmann::json& patch) override {
+    return c_.update_assistant(id, patch);
+  }
+
+ private:
+  client& c_;
+};
 
 struct tool_definition {
   std::string name;     // function.name (check_availability, …)
@@ -89,8 +123,13 @@ struct registration_result {
 // is read once and a platform tool with the same function.name is adopted (PATCHed if its
 // definition differs), so a crash between POST and save never leaves a duplicate. A recorded id
 // Vapi no longer knows (404 on PATCH) is registered again. Stops at the first failure.
-registration_result ensure_registered(client& vapi, tool_registry_store& store,
+registration_result ensure_registered(tool_api& vapi, tool_registry_store& store,
                                       const std::vector<tool_definition>& definitions);
+inline registration_result ensure_registered(client& vapi, tool_registry_store& store,
+                                             const std::vector<tool_definition>& definitions) {
+  client_tool_api api{vapi};
+  return ensure_registered(api, store, definitions);
+}
 
 // The assistant's `model` with our tools linked: `tool_ids` (name → id) merged into
 // model.toolIds (the clinic's other ids kept, order kept, no duplicates) and inline model.tools
@@ -107,8 +146,13 @@ struct link_result {
 
 // Fetch-merge-patch: GET /assistant/{id}, linked_model, PATCH {"model": <complete model>} only
 // when it changed. Every other assistant setting is untouched (only `model` is sent).
-link_result link_tools(client& vapi, const std::string& assistant_id,
+link_result link_tools(tool_api& vapi, const std::string& assistant_id,
                        const std::map<std::string, std::string>& tool_ids);
+inline link_result link_tools(client& vapi, const std::string& assistant_id,
+                              const std::map<std::string, std::string>& tool_ids) {
+  client_tool_api api{vapi};
+  return link_tools(api, assistant_id, tool_ids);
+}
 
 // One assistant's whole sync, as the sync actor and `ringmaster sync-tools` run it:
 // ensure_registered, then link_tools. `reason` says which step failed and Vapi's message;
@@ -120,8 +164,14 @@ struct assistant_sync {
   std::vector<tool_outcome> tools;  // registration outcomes
   bool assistant_changed = false;   // the assistant was PATCHed
 };
-assistant_sync sync_assistant_tools(client& vapi, tool_registry_store& store,
+assistant_sync sync_assistant_tools(tool_api& vapi, tool_registry_store& store,
                                     const std::vector<tool_definition>& definitions,
                                     const std::string& assistant_id);
+inline assistant_sync sync_assistant_tools(client& vapi, tool_registry_store& store,
+                                           const std::vector<tool_definition>& definitions,
+                                           const std::string& assistant_id) {
+  client_tool_api api{vapi};
+  return sync_assistant_tools(api, store, definitions, assistant_id);
+}
 
 }  // namespace rm::vapi

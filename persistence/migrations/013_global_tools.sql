@@ -3,8 +3,8 @@
 
 -- Vapi tools registered once for the platform key (seed 001 §4, §11 mistake 2): one row per tool
 -- definition for the whole deployment, versioned by the SHA-256 of its canonical JSON
--- (adapters/vapi/tool_sync.hpp). Owned by the schema owner only: no tenant reads or writes it
--- (ringmaster_app has no grant; the CLI and the sync run as the owner).
+-- (adapters/vapi/tool_sync.hpp). No tenant data and no secret (Vapi ids and hashes), so no RLS:
+-- the CLI (as the owner) and the service's tools sync actor (as ringmaster_app) keep it.
 CREATE TABLE vapi_tools (
   tool_name       text PRIMARY KEY CHECK (tool_name ~ '^[A-Za-z0-9_-]{1,64}$'),
   vapi_tool_id    text NOT NULL UNIQUE CHECK (length(vapi_tool_id) BETWEEN 1 AND 200),
@@ -27,17 +27,31 @@ CREATE TABLE agent_tool_syncs (
   agent_id        uuid PRIMARY KEY,
   org_id          uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'synced', 'failed')),
-  reason          text,  -- why it failed (Vapi's message); NULL otherwise
+  reason          text,  -- failed: why (Vapi's message); pending: the last attempt's failure
   attempts        int NOT NULL DEFAULT 0 CHECK (attempts >= 0),  -- Vapi attempts of the last run
   synced_at       timestamptz,  -- when the last sync ended synced; NULL before
   updated_at      timestamptz NOT NULL DEFAULT now(),
   FOREIGN KEY (agent_id, org_id) REFERENCES agents (id, org_id) ON DELETE CASCADE,
-  CHECK ((status = 'failed') = (reason IS NOT NULL))
+  CHECK (status <> 'failed' OR reason IS NOT NULL),
+  CHECK (status <> 'synced' OR reason IS NULL)
 );
 -- The sync actor resumes pending rows at start (all tenants, as the schema owner).
 CREATE INDEX agent_tool_syncs_pending ON agent_tool_syncs (updated_at) WHERE status = 'pending';
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON org_tools, agent_tool_syncs TO ringmaster_app;
+GRANT SELECT, INSERT, UPDATE ON vapi_tools TO ringmaster_app;
+
+-- Every tenant's pending syncs: the sync actor resumes them at start and GET /sessions/tenants
+-- counts them (both run as ringmaster_app, which RLS limits to one tenant).
+CREATE FUNCTION rm_tool_syncs_pending()
+RETURNS TABLE (agent_id uuid, org_id uuid, status text, reason text, attempts int,
+               synced_at timestamptz, updated_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT s.agent_id, s.org_id, s.status, s.reason, s.attempts, s.synced_at, s.updated_at
+    FROM agent_tool_syncs s WHERE s.status = 'pending' ORDER BY s.updated_at LIMIT 10000
+$$;
+REVOKE ALL ON FUNCTION rm_tool_syncs_pending() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rm_tool_syncs_pending() TO ringmaster_app;
 
 DO $$
 DECLARE

@@ -136,7 +136,7 @@ TEST_CASE("a Vapi failure leaves the agent failed with a clear error and notifie
   auto a = f.create_tenant("Harbor Dental", {{number_a, ""}});
   auto admin = mint(a, "admin", "a-admin");
 
-  f.vapi().fail_next(400, 1, "POST");
+  f.vapi().fail_next(400, 1, "POST", "/assistant");
   auto r = f.post("/api/agents", admin, agent_body("Night Line", "es"));
   INFO(r.text);
   REQUIRE(r.status == 502);
@@ -353,7 +353,7 @@ TEST_CASE("migration 008's tables: row-level security forced, and under ringmast
   auto a = f.create_tenant("Harbor Dental", {{number_a, ""}});
   auto b = f.create_tenant("Uptown Smiles", {{number_b, ""}});
   REQUIRE(f.post("/api/agents", mint(a), agent_body()).status == 201);
-  f.vapi().fail_next(400, 1, "POST");
+  f.vapi().fail_next(400, 1, "POST", "/assistant");
   REQUIRE(f.post("/api/agents", mint(a), agent_body("Night")).status == 502);  // + notification
   auto c = f.post("/api/campaigns", mint(a), {{"name", "Recall"}});
   REQUIRE(c.status == 201);

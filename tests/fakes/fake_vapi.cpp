@@ -130,9 +130,10 @@ void fake_vapi::stop() {
 
 std::string fake_vapi::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-void fake_vapi::fail_next(int http_status, int count, std::string method) {
+void fake_vapi::fail_next(int http_status, int count, std::string method,
+                          std::string path_prefix) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (int i = 0; i < count; ++i) failures_.emplace_back(http_status, method);
+  for (int i = 0; i < count; ++i) failures_.push_back({http_status, method, path_prefix});
 }
 
 std::vector<vapi_recorded_request> fake_vapi::requests() const {
@@ -241,8 +242,9 @@ void fake_vapi::handle(const httplib::Request& req, httplib::Response& res) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (auto it = failures_.begin(); it != failures_.end(); ++it) {
-        if (!it->second.empty() && it->second != req.method) continue;
-        failure = it->first;
+        if (!it->method.empty() && it->method != req.method) continue;
+        if (req.path.compare(0, it->path_prefix.size(), it->path_prefix) != 0) continue;
+        failure = it->status;
         failures_.erase(it);
         break;
       }
