@@ -11,6 +11,12 @@
 //   sync-tools: <n> tools (<k> changed), <m> assistants (<l> linked, <u> already linked, <f> failed)
 // Failures go to stderr ("assistant …: <reason>"). Exit 0 when everything synced, 1 otherwise.
 // Runs hold a PostgreSQL advisory lock: a second run waits for the first.
+//
+// Vapi is called through a plain vapi::client (client_tool_api), not the adapter actors: this
+// command starts no actor system, and issue 10's provider gate would buy nothing here — its
+// per-tenant breakers live in the serving process's memory, so a breaker of this one-shot
+// process would share no state with them, and the client's own retries (2 s, 4 s, 8 s) already
+// pace it. Inside `serve` every tool request goes through the vapi adapter (actors/tools_sync.hpp).
 #pragma once
 
 #include <iosfwd>
