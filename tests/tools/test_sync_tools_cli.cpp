@@ -164,7 +164,7 @@ TEST_CASE("sync-tools --org links only that tenant and records failures", "[tool
   CHECK(w.sync_of(w.org_a, w.agent_a)->status == "synced");
 }
 
-TEST_CASE("org_tools is tenant-isolated and vapi_tools is the owner's alone",
+TEST_CASE("org_tools is tenant-isolated and ringmaster_app keeps vapi_tools but never deletes",
           "[tools][rls]") {
   world w;
   REQUIRE(w.run("", 3) == 0);
@@ -180,9 +180,15 @@ TEST_CASE("org_tools is tenant-isolated and vapi_tools is the owner's alone",
     CHECK(pt::tools_sync_of(tx, w.org_a, w.agent_a).has_value());
   }
   {
+    // vapi_tools holds no tenant data (the platform's tool ids and hashes): the service's tools
+    // sync keeps it as ringmaster_app (migration 013), with no DELETE.
     pqxx::work tx{app};
     rm::persistence::set_tenant(tx, w.org_a);
-    CHECK_THROWS_AS(tx.exec("SELECT * FROM vapi_tools"), pqxx::insufficient_privilege);
+    CHECK(pt::vapi_tools(tx).size() == rm::vapi::global_tool_definitions(3).size());
+  }
+  {
+    pqxx::work tx{app};
+    CHECK_THROWS_AS(tx.exec("DELETE FROM vapi_tools"), pqxx::insufficient_privilege);
   }
 }
 
