@@ -260,7 +260,8 @@ void get_agent(context& ctx, const httplib::Request& req, httplib::Response& res
     if (agent) sync = p::tools::tools_sync_of(tx, who.org_id, id);
     return true;
   });
-  if (!agent) return send_error(res, ec::not_found, "no agent with id " + id);
+  // The id is not echoed: a 404 says nothing of what another tenant may have under it.
+  if (!agent) return send_error(res, ec::not_found, "no such agent");
   json out = agent_json(*agent);
   out["tools_sync"] = tools_sync_json(sync);
   send_json(res, 200, {{"agent", out}});
