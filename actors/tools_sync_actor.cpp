@@ -59,7 +59,8 @@ void pump(sync_ptr self) {
   st.running = true;
   auto steps = st.steps;
   on_worker<tools_attempt>(
-      self, [steps, org_id = org_id, agent_id = agent_id] { return steps->attempt(org_id, agent_id); },
+      self,
+      [steps, org_id = org_id, agent_id = agent_id] { return steps->attempt(org_id, agent_id); },
       [=, org_id = org_id, agent_id = agent_id](tools_attempt a) {
         self->state.running = false;
         if (a.result == tools_attempt::end::retry) {

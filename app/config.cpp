@@ -248,8 +248,9 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   if (auto e = parse_int("RINGMASTER_OUTBOX_LEASE_MS", env("RINGMASTER_OUTBOX_LEASE_MS"), 3000,
                          600000, out.outbox_lease_ms))
     return e;
-  if (auto e = parse_int("RINGMASTER_TOOLS_SYNC_BACKOFF_MS", env("RINGMASTER_TOOLS_SYNC_BACKOFF_MS"),
-                         1, 600000, out.tools_sync_backoff_ms))
+  if (auto e = parse_int("RINGMASTER_TOOLS_SYNC_BACKOFF_MS",
+                         env("RINGMASTER_TOOLS_SYNC_BACKOFF_MS"), 1, 600000,
+                         out.tools_sync_backoff_ms))
     return e;
 
   out.smtp_url = env("RINGMASTER_SMTP_URL");

@@ -140,8 +140,9 @@ json tools_sync_json(const std::optional<p::tools::tools_sync_row>& s) {
   return {{"status", s->status},
           {"reason", text_or_null(s->reason)},
           {"attempts", s->attempts},
-          {"synced_at", s->synced_at ? json(utc(domain::instant(std::chrono::seconds(*s->synced_at))))
-                                     : json(nullptr)}};
+          {"synced_at", s->synced_at
+                            ? json(utc(domain::instant(std::chrono::seconds(*s->synced_at))))
+                            : json(nullptr)}};
 }
 
 struct agent_input {
