@@ -45,6 +45,9 @@ call_registry_actor spawn_call_registry(caf::actor_system& sys, wiring_ptr w);
 // The agent saga (actors/agent_interfaces.hpp); it scans the agents rows once steps are
 // installed (wiring::agent_steps_now at spawn, or agent_steps_atom later).
 agent_saga_actor spawn_agent_saga(caf::actor_system& sys, wiring_ptr w);
+// ---- the tools sync of agents (tools_sync_actor.cpp) ----
+// Takes wiring::tools_sync_steps_now() at spawn (scans the pending rows when there are some).
+tools_sync_actor spawn_tools_sync(caf::actor_system& sys, wiring_ptr w);
 
 // ---- supervision (supervisor.cpp) ----
 struct supervisor_settings {

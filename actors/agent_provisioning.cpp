@@ -10,9 +10,11 @@
 #include "actors/number_service.hpp"
 #include "actors/provider_port.hpp"
 #include "actors/service.hpp"
+#include "actors/tools_sync.hpp"
 #include "adapters/vapi/assistant_spec.hpp"
 #include "domain/outbound.hpp"
 #include "persistence/repositories.hpp"
+#include "persistence/tool_queries.hpp"
 
 namespace rm::actors {
 
@@ -152,9 +154,12 @@ agent_outcome agent_provisioner::run_steps(const std::string& org_id, const std:
     if (step == domain::agent_step::done) {
       in_tenant(org_id, [&](pqxx::work& tx) {
         p::agent_ready(tx, agent.id);
+        // Its tools are linked in the background (actors/tools_sync.hpp): pending with the row.
+        p::tools::begin_tools_sync(tx, org_id, agent.id);
         agent = *p::load_agent(tx, agent.id);
         return true;
       });
+      request_tools_sync(svc_, org_id, agent.id);
       agent_outcome ok;
       ok.ready = true;
       ok.agent = agent;

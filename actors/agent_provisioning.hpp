@@ -9,7 +9,8 @@
 //      tenant's default assistant when it has none;
 //   2. provision_number (when provision_phone) — the number lifecycle's purchase saga
 //      (actors/number_service.hpp), which never buys twice for one agent;
-//   3. done — status ready.
+//   3. done — status ready, and its tools sync pending in the same transaction (the tools sync
+//      actor links the global Vapi tools in the background: actors/tools_sync.hpp).
 // A failed step sets status failed at that step (error sentence) and notifies the admins, in
 // one transaction. Whatever ran the attempt, the row tells the next one where to resume.
 //

@@ -12,6 +12,7 @@
 //                                 ├─ calendar (local PostgreSQL calendar)
 //                                 ├─ directory ── spawns/monitors ── tenant × N
 //                                 ├─ agents (agent provisioning saga: actors/agent_interfaces.hpp)
+//                                 ├─ tools_sync (agents' global Vapi tools: actors/tools_sync_interfaces.hpp)
 //                                 ├─ call_registry ── spawns/monitors ── call × M
 //                                 ├─ verification registry + housekeeper (verification_interfaces.hpp)
 //                                 ├─ number_sweeper (drives the number sagas: number_interfaces.hpp)
@@ -35,6 +36,7 @@
 #include <pqxx/connection>
 
 #include "actors/agent_interfaces.hpp"
+#include "actors/tools_sync_interfaces.hpp"  // the tools sync of agents (issue 12 §4)
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "actors/number_interfaces.hpp"  // the number sagas' sweeper
@@ -89,6 +91,10 @@ using num_del_atom = caf::atom_constant<caf::atom("numdel")>;
 using asst_add_atom = caf::atom_constant<caf::atom("asstadd")>;
 using asst_get_atom = caf::atom_constant<caf::atom("asstget")>;
 using asst_set_atom = caf::atom_constant<caf::atom("asstset")>;
+using asst_patch_atom = caf::atom_constant<caf::atom("asstpatch")>;
+using tool_list_atom = caf::atom_constant<caf::atom("toollist")>;
+using tool_add_atom = caf::atom_constant<caf::atom("tooladd")>;
+using tool_set_atom = caf::atom_constant<caf::atom("toolset")>;
 using email_atom = caf::atom_constant<caf::atom("email")>;
 
 // ---- the database adapter --------------------------------------------------------------------------
@@ -190,7 +196,15 @@ using vapi_actor = caf::typed_actor<
     caf::replies_to<asst_set_atom, std::string /*org_id*/, vapi_endpoint,
                     vapi_assistant_changes>::with<vapi::response>,
     caf::replies_to<call_atom, std::string /*org_id*/, vapi_endpoint,
-                    vapi::outbound_call>::with<vapi::response>>;
+                    vapi::outbound_call>::with<vapi::response>,
+    // PATCH /assistant/{id} as given; the global tools: GET /tool, POST /tool, PATCH /tool/{id}.
+    caf::replies_to<asst_patch_atom, std::string /*org_id*/, vapi_endpoint,
+                    vapi_assistant_changes>::with<vapi::response>,
+    caf::replies_to<tool_list_atom, std::string /*org_id*/, vapi_endpoint>::with<vapi::response>,
+    caf::replies_to<tool_add_atom, std::string /*org_id*/, vapi_endpoint,
+                    vapi_tool>::with<vapi::response>,
+    caf::replies_to<tool_set_atom, std::string /*org_id*/, vapi_endpoint,
+                    vapi_tool>::with<vapi::response>>;
 
 // One message per e-mail (adapters/email/smtp_client.hpp); the same admission / worker / outcome
 // steps under (org_id, smtp). Failure for the breaker: email::send_result::transient() (no reply
@@ -311,6 +325,7 @@ RM_LOCAL_MESSAGE(rm::email, send_result)
 RM_LOCAL_MESSAGE(rm::actors, vapi_credential)
 RM_LOCAL_MESSAGE(rm::actors, vapi_assistant)
 RM_LOCAL_MESSAGE(rm::actors, vapi_assistant_changes)
+RM_LOCAL_MESSAGE(rm::actors, vapi_tool)
 RM_LOCAL_MESSAGE(rm::twilio, credentials)
 RM_LOCAL_MESSAGE(rm::twilio, sms_request)
 RM_LOCAL_MESSAGE(rm::twilio, sms_result)

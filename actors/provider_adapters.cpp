@@ -263,6 +263,21 @@ vapi_actor::behavior_type vapi_adapter(vapi_actor::pointer self, wiring_ptr w) {
           const vapi::outbound_call& c) {
         return vapi_request(self, w, org_id, [ep, c] { return vapi_of(ep).create_call(c); });
       },
+      [=](asst_patch_atom, const std::string& org_id, const vapi_endpoint& ep,
+          const vapi_assistant_changes& c) {
+        return vapi_request(self, w, org_id,
+                            [ep, c] { return vapi_of(ep).update_assistant(c.id, c.changes); });
+      },
+      [=](tool_list_atom, const std::string& org_id, const vapi_endpoint& ep) {
+        return vapi_request(self, w, org_id, [ep] { return vapi_of(ep).list_tools(); });
+      },
+      [=](tool_add_atom, const std::string& org_id, const vapi_endpoint& ep, const vapi_tool& t) {
+        return vapi_request(self, w, org_id, [ep, t] { return vapi_of(ep).create_tool(t.body); });
+      },
+      [=](tool_set_atom, const std::string& org_id, const vapi_endpoint& ep, const vapi_tool& t) {
+        return vapi_request(self, w, org_id,
+                            [ep, t] { return vapi_of(ep).update_tool(t.id, t.body); });
+      },
   };
 }
 

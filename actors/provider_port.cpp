@@ -223,4 +223,30 @@ vapi::response provider_port::create_call(const std::string& org_id, const vapi_
                              call_atom::value, org_id, ep, c);
 }
 
+vapi::response provider_port::update_assistant(const std::string& org_id,
+                                               const vapi_endpoint& ep,
+                                               const vapi_assistant_changes& c,
+                                               std::chrono::milliseconds timeout) {
+  return ask<vapi::response>(svc_, provider::vapi, timeout, svc_.shared_wiring()->vapi(),
+                             asst_patch_atom::value, org_id, ep, c);
+}
+
+vapi::response provider_port::list_tools(const std::string& org_id, const vapi_endpoint& ep,
+                                         std::chrono::milliseconds timeout) {
+  return ask<vapi::response>(svc_, provider::vapi, timeout, svc_.shared_wiring()->vapi(),
+                             tool_list_atom::value, org_id, ep);
+}
+
+vapi::response provider_port::create_tool(const std::string& org_id, const vapi_endpoint& ep,
+                                          const vapi_tool& t, std::chrono::milliseconds timeout) {
+  return ask<vapi::response>(svc_, provider::vapi, timeout, svc_.shared_wiring()->vapi(),
+                             tool_add_atom::value, org_id, ep, t);
+}
+
+vapi::response provider_port::update_tool(const std::string& org_id, const vapi_endpoint& ep,
+                                          const vapi_tool& t, std::chrono::milliseconds timeout) {
+  return ask<vapi::response>(svc_, provider::vapi, timeout, svc_.shared_wiring()->vapi(),
+                             tool_set_atom::value, org_id, ep, t);
+}
+
 }  // namespace rm::actors

@@ -62,9 +62,13 @@ struct vapi_credential {  // POST /credential (provider twilio)
 struct vapi_assistant {  // POST /assistant with this body
   nlohmann::json body;
 };
-struct vapi_assistant_changes {  // fetch-merge-patch of /assistant/{id}
+struct vapi_assistant_changes {  // fetch-merge-patch of /assistant/{id}; update_assistant's patch
   std::string id;
   nlohmann::json changes;
+};
+struct vapi_tool {  // POST /tool (id "") or PATCH /tool/{id}: a function tool definition
+  std::string id;
+  nlohmann::json body;
 };
 
 // How long a port call waits by default: longer than a Vapi operation's whole retry loop
@@ -151,6 +155,21 @@ class provider_port {
                                  std::chrono::milliseconds timeout = provider_wait);
   vapi::response create_call(const std::string& org_id, const vapi_endpoint& ep,
                              const vapi::outbound_call& c,
+                             std::chrono::milliseconds timeout = provider_wait);
+  // PATCH /assistant/{id} with `c.changes` as given (each top-level key replaces Vapi's value:
+  // the caller GOT the assistant and sends `model` whole; adapters/vapi/tool_sync.hpp).
+  vapi::response update_assistant(const std::string& org_id, const vapi_endpoint& ep,
+                                  const vapi_assistant_changes& c,
+                                  std::chrono::milliseconds timeout = provider_wait);
+  // The global tools (adapters/vapi/tool_sync.hpp). They belong to the platform account, but
+  // each request is counted under the tenant whose agent's sync made it (`org_id`).
+  vapi::response list_tools(const std::string& org_id, const vapi_endpoint& ep,
+                            std::chrono::milliseconds timeout = provider_wait);     // GET /tool
+  vapi::response create_tool(const std::string& org_id, const vapi_endpoint& ep,
+                             const vapi_tool& t,                                     // POST /tool
+                             std::chrono::milliseconds timeout = provider_wait);
+  vapi::response update_tool(const std::string& org_id, const vapi_endpoint& ep,
+                             const vapi_tool& t,                              // PATCH /tool/{id}
                              std::chrono::milliseconds timeout = provider_wait);
 
  private:

@@ -47,7 +47,7 @@ struct service::impl {
     // their handles would go to a null handle. Wait (bounded) until every one is there.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!(w->db() && w->gate() && w->twilio() && w->vapi() && w->email() && w->calendar() && w->tool_log() && w->directory() &&
-             w->calls() && w->events() &&
+             w->calls() && w->events() && w->tools_sync() &&
              (!o.verification || (w->verification_registry() && w->verification_housekeeper())))) {
       if (std::chrono::steady_clock::now() > deadline)
         throw std::runtime_error("the actor system did not start within 10 s");
@@ -83,8 +83,19 @@ struct service::impl {
 };
 
 service::service(service_options options)
-    : impl_(std::make_unique<impl>(options)), providers_(std::make_unique<provider_port>(*this)) {}
-service::~service() = default;
+    : impl_(std::make_unique<impl>(options)), providers_(std::make_unique<provider_port>(*this)) {
+  // The tools sync's steps need this service (its database and provider port), so they are
+  // installed once it exists; the actor then resumes the pending syncs.
+  install_tools_sync(*this, std::make_shared<tools_syncer>(
+                                *this, tools_sync_settings{options.tools_sync_backoff,
+                                                           options.tools_sync_attempts}));
+}
+
+service::~service() {
+  // A running attempt uses this service: wait for it, and make later ones do nothing.
+  if (auto s = std::dynamic_pointer_cast<tools_syncer>(impl_->w->tools_sync_steps_now()))
+    s->close();
+}
 
 tenant_ref service::resolve(const std::string& e164, const std::string& vapi_id) {
   return impl_->ask<tenant_ref>(impl_->w->directory(), resolve_atom::value, e164, vapi_id);

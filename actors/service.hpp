@@ -65,6 +65,10 @@ struct service_options {
   // default 1000; 0 here = passes on request only) and RINGMASTER_OUTBOX_LEASE_MS.
   std::chrono::milliseconds outbox_poll{0};
   std::chrono::milliseconds outbox_lease{30000};
+  // The tools sync of agents (actors/tools_sync.hpp): the first retry's delay, doubled after
+  // each (RINGMASTER_TOOLS_SYNC_BACKOFF_MS; 2 s, 4 s, 8 s), and attempts in all.
+  std::chrono::milliseconds tools_sync_backoff{2000};
+  int tools_sync_attempts = 4;
 };
 
 // The external providers whose calls go through the provider gate (per-tenant circuit breakers).

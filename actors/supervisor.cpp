@@ -1,5 +1,5 @@
 // The root supervisor: spawns the adapters, the directory, the call registry, the number sweeper,
-// the agent provisioning saga, the outbox, the event hub
+// the agent provisioning saga, the tools sync of agents, the outbox, the event hub
 // and (when asked) the caller-ID verification registry and housekeeper, publishes their handles
 // in `wiring`, and restarts whichever of them fails (one-for-one). A child that fails
 // more than `max_restarts` times within a minute is not restarted again and the supervisor stops,
@@ -14,7 +14,7 @@ namespace rm::actors {
 namespace {
 
 enum class child_kind {
-  db, gate, twilio, vapi, email, calendar, tool_log, directory, calls, numbers, agents,
+  db, gate, twilio, vapi, email, calendar, tool_log, directory, calls, numbers, agents, tools_sync,
   verification_registry, verification_housekeeper, outbox, events
 };
 
@@ -62,6 +62,7 @@ void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_sett
       break;
     case child_kind::numbers: adopt(spawn_number_sweeper(sys, w)); break;
     case child_kind::agents: adopt(spawn_agent_saga(sys, w)); break;
+    case child_kind::tools_sync: adopt(spawn_tools_sync(sys, w)); break;  // rescans pending rows
     case child_kind::outbox: adopt(spawn_outbox(sys, w)); break;  // passes from the rows
     case child_kind::events: adopt(spawn_event_hub(sys, w)); break;  // streams resubscribe
   }
@@ -98,8 +99,8 @@ caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
     for (auto kind : {child_kind::db, child_kind::gate, child_kind::twilio, child_kind::vapi,
                       child_kind::email, child_kind::calendar,
                       child_kind::tool_log, child_kind::directory, child_kind::calls,
-                      child_kind::numbers, child_kind::agents, child_kind::outbox,
-                      child_kind::events})
+                      child_kind::numbers, child_kind::agents, child_kind::tools_sync,
+                      child_kind::outbox, child_kind::events})
       start_child(self, w, settings, kind);
     if (settings.verification)
       for (auto kind : {child_kind::verification_registry, child_kind::verification_housekeeper})

@@ -97,6 +97,11 @@ class wiring {
   void set(number_sweeper_actor x) { std::lock_guard<std::mutex> g{m_}; number_sweeper_ = std::move(x); }
   void set(std::shared_ptr<number_saga_driver> x) { std::lock_guard<std::mutex> g{m_}; number_driver_ = std::move(x); }
   void set(outbox_actor x) { std::lock_guard<std::mutex> g{m_}; outbox_ = std::move(x); }
+  tools_sync_actor tools_sync() const { std::lock_guard<std::mutex> g{m_}; return tools_sync_; }
+  // The tools sync's steps (installed by the service; a restarted actor takes them from here).
+  std::shared_ptr<tools_sync_steps> tools_sync_steps_now() const { std::lock_guard<std::mutex> g{m_}; return tools_sync_steps_; }
+  void set(tools_sync_actor x) { std::lock_guard<std::mutex> g{m_}; tools_sync_ = std::move(x); }
+  void set(std::shared_ptr<tools_sync_steps> x) { std::lock_guard<std::mutex> g{m_}; tools_sync_steps_ = std::move(x); }
   void set(agent_saga_actor x) { std::lock_guard<std::mutex> g{m_}; agents_ = std::move(x); }
   void set(event_hub_actor x) { std::lock_guard<std::mutex> g{m_}; events_ = std::move(x); }
   void set(std::shared_ptr<agent_steps> x) { std::lock_guard<std::mutex> g{m_}; agent_steps_ = std::move(x); }
@@ -120,6 +125,8 @@ class wiring {
   outbox_actor outbox_;
   std::shared_ptr<agent_steps> agent_steps_;
   event_hub_actor events_;
+  tools_sync_actor tools_sync_;
+  std::shared_ptr<tools_sync_steps> tools_sync_steps_;
 };
 
 using wiring_ptr = std::shared_ptr<wiring>;

@@ -256,6 +256,10 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   if (auto e = parse_int("RINGMASTER_OUTBOX_LEASE_MS", env("RINGMASTER_OUTBOX_LEASE_MS"), 3000,
                          600000, out.outbox_lease_ms))
     return e;
+  if (auto e = parse_int("RINGMASTER_TOOLS_SYNC_BACKOFF_MS",
+                         env("RINGMASTER_TOOLS_SYNC_BACKOFF_MS"), 1, 600000,
+                         out.tools_sync_backoff_ms))
+    return e;
 
   out.smtp_url = env("RINGMASTER_SMTP_URL");
   out.smtp_from = env("RINGMASTER_SMTP_FROM");
@@ -340,6 +344,7 @@ std::string settings_summary(const config& c) {
     << " number_sweep_seconds=" << c.number_sweep_seconds;
   s << " sms_per_call=" << c.sms_per_call;
   s << " outbox_poll_ms=" << c.outbox_poll_ms << " outbox_lease_ms=" << c.outbox_lease_ms;
+  s << " tools_sync_backoff_ms=" << c.tools_sync_backoff_ms;
   s << " smtp_url=" << (c.smtp_url.empty() ? "unset" : masked_url(c.smtp_url));
   s << " smtp_from=" << (c.smtp_from.empty() ? "unset" : c.smtp_from);
   return s.str();

@@ -70,6 +70,9 @@ struct config {
   // The outbox actor (automatic reminders, hot-lead alerts; docs/architecture.md "Outbox").
   int outbox_poll_ms = 1000;    // RINGMASTER_OUTBOX_POLL_MS (0–3600000; 0 = no automatic sends)
   int outbox_lease_ms = 30000;  // RINGMASTER_OUTBOX_LEASE_MS (3000–600000): a claim's lease
+  // RINGMASTER_TOOLS_SYNC_BACKOFF_MS (1–600000): the tools sync's first retry delay, doubled
+  // after each retry (2 s, 4 s, 8 s by default; actors/tools_sync.hpp).
+  int tools_sync_backoff_ms = 2000;
   // E-mail (adapters/email/smtp_client.hpp; docs/operations.md "E-mail"):
   // RINGMASTER_SMTP_URL smtp://[user:password@]host[:port] or smtps://…; empty = no e-mail (the
   // routes that send e-mail answer 503 not_configured). A secret when it holds a password: the

@@ -1,11 +1,13 @@
 // ringmaster — the phone side of AI voice agents for many tenants.
 //   ringmaster serve     run the service (embedded PostgreSQL when DATABASE_URL is unset)
 //   ringmaster migrate   apply the schema migrations and exit
+//   ringmaster sync-tools  register the global Vapi tools and link them to existing assistants
 #include <csignal>
 #include <cstdlib>
 #include <future>
 #include <iostream>
 #include <memory>
+#include <regex>
 #include <thread>
 
 #include <pqxx/pqxx>
@@ -19,6 +21,7 @@
 #include "adapters/metrics/metrics.hpp"
 #include "app/config.hpp"
 #include "app/forwarding_codes_cli.hpp"
+#include "app/sync_tools_cli.hpp"
 #include "app/twilio_signature_cli.hpp"
 #include "persistence/credentials.hpp"
 #include "persistence/database.hpp"
@@ -31,6 +34,7 @@ Usage:
   ringmaster serve   [--listen HOST:PORT] [--database-url URL] [--data-dir DIR] [--operator-token T]
   ringmaster migrate [--database-url URL] [--data-dir DIR]
   ringmaster rotate-master-key --new-key-file F [--database-url URL] [--data-dir DIR]
+  ringmaster sync-tools [--org ORG_ID] [--database-url URL] [--data-dir DIR]
   ringmaster forwarding-codes --carrier tmobile|att|verizon|sprint|other_gsm
                               --mode total_ai|safety_net --destination NUMBER [--ring-time S]
   ringmaster verify-twilio-signature --auth-token T --url URL --signature S
@@ -126,20 +130,24 @@ void migrate(const std::string& url) {
 
 // rotate-master-key --new-key-file F (or --new-key-file=F): takes the option out of `args`.
 // Empty when it is missing (the caller explains and exits 2).
-std::string take_new_key_file(std::vector<std::string>& args) {
+std::string take_flag(std::vector<std::string>& args, const std::string& flag) {
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i].rfind("--new-key-file=", 0) == 0) {
-      auto file = args[i].substr(15);
+    if (args[i].rfind(flag + "=", 0) == 0) {
+      auto file = args[i].substr(flag.size() + 1);
       args.erase(args.begin() + static_cast<long>(i));
       return file;
     }
-    if (args[i] == "--new-key-file" && i + 1 < args.size()) {
+    if (args[i] == flag && i + 1 < args.size()) {
       auto file = args[i + 1];
       args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
       return file;
     }
   }
   return "";
+}
+
+std::string take_new_key_file(std::vector<std::string>& args) {
+  return take_flag(args, "--new-key-file");
 }
 
 // serve's start-up checks: the tenant API's JWT settings and the Vapi webhook credential (fail
@@ -188,6 +196,7 @@ rm::actors::service_options service_options_of(const rm::app::config& cfg, const
   so.sms_per_call = cfg.sms_per_call;
   so.outbox_poll = std::chrono::milliseconds(cfg.outbox_poll_ms);
   so.outbox_lease = std::chrono::milliseconds(cfg.outbox_lease_ms);
+  so.tools_sync_backoff = std::chrono::milliseconds(cfg.tools_sync_backoff_ms);
   so.smtp_url = cfg.smtp_url;
   so.smtp_from = cfg.smtp_from;
   return so;
@@ -293,6 +302,15 @@ int run(const std::string& command, std::vector<std::string> args) {
       return 2;
     }
   }
+  std::string sync_org;  // sync-tools --org: one tenant ("" = all)
+  if (command == "sync-tools") {
+    sync_org = take_flag(args, "--org");
+    static const std::regex uuid{"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"};
+    if (!sync_org.empty() && !std::regex_match(sync_org, uuid)) {
+      std::cerr << "ringmaster: sync-tools --org needs an organization id (a UUID)\n";
+      return 2;
+    }
+  }
   rm::app::config cfg;
   if (auto err = rm::app::load_config(args, command == "serve", cfg)) {
     std::cerr << "ringmaster: " << err->setting << ": " << err->message << "\n";
@@ -322,6 +340,13 @@ int run(const std::string& command, std::vector<std::string> args) {
   std::string url = open_database(cfg, embedded);
   migrate(url);  // throws when the database's schema is newer than this binary
   if (command == "migrate") return 0;
+  if (command == "sync-tools") {
+    pqxx::connection owner{url};
+    rm::vapi::client vapi{cfg.vapi_api_base, cfg.vapi_private_key};
+    int rc = rm::app::run_sync_tools(owner, vapi, sync_org, cfg.sms_per_call, std::cout, std::cerr);
+    if (embedded) embedded->stop();
+    return rc;
+  }
   if (command == "rotate-master-key") {
     int rc = rotate(master_key, new_key_file, url);
     if (embedded) embedded->stop();
@@ -402,7 +427,8 @@ int main(int argc, char** argv) {
   if (command == "forwarding-codes") return rm::app::run_forwarding_codes(args, std::cout, std::cerr);
   if (command == "verify-twilio-signature")
     return rm::app::run_verify_twilio_signature(args, std::cout, std::cerr);
-  if (command != "serve" && command != "migrate" && command != "rotate-master-key") {
+  if (command != "serve" && command != "migrate" && command != "rotate-master-key" &&
+      command != "sync-tools") {
     std::cerr << "ringmaster: unknown command '" << command << "'\n\n" << usage;
     return 2;
   }

@@ -4,6 +4,7 @@
 // notification_routes.cpp; the call-back call_back_routes.cpp.
 //   POST   /api/agents                              admin   create: Vapi assistant, then a number
 //   GET    /api/agents                              member
+//   GET    /api/agents/{id}                         member  the agent and its tools_sync
 //   POST   /api/agents/{id}/retry                   admin   resume a failed creation
 //   PATCH  /api/agents/{id}                         admin   rename / language → fetch-merge-patch
 //   GET    /api/notifications                       admin   ?unread=true
@@ -29,10 +30,12 @@
 
 #include "actors/agent_provisioning.hpp"
 #include "actors/number_service.hpp"
+#include "actors/tools_sync.hpp"
 #include "adapters/http/agent_http.hpp"
 #include "adapters/vapi/assistant_spec.hpp"
 #include "domain/outbound.hpp"
 #include "persistence/agent_queries.hpp"
+#include "persistence/tool_queries.hpp"
 
 namespace rm::http {
 
@@ -129,6 +132,17 @@ json agent_json(const p::agent_row& a) {
           {"created_by", text_or_null(a.created_by)},
           {"created_at", utc(a.created_at)},
           {"updated_at", utc(a.updated_at)}};
+}
+
+// The agent's tools sync (actors/tools_sync.hpp; null before the agent is first ready).
+json tools_sync_json(const std::optional<p::tools::tools_sync_row>& s) {
+  if (!s) return nullptr;
+  return {{"status", s->status},
+          {"reason", text_or_null(s->reason)},
+          {"attempts", s->attempts},
+          {"synced_at", s->synced_at
+                            ? json(utc(domain::instant(std::chrono::seconds(*s->synced_at))))
+                            : json(nullptr)}};
 }
 
 struct agent_input {
@@ -237,6 +251,23 @@ void list_agents(context& ctx, const httplib::Request&, httplib::Response& res,
   send_json(res, 200, {{"agents", out}});
 }
 
+void get_agent(context& ctx, const httplib::Request& req, httplib::Response& res,
+               const principal& who) {
+  const std::string id = req.matches[1];
+  std::optional<p::agent_row> agent;
+  std::optional<p::tools::tools_sync_row> sync;
+  in_tenant(ctx, who.org_id, [&](pqxx::work& tx) {
+    agent = p::load_agent(tx, id);
+    if (agent) sync = p::tools::tools_sync_of(tx, who.org_id, id);
+    return true;
+  });
+  // The id is not echoed: a 404 says nothing of what another tenant may have under it.
+  if (!agent) return send_error(res, ec::not_found, "no such agent");
+  json out = agent_json(*agent);
+  out["tools_sync"] = tools_sync_json(sync);
+  send_json(res, 200, {{"agent", out}});
+}
+
 void retry_agent(context& ctx, const httplib::Request& req, httplib::Response& res,
                  const principal& who) {
   const std::string id = req.matches[1];
@@ -301,9 +332,12 @@ void patch_agent(context& ctx, const httplib::Request& req, httplib::Response& r
     tx.exec_params0("UPDATE agents SET name = $2, language = $3 WHERE id = $1"
                     " AND org_id = rm_current_org()",
                     agent->id, spec.agent_name, spec.language);
+    // A saved agent's tools are (re)linked in the background (actors/tools_sync.hpp).
+    p::tools::begin_tools_sync(tx, who.org_id, agent->id);
     agent = p::load_agent(tx, agent->id);
     return true;
   });
+  actors::request_tools_sync(ctx.service, who.org_id, agent->id);
   send_json(res, 200, {{"agent", agent_json(*agent)}});
 }
 
@@ -334,6 +368,7 @@ void add_agent_routes(httplib::Server& srv, context& ctx) {
       {
           {"POST", "/api/agents", "admin", post_agent},
           {"GET", "/api/agents", "member", list_agents},
+          {"GET", "/api/agents/{id}", "member", get_agent},
           {"POST", "/api/agents/{id}/retry", "admin", retry_agent},
           {"PATCH", "/api/agents/{id}", "admin", patch_agent},
           {"GET", "/api/notifications", "admin", list_notifications},

@@ -2,8 +2,9 @@
 //   POST /ops/tenants           create a clinic, with its numbers or none yet (201 {"id"})
 //   GET  /sessions/calls        live calls with their views
 //   GET  /sessions/calls/{id}   one call: live view, or the stored record with "live": false
-//   GET  /sessions/tenants      every tenant, with "live" when its actor is running and the
-//                               state of its Twilio and Vapi circuit breakers
+//   GET  /sessions/tenants      every tenant, with "live" when its actor is running, the
+//                               state of its Twilio and Vapi circuit breakers and its agents'
+//                               pending tools syncs ("pending_tool_syncs")
 //   GET  /healthz               the process answers
 //   GET  /readyz                the database answers and its schema is this binary's (503
 //                               {"status":"unavailable"} without the cause, which is logged)
@@ -20,6 +21,7 @@
 #include "domain/e164.hpp"
 #include "persistence/database.hpp"
 #include "persistence/repositories.hpp"
+#include "persistence/tool_queries.hpp"
 #include "persistence/twilio_queries.hpp"
 
 namespace rm::http {
@@ -216,14 +218,17 @@ void add_ops_routes(httplib::Server& srv, context& ctx) {
               json tenants = json::array();
               ctx.service.with_db([&](pqxx::connection& c) {
                 pqxx::work tx{c};
+                const auto pending = persistence::tools::pending_tools_sync_counts(tx);
                 for (const auto& t : persistence::list_tenants(tx)) {
                   auto b = breakers.find(t.id);
+                  auto n = pending.find(t.id);
                   tenants.push_back({{"id", t.id},
                                      {"name", t.name},
                                      {"time_zone", t.time_zone},
                                      {"numbers", t.numbers},
                                      {"live", live_ids.count(t.id) > 0},
-                                     {"breakers", b != breakers.end() ? b->second : untouched}});
+                                     {"breakers", b != breakers.end() ? b->second : untouched},
+                                     {"pending_tool_syncs", n != pending.end() ? n->second : 0}});
                 }
                 tx.commit();
               });

@@ -79,6 +79,8 @@ json transcriber(const std::string& language) {
 
 }  // namespace
 
+nlohmann::json tool_definitions(int sms_per_call) { return tools(sms_per_call); }
+
 std::string caller_memory_block() {
   // Vapi renders the prompt as a LiquidJS template (docs.vapi.ai/assistants/dynamic-variables):
   // {{callerContext}} is replaced by the variableValues of the assistant-request reply, and by

@@ -32,6 +32,12 @@ struct assistant_spec {
 // The five tool names, in the order they are declared on the assistant.
 const char* const* tool_names();  // null-terminated
 
+// The function tools the assistant uses, as an array of Vapi function-tool objects
+// ({"type":"function","async":false,"function":{name,description,parameters}}). The same objects
+// are the bodies of the global tools registered once per deployment (tool_sync.hpp): they carry no
+// `server`, so Vapi sends their tool-calls to the calling assistant's server.url (vapi.md §1).
+nlohmann::json tool_definitions(int sms_per_call);
+
 // POST /assistant body.
 nlohmann::json assistant_body(const assistant_spec& s);
 

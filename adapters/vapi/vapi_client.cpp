@@ -266,6 +266,21 @@ response client::merge_assistant(const std::string& id, const json& changes) {
   return r;
 }
 
+response client::update_assistant(const std::string& id, const json& patch) {
+  return send("PATCH", "/assistant/" + path_segment(id), &patch);
+}
+
+response client::create_tool(const json& tool) { return send("POST", "/tool", &tool); }
+
+response client::update_tool(const std::string& id, const json& tool) {
+  // A tool's type is fixed at creation (Vapi's update DTOs are per type and carry no `type`).
+  json body = tool;
+  if (body.is_object()) body.erase("type");
+  return send("PATCH", "/tool/" + path_segment(id), &body);
+}
+
+response client::list_tools() { return send("GET", "/tool", nullptr); }
+
 response client::create_call(const outbound_call& c) {
   json customer{{"number", c.customer_number}};
   if (!c.customer_name.empty()) customer["name"] = c.customer_name;

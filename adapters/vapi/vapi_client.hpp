@@ -94,6 +94,17 @@ class client {
   // (messages and toolIds kept), never partially (vapi.md §4).
   response merge_assistant(const std::string& id, const nlohmann::json& changes);
 
+  // PATCH /assistant/{id} with `patch` as given (each top-level key replaces Vapi's whole value:
+  // send `model` complete). Callers that did not just GET the assistant use merge_assistant.
+  response update_assistant(const std::string& id, const nlohmann::json& patch);
+
+  // Global tools (vapi.md §4 "create tool"): POST /tool (body = a function tool, no id) → 201
+  // {"id",…}; PATCH /tool/{id} (the definition's keys but `type`, fixed at creation) → 200;
+  // GET /tool → 200, a bare array.
+  response create_tool(const nlohmann::json& tool);
+  response update_tool(const std::string& id, const nlohmann::json& tool);
+  response list_tools();
+
   // POST /call {"assistantId","phoneNumberId","customer":{"number","name"?},
   // "assistantOverrides":{"variableValues"}?} → 201 {"id","status":"queued",…}.
   response create_call(const outbound_call& c);

@@ -11,13 +11,17 @@ constexpr const char* twilio_sid = "AC0123456789abcdef0123456789abcdef";
 constexpr const char* twilio_token = "agents-tests-twilio-auth-token";
 }  // namespace
 
-fixture::fixture(std::function<void(http::server_options&)> server_edit)
+fixture::fixture(std::function<void(http::server_options&)> server_edit,
+                 std::function<void(actors::service_options&)> service_edit)
     : service_fixture(testing::service_fixture_builder{}
                           .twilio_accounts({{twilio_sid, twilio_token}})
                           .fake_vapi(vapi_key)
                           .jwt_secret(agents_test::jwt_secret)
                           .operator_token(agents_test::operator_token)
                           .service_token(agents_test::service_token)
+                          .service([service_edit](actors::service_options& o) {
+                            if (service_edit) service_edit(o);
+                          })
                           .server([server_edit](http::server_options& o) {
                             o.vapi_auth.secret = vapi_secret;
                             o.public_url = public_url;

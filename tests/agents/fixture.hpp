@@ -32,8 +32,10 @@ inline std::string mint(const std::string& org_id, const std::string& role = "ad
 
 class fixture : public testing::service_fixture {
  public:
-  // `server_edit` runs after the fixture's own server settings (e.g. the agent saga's backoff).
-  explicit fixture(std::function<void(http::server_options&)> server_edit = {});
+  // `server_edit` runs after the fixture's own server settings (e.g. the agent saga's backoff);
+  // `service_edit` after the service's (e.g. the tools sync's backoff).
+  explicit fixture(std::function<void(http::server_options&)> server_edit = {},
+                   std::function<void(actors::service_options&)> service_edit = {});
 
   fakes::fake_vapi& vapi() { return vapi_fake(); }
 

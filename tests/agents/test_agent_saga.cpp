@@ -45,7 +45,7 @@ TEST_CASE("a creation interrupted by a restart is finished by the saga from its 
   const auto id = interrupted_agent(*f, a, "Night Line");
 
   // The first attempt after the restart is refused by Vapi; the saga's timer retries.
-  f->vapi().fail_next(400, 1, "POST");
+  f->vapi().fail_next(400, 1, "POST", "/assistant");
   f->restart();
   REQUIRE(rm::testing::eventually([&] { return ready(*f, id); }));
 
@@ -75,7 +75,7 @@ TEST_CASE("the saga actor killed: the supervisor restarts it and it resumes from
 
   auto w = f->service().shared_wiring();
   const auto before = w->agents();
-  f->vapi().fail_next(400, 1, "POST");
+  f->vapi().fail_next(400, 1, "POST", "/assistant");
   caf::anon_send_exit(before, caf::exit_reason::unhandled_exception);
   REQUIRE(rm::testing::eventually([&] { return ready(*f, id); }));
   CHECK(w->agents() != before);
@@ -85,7 +85,7 @@ TEST_CASE("the saga actor killed: the supervisor restarts it and it resumes from
   // Vapi refusing every time: the saga stops after max_attempts and leaves it failed for a
   // request's retry (POST …/retry still resumes it).
   const auto stuck = interrupted_agent(*f, a, "Stuck Line");
-  f->vapi().fail_next(400, 2, "POST");  // both automatic attempts (attempts 2 and 3)
+  f->vapi().fail_next(400, 2, "POST", "/assistant");  // both automatic attempts (attempts 2 and 3)
   caf::anon_send_exit(w->agents(), caf::exit_reason::unhandled_exception);
   REQUIRE(rm::testing::eventually([&] {
     return f->scalar("SELECT status || ':' || attempts FROM agents WHERE id = $1", {stuck}) ==

@@ -136,7 +136,7 @@ TEST_CASE("a Vapi failure leaves the agent failed with a clear error and notifie
   auto a = f.create_tenant("Harbor Dental", {{number_a, ""}});
   auto admin = mint(a, "admin", "a-admin");
 
-  f.vapi().fail_next(400, 1, "POST");
+  f.vapi().fail_next(400, 1, "POST", "/assistant");
   auto r = f.post("/api/agents", admin, agent_body("Night Line", "es"));
   INFO(r.text);
   REQUIRE(r.status == 502);
@@ -200,6 +200,13 @@ TEST_CASE("changing an agent updates its assistant by fetch-merge-patch: model i
   REQUIRE(made.status == 201);
   const std::string id = made.body["agent"]["id"];
   const std::string assistant = made.body["agent"]["vapi_assistant_id"];
+  // The background tools sync links the global tools first (actors/tools_sync.hpp).
+  auto synced = [&] {
+    auto g = f.get("/api/agents/" + id, admin);
+    return g.status == 200 && g.body["agent"]["tools_sync"].is_object() &&
+           g.body["agent"]["tools_sync"]["status"] == "synced";
+  };
+  REQUIRE(rm::testing::eventually(synced));
   f.vapi().clear_requests();
 
   auto r = f.patch("/api/agents/" + id, admin, {{"language", "es-MX"}, {"agent_name", "Recepción"}});
@@ -207,19 +214,22 @@ TEST_CASE("changing an agent updates its assistant by fetch-merge-patch: model i
   REQUIRE(r.status == 200);
   CHECK(r.body["agent"]["language"] == "es-MX");
   CHECK(r.body["agent"]["agent_name"] == "Recepción");
+  // Saved: its tools sync runs again (one more GET, no PATCH: the links are kept by the merge).
+  REQUIRE(rm::testing::eventually(synced));
   auto gets = requests_to(f, "GET", "/assistant/" + assistant);
   auto patches = requests_to(f, "PATCH", "/assistant/" + assistant);
-  REQUIRE(gets.size() == 1);
+  REQUIRE(gets.size() == 2);
   REQUIRE(patches.size() == 1);
   const auto& sent = patches[0].body;
   CHECK(sent["transcriber"]["language"] == "es-MX");
   CHECK(sent["name"] == "Recepción");
-  // model complete: provider, model, the new prompt and the five tools kept.
+  // model complete: provider, model, the new prompt and the five linked tools kept.
   CHECK(sent["model"]["provider"] == "openai");
-  CHECK(sent["model"]["tools"].size() == 5);
+  CHECK(sent["model"]["toolIds"].size() == 5);
+  CHECK_FALSE(sent["model"].contains("tools"));
   CHECK(sent["model"]["messages"][0]["content"].get<std::string>().find("es-MX") !=
         std::string::npos);
-  CHECK(f.vapi().assistants()[0]["model"]["tools"].size() == 5);
+  CHECK(f.vapi().assistants()[0]["model"]["toolIds"].size() == 5);
 
   CHECK(f.patch("/api/agents/" + id, admin, {{"language", "klingon!"}}).status == 400);
   CHECK(f.patch("/api/agents/" + id, admin, {{"area_code", "212"}}).status == 400);
@@ -353,7 +363,7 @@ TEST_CASE("migration 008's tables: row-level security forced, and under ringmast
   auto a = f.create_tenant("Harbor Dental", {{number_a, ""}});
   auto b = f.create_tenant("Uptown Smiles", {{number_b, ""}});
   REQUIRE(f.post("/api/agents", mint(a), agent_body()).status == 201);
-  f.vapi().fail_next(400, 1, "POST");
+  f.vapi().fail_next(400, 1, "POST", "/assistant");
   REQUIRE(f.post("/api/agents", mint(a), agent_body("Night")).status == 502);  // + notification
   auto c = f.post("/api/campaigns", mint(a), {{"name", "Recall"}});
   REQUIRE(c.status == 201);

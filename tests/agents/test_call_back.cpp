@@ -201,7 +201,7 @@ TEST_CASE("call-back refusals: other tenant's contact, opted out, no assistant, 
   CHECK(f.vapi().calls().empty());
 
   // Vapi refuses the call: 502 with its reason; no call recorded.
-  f.vapi().fail_next(400, 1, "POST");
+  f.vapi().fail_next(400, 1, "POST", "/call");
   auto refused = w.call_back(w.y);
   INFO(refused.text);
   CHECK(refused.status == 502);
@@ -210,7 +210,7 @@ TEST_CASE("call-back refusals: other tenant's contact, opted out, no assistant, 
 
   // Repeated 5xx open the tenant's Vapi breaker: then call-backs fail fast with 503 and
   // Retry-After, without reaching Vapi.
-  f.vapi().fail_next(500, 100, "POST");
+  f.vapi().fail_next(500, 100, "POST", "/call");
   int opened_after = -1;
   for (int i = 0; i < 30 && opened_after < 0; ++i) {
     auto r = w.call_back(w.y);

@@ -130,9 +130,10 @@ void fake_vapi::stop() {
 
 std::string fake_vapi::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-void fake_vapi::fail_next(int http_status, int count, std::string method) {
+void fake_vapi::fail_next(int http_status, int count, std::string method,
+                          std::string path_prefix) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (int i = 0; i < count; ++i) failures_.emplace_back(http_status, method);
+  for (int i = 0; i < count; ++i) failures_.push_back({http_status, method, path_prefix});
 }
 
 std::vector<vapi_recorded_request> fake_vapi::requests() const {
@@ -160,6 +161,10 @@ json fake_vapi::assistants() const {
 json fake_vapi::calls() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return json(calls_.items);
+}
+json fake_vapi::tools() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return json(tools_.items);
 }
 
 std::string fake_vapi::credential_secret(const std::string& id) const {
@@ -237,8 +242,9 @@ void fake_vapi::handle(const httplib::Request& req, httplib::Response& res) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (auto it = failures_.begin(); it != failures_.end(); ++it) {
-        if (!it->second.empty() && it->second != req.method) continue;
-        failure = it->first;
+        if (!it->method.empty() && it->method != req.method) continue;
+        if (req.path.compare(0, it->path_prefix.size(), it->path_prefix) != 0) continue;
+        failure = it->status;
         failures_.erase(it);
         break;
       }
@@ -266,8 +272,8 @@ int fake_vapi::route(const std::string& method, const std::string& path, const j
     out = nest_error(400, "Unexpected token in JSON body");
     return 400;
   }
-  static const std::regex item{R"(^/(credential|phone-number|assistant|call)/([^/]+)$)"};
-  static const std::regex collection{R"(^/(credential|phone-number|assistant|call)/?$)"};
+  static const std::regex item{R"(^/(credential|phone-number|assistant|call|tool)/([^/]+)$)"};
+  static const std::regex collection{R"(^/(credential|phone-number|assistant|call|tool)/?$)"};
   std::smatch m;
   std::string kind, id;
   if (std::regex_match(path, m, item)) {
@@ -282,11 +288,13 @@ int fake_vapi::route(const std::string& method, const std::string& path, const j
   resource_store& store = kind == "credential"     ? credentials_
                           : kind == "phone-number" ? phone_numbers_
                           : kind == "assistant"    ? assistants_
+                          : kind == "tool"         ? tools_
                                                    : calls_;
   auto not_found = [&] {
     out = nest_error(404, (kind == "phone-number" ? std::string("Phone Number")
                            : kind == "credential" ? std::string("Credential")
                            : kind == "assistant"  ? std::string("Assistant")
+                           : kind == "tool"       ? std::string("Tool")
                                                   : std::string("Call")) +
                               " Not Found");
     return 404;
@@ -309,8 +317,8 @@ int fake_vapi::route(const std::string& method, const std::string& path, const j
     out = erased;
     return 200;
   }
-  if (!id.empty() && method == "PATCH" && kind == "assistant") {
-    json* found = find_by_id(assistants_.items, id);
+  if (!id.empty() && method == "PATCH" && (kind == "assistant" || kind == "tool")) {
+    json* found = find_by_id(store.items, id);
     if (!found) return not_found();
     if (!body.is_object()) {
       out = nest_error(400, json::array({"body must be an object"}));
@@ -393,6 +401,29 @@ int fake_vapi::route(const std::string& method, const std::string& path, const j
     stored["status"] = "active";
     stored = stamp(std::move(stored));
     store.secret[stored["id"].get<std::string>()] = secret;
+    store.items.push_back(stored);
+    out = stored;
+    return 201;
+  }
+  if (kind == "tool") {
+    static const std::regex function_name{R"(^[a-zA-Z0-9_-]{1,64}$)"};
+    require_string(body, "type", messages);
+    if (non_empty_string(body, "type") && body["type"] != "function")
+      messages.push_back("type must be one of the following values: function, apiRequest, "
+                         "transferCall, endCall, dtmf, query");
+    const json function = body.value("function", json());
+    if (body.value("type", "") == "function") {
+      if (!function.is_object() || !non_empty_string(function, "name"))
+        messages.push_back("function.name should not be empty");
+      else if (!std::regex_match(function["name"].get<std::string>(), function_name))
+        messages.push_back("function.name must be a-z, A-Z, 0-9, or contain underscores and "
+                           "dashes, with a maximum length of 64");
+    }
+    if (!messages.empty()) {
+      out = nest_error(400, messages);
+      return 400;
+    }
+    json stored = stamp(body);
     store.items.push_back(stored);
     out = stored;
     return 201;

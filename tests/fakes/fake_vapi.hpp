@@ -11,6 +11,8 @@
 //   POST/GET /assistant, GET/PATCH/DELETE /assistant/{id}   (PATCH replaces each top-level key it
 //                                                           is given whole, as Vapi does with `model`)
 //   POST/GET /call, GET /call/{id}                      (201 status "queued")
+//   POST/GET /tool, GET/PATCH/DELETE /tool/{id}         (type "function" with function.name of
+//                                                        a-z A-Z 0-9 _ -, at most 64 characters)
 // Every request is recorded (failed and refused ones too); failures can be scripted.
 // `GET /_fake/requests` (no auth, not recorded) returns the record for scripts.
 #pragma once
@@ -57,10 +59,12 @@ class fake_vapi {
   int port() const { return port_; }
   std::string base_url() const;  // "http://127.0.0.1:PORT"
 
-  // The next `count` requests (any path, after the auth check; only `method` ones when given) are
-  // answered with `http_status` (429 "Too Many Requests", 5xx "Internal Server Error", …) and a
-  // NestJS body; nothing is changed by them.
-  void fail_next(int http_status, int count, std::string method = "");
+  // The next `count` requests (any path, after the auth check; only `method` ones when given, only
+  // those whose path starts with `path_prefix` when given, e.g. "/tool") are answered with
+  // `http_status` (429 "Too Many Requests", 5xx "Internal Server Error", …) and a NestJS body;
+  // nothing is changed by them.
+  void fail_next(int http_status, int count, std::string method = "",
+                 std::string path_prefix = "");
 
   std::vector<vapi_recorded_request> requests() const;  // every request received, in order
   void clear_requests();
@@ -70,6 +74,7 @@ class fake_vapi {
   nlohmann::json phone_numbers() const;
   nlohmann::json assistants() const;
   nlohmann::json calls() const;
+  nlohmann::json tools() const;
   // The auth token a stored Twilio credential / phone number was created with ("" if unknown):
   // lets tests check the secret reached Vapi although the API never returns it.
   std::string credential_secret(const std::string& credential_id) const;
@@ -96,9 +101,13 @@ class fake_vapi {
   int port_ = 0;
 
   mutable std::mutex mutex_;  // guards everything below
-  std::deque<std::pair<int, std::string>> failures_;  // status, method ("" = any)
+  struct scripted_failure {
+    int status;
+    std::string method, path_prefix;  // "" = any
+  };
+  std::deque<scripted_failure> failures_;
   std::vector<vapi_recorded_request> requests_;
-  resource_store credentials_, phone_numbers_, assistants_, calls_;
+  resource_store credentials_, phone_numbers_, assistants_, calls_, tools_;
   unsigned long long next_id_ = 1;
 };
 

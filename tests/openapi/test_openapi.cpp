@@ -424,6 +424,8 @@ TEST_CASE("requests and responses of a representative session conform to docs/op
   REQUIRE(!agent_id.empty());
   p.send("PATCH", "/api/agents/" + agent_id, 200, admin, json{{"language", "es-MX"}}.dump());
   p.send("POST", "/api/agents/" + agent_id + "/retry", 409, admin, "{}");
+  p.send("GET", "/api/agents/" + agent_id, 200, member);  // with tools_sync
+  p.send("GET", "/api/agents/00000000-0000-4000-8000-000000000000", 404, member);
   p.send("POST", "/api/agents", 400, admin, json{{"agent_name", "X"}, {"language", "en-US"}, {"colour", "blue"}}.dump());
 
   // A member value of a reply ("" when absent), e.g. field(x, {"config", "id"}).

@@ -330,6 +330,12 @@ const std::map<std::string, matrix_entry>& matrix() {
           CHECK(w.f.scalar("SELECT count(*) FROM agents WHERE org_id = $1", {w.a}) == "2");
         }}},
       {"GET /api/agents", {"", "", shows_nothing_of_a}},
+      {"GET /api/agents/{id}",
+       {"/api/agents/<a_agent>", "",
+        [](world& w, const reply& r) {
+          is_404(w, r);  // A's agent and its tools sync are not B's to see
+          mentions_nothing_of_a(w, r);
+        }}},
       {"POST /api/agents/{id}/retry",
        {"/api/agents/<a_failed_agent>/retry", "{}",
         [](world& w, const reply& r) {

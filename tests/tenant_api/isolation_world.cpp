@@ -55,7 +55,7 @@ world::world() {
   INFO(agent.text);
   REQUIRE(agent.status == 201);
   a_agent = agent.body["agent"]["id"];
-  f.vapi().fail_next(400, 1, "POST");
+  f.vapi().fail_next(400, 1, "POST", "/assistant");
   auto failed = f.post("/api/agents", a_token,
                        {{"agent_name", "Harbor Night"}, {"language", "en"},
                         {"provision_phone", false}});
