@@ -15,7 +15,7 @@ namespace {
 
 enum class child_kind {
   db, gate, twilio, vapi, email, calendar, tool_log, directory, calls, numbers, agents,
-  verification_registry, verification_housekeeper, outbox
+  verification_registry, verification_housekeeper, outbox, google
 };
 
 struct supervisor_state {
@@ -63,6 +63,7 @@ void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_sett
     case child_kind::numbers: adopt(spawn_number_sweeper(sys, w)); break;
     case child_kind::agents: adopt(spawn_agent_saga(sys, w)); break;
     case child_kind::outbox: adopt(spawn_outbox(sys, w)); break;  // passes from the rows
+    case child_kind::google: adopt(spawn_google(sys, w)); break;  // passes from the rows
   }
   self->state.children.insert(addr);
   self->state.live.emplace_back(addr, kind);
@@ -97,7 +98,8 @@ caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
     for (auto kind : {child_kind::db, child_kind::gate, child_kind::twilio, child_kind::vapi,
                       child_kind::email, child_kind::calendar,
                       child_kind::tool_log, child_kind::directory, child_kind::calls,
-                      child_kind::numbers, child_kind::agents, child_kind::outbox})
+                      child_kind::numbers, child_kind::agents, child_kind::outbox,
+                      child_kind::google})
       start_child(self, w, settings, kind);
     if (settings.verification)
       for (auto kind : {child_kind::verification_registry, child_kind::verification_housekeeper})

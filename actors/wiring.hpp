@@ -44,6 +44,8 @@ class wiring {
   verification_config verification;
   // The outbox actor's settings (set before the supervisor starts).
   outbox_config outbox;
+  // The google actor's settings (set before the supervisor starts).
+  google_config google;
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }
@@ -67,6 +69,7 @@ class wiring {
   std::shared_ptr<number_saga_driver> number_driver() const { std::lock_guard<std::mutex> g{m_}; return number_driver_; }
   outbox_actor outbox_sender() const { std::lock_guard<std::mutex> g{m_}; return outbox_; }
   agent_saga_actor agents() const { std::lock_guard<std::mutex> g{m_}; return agents_; }
+  google_actor google_sync() const { std::lock_guard<std::mutex> g{m_}; return google_; }
   // The agent saga's steps (installed by the HTTP server; a restarted saga takes them from here).
   std::shared_ptr<agent_steps> agent_steps_now() const { std::lock_guard<std::mutex> g{m_}; return agent_steps_; }
 
@@ -91,6 +94,7 @@ class wiring {
   void set(std::shared_ptr<number_saga_driver> x) { std::lock_guard<std::mutex> g{m_}; number_driver_ = std::move(x); }
   void set(outbox_actor x) { std::lock_guard<std::mutex> g{m_}; outbox_ = std::move(x); }
   void set(agent_saga_actor x) { std::lock_guard<std::mutex> g{m_}; agents_ = std::move(x); }
+  void set(google_actor x) { std::lock_guard<std::mutex> g{m_}; google_ = std::move(x); }
   void set(std::shared_ptr<agent_steps> x) { std::lock_guard<std::mutex> g{m_}; agent_steps_ = std::move(x); }
 
  private:
@@ -110,6 +114,7 @@ class wiring {
   std::shared_ptr<number_saga_driver> number_driver_;
   agent_saga_actor agents_;
   outbox_actor outbox_;
+  google_actor google_;
   std::shared_ptr<agent_steps> agent_steps_;
 };
 

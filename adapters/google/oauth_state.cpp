@@ -38,6 +38,10 @@ std::string sign(const std::string& key, const std::string& text) {
 
 }  // namespace
 
+std::string state_key(const std::string& master_key_bytes) {
+  return "ringmaster google oauth state|" + master_key_bytes;
+}
+
 std::string make_state(const std::string& key, const std::string& org_id,
                        const std::string& user_id, domain::instant now) {
   unsigned char raw[18];

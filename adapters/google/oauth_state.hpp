@@ -11,6 +11,10 @@
 
 namespace rm::google {
 
+// The signing key of states, derived from the deployment's master key bytes (32 bytes): a state
+// made under another deployment's key never verifies here.
+std::string state_key(const std::string& master_key_bytes);
+
 // A fresh state for (org, user) valid for domain::google::state_ttl from `now`, with a random
 // nonce, signed with `key`.
 std::string make_state(const std::string& key, const std::string& org_id,

@@ -148,6 +148,8 @@ void add_number_routes(httplib::Server& srv, context& ctx);  // number_routes.cp
 void add_credential_routes(httplib::Server& srv, context& ctx);  // credential_routes.cpp
 // /api/integrations/twilio*: connect a clinic's Twilio account, synced to Vapi.
 void add_twilio_integration_routes(httplib::Server& srv, context& ctx);
+// /api/integrations/google*: link a clinic's Google Calendar (google_integration_routes.cpp).
+void add_google_integration_routes(httplib::Server& srv, context& ctx);
 // The dashboard actions (follow-up SMS, recording share, transcript export, appointment
 // reminder; tenant JWT, members) and the public share link GET /share/recordings/{token}
 // (authenticated by its signed token).

@@ -281,6 +281,7 @@ struct server::impl {
     add_number_routes(srv, ctx);
     add_credential_routes(srv, ctx);
     add_twilio_integration_routes(srv, ctx);
+    add_google_integration_routes(srv, ctx);
     add_action_routes(srv, ctx);
   }
 };
