@@ -9,6 +9,7 @@
 
 #include "adapters/google/google_client.hpp"
 #include "adapters/google/oauth_state.hpp"
+#include "adapters/http/url_codec.hpp"
 #include "tests/fakes/fake_google.hpp"
 
 using namespace rm;
@@ -42,7 +43,7 @@ std::string consent_code(const std::string& url) {
   auto loc = res->get_header_value("Location");
   auto p = loc.find("code=");
   REQUIRE(p != std::string::npos);
-  return loc.substr(p + 5, loc.find('&', p) - p - 5);
+  return rm::http::percent_decode(loc.substr(p + 5, loc.find('&', p) - p - 5), false);
 }
 
 std::string read(const std::string& name) {

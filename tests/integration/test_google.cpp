@@ -222,7 +222,7 @@ TEST_CASE("google calendar: consent, busy time joined without a Google call, one
       port, "/webhooks/vapi",
       tool_calls(call, {{"tc-r1", "reserve_slot", json{{"start", date + "T10:00"}}}}).dump()));
   INFO(refused.dump());
-  CHECK(refused.dump().find("hold_id\\\"") == std::string::npos);
+  CHECK(refused.dump().find("hold_id") == std::string::npos);
   e.google.release_holds();
 
   // Booking: the first insert fails (503), the retry creates the one event with our id.
@@ -296,7 +296,7 @@ TEST_CASE("google calendar: kill -9 while the insert's answer is held; the resta
   }
   e.google.release_holds();  // the answer goes to a dead socket
   CHECK(e.google.confirmed_events() == 1);
-  CHECK(e.syncs("working") == 1);
+  CHECK(e.syncs("working") + e.syncs("pending") == 1);  // in flight when killed
 
   auto second = start_serve(e.env(port), port, log_path, std::chrono::seconds(60));
   const bool done = eventually([&] { return e.syncs("done") == 1; }, std::chrono::seconds(30));
@@ -305,9 +305,10 @@ TEST_CASE("google calendar: kill -9 while the insert's answer is held; the resta
   CHECK(e.google.confirmed_events() == 1);
   CHECK(e.google.events().size() == 1);
   CHECK(e.google.events()[0]["id"] == hex_of(appt));
-  CHECK(e.google.count("POST", "/events") == 2);  // the retry met 409 duplicate = done
+  const auto inserts = e.google.count("POST", "/events");
+  CHECK(inserts >= 2);  // the retries met 409 duplicate = done
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // more passes change nothing
-  CHECK(e.google.count("POST", "/events") == 2);
+  CHECK(e.google.count("POST", "/events") == inserts);
   second->kill_hard();
   std::remove(log_path.c_str());
 }
