@@ -109,7 +109,7 @@ const std::map<std::string, public_link_check>& public_link_routes() {
       {"GET /api/integrations/google/callback",
        [](world& w) {
          // States for A: only one signed with this deployment's key, unexpired and unused gets
-         // past the state check (then 503: the fixture has no Google client), and only once.
+         // past the state check (then 502: the fixture's Google answers nothing), and only once.
          const auto key_bytes = [](const persistence::master_key& k) {
            return std::string(k.bytes.begin(), k.bytes.end());
          };
@@ -133,8 +133,9 @@ const std::map<std::string, public_link_check>& public_link_routes() {
            CHECK(r.status == status);
          }
          auto first = w.f.get(path(real));
-         CHECK(first.status == 503);
-         CHECK(first.body["error"]["code"] == "not_configured");
+         INFO(first.text);
+         CHECK(first.status == 502);
+         CHECK(first.body["error"]["code"] == "google_unavailable");
          auto replay = w.f.get(path(real));
          CHECK(replay.status == 400);
          CHECK(replay.body["error"]["code"] == "state_replayed");
