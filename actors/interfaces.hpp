@@ -17,8 +17,9 @@
 //                                 ├─ verification registry + housekeeper (verification_interfaces.hpp)
 //                                 ├─ number_sweeper (drives the number sagas: number_interfaces.hpp)
 //                                 ├─ outbox (sends message_outbox rows once: outbox_interfaces.hpp)
-//                                 └─ event_hub (committed call changes → live event streams:
-//                                               event_hub_interfaces.hpp)
+//                                 ├─ event_hub (committed call changes → live event streams:
+//                                 │             event_hub_interfaces.hpp)
+//                                 └─ google (Google Calendar: freeBusy, event sync; google_interfaces.hpp)
 //
 // Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
 // current handle, so a restart is invisible to callers. Call actors are never restarted: the
@@ -38,6 +39,7 @@
 #include "actors/agent_interfaces.hpp"
 #include "actors/tools_sync_interfaces.hpp"  // the tools sync of agents (issue 12 §4)
 #include "actors/errors.hpp"
+#include "actors/google_interfaces.hpp"  // the Google Calendar adapter
 #include "actors/messages.hpp"
 #include "actors/number_interfaces.hpp"  // the number sagas' sweeper
 #include "actors/outbox_interfaces.hpp"  // the message outbox (reminders, hot-lead alerts)
@@ -251,7 +253,10 @@ using tenant_actor = caf::typed_actor<
     // self-sent: expire holds whose time has come and re-arm the timer.
     caf::reacts_to<expire_atom>,
     // the tenant's settings or calendar changed elsewhere (API): take the new record, drop caches
-    caf::reacts_to<changed_atom, persistence::tenant_record>>;
+    caf::reacts_to<changed_atom, persistence::tenant_record>,
+    // the google actor's latest read of the clinic's Google busy time (replaces the previous one;
+    // empty = none, e.g. the link broke): joined to the busy intervals of every tool call
+    caf::reacts_to<gbusy_atom, busy_list>>;
 
 // Dialled number → tenant, cached; org_id → tenant actor (spawned on first use, monitored,
 // re-spawned on next use after a failure).

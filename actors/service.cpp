@@ -36,6 +36,9 @@ struct service::impl {
     w->outbox.poll = o.outbox_poll;
     w->outbox.rows.lease = o.outbox_lease;
     w->outbox.twilio_base_url = o.twilio_base_url;
+    w->google.endpoint = o.google_endpoint;
+    w->google.refresh = o.google_refresh;
+    w->google.lease = o.google_lease;
     supervisor_settings s;
     s.verification = o.verification;
     s.database_url = o.database_url;

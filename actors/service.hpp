@@ -13,6 +13,7 @@
 
 #include "actors/call_events.hpp"
 #include "actors/messages.hpp"
+#include "adapters/google/google_client.hpp"
 #include "domain/circuit_breaker.hpp"
 #include "domain/errors.hpp"
 
@@ -69,17 +70,30 @@ struct service_options {
   // each (RINGMASTER_TOOLS_SYNC_BACKOFF_MS; 2 s, 4 s, 8 s), and attempts in all.
   std::chrono::milliseconds tools_sync_backoff{2000};
   int tools_sync_attempts = 4;
+  // Google Calendar (actors/google_interfaces.hpp): RINGMASTER_GOOGLE_OAUTH_BASE, _API_BASE,
+  // _CLIENT_ID, _CLIENT_SECRET (no client id: no Google I/O) and RINGMASTER_GOOGLE_REFRESH_MS
+  // (the binary's default 60000; 0 here = passes on request only).
+  google::endpoint google_endpoint;
+  std::string google_redirect_uri;  // "" = <public URL>/api/integrations/google/callback
+  std::chrono::milliseconds google_refresh{0};
+  std::chrono::milliseconds google_lease{30000};  // RINGMASTER_GOOGLE_LEASE_MS
 };
 
 // The external providers whose calls go through the provider gate (per-tenant circuit breakers).
 // smtp: the deployment's mail server (RINGMASTER_SMTP_URL), still counted per tenant.
-enum class provider { twilio, vapi, smtp };
+enum class provider { twilio, vapi, smtp, google };
 // "twilio" | "vapi" | "smtp" (metrics labels, /sessions/tenants) and the name people read.
 inline const char* provider_name(provider p) {
-  return p == provider::vapi ? "vapi" : p == provider::smtp ? "smtp" : "twilio";
+  return p == provider::vapi     ? "vapi"
+         : p == provider::smtp   ? "smtp"
+         : p == provider::google ? "google"
+                                 : "twilio";
 }
 inline const char* provider_display_name(provider p) {
-  return p == provider::vapi ? "Vapi" : p == provider::smtp ? "E-mail (SMTP)" : "Twilio";
+  return p == provider::vapi     ? "Vapi"
+         : p == provider::smtp   ? "E-mail (SMTP)"
+         : p == provider::google ? "Google Calendar"
+                                 : "Twilio";
 }
 
 // Thrown by provider_port when the tenant's breaker for that provider is open: the request was

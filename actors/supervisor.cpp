@@ -15,7 +15,7 @@ namespace {
 
 enum class child_kind {
   db, gate, twilio, vapi, email, calendar, tool_log, directory, calls, numbers, agents, tools_sync,
-  verification_registry, verification_housekeeper, outbox, events
+  verification_registry, verification_housekeeper, outbox, events, google
 };
 
 struct supervisor_state {
@@ -65,6 +65,7 @@ void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_sett
     case child_kind::tools_sync: adopt(spawn_tools_sync(sys, w)); break;  // rescans pending rows
     case child_kind::outbox: adopt(spawn_outbox(sys, w)); break;  // passes from the rows
     case child_kind::events: adopt(spawn_event_hub(sys, w)); break;  // streams resubscribe
+    case child_kind::google: adopt(spawn_google(sys, w)); break;  // passes from the rows
   }
   self->state.children.insert(addr);
   self->state.live.emplace_back(addr, kind);
@@ -100,7 +101,7 @@ caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
                       child_kind::email, child_kind::calendar,
                       child_kind::tool_log, child_kind::directory, child_kind::calls,
                       child_kind::numbers, child_kind::agents, child_kind::tools_sync,
-                      child_kind::outbox, child_kind::events})
+                      child_kind::outbox, child_kind::events, child_kind::google})
       start_child(self, w, settings, kind);
     if (settings.verification)
       for (auto kind : {child_kind::verification_registry, child_kind::verification_housekeeper})

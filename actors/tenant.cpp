@@ -11,6 +11,7 @@
 #include "actors/booking.hpp"
 #include "actors/db_call.hpp"
 #include "adapters/metrics/metrics.hpp"
+#include "domain/google_calendar.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::actors {
@@ -33,6 +34,9 @@ struct tenant_state {
   // check_availability answers from here while fresh (wiring::times.availability_cache_ttl);
   // every booking decision, hold expiry or settings change of this tenant clears it.
   std::optional<cached_busy> cache;
+  // The clinic's Google Calendar busy time as the google actor last read it (gbusy; empty when
+  // not linked or the link broke): joined to the local busy intervals of every tool call.
+  std::vector<domain::busy_interval> google_busy;
   metrics::live_token live{metrics::live::tenants};  // ringmaster_live_tenant_actors
   static inline const char* name = "tenant";
 };
@@ -83,7 +87,9 @@ void check_availability(tenant_ptr self, const wiring_ptr& w, const tenant_tool_
   }
   auto now = w->now();
   auto answer = [=](const std::vector<domain::busy_interval>& busy) mutable {
-    auto reply = booking::availability(self->state.record, *date, busy, now);
+    auto reply = booking::availability(self->state.record, *date,
+                                       domain::google::join_busy(busy, self->state.google_busy),
+                                       now);
     reply.store_behind = true;
     rp.deliver(std::move(reply));
   };
@@ -125,7 +131,7 @@ void run_tool(tenant_ptr self, const wiring_ptr& w, tenant_tool_call call,
     ctx.caller = call.caller;
     ctx.request = call.request;
     ctx.now = now;
-    ctx.calendar_busy = to_intervals(busy);
+    ctx.calendar_busy = domain::google::join_busy(to_intervals(busy), self->state.google_busy);
     auto job = [ctx](pqxx::connection& c) { return booking::run_tool(c, ctx); };
     auto done = [=](caf::expected<tenant_tool_reply> done) mutable {
       self->state.cache.reset();  // a booking decision was attempted: re-read availability
@@ -175,6 +181,7 @@ tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
                          {"next_hold_expiry", self->state.timer_due}};
         return j.dump();
       },
+      [=](gbusy_atom, const busy_list& busy) { self->state.google_busy = to_intervals(busy); },
       [=](changed_atom, persistence::tenant_record& record) {
         self->state.record = std::move(record);
         self->state.cache.reset();

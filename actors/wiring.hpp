@@ -49,6 +49,8 @@ class wiring {
   // The live events' sequence (SSE `id:`): one per process, kept here so a restarted hub
   // continues it.
   std::atomic<std::uint64_t> event_seq{0};
+  // The google actor's settings (set before the supervisor starts).
+  google_config google;
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }
@@ -74,6 +76,7 @@ class wiring {
   agent_saga_actor agents() const { std::lock_guard<std::mutex> g{m_}; return agents_; }
   // The event hub (null before the supervisor spawned it: anon_send to it is then a no-op).
   event_hub_actor events() const { std::lock_guard<std::mutex> g{m_}; return events_; }
+  google_actor google_sync() const { std::lock_guard<std::mutex> g{m_}; return google_; }
   // The agent saga's steps (installed by the HTTP server; a restarted saga takes them from here).
   std::shared_ptr<agent_steps> agent_steps_now() const { std::lock_guard<std::mutex> g{m_}; return agent_steps_; }
 
@@ -104,6 +107,7 @@ class wiring {
   void set(std::shared_ptr<tools_sync_steps> x) { std::lock_guard<std::mutex> g{m_}; tools_sync_steps_ = std::move(x); }
   void set(agent_saga_actor x) { std::lock_guard<std::mutex> g{m_}; agents_ = std::move(x); }
   void set(event_hub_actor x) { std::lock_guard<std::mutex> g{m_}; events_ = std::move(x); }
+  void set(google_actor x) { std::lock_guard<std::mutex> g{m_}; google_ = std::move(x); }
   void set(std::shared_ptr<agent_steps> x) { std::lock_guard<std::mutex> g{m_}; agent_steps_ = std::move(x); }
 
  private:
@@ -123,6 +127,7 @@ class wiring {
   std::shared_ptr<number_saga_driver> number_driver_;
   agent_saga_actor agents_;
   outbox_actor outbox_;
+  google_actor google_;
   std::shared_ptr<agent_steps> agent_steps_;
   event_hub_actor events_;
   tools_sync_actor tools_sync_;

@@ -261,6 +261,34 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
                          out.tools_sync_backoff_ms))
     return e;
 
+  if (auto v = env("RINGMASTER_GOOGLE_OAUTH_BASE"); !v.empty()) {
+    out.google_oauth_base = v;
+    out.google_authorize_url = v + "/o/oauth2/v2/auth";
+  }
+  if (auto v = env("RINGMASTER_GOOGLE_API_BASE"); !v.empty()) out.google_api_base = v;
+  if (auto v = env("RINGMASTER_GOOGLE_AUTHORIZE_URL"); !v.empty()) out.google_authorize_url = v;
+  out.google_client_id = env("RINGMASTER_GOOGLE_CLIENT_ID");
+  out.google_client_secret = env("RINGMASTER_GOOGLE_CLIENT_SECRET");
+  out.google_redirect_uri = env("RINGMASTER_GOOGLE_REDIRECT_URI");
+  for (auto [name, value] : {std::pair<const char*, const std::string*>{
+                                 "RINGMASTER_GOOGLE_OAUTH_BASE", &out.google_oauth_base},
+                             {"RINGMASTER_GOOGLE_API_BASE", &out.google_api_base},
+                             {"RINGMASTER_GOOGLE_AUTHORIZE_URL", &out.google_authorize_url}})
+    if (!is_http_url(*value)) return config_error{name, "must be an http(s) URL"};
+  if (!out.google_redirect_uri.empty() && !is_http_url(out.google_redirect_uri))
+    return config_error{"RINGMASTER_GOOGLE_REDIRECT_URI", "must be an http(s) URL"};
+  if (out.google_client_id.empty() != out.google_client_secret.empty())
+    return config_error{out.google_client_id.empty() ? "RINGMASTER_GOOGLE_CLIENT_ID"
+                                                     : "RINGMASTER_GOOGLE_CLIENT_SECRET",
+                        "RINGMASTER_GOOGLE_CLIENT_ID and RINGMASTER_GOOGLE_CLIENT_SECRET are set "
+                        "together (the OAuth client of the Google Cloud project)"};
+  if (auto e = parse_int("RINGMASTER_GOOGLE_REFRESH_MS", env("RINGMASTER_GOOGLE_REFRESH_MS"),
+                         100, 86400000, out.google_refresh_ms))
+    return e;
+  if (auto e = parse_int("RINGMASTER_GOOGLE_LEASE_MS", env("RINGMASTER_GOOGLE_LEASE_MS"), 3000,
+                         600000, out.google_lease_ms))
+    return e;
+
   out.smtp_url = env("RINGMASTER_SMTP_URL");
   out.smtp_from = env("RINGMASTER_SMTP_FROM");
   if (!out.smtp_url.empty()) {
@@ -347,6 +375,10 @@ std::string settings_summary(const config& c) {
   s << " tools_sync_backoff_ms=" << c.tools_sync_backoff_ms;
   s << " smtp_url=" << (c.smtp_url.empty() ? "unset" : masked_url(c.smtp_url));
   s << " smtp_from=" << (c.smtp_from.empty() ? "unset" : c.smtp_from);
+  s << " google_client_id=" << (c.google_client_id.empty() ? "unset" : c.google_client_id)
+    << " google_client_secret=" << set_or_unset(c.google_client_secret)
+    << " google_oauth_base=" << c.google_oauth_base << " google_api_base=" << c.google_api_base
+    << " google_refresh_ms=" << c.google_refresh_ms << " google_lease_ms=" << c.google_lease_ms;
   return s.str();
 }
 

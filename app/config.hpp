@@ -79,6 +79,23 @@ struct config {
   // settings line masks it. RINGMASTER_SMTP_FROM: the sender address, required with the URL.
   std::string smtp_url;
   std::string smtp_from;
+  // Google Calendar (docs/integrations.md): RINGMASTER_GOOGLE_OAUTH_BASE (/token, /revoke),
+  // RINGMASTER_GOOGLE_API_BASE (/calendar/v3), RINGMASTER_GOOGLE_AUTHORIZE_URL (the consent page;
+  // default: Google's, or <OAUTH_BASE>/o/oauth2/v2/auth when only the OAuth base is set),
+  // RINGMASTER_GOOGLE_CLIENT_ID / _CLIENT_SECRET (the OAuth client; unset = no Google link),
+  // RINGMASTER_GOOGLE_REDIRECT_URI (default <public URL>/api/integrations/google/callback),
+  // RINGMASTER_GOOGLE_REFRESH_MS (100–86400000): how often freeBusy is read and the event queue
+  // worked.
+  std::string google_oauth_base = "https://oauth2.googleapis.com";
+  std::string google_api_base = "https://www.googleapis.com";
+  std::string google_authorize_url = "https://accounts.google.com/o/oauth2/v2/auth";
+  std::string google_client_id;
+  std::string google_client_secret;
+  std::string google_redirect_uri;
+  int google_refresh_ms = 60000;
+  // RINGMASTER_GOOGLE_LEASE_MS (3000–600000): an event sync's lease; one Google HTTP attempt is
+  // limited to a third of it, so a live worker always finishes before anyone may take over.
+  int google_lease_ms = 30000;
 
   // RINGMASTER_METRICS_LISTEN: host:port of the Prometheus endpoint (GET /metrics), a listener
   // of its own, never the public port; empty (the default) = no metrics endpoint.

@@ -58,6 +58,9 @@ Configuration comes from the environment; the flags above override it:
   RINGMASTER_SMTP_URL           smtp://[user:password@]host[:port] or smtps://… (e-mail)
   RINGMASTER_SMTP_FROM          the address e-mail is sent from (required with the URL)
   RINGMASTER_TWILIO_API_BASE    Twilio REST base (default https://api.twilio.com)
+  RINGMASTER_GOOGLE_CLIENT_ID / RINGMASTER_GOOGLE_CLIENT_SECRET   Google OAuth client (Calendar link)
+  RINGMASTER_GOOGLE_OAUTH_BASE / RINGMASTER_GOOGLE_API_BASE       Google endpoints (tests: a fake)
+  RINGMASTER_GOOGLE_REFRESH_MS  how often Google busy time is read (default 60000)
   RINGMASTER_JWT_SECRET         HS256 secret of tenant JWTs (≥ 32 bytes)
   RINGMASTER_JWT_PUBLIC_KEY_FILE  RS256 public key (PEM) of tenant JWTs
   RINGMASTER_JWT_ISSUER / RINGMASTER_JWT_AUDIENCE   required iss / aud when set
@@ -199,6 +202,15 @@ rm::actors::service_options service_options_of(const rm::app::config& cfg, const
   so.tools_sync_backoff = std::chrono::milliseconds(cfg.tools_sync_backoff_ms);
   so.smtp_url = cfg.smtp_url;
   so.smtp_from = cfg.smtp_from;
+  so.google_endpoint.authorize_url = cfg.google_authorize_url;
+  so.google_endpoint.oauth_base = cfg.google_oauth_base;
+  so.google_endpoint.api_base = cfg.google_api_base;
+  so.google_endpoint.client_id = cfg.google_client_id;
+  so.google_endpoint.client_secret = cfg.google_client_secret;
+  so.google_redirect_uri = cfg.google_redirect_uri;
+  so.google_refresh = std::chrono::milliseconds(cfg.google_refresh_ms);
+  so.google_lease = std::chrono::milliseconds(cfg.google_lease_ms);
+  so.google_endpoint.timeout = so.google_lease / 3;
   return so;
 }
 

@@ -95,6 +95,24 @@ constexpr const char* iso_format = "YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"";
 
 }  // namespace
 
+// ---- Google ------------------------------------------------------------------------------------
+
+void store_google_refresh_token(pqxx::work& tx, const std::string& org_id,
+                                const std::string& refresh_token) {
+  const auto key = installed_master_key();
+  const auto s = seal(key, refresh_token, credential_aad(org_id, "google"));
+  upsert_sealed(tx, org_id, "google", s, "", "", "", "");
+}
+
+std::optional<std::string> load_google_refresh_token(pqxx::work& tx, const std::string& org_id) {
+  auto rows = tx.exec_params(std::string("SELECT ") + sealed_columns +
+                                 " FROM org_credentials WHERE org_id::text = $1"
+                                 " AND provider = 'google'",
+                             org_id);
+  if (rows.empty()) return std::nullopt;
+  return open_or_throw(installed_master_key(), read_sealed(rows[0]), org_id, "google");
+}
+
 // ---- Twilio ------------------------------------------------------------------------------------
 
 void store_twilio_credential(pqxx::transaction_base& tx, const std::string& org_id,

@@ -59,6 +59,13 @@ void store_vapi_webhook_auth(pqxx::work& tx, const std::string& org_id, const st
                              const std::string& secret);
 std::optional<vapi_webhook_auth> load_vapi_webhook_auth(pqxx::work& tx, const std::string& org_id);
 
+// ---- Google refresh token (provider 'google'; persistence/google_queries.hpp uses these) -----------
+
+void store_google_refresh_token(pqxx::work& tx, const std::string& org_id,
+                                const std::string& refresh_token);
+// nullopt when none; credential_error when it does not open.
+std::optional<std::string> load_google_refresh_token(pqxx::work& tx, const std::string& org_id);
+
 // Deletes the tenant's credential of `provider`; false when there was none.
 bool delete_credential(pqxx::work& tx, const std::string& org_id, const std::string& provider);
 

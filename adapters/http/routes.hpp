@@ -154,6 +154,8 @@ void add_twilio_integration_routes(httplib::Server& srv, context& ctx);
 // The console's static files under /console/ with their security headers (issue 15; no
 // authentication: the app sends the user's token to the API itself).
 void add_console_routes(httplib::Server& srv, context& ctx);  // console_routes.cpp
+// /api/integrations/google*: link a clinic's Google Calendar (google_integration_routes.cpp).
+void add_google_integration_routes(httplib::Server& srv, context& ctx);
 // The dashboard actions (follow-up SMS, recording share, transcript export, appointment
 // reminder; tenant JWT, members) and the public share link GET /share/recordings/{token}
 // (authenticated by its signed token).

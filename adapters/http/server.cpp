@@ -284,6 +284,7 @@ struct server::impl {
     add_number_routes(srv, ctx);
     add_credential_routes(srv, ctx);
     add_twilio_integration_routes(srv, ctx);
+    add_google_integration_routes(srv, ctx);
     add_action_routes(srv, ctx);
     add_console_routes(srv, ctx);
     add_event_routes(srv, ctx);

@@ -53,6 +53,15 @@ fixture::fixture()
               .jwt_secret(tapi::jwt_secret)
               .operator_token(tapi::operator_token)
               .service_token(tapi::service_token)
+              .service([](actors::service_options& o) {
+                // A Google client whose endpoints answer nothing (port 9 refuses): the Google
+                // routes run up to their first Google request.
+                o.google_endpoint.client_id = "tenant-api-tests.apps.googleusercontent.com";
+                o.google_endpoint.client_secret = "tenant-api-tests-google-secret";
+                o.google_endpoint.oauth_base = "http://127.0.0.1:9";
+                o.google_endpoint.api_base = "http://127.0.0.1:9";
+                o.google_endpoint.authorize_url = "http://127.0.0.1:9/o/oauth2/v2/auth";
+              })
               .server([](http::server_options& o) {
                 o.public_url = public_url;
                 o.vapi_auth.allow_unauthenticated = true;  // RINGMASTER_VAPI_AUTH=none

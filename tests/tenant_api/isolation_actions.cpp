@@ -5,6 +5,7 @@
 
 #include "persistence/secret_box.hpp"
 #include "persistence/share_links.hpp"
+#include "adapters/google/oauth_state.hpp"
 #include "tests/tenant_api/isolation.hpp"
 
 namespace rm::tapi::isolation {
@@ -104,6 +105,43 @@ const std::map<std::string, public_link_check>& public_link_routes() {
          // Only the real use was audited (a link that does not verify names no tenant).
          CHECK(w.f.scalar("SELECT count(*) FROM audit_events WHERE action = "
                           "'recording.share_used'") == "1");
+       }},
+      {"GET /api/integrations/google/callback",
+       [](world& w) {
+         // States for A: only one signed with this deployment's key, unexpired and unused gets
+         // past the state check (then 502: the fixture's Google answers nothing), and only once.
+         const auto key_bytes = [](const persistence::master_key& k) {
+           return std::string(k.bytes.begin(), k.bytes.end());
+         };
+         const auto key = google::state_key(key_bytes(persistence::installed_master_key()));
+         const auto now = std::chrono::time_point_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now());
+         const auto path = [](const std::string& state) {
+           return "/api/integrations/google/callback?code=c0de&state=" + state;
+         };
+         const auto real = google::make_state(key, w.a, "a-admin", now);
+         const auto foreign = google::make_state(
+             google::state_key(key_bytes(persistence::generate_master_key())), w.a, "a-admin", now);
+         const auto old = google::make_state(key, w.a, "a-admin", now - std::chrono::minutes(11));
+         auto tampered = real;
+         tampered.replace(3, w.a.size(), w.b);  // B's id in A's signed state
+         for (const auto& [state, status] :
+              std::vector<std::pair<std::string, int>>{{foreign, 403}, {tampered, 403},
+                                                       {old, 400}, {"x", 400}}) {
+           auto r = w.f.get(path(state));
+           INFO(state << " → " << r.status << " " << r.text);
+           CHECK(r.status == status);
+         }
+         auto first = w.f.get(path(real));
+         INFO(first.text);
+         CHECK(first.status == 502);
+         CHECK(first.body["error"]["code"] == "google_unavailable");
+         auto replay = w.f.get(path(real));
+         CHECK(replay.status == 400);
+         CHECK(replay.body["error"]["code"] == "state_replayed");
+         // Nothing of A's link changed.
+         CHECK(w.f.scalar("SELECT connected_email FROM google_links WHERE org_id = $1", {w.a}) ==
+               "a-frontdesk@harbor.example");
        }},
   };
   return m;

@@ -24,7 +24,8 @@ void mentions_nothing_of_a(world& w, const reply& r) {
                          w.a_notification, w.a_campaign, w.a_contact,
                          std::string{"Harbor Desk"}, std::string{"Harbor Night"},
                          std::string{"Harbor Recall"}, w.a_service, w.a_document,
-                         std::string{"Harbor Handbook"}}) {
+                         std::string{"Harbor Handbook"},
+                         std::string{"a-frontdesk@harbor.example"}}) {
     INFO("A's " << id << " shows in " << r.text);
     CHECK(r.text.find(id) == std::string::npos);
   }
@@ -256,6 +257,27 @@ const std::map<std::string, matrix_entry>& matrix() {
                            {w.a}) == "1");
         }}},
 
+      // ---- linking Google Calendar (google_integration_routes.cpp) ----
+      // A has a link; B's calls show, change and remove nothing of it.
+      {"GET /api/integrations/google/authorize",
+       {"", "",
+        [](world& w, const reply& r) {
+          CHECK(r.status == 200);  // B's own consent URL: its state names B
+          mentions_nothing_of_a(w, r);
+        }}},
+      {"GET /api/integrations/google",
+       {"", "",
+        [](world& w, const reply& r) {
+          shows_nothing_of_a(w, r);
+          CHECK(r.body["connected"] == false);
+        }}},
+      {"DELETE /api/integrations/google",
+       {"", "",
+        [](world& w, const reply& r) {
+          is_404(w, r);  // B has none; A's stays
+          CHECK(w.f.scalar("SELECT count(*) FROM google_links WHERE org_id = $1", {w.a}) == "1");
+        }}},
+
       // ---- hybrid telephony (telephony_routes.cpp) ----
       {"POST /api/telephony/verify-caller-id/initiate",
        {"", R"({"phoneNumber":"+12127360104","friendlyName":"Front desk","channel":"sms"})",
@@ -405,6 +427,9 @@ const std::map<std::string, route_auth>& other_api_routes() {
       {"POST /api/vapi/tools/calendar/check", route_auth::vapi},
       {"POST /api/vapi/tools/calendar/reserve", route_auth::vapi},
       {"POST /api/vapi/tools/sms/send", route_auth::vapi},
+      // Google's redirect after the consent: the signed, single-use state authenticates it
+      // (public_link_routes() checks it).
+      {"GET /api/integrations/google/callback", route_auth::none},
   };
   return m;
 }

@@ -85,6 +85,10 @@ world::world() {
                           R"("content":"Harbor walk-ins are welcome before noon."})");
   REQUIRE(handbook.status == 201);
   a_document = handbook.body["document"]["id"];
+  // A's Google Calendar link (migration 014): B must neither see nor remove it.
+  f.scalar("INSERT INTO google_links (org_id, connected_email) VALUES ($1,"
+           " 'a-frontdesk@harbor.example') RETURNING org_id",
+           {a});
   // A's own Vapi webhook credential (org_credentials, provider vapi_webhook).
   auto hook = request(f.port(), "PUT", "/api/org/vapi-webhook-auth", a_token,
                       R"({"mode":"secret","secret":"clinic-a-webhook-secret-0123"})");
