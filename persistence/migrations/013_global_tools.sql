@@ -53,11 +53,15 @@ $$;
 REVOKE ALL ON FUNCTION rm_tool_syncs_pending() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rm_tool_syncs_pending() TO ringmaster_app;
 
-DO $$
+-- Every tenant table from here on gets the same row-level security as 002 gave the first ones:
+-- RLS forced, the tenant_isolation policy on org_id, and full access for the owner (the role
+-- that runs the migrations). One definition instead of a DO block per migration.
+CREATE OR REPLACE FUNCTION rm_enable_tenant_rls(tables text[]) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
   t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['org_tools', 'agent_tool_syncs'] LOOP
+  FOREACH t IN ARRAY tables LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
     EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (org_id = rm_current_org()) '
@@ -66,3 +70,6 @@ BEGIN
                    t, current_user);
   END LOOP;
 END $$;
+REVOKE ALL ON FUNCTION rm_enable_tenant_rls(text[]) FROM PUBLIC;
+
+SELECT rm_enable_tenant_rls(ARRAY['org_tools', 'agent_tool_syncs']);

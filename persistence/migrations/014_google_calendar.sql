@@ -100,16 +100,4 @@ GRANT EXECUTE ON FUNCTION rm_google_syncs_due(timestamptz, int) TO ringmaster_ap
 GRANT SELECT, INSERT, UPDATE, DELETE ON google_links, google_oauth_nonces, google_event_syncs
   TO ringmaster_app;
 
-DO $$
-DECLARE
-  t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['google_links', 'google_oauth_nonces', 'google_event_syncs'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (org_id = rm_current_org()) '
-                   'WITH CHECK (org_id = rm_current_org())', t);
-    EXECUTE format('CREATE POLICY owner_access ON %I TO %I USING (true) WITH CHECK (true)',
-                   t, current_user);
-  END LOOP;
-END $$;
+SELECT rm_enable_tenant_rls(ARRAY['google_links', 'google_oauth_nonces', 'google_event_syncs']);
