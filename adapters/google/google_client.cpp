@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "adapters/http/url_codec.hpp"
 #include "adapters/json/json_guard.hpp"
 
 namespace rm::google {
@@ -9,24 +10,10 @@ namespace {
 
 using nlohmann::json;
 
-std::string encode(const std::string& s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string form(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string out;
-  for (const auto& [k, v] : fields) out += (out.empty() ? "" : "&") + encode(k) + "=" + encode(v);
+  for (const auto& [k, v] : fields)
+    out += (out.empty() ? "" : "&") + http::percent_encode(k) + "=" + http::percent_encode(v);
   return out;
 }
 
@@ -314,7 +301,8 @@ busy_result client::free_busy(const std::string& access_token, const std::string
 event_result client::insert_event(const std::string& access_token, const std::string& calendar_id,
                                   const nlohmann::json& event) const {
   auto a = send(ep_, ep_.api_base, "POST",
-                "/calendar/v3/calendars/" + encode(calendar_id) + "/events?sendUpdates=none",
+                "/calendar/v3/calendars/" + http::percent_encode(calendar_id) +
+                    "/events?sendUpdates=none",
                 access_token, event.dump(), "application/json");
   event_result r;
   if (a.status >= 200 && a.status < 300) r.ok = true;
@@ -326,8 +314,8 @@ event_result client::insert_event(const std::string& access_token, const std::st
 event_result client::delete_event(const std::string& access_token, const std::string& calendar_id,
                                   const std::string& event_id) const {
   auto a = send(ep_, ep_.api_base, "DELETE",
-                "/calendar/v3/calendars/" + encode(calendar_id) + "/events/" + encode(event_id) +
-                    "?sendUpdates=none",
+                "/calendar/v3/calendars/" + http::percent_encode(calendar_id) + "/events/" +
+                    http::percent_encode(event_id) + "?sendUpdates=none",
                 access_token, "", nullptr);
   event_result r;
   if (a.status >= 200 && a.status < 300) r.ok = true;

@@ -21,10 +21,6 @@ json parse_response(const std::string& text) {
   return p.ok() ? std::move(p.value) : json(json::value_t::discarded);
 }
 
-bool unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
 std::string form_unescape(const std::string& s) {
   return http::percent_decode(s, /*plus_as_space=*/true);  // a stray '%' is kept as is
 }
@@ -154,21 +150,7 @@ std::vector<std::pair<std::string, std::string>> form_decode(const std::string& 
 namespace detail {
 
 std::string percent_encode(const std::string& s, bool space_as_plus) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (unreserved(c)) {
-      out += static_cast<char>(c);
-    } else if (c == ' ' && space_as_plus) {
-      out += '+';
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xF];
-    }
-  }
-  return out;
+  return http::percent_encode(s, space_as_plus);
 }
 
 std::string query_string(const fields& params) {

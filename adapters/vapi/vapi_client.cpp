@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "adapters/http/url_codec.hpp"
 #include "adapters/json/json_guard.hpp"
 
 #include <algorithm>
@@ -35,20 +36,7 @@ std::pair<std::string, std::string> split_base_url(const std::string& base_url) 
 
 // Ids are opaque (UUIDs in practice); encode anything outside RFC 3986 unreserved so an id can
 // never change the path.
-std::string path_segment(const std::string& s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xF];
-    }
-  }
-  return out;
-}
+std::string path_segment(const std::string& s) { return http::percent_encode(s); }
 
 // NestJS error body: {"message": "…" | ["…", …], "error": "Bad Request", "statusCode": 400}.
 std::string nest_message(int http_status, const std::string& body) {

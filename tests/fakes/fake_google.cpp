@@ -56,21 +56,6 @@ std::map<std::string, std::string> form_of(const std::string& body) {
   return out;
 }
 
-std::string url_encode(const std::string& s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 bool base32hex_id(const std::string& id) {
   if (id.size() < 5 || id.size() > 1024) return false;
   for (char c : id)
@@ -245,8 +230,8 @@ int fake_google::route(const httplib::Request& req, json& out, std::string& cont
     const auto code = "4/fake-code-" + std::to_string(next_++);
     codes_[code] = param("redirect_uri");
     const auto sep = param("redirect_uri").find('?') == std::string::npos ? "?" : "&";
-    raw = param("redirect_uri") + sep + "code=" + url_encode(code) +
-          "&state=" + url_encode(param("state")) + "&scope=" + url_encode(param("scope"));
+    raw = param("redirect_uri") + sep + "code=" + rm::http::percent_encode(code) +
+          "&state=" + rm::http::percent_encode(param("state")) + "&scope=" + rm::http::percent_encode(param("scope"));
     return 302;
   }
   if (req.method == "POST" && path == "/token") {

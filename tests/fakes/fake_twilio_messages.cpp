@@ -7,6 +7,8 @@
 #include <mutex>
 #include <random>
 
+#include "adapters/http/url_codec.hpp"
+
 namespace rm::fakes {
 namespace {
 
@@ -143,25 +145,13 @@ fake_list_reply message_list(const json& accepted, const std::string& account_si
     matching.push_back(std::move(listed));
   }
   // The paging URIs repeat the filters (percent-encoded), as Twilio's do.
-  auto encode = [](const std::string& v) {
-    static const char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : v) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += '%';
-        out += hex[c >> 4];
-        out += hex[c & 15];
-      }
-    }
-    return out;
-  };
+
   std::string base = "/2010-04-01/Accounts/" + account_sid + "/Messages.json?";
   std::string filters;
   for (const char* key : {"To", "From", "DateSent", "DateSent>", "DateSent<"}) {
     auto v = param(params, key);
-    if (!v.empty()) filters += encode(key) + "=" + encode(v) + "&";
+    if (!v.empty())
+      filters += rm::http::percent_encode(key) + "=" + rm::http::percent_encode(v) + "&";
   }
   auto uri_of = [&](int p) {
     return base + filters + "PageSize=" + std::to_string(page_size) + "&Page=" + std::to_string(p);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "adapters/http/url_codec.hpp"
 #include "tests/fakes/fake_twilio_messages.hpp"
 
 namespace rm::fakes {
@@ -13,21 +14,6 @@ using nlohmann::json;
 const std::string* param(const fake_params& params, const std::string& key) {
   auto it = params.find(key);
   return it == params.end() ? nullptr : &it->second;
-}
-
-std::string query_encode(const std::string& s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xF];
-    }
-  }
-  return out;
 }
 
 fake_reply error_reply(int status, int code, const std::string& message) {
@@ -290,7 +276,7 @@ fake_reply number_inventory::search(const std::string& account_sid, const std::s
   std::string sep = "?";
   for (const char* key : {"AreaCode", "Contains", "PageSize"}) {
     if (const std::string* v = param(query, key)) {
-      uri += sep + key + "=" + query_encode(*v);
+      uri += sep + key + "=" + rm::http::percent_encode(*v);
       sep = "&";
     }
   }
@@ -362,8 +348,8 @@ fake_reply number_inventory::list(const std::string& account_sid, const fake_par
     }
   }
   std::string filters;
-  if (phone) filters += "PhoneNumber=" + query_encode(*phone) + "&";
-  if (name) filters += "FriendlyName=" + query_encode(*name) + "&";
+  if (phone) filters += "PhoneNumber=" + rm::http::percent_encode(*phone) + "&";
+  if (name) filters += "FriendlyName=" + rm::http::percent_encode(*name) + "&";
   auto page_uri = [&](int p, const std::string& token) {
     return path + "?" + filters + "PageSize=" + std::to_string(page_size) +
            "&Page=" + std::to_string(p) + (token.empty() ? "" : "&PageToken=" + token);
@@ -388,7 +374,7 @@ fake_reply number_inventory::list(const std::string& account_sid, const fake_par
   {
     std::string sep = "?";
     for (const auto& [k, v] : query) {
-      current += sep + query_encode(k) + "=" + query_encode(v);
+      current += sep + rm::http::percent_encode(k) + "=" + rm::http::percent_encode(v);
       sep = "&";
     }
   }
