@@ -6,7 +6,7 @@
 using rm::test::load_with;
 using rm::test::scoped_env;
 
-TEST_CASE("RINGMASTER_GOOGLE_*: bases, client, refresh; the secret only as set") {
+TEST_CASE("RINGMASTER_GOOGLE_*: bases, client, refresh, and the secret only as set") {
   scoped_env secret{"RINGMASTER_GOOGLE_CLIENT_SECRET", "g-secret-value"};
   scoped_env oauth{"RINGMASTER_GOOGLE_OAUTH_BASE", "http://127.0.0.1:7001"};
   scoped_env refresh{"RINGMASTER_GOOGLE_REFRESH_MS", "250"};
