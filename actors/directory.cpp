@@ -21,16 +21,11 @@ struct live_tenant {
 };
 
 struct directory_state {
-  std::unordered_map<std::string, tenant_ref> by_number;   // E.164 → tenant
-  std::unordered_map<std::string, tenant_ref> by_vapi_id;  // Vapi phone-number id → tenant
   std::unordered_map<std::string, live_tenant> tenants;    // org_id → actor
   std::unordered_map<std::string, std::vector<caf::typed_response_promise<tenant_actor>>>
       loading;  // org_id → requests waiting for the tenant's first load
   // Every tenant actor ever spawned: a child's exit message can arrive after its down message.
   std::set<caf::actor_addr> children;
-  // Bumped by every invalidation: a lookup that was under way across one must not re-fill the
-  // cache with what it read before the change.
-  std::uint64_t generation = 0;
   static inline const char* name = "directory";
 };
 using directory_ptr = directory_actor::stateful_pointer<directory_state>;
@@ -70,16 +65,13 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
       [=](resolve_atom, const std::string& e164,
           const std::string& vapi_id) -> caf::typed_response_promise<tenant_ref> {
         auto rp = self->make_response_promise<tenant_ref>();
-        auto& st = self->state;
-        if (auto i = st.by_number.find(e164); !e164.empty() && i != st.by_number.end()) {
-          rp.deliver(i->second);
+        // The cache (wiring::routes, shared with the HTTP workers) holds every tenant found so
+        // far; a lookup under way across a clear must not re-fill it with what it read before.
+        if (auto hit = w->routes->find(e164, vapi_id)) {
+          rp.deliver(*hit);
           return rp;
         }
-        if (auto i = st.by_vapi_id.find(vapi_id); !vapi_id.empty() && i != st.by_vapi_id.end()) {
-          rp.deliver(i->second);
-          return rp;
-        }
-        auto generation = st.generation;
+        auto generation = w->routes->generation();
         db_then<lookup>(
             self, *w,
             [e164, vapi_id](pqxx::connection& c) {
@@ -103,11 +95,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
               auto& l = *found;
               auto ref = to_ref(l);
               // Unknown numbers are not cached: they may be added any time.
-              if (ref.found && generation == self->state.generation) {
-                self->state.by_number[l.route->e164] = ref;
-                if (!l.route->vapi_phone_number_id.empty())
-                  self->state.by_vapi_id[l.route->vapi_phone_number_id] = ref;
-              }
+              if (ref.found) w->routes->fill(generation, ref, l.route->vapi_phone_number_id);
               rp.deliver(ref);
             });
         return rp;
@@ -153,15 +141,24 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
             });
         return rp;
       },
-      [=](invalidate_atom) {
-        ++self->state.generation;
-        self->state.by_number.clear();
-        self->state.by_vapi_id.clear();
+      [=](tool_atom, const std::string& org_id,
+          tenant_tool_call& call) -> caf::typed_response_promise<tenant_tool_reply> {
+        auto rp = self->make_response_promise<tenant_tool_reply>();
+        if (auto i = self->state.tenants.find(org_id); i != self->state.tenants.end()) {
+          rp.delegate(i->second.handle, tool_atom::value, std::move(call));
+          return rp;
+        }
+        // Not live yet: load it through the org lookup above, then hand the tool over.
+        directory_actor me = caf::actor_cast<directory_actor>(self);
+        self->request(me, w->times.db_timeout, org_atom::value, org_id)
+            .then(
+                [=](tenant_actor t) mutable { rp.delegate(t, tool_atom::value, call); },
+                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
       },
+      [=](invalidate_atom) { w->routes->clear(); },
       [=](changed_atom, const std::string& org_id) {
-        ++self->state.generation;
-        self->state.by_number.clear();  // names and assistant ids are cached in the routes
-        self->state.by_vapi_id.clear();
+        w->routes->clear();  // names and assistant ids are cached in the routes
         if (self->state.tenants.count(org_id) == 0) return;  // loaded fresh on next use
         db_then<std::optional<persistence::tenant_record>>(
             self, *w,

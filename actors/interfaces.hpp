@@ -264,6 +264,9 @@ using directory_actor = caf::typed_actor<
     // (E.164 dialled number, Vapi phone-number id) → tenant; either may be "".
     caf::replies_to<resolve_atom, std::string, std::string>::with<tenant_ref>,
     caf::replies_to<org_atom, std::string /*org_id*/>::with<tenant_actor>,
+    // a tool for that tenant, delegated to its actor (spawned first when not live): the legacy
+    // calendar check's pure read, with no call
+    caf::replies_to<tool_atom, std::string /*org_id*/, tenant_tool_call>::with<tenant_tool_reply>,
     // forget every cached route (after numbers changed)
     caf::reacts_to<invalidate_atom>,
     // a tenant's settings or appointments changed: reload it into its live actor, if any

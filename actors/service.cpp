@@ -1,5 +1,8 @@
 #include "actors/service.hpp"
 
+#include <future>
+#include <tuple>
+#include <variant>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +10,25 @@
 #include "actors/actors.hpp"
 
 namespace rm::actors {
+
+namespace {
+
+// One request made on behalf of a plain thread: run by a bridge actor, which sends the request
+// and fulfils the thread's promise from the reply (see service::impl::ask).
+struct bridge_job {
+  std::shared_ptr<std::function<void(caf::event_based_actor*)>> run;
+};
+
+}  // namespace
+}  // namespace rm::actors
+
+namespace rm::actors {
+namespace {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bridge_job&) {
+  return f(caf::meta::type_name("bridge_job"));
+}
+}  // namespace
 
 struct service::impl {
   caf::actor_system_config cfg;
@@ -24,8 +46,18 @@ struct service::impl {
     // than work stealing on this kind of load (see ../shared/guides/stack.md, gotcha 3).
     cfg.set("scheduler.policy", caf::atom("sharing"));
     register_errors(cfg);  // render(err) names rm::ec kinds
-    if (o.scheduler_threads > 0) cfg.set("scheduler.max-threads", o.scheduler_threads);
+    // Sized for the machine: one scheduler thread per core (CAF's own default is at least 4,
+    // which on 2 cores only adds wake-ups and context switches). Blocking work never runs on
+    // these threads: the database workers and provider adapters are detached actors.
+    const std::size_t threads =
+        o.scheduler_threads > 0 ? o.scheduler_threads
+                                : std::max<std::size_t>(2, std::thread::hardware_concurrency());
+    cfg.set("scheduler.max-threads", threads);
     sys = std::make_unique<caf::actor_system>(cfg);
+    for (std::size_t i = 0; i < threads; ++i)
+      bridges.push_back(sys->spawn([](caf::event_based_actor* self) -> caf::behavior {
+        return {[self](bridge_job& job) { (*job.run)(self); }};
+      }));
     w->times.call_linger = o.call_linger;
     w->times.no_report_timeout = o.no_report_timeout;
     w->times.sanity_timeout = o.sanity_timeout;
@@ -60,28 +92,62 @@ struct service::impl {
 
   ~impl() {
     alive.reset();
+    for (auto& b : bridges) caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+    bridges.clear();
     caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
     supervisor = nullptr;
     sys.reset();  // waits for every actor
   }
+
+  // Bridge actors: a plain thread's request is sent by one of them (round robin), and the reply
+  // fulfils a promise the thread waits on. This replaces a scoped_actor per request (an actor
+  // created, registered and destroyed for every HTTP request), keeps CAF's request timeout in an
+  // event-based actor (where a late reply is dropped), and leaves one hand-off each way between
+  // the HTTP worker and the actors (issue 13 §4).
+  std::vector<caf::actor> bridges;
+  std::atomic<std::size_t> next_bridge{0};
 
   // One blocking request from this thread; an error reply becomes service_error with its rm::ec
   // (ec_of: an rm error keeps its kind, request_timeout → timeout, other CAF errors →
   // unavailable).
   template <class Result, class Handle, class... Ts>
   Result ask(const Handle& dest, Ts&&... xs) {
-    caf::scoped_actor self{*sys};
-    std::optional<Result> out;
-    caf::error err;
-    self->request(dest, timeout, std::forward<Ts>(xs)...)
-        .receive([&](Result& r) { out = std::move(r); }, [&](caf::error& e) { err = e; });
-    if (!out) {
-      if (!err) throw service_error(ec::unavailable, "no answer");
-      // An rm error's own sentence; CAF's errors as the system renders them.
-      throw service_error(ec_of(err).value_or(ec::unavailable),
-                          err.category() == ec_category ? message_of(err) : sys->render(err));
+    return ask_within<Result>(timeout, dest, std::forward<Ts>(xs)...);
+  }
+
+  template <class Result, class Handle, class... Ts>
+  Result ask_within(std::chrono::milliseconds within, const Handle& dest, Ts&&... xs) {
+    using outcome = std::variant<Result, caf::error>;
+    auto done = std::make_shared<std::promise<outcome>>();
+    auto answer = done->get_future();
+    auto args = std::make_tuple(std::decay_t<Ts>(std::forward<Ts>(xs))...);
+    auto job = std::make_shared<std::function<void(caf::event_based_actor*)>>(
+        [dest, within, done, args = std::move(args)](caf::event_based_actor* self) mutable {
+          std::apply(
+              [&](auto&... a) {
+                self->request(dest, within, std::move(a)...)
+                    .then([done](Result& r) { done->set_value(outcome{std::move(r)}); },
+                          [done](caf::error& e) { done->set_value(outcome{std::move(e)}); });
+              },
+              args);
+        });
+    auto& bridge = bridges[next_bridge.fetch_add(1, std::memory_order_relaxed) % bridges.size()];
+    caf::anon_send(bridge, bridge_job{std::move(job)});
+    // The bridge's request times out after `within`; the margin covers its own queueing.
+    if (answer.wait_for(within + std::chrono::seconds(2)) != std::future_status::ready)
+      throw service_error(ec::timeout, "no answer within the request timeout");
+    outcome out;
+    try {
+      out = answer.get();
+    } catch (const std::future_error&) {  // the bridge stopped (shutdown) with the job pending
+      throw service_error(ec::unavailable, "the actor system is stopping");
     }
-    return std::move(*out);
+    if (auto* r = std::get_if<Result>(&out)) return std::move(*r);
+    auto& err = std::get<caf::error>(out);
+    if (!err) throw service_error(ec::unavailable, "no answer");
+    // An rm error's own sentence; CAF's errors as the system renders them.
+    throw service_error(ec_of(err).value_or(ec::unavailable),
+                        err.category() == ec_category ? message_of(err) : sys->render(err));
   }
 };
 
@@ -101,6 +167,8 @@ service::~service() {
 }
 
 tenant_ref service::resolve(const std::string& e164, const std::string& vapi_id) {
+  // A number seen before is answered on this thread (the directory fills the shared cache).
+  if (auto hit = impl_->w->routes->find(e164, vapi_id)) return *hit;
   return impl_->ask<tenant_ref>(impl_->w->directory(), resolve_atom::value, e164, vapi_id);
 }
 
@@ -170,9 +238,13 @@ std::string service::live_tenants_json() {
   return live.dump();
 }
 
-void service::invalidate_routes() { caf::anon_send(impl_->w->directory(), invalidate_atom::value); }
+void service::invalidate_routes() {
+  impl_->w->routes->clear();  // now, so this thread's next request cannot see the old route
+  caf::anon_send(impl_->w->directory(), invalidate_atom::value);
+}
 
 void service::tenant_changed(const std::string& org_id) {
+  impl_->w->routes->clear();
   caf::anon_send(impl_->w->directory(), changed_atom::value, org_id);
 }
 
@@ -190,11 +262,19 @@ void service::with_db(std::function<void(pqxx::connection&)> job) {
 }
 
 bool service::flush_logs(std::chrono::milliseconds timeout) {
-  caf::scoped_actor self{*impl_->sys};
-  bool stored = false;
-  self->request(impl_->w->tool_log(), timeout, drain_atom::value)
-      .receive([&](bool ok) { stored = ok; }, [&](caf::error&) {});
-  return stored;
+  try {
+    return impl_->ask_within<bool>(timeout, impl_->w->tool_log(), drain_atom::value);
+  } catch (const service_error&) {
+    return false;
+  }
+}
+
+tool_reply service::read_tool(const std::string& org_id, tool_request request) {
+  auto name = request.name;
+  auto id = request.tool_call_id;
+  auto r = impl_->ask<tenant_tool_reply>(impl_->w->directory(), tool_atom::value, org_id,
+                                         tenant_tool_call{"", "", std::move(request)});
+  return {std::move(name), std::move(id), std::move(r.outcome.result), r.outcome.is_error};
 }
 
 }  // namespace rm::actors

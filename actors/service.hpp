@@ -1,5 +1,6 @@
 // The actor system seen from a plain thread (the HTTP server's workers). No CAF in this header:
-// each call blocks the calling thread on a request to the right actor, with a timeout.
+// each call blocks the calling thread on a request to the right actor, with a timeout (sent by a
+// bridge actor, answered through a promise; known numbers are resolved without any message).
 #pragma once
 
 #include <chrono>
@@ -135,6 +136,10 @@ class service {
   // Runs a tool-calls message's calls for one call, in order.
   std::vector<tool_reply> run_tools(const persistence::call_identity& call,
                                     std::vector<tool_request> requests);
+  // A read-only tool (check_availability) for no call: the tenant's actor answers it from its
+  // calendar in memory; nothing is stored and no call actor is involved (the seed's legacy
+  // calendar check, issue 13 §2). Throws service_error (ec::not_found: unknown tenant).
+  tool_reply read_tool(const std::string& org_id, tool_request request);
   // JSON view of a live call, "" when no actor is live for it.
   std::string live_call_view(const std::string& call_id);
   std::vector<std::string> live_calls();

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "actors/interfaces.hpp"
+#include "actors/route_cache.hpp"
 #include "domain/calendar.hpp"
 #include "domain/circuit_breaker.hpp"
 
@@ -51,6 +52,8 @@ class wiring {
   std::atomic<std::uint64_t> event_seq{0};
   // The google actor's settings (set before the supervisor starts).
   google_config google;
+  // Number → tenant: filled and cleared by the directory, read by HTTP workers (service::resolve).
+  std::shared_ptr<route_cache> routes = std::make_shared<route_cache>();
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }

@@ -1,6 +1,9 @@
 #include "domain/e164.hpp"
 
+#include <array>
 #include <cctype>
+#include <mutex>
+#include <unordered_map>
 
 #include <phonenumbers/phonenumberutil.h>
 
@@ -50,7 +53,53 @@ std::string_view strip_tel(std::string_view s) {
 
 }  // namespace
 
+// libphonenumber's parse runs ICU regexes (about 10 µs a number); the same numbers come back on
+// every webhook (the clinics' own numbers, the callers of live calls), so results are memoised.
+// The function is pure, so a cached answer is the answer. Bounded: a shard that reaches its
+// limit is emptied (callers seen again are simply parsed again).
+namespace {
+
+class e164_memo {
+ public:
+  template <class Compute>
+  parsed_number get(std::string_view input, std::string_view region, Compute compute) {
+    std::string key;
+    key.reserve(region.size() + 1 + input.size());
+    key.append(region).push_back('\n');
+    key.append(input);
+    auto& shard = shards_[std::hash<std::string>{}(key) % shards_.size()];
+    {
+      std::lock_guard<std::mutex> g{shard.m};
+      if (auto i = shard.map.find(key); i != shard.map.end()) return i->second;
+    }
+    parsed_number out = compute();
+    std::lock_guard<std::mutex> g{shard.m};
+    if (shard.map.size() >= per_shard) shard.map.clear();
+    shard.map.emplace(std::move(key), out);
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t per_shard = 1024;  // 16 × 1024 numbers, a few MB at most
+  struct shard {
+    std::mutex m;
+    std::unordered_map<std::string, parsed_number> map;
+  };
+  std::array<shard, 16> shards_;
+};
+
+parsed_number parse_e164(std::string_view input, std::string_view default_region);
+
+}  // namespace
+
 parsed_number normalize_e164(std::string_view input, std::string_view default_region) {
+  static e164_memo memo;
+  if (input.size() > 64) return parse_e164(input, default_region);  // not worth keeping
+  return memo.get(input, default_region, [&] { return parse_e164(input, default_region); });
+}
+
+namespace {
+parsed_number parse_e164(std::string_view input, std::string_view default_region) {
   parsed_number out;
   const std::string_view text = strip_tel(trim(input));
   if (text.empty()) {
@@ -80,6 +129,7 @@ parsed_number normalize_e164(std::string_view input, std::string_view default_re
   out.ok = true;
   return out;
 }
+}  // namespace
 
 bool is_e164_syntax(std::string_view value) {
   if (value.size() < 3 || value.size() > 16 || value[0] != '+' || value[1] < '1' || value[1] > '9')

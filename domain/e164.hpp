@@ -20,6 +20,8 @@ struct parsed_number {
 // `default_region` (ISO 3166-1 alpha-2, e.g. "US") applies when the input has no leading '+';
 // "ZZ" means no default. Only numbers libphonenumber deems *valid* pass: the seed's "+1-555-0100"
 // is possible but not valid, and is rejected with "invalid_number".
+// Results are memoised (bounded, thread-safe): the same numbers recur on every webhook and
+// libphonenumber's ICU regexes are the costly part.
 parsed_number normalize_e164(std::string_view input, std::string_view default_region = "US");
 
 // Cheap syntactic check of an already-normalised value: ^\+[1-9][0-9]{1,14}$ (no library call).

@@ -6,7 +6,8 @@
 // Body {"toolCall":{"id"?,"arguments":{…,"tenantId"|"inboundPhoneNumber"}}} (arguments may be a
 // JSON string); reply {"toolResult":{"content":"<JSON string>"},"speech":"…"}. The tenant comes
 // from tenantId or from inboundPhoneNumber in any human format (normalised to E.164 first).
-// Without a Vapi call id, exactly-once is keyed by "legacy:<toolCall.id>".
+// check: a pure read answered by the tenant's actor from memory (no call, nothing stored).
+// reserve, sms: without a Vapi call id, exactly-once is keyed by "legacy:<toolCall.id>".
 #include <optional>
 #include <random>
 
@@ -51,30 +52,59 @@ json arguments_of(const json& call) {
   return parsed.ok() && parsed.value.is_object() ? std::move(parsed.value) : json();
 }
 
-// The tenant the body names (toolCall.arguments.inboundPhoneNumber, else tenantId), looked up
-// before anything is processed so that a tenant's own Vapi credential can be required; not found
-// when the body names none (the deployment's credential applies then). `body` was parsed with
-// json_guard (at most 64 deep), or is discarded.
-actors::tenant_ref named_tenant(context& ctx, const json& body) {
-  if (!body.is_object() || !body.contains("toolCall") || !body["toolCall"].is_object()) return {};
-  const json args = arguments_of(body["toolCall"]);
-  if (!args.is_object()) return {};
+// The tenant a tenantId names, with its first number (the pseudo-call's dialled number of a
+// reserve or send_sms); not found when the tenant is unknown or has no number.
+actors::tenant_ref tenant_by_id(context& ctx, const std::string& tenant_id) {
+  auto org_id = domain::canonical_tenant_id(tenant_id);
+  actors::tenant_ref found;
+  ctx.service.with_db([&](pqxx::connection& c) {
+    pqxx::work tx{c};
+    for (const auto& t : persistence::list_tenants(tx))
+      if (t.id == org_id && !t.numbers.empty()) found = ctx.service.resolve(t.numbers[0], "");
+    tx.commit();
+  });
+  return found;
+}
+
+// Who the arguments name: inboundPhoneNumber (any human format, normalised to E.164, then the
+// number's tenant from the directory's cache) or else tenantId. `by_id` holds the canonical
+// tenantId when that named it; `error` the 400 when neither is usable.
+// A 400 about how the tenant is named.
+struct naming_error {
+  std::string code, message, field;
+};
+
+struct named_tenant {
+  actors::tenant_ref tenant;  // by number (found or not)
+  std::string by_id;          // canonical tenantId, when the body named the tenant so
+  std::optional<naming_error> error;
+};
+
+named_tenant tenant_named(context& ctx, const json& args) {
+  named_tenant out;
   if (args.contains("inboundPhoneNumber") && args["inboundPhoneNumber"].is_string()) {
     auto n = domain::normalize_e164(args["inboundPhoneNumber"].get<std::string>(), "US");
-    return n.ok ? ctx.service.resolve(n.e164, "") : actors::tenant_ref{};
+    if (!n.ok) {
+      out.error = naming_error{"invalid_phone_number",
+                            "inboundPhoneNumber is not a valid phone number (" + n.error + ")",
+                            "toolCall.arguments.inboundPhoneNumber"};
+      return out;
+    }
+    out.tenant = ctx.service.resolve(n.e164, "");
+  } else if (args.contains("tenantId") && args["tenantId"].is_string()) {
+    out.by_id = domain::canonical_tenant_id(args["tenantId"].get<std::string>());
+  } else {
+    out.error = naming_error{"missing_tenant",
+                          "toolCall.arguments needs tenantId or inboundPhoneNumber",
+                          "toolCall.arguments.inboundPhoneNumber"};
   }
-  if (args.contains("tenantId") && args["tenantId"].is_string()) {
-    auto org_id = domain::canonical_tenant_id(args["tenantId"].get<std::string>());
-    actors::tenant_ref found;
-    ctx.service.with_db([&](pqxx::connection& c) {
-      pqxx::work tx{c};
-      for (const auto& t : persistence::list_tenants(tx))
-        if (t.id == org_id && !t.numbers.empty()) found = ctx.service.resolve(t.numbers[0], "");
-      tx.commit();
-    });
-    return found;
-  }
-  return {};
+  return out;
+}
+
+// The org whose Vapi credential the request must carry (its own, else the deployment's): the
+// tenant the arguments name, looked up before anything is processed. "" when none.
+std::string credential_org(const named_tenant& n) {
+  return n.tenant.found ? n.tenant.org_id : n.by_id;
 }
 
 // The stored call of `org_id` named by arguments.callId, if any (another tenant's is not seen).
@@ -91,64 +121,71 @@ std::optional<persistence::call_identity> sms_call(context& ctx, const std::stri
   return found;
 }
 
+void send_tool_result(httplib::Response& res, const std::string& tool,
+                      const actors::tool_reply& r) {
+  json result = r.is_error ? json::object() : json_guard::parse(r.text).value;
+  if (!result.is_object()) result = json::object();
+  json content = result;
+  content["success"] = !r.is_error;
+  if (r.is_error) content["error"] = r.text;
+  send_json(res, 200, {{"toolResult", {{"content", content.dump()}}},
+                       {"speech", speech_for(tool, result, r.is_error, r.text)}});
+}
+
+void unknown_tenant(context& ctx, httplib::Response& res) {
+  ++ctx.counters.unknown_number;
+  send_error(res, 404, "unknown_tenant", "no clinic matches that tenantId or number");
+}
+
 void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& req,
                  httplib::Response& res) {
   // Parsed once, with the input limits, before anything else touches it: the body is untrusted
   // until the credential check, which needs the tenant it names.
   auto parsed = json_guard::parse(req.body);
-  // The same credentials as /webhooks/vapi: the named tenant's own, else the deployment's.
-  const auto named = parsed.ok() ? named_tenant(ctx, parsed.value) : actors::tenant_ref{};
-  if (!require_vapi(req, res, ctx, named.found ? named.org_id : "")) return;
-  if (!parsed.ok()) return send_unparsable(res, ctx, parsed);
   const json& body = parsed.value;
-  const json* call = body.is_object() && body.contains("toolCall") ? &body["toolCall"] : nullptr;
-  if (!call || !call->is_object()) {
+  const json* call = parsed.ok() && body.is_object() && body.contains("toolCall") &&
+                             body["toolCall"].is_object()
+                         ? &body["toolCall"]
+                         : nullptr;
+  json args = call ? arguments_of(*call) : json();
+  const auto named = args.is_object() ? tenant_named(ctx, args) : named_tenant{};
+  // The same credentials as /webhooks/vapi: the named tenant's own, else the deployment's.
+  if (!require_vapi(req, res, ctx, credential_org(named))) return;
+  if (!parsed.ok()) return send_unparsable(res, ctx, parsed);
+  if (!call) {
     send_error(res, 400, "missing_tool_call",
                "the body must be {\"toolCall\":{\"arguments\":{…}}}", "toolCall");
     return;
   }
-  json args = arguments_of(*call);
   if (!args.is_object()) {
     send_error(res, 400, "invalid_arguments", "toolCall.arguments must be a JSON object",
                "toolCall.arguments");
     return;
   }
-  // Resolve the tenant.
-  actors::tenant_ref tenant;
-  if (args.contains("inboundPhoneNumber") && args["inboundPhoneNumber"].is_string()) {
-    auto n = domain::normalize_e164(args["inboundPhoneNumber"].get<std::string>(), "US");
-    if (!n.ok) {
-      send_error(res, 400, "invalid_phone_number",
-                 "inboundPhoneNumber is not a valid phone number (" + n.error + ")",
-                 "toolCall.arguments.inboundPhoneNumber");
-      return;
-    }
-    tenant = ctx.service.resolve(n.e164, "");
-  } else if (args.contains("tenantId") && args["tenantId"].is_string()) {
-    auto org_id = domain::canonical_tenant_id(args["tenantId"].get<std::string>());
-    ctx.service.with_db([&](pqxx::connection& c) {
-      pqxx::work tx{c};
-      for (const auto& t : persistence::list_tenants(tx))
-        if (t.id == org_id && !t.numbers.empty()) tenant = ctx.service.resolve(t.numbers[0], "");
-      tx.commit();
-    });
-  } else {
-    send_error(res, 400, "missing_tenant",
-               "toolCall.arguments needs tenantId or inboundPhoneNumber",
-               "toolCall.arguments.inboundPhoneNumber");
-    return;
-  }
-  if (!tenant.found) {
-    ++ctx.counters.unknown_number;
-    send_error(res, 404, "unknown_tenant", "no clinic matches that tenantId or number");
-    return;
-  }
+  if (named.error)
+    return send_error(res, 400, named.error->code, named.error->message, named.error->field);
   args.erase("tenantId");
   args.erase("inboundPhoneNumber");
-
   std::string tool_call_id = call->contains("id") && (*call)["id"].is_string()
                                  ? (*call)["id"].get<std::string>()
                                  : random_id();
+
+  if (tool == "check_availability") {
+    // A pure read (issue 13 §2): the tenant's actor answers from its calendar in memory; no
+    // call, no row, nothing stored.
+    const auto org_id = named.tenant.found ? named.tenant.org_id : named.by_id;
+    if (org_id.empty()) return unknown_tenant(ctx, res);
+    try {
+      return send_tool_result(
+          res, tool, ctx.service.read_tool(org_id, {tool_call_id, tool, args.dump(), ""}));
+    } catch (const actors::service_error& e) {
+      if (e.code == ec::not_found) return unknown_tenant(ctx, res);
+      throw;
+    }
+  }
+
+  const auto tenant = named.tenant.found ? named.tenant : tenant_by_id(ctx, named.by_id);
+  if (!tenant.found) return unknown_tenant(ctx, res);
   persistence::call_identity identity;
   identity.id = "legacy:" + tool_call_id;
   identity.org_id = tenant.org_id;
@@ -165,14 +202,7 @@ void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& 
     args.erase("callId");
   }
   auto replies = ctx.service.run_tools(identity, {{tool_call_id, tool, args.dump(), ""}});
-  const auto& r = replies.at(0);
-  json result = r.is_error ? json::object() : json_guard::parse(r.text).value;
-  if (!result.is_object()) result = json::object();
-  json content = result;
-  content["success"] = !r.is_error;
-  if (r.is_error) content["error"] = r.text;
-  send_json(res, 200, {{"toolResult", {{"content", content.dump()}}},
-                       {"speech", speech_for(tool, result, r.is_error, r.text)}});
+  send_tool_result(res, tool, replies.at(0));
 }
 
 }  // namespace

@@ -344,17 +344,13 @@ void phone_lookup(context& ctx, const httplib::Request& req, httplib::Response& 
   if (!parsed.ok)
     return send_field_error(res, {"phone", "phone is not a valid phone number (" + parsed.error +
                                                "; numbers without + are read as US numbers)"});
-  std::optional<p::number_route> route;
-  ctx.service.with_db([&](pqxx::connection& c) {
-    pqxx::work tx{c};
-    route = p::find_route_by_number(tx, parsed.e164);
-    tx.commit();
-  });
-  if (!route) return send_error(res, 404, "not_found", "no clinic answers " + parsed.e164);
+  // The directory's number cache answers (no database read once the number was seen).
+  const auto route = ctx.service.resolve(parsed.e164, "");
+  if (!route.found) return send_error(res, 404, "not_found", "no clinic answers " + parsed.e164);
   send_json(res, 200, {{"success", true},
-                       {"org_id", route->org_id},
-                       {"clinic_name", route->label},
-                       {"inbound_phone_number", route->e164}});
+                       {"org_id", route.org_id},
+                       {"clinic_name", route.number_label},
+                       {"inbound_phone_number", route.dialled_e164}});
 }
 
 // ---- appointments -------------------------------------------------------------------------------

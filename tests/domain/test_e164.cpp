@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "domain/e164.hpp"
 
 using rm::domain::is_e164_syntax;
@@ -84,4 +86,28 @@ TEST_CASE("the region of a valid number is its country and ZZ otherwise") {
   CHECK(region_of("+442079460958") == "GB");
   CHECK(region_of("+15550100") == "ZZ");
   CHECK(region_of("garbage") == "ZZ");
+}
+
+TEST_CASE("memoised normalisation answers the same as the first parse, per default region") {
+  // The memo is keyed by (region, input): the same national digits mean a US number with "US"
+  // and nothing without a default region, however often and in whatever order they are asked.
+  for (int round = 0; round < 3; ++round) {
+    auto us = rm::domain::normalize_e164("(212) 200-0001", "US");
+    auto none = rm::domain::normalize_e164("(212) 200-0001", "ZZ");
+    REQUIRE(us.ok);
+    CHECK(us.e164 == "+12122000001");
+    CHECK_FALSE(none.ok);
+    CHECK(none.error == "invalid_country_code");
+  }
+  // More distinct numbers than the memo holds: every one still normalises correctly (a shard
+  // that filled up was emptied, not corrupted).
+  for (int i = 0; i < 20000; ++i) {
+    char text[32];
+    std::snprintf(text, sizeof text, "212-2%02d-%04d", i / 10000, i % 10000);
+    auto n = rm::domain::normalize_e164(text, "US");
+    REQUIRE(n.ok);
+    char want[16];
+    std::snprintf(want, sizeof want, "+12122%02d%04d", i / 10000, i % 10000);
+    CHECK(n.e164 == want);
+  }
 }
