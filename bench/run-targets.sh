@@ -195,20 +195,20 @@ median() {  # key field → median over the rounds
         "$(echo "$(median "$key" p99_us)" | awk '{print $1 / 1000}')"
     done
   fi
-  printf '\n%-3s %-34s %-36s %s\n' "#" "target" "measured" "result"
+  printf '\n%-3s %-36s %-44s %s\n' "#" "target" "measured" "result"
   met() { awk "BEGIN { exit !($1) }" && echo "met" || echo "NOT met"; }
   row() { printf '%-3s %-36s %-44s %s\n' "$1" "$2" "$3" "$4"; }
   if want 1; then
-    r=$(awk -v a="$(median rm-vapi rps)" -v b="$(median hello-vapi rps)" 'BEGIN {printf "%.1f", b > 0 ? 100 * a / b : 0}')
+    r=$(awk -v a="$(median rm-vapi rps)" -v b="$(median hello-vapi rps)" 'BEGIN {printf "%.1f", (b > 0 ? 100 * a / b : 0)}')
     p=$(awk -v p="$(median rm-vapi p99_us)" 'BEGIN {printf "%.2f", p / 1000}')
     row 1 "Vapi check: >=50% hello, p99<=5ms" "$r % of hello, p99 $p ms" "$(met "$r >= 50 && $p <= 5")"
   fi
   if want 2; then
-    x=$(awk -v a="$(median rm-legacy rps)" -v b="$(median express-legacy rps)" 'BEGIN {printf "%.2f", b > 0 ? a / b : 0}')
+    x=$(awk -v a="$(median rm-legacy rps)" -v b="$(median express-legacy rps)" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
     row 2 "legacy check: >=10x Express+pg" "${x}x the baseline" "$(met "$x >= 10")"
   fi
   if want 3; then
-    r=$(awk -v a="$(median rm-lookup rps)" -v b="$(median hello-lookup rps)" 'BEGIN {printf "%.1f", b > 0 ? 100 * a / b : 0}')
+    r=$(awk -v a="$(median rm-lookup rps)" -v b="$(median hello-lookup rps)" 'BEGIN {printf "%.1f", (b > 0 ? 100 * a / b : 0)}')
     row 3 "phone lookup: >=70% hello" "$r % of hello" "$(met "$r >= 70")"
   fi
   if want 4; then
