@@ -48,7 +48,9 @@ if want 6 && [ "$LIVE" -gt 0 ]; then
   live_fire=$(fire_status in-progress "$LTAG" "$LIVE")
   sleep 2
   rss_live=$(rss_kb)
+  t0=$(date +%s%N)
   listed=$(count_live "$LTAG")
+  list_ms=$(( ($(date +%s%N) - t0) / 1000000 ))  # one GET /sessions/calls with them all
   [ "$listed" -eq "$LIVE" ] || die "GET /sessions/calls lists $listed of $LIVE live calls before kill -9"
   kill -KILL "$RM_PID"
   wait "$RM_PID" 2>/dev/null || true
@@ -67,7 +69,7 @@ if want 6 && [ "$LIVE" -gt 0 ]; then
     listed=$(count_live "$LTAG")
     [ "$listed" -eq "$LIVE" ] && all_ms=$(( ($(date +%s%N) - t0) / 1000000 )) || sleep 0.05
   done
-  LIVE_LINE="calls=$LIVE idle_kb=$rss_idle live_kb=$rss_live ready_ms=$ready_ms all_ms=$all_ms"
+  LIVE_LINE="calls=$LIVE idle_kb=$rss_idle live_kb=$rss_live list_ms=$list_ms ready_ms=$ready_ms all_ms=$all_ms"
   note "target 6: $LIVE_LINE; sending 'ended' for all of them"
   echo "live $LIVE_LINE $live_fire" >>"$RESULTS"
   fire_status ended "$LTAG" "$LIVE" >/dev/null  # the rounds below run without them
@@ -231,6 +233,6 @@ median() {  # key field → median over the rounds
     echo
     echo "legacy answers, Express vs ringmaster: ${COMPARE_LINE#COMPARE } (past dates: ringmaster offers no start before now; details in compare.log)"
   fi
-  [ -n "$LIVE_LINE" ] && echo "live calls: sent at $(field "$live_fire" rps)/s (bench-fire, $CONNS threads, p99 $(awk -v p="$(field "$live_fire" p99_us)" 'BEGIN {printf "%.1f", p / 1000}') ms)"
+  [ -n "$LIVE_LINE" ] && echo "live calls: in-progress sent at $(field "$live_fire" rps)/s (bench-fire, $CONNS threads, p99 $(awk -v p="$(field "$live_fire" p99_us)" 'BEGIN {printf "%.1f", p / 1000}') ms); one GET /sessions/calls listing all $LIVE before kill -9: $list_ms ms"
   echo "logs and raw lines: $LOGS"
 } | tee "$LOGS/table.txt"

@@ -129,7 +129,7 @@ mkdir -p "$LOGS"
 # The Express baseline runs from a writable copy with its own node_modules (shared/ is read-only).
 if want 2 || want 3; then
   mkdir -p "$BASE_DIR"
-  cp "$SHARED"/baseline-express/*.js "$SHARED"/baseline-express/*.json \
+  cp -p "$SHARED"/baseline-express/*.js "$SHARED"/baseline-express/*.json \
      "$SHARED"/baseline-express/*.sql "$BASE_DIR/"
   chmod -R u+w "$BASE_DIR"
   if [ ! -f "$BASE_DIR/node_modules/.package-lock.json" ] ||
