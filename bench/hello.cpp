@@ -1,5 +1,6 @@
 // bench-hello — the ceiling for bench/run.sh: a bare cpp-httplib server that answers
-// POST /webhooks/vapi with a fixed tool-calls reply. It uses the same httplib build and the same
+// POST /webhooks/vapi with a fixed tool-calls reply (and GET /api/inbound/phone-lookup/{phone}
+// with a fixed lookup reply). It uses the same httplib build and the same
 // tuning as ringmaster's front door (TCP_NODELAY, long keep-alive, 32 workers), so the ratio
 // ringmaster/hello isolates what our own code costs per request, not what the HTTP layer costs.
 //   bench-hello --port N   (listens on 127.0.0.1 only; SIGINT/SIGTERM stop it)
@@ -49,6 +50,14 @@ int main(int argc, char** argv) {
   svr.Post("/webhooks/vapi", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(body, "application/json");
   });
+  // The phone-lookup ceiling: a fixed reply the size of ringmaster's (GET, any number).
+  static const std::string lookup =
+      R"({"success":true,"org_id":"00000000-0000-4000-8000-000000000000",)"
+      R"("clinic_name":"Org 0001 Family Dental - Main Office","inbound_phone_number":"+12125550000"})";
+  svr.Get(R"(/api/inbound/phone-lookup/([^/]+))",
+          [](const httplib::Request&, httplib::Response& res) {
+            res.set_content(lookup, "application/json");
+          });
 
   if (!svr.bind_to_port("127.0.0.1", port)) {
     std::cerr << "bench-hello: cannot listen on 127.0.0.1:" << port << "\n";
