@@ -99,8 +99,9 @@ struct completed_tool_call {
   std::string arguments_json;
   tool_outcome outcome;
 };
-// Inserts them all in one statement; an already stored (call, toolCallId) keeps its first result.
-// Every row must belong to the tenant named on `tx`.
+// Inserts them all in one statement, rows of any number of tenants (no set_tenant needed:
+// rm_log_tool_calls, migration 017); an already stored (call, toolCallId) keeps its first result.
+// Throws pqxx::sql_error (foreign key) when a row's call is unknown or belongs to another org.
 void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_tool_call>& rows);
 // The completed invocations of a call, for a call actor rebuilding its replay cache.
 std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(

@@ -67,7 +67,7 @@ void complete_tool_call(pqxx::work& tx, const std::string& call_id,
 
 void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_tool_call>& rows) {
   if (rows.empty()) return;
-  // One statement for the whole batch: arrays in, unnest out.
+  // One statement for the whole batch, whatever the tenants: arrays in, unnest out.
   std::vector<std::string> call_ids, ids, orgs, names, args, results;
   std::vector<std::string> errors;
   for (const auto& r : rows) {
@@ -79,13 +79,11 @@ void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_too
     results.push_back(r.outcome.result);
     errors.push_back(r.outcome.is_error ? "t" : "f");
   }
+  // rm_log_tool_calls (migration 017): the rows of every tenant in one statement; the foreign
+  // key (call_id, org_id) → calls refuses a row naming another org than its call's.
   tx.exec_params(
-      "INSERT INTO tool_invocations (call_id, tool_call_id, org_id, name, arguments, result,"
-      " is_error, completed_at)"
-      " SELECT c, t, o::uuid, n, a::jsonb, r, e::boolean, now()"
-      " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
-      " $7::text[]) AS u (c, t, o, n, a, r, e)"
-      " ON CONFLICT (call_id, tool_call_id) DO NOTHING",
+      "SELECT rm_log_tool_calls($1::text[], $2::text[], $3::uuid[], $4::text[], $5::jsonb[],"
+      " $6::text[], $7::boolean[]) AS stored",
       pg_text_array(call_ids), pg_text_array(ids), pg_text_array(orgs), pg_text_array(names),
       pg_text_array(args), pg_text_array(results), pg_text_array(errors));
 }

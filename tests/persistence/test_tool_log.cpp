@@ -47,3 +47,36 @@ TEST_CASE("a tool call already stored keeps its first result when logged again")
   REQUIRE(stored.size() == 1);
   CHECK(stored[0].second.result == "first");
 }
+
+TEST_CASE("one batch stores the tool results of several tenants under the runtime role") {
+  rm::testing::scratch_database db;
+  pqxx::connection c{db.url()};
+  std::string a, b;
+  {
+    pqxx::work tx{c};
+    a = make_tenant(tx, "Clinic A", "+14155550100");
+    b = make_tenant(tx, "Clinic B", "+14155550101");
+    make_call(tx, "call-a", a);
+    make_call(tx, "call-b", b);
+    tx.commit();
+  }
+  pqxx::work tx{c};
+  tx.exec0("SET LOCAL ROLE ringmaster_app");  // row-level security applies; no tenant is named
+  insert_completed_tool_calls(tx, {{"call-a", "t1", a, "check_availability", "{}", {"A", false}},
+                                   {"call-b", "t1", b, "check_availability", "{}", {"B", false}}});
+  tx.exec0("RESET ROLE");
+  CHECK(completed_tool_calls_of(tx, "call-a").at(0).second.result == "A");
+  CHECK(completed_tool_calls_of(tx, "call-b").at(0).second.result == "B");
+}
+
+TEST_CASE("a logged tool result naming another org than its call's is refused") {
+  rm::testing::scratch_database db;
+  pqxx::connection c{db.url()};
+  pqxx::work tx{c};
+  auto a = make_tenant(tx, "Clinic A", "+14155550100");
+  auto b = make_tenant(tx, "Clinic B", "+14155550101");
+  make_call(tx, "call-a", a);
+  CHECK_THROWS_AS(insert_completed_tool_calls(
+                      tx, {{"call-a", "t1", b, "check_availability", "{}", {"B", false}}}),
+                  pqxx::sql_error);
+}
