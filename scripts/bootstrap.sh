@@ -19,6 +19,7 @@ PACKAGES=(
   libphonenumber-dev libspdlog-dev libsodium-dev prometheus-cpp-dev libjwt-dev libhowardhinnant-date-dev libdate-tz3 tzdata
   libcurl4-openssl-dev  # e-mail: libcurl's SMTP client (adapters/email)
   libpoppler-cpp-dev  # the knowledge base's PDF text (adapters/pdf)
+  libjemalloc-dev  # the service's allocator (app/CMakeLists.txt)
   postgresql postgresql-contrib
   wrk curl ca-certificates jq  # jq: the demo (scripts/run.sh) reads JSON replies with it
   # The fuzz tree (scripts/fuzz.sh, part of scripts/test.sh): clang++, and the libFuzzer,
