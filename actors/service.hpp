@@ -51,7 +51,7 @@ struct service_options {
   std::chrono::milliseconds call_linger{120000};
   std::chrono::milliseconds no_report_timeout{600000};
   std::chrono::milliseconds sanity_timeout{4 * 3600 * 1000};
-  std::size_t scheduler_threads = 0;                 // 0 = CAF default (max(4, cores))
+  std::size_t scheduler_threads = 0;  // RINGMASTER_SCHEDULER_THREADS; 0 = one per core (≥ 2)
   // RINGMASTER_SMS_PER_CALL: send_sms attempts allowed per call (domain/sms_policy.hpp).
   int sms_per_call = 3;
   // Caller-ID verification: its registry and housekeeper run under the root supervisor

@@ -215,6 +215,9 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   if (auto e = parse_int("RINGMASTER_HTTP_THREADS", env("RINGMASTER_HTTP_THREADS"), 1, 1024,
                          out.http_threads))
     return e;
+  if (auto e = parse_int("RINGMASTER_SCHEDULER_THREADS", env("RINGMASTER_SCHEDULER_THREADS"), 0,
+                         256, out.scheduler_threads))
+    return e;
   for (auto [name, lo, hi, slot] :
        {std::tuple{"RINGMASTER_EVENT_STREAMS_MAX", 0, 1024, &out.event_streams_max},
         std::tuple{"RINGMASTER_EVENT_KEEPALIVE_MS", 10, 600000, &out.event_keepalive_ms},
@@ -362,7 +365,8 @@ std::string settings_summary(const config& c) {
     << (!c.master_key_file.empty() ? "file:" + c.master_key_file
                                    : c.master_key_base64.empty() ? "unset" : "set");
   s << " trusted_proxies=" << c.trusted_proxies.size();
-  s << " db_workers=" << c.db_workers << " http_threads=" << c.http_threads;
+  s << " db_workers=" << c.db_workers << " http_threads=" << c.http_threads
+    << " scheduler_threads=" << c.scheduler_threads;
   s << " call_linger_seconds=" << c.call_linger_seconds
     << " no_report_timeout_seconds=" << c.no_report_timeout_seconds;
   s << " breaker_failures=" << c.breaker_failures

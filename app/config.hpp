@@ -30,6 +30,7 @@ struct config {
   // fails with a message naming this setting. Never logged.
   std::string vapi_private_key;
   int db_workers = 4;           // RINGMASTER_DB_WORKERS (1–64)
+  int scheduler_threads = 0;    // RINGMASTER_SCHEDULER_THREADS (0–256; 0 = one per core)
   int http_threads = 32;        // RINGMASTER_HTTP_THREADS (1–1024)
   // Live event streams (adapters/http/server.hpp server_options::event_streams_max …).
   int event_streams_max = 32;          // RINGMASTER_EVENT_STREAMS_MAX (0–1024; 0 = off)

@@ -74,6 +74,7 @@ Configuration comes from the environment; the flags above override it:
   RINGMASTER_TRUSTED_PROXIES    CIDR list of reverse proxies whose X-Forwarded-For is believed
   RINGMASTER_VAPI_API_BASE      Vapi REST base (default https://api.vapi.ai)
   RINGMASTER_DB_WORKERS         database connections (default 4)
+  RINGMASTER_SCHEDULER_THREADS  actor scheduler threads (default 0: one per core)
   RINGMASTER_HTTP_THREADS       HTTP worker threads (default 32)
   RINGMASTER_EVENT_STREAMS_MAX  open live-event streams at most (default 32; each holds one
                                 extra HTTP thread; beyond: 503)
@@ -188,6 +189,7 @@ rm::actors::service_options service_options_of(const rm::app::config& cfg, const
   so.database_url = cfg.app_database_url.empty() ? url : cfg.app_database_url;
   so.runtime_role = cfg.app_database_url.empty() ? "ringmaster_app" : "";
   so.db_workers = static_cast<std::size_t>(cfg.db_workers);
+  so.scheduler_threads = static_cast<std::size_t>(cfg.scheduler_threads);
   so.twilio_base_url = cfg.twilio_api_base;
   so.vapi_base_url = cfg.vapi_api_base;
   so.vapi_private_key = cfg.vapi_private_key;
