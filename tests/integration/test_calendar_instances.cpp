@@ -4,6 +4,7 @@
 // through both instances at once still give exactly one hold (PostgreSQL's exclusion constraint).
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
@@ -171,4 +172,65 @@ TEST_CASE("reserves of one slot through two instances at once give exactly one h
   CHECK(holds == 1);
   CHECK(refusals == n - 1);
   CHECK(e.live_rows() == 1);
+}
+
+TEST_CASE("64 concurrent reserve_slot on one slot: one hold, the losers refused from memory",
+          "[calendar][races]") {
+  harness h;
+  auto tenant = h.create_sample_clinic();
+  const auto date = future_weekday(3);
+  const auto start = date + "T10:00";
+  constexpr int n = 64;
+  std::vector<call_spec> calls;
+  for (int i = 0; i < n; ++i) {
+    call_spec c{"race64-" + std::to_string(i)};
+    c.caller = "+1415555" + std::to_string(4000 + i);
+    REQUIRE(h.vapi(status_update(c, "ringing", 1000)).status == 200);
+    calls.push_back(c);
+  }
+  // The tenant actor is live with its calendar loaded (as during a busy day).
+  slots_of(only_result(h.vapi(tool_calls(calls[0], {{"warm", "check_availability",
+                                                      json{{"date", date}}}}))));
+  std::atomic<int> waiting{n};
+  std::vector<reply> replies(n);
+  std::vector<double> ms(n);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      auto body = tool_calls(calls[i], {{"r64-" + std::to_string(i), "reserve_slot",
+                                         json{{"start", start}}}})
+                      .dump();
+      --waiting;
+      while (waiting.load() > 0) std::this_thread::yield();
+      auto t0 = std::chrono::steady_clock::now();
+      replies[i] = http_post(h.port(), "/webhooks/vapi", body);
+      ms[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                  .count();
+    });
+  for (auto& t : threads) t.join();
+  int holds = 0;
+  for (const auto& r : replies) {
+    INFO(r.text);
+    REQUIRE(r.status == 200);
+    auto result = only_result(r);
+    if (result.contains("result")) {
+      ++holds;
+    } else {
+      INFO(result.dump());
+      CHECK(result["error"].get<std::string>().find("nearest free: ") != std::string::npos);
+    }
+  }
+  CHECK(holds == 1);
+  CHECK(h.count("SELECT count(*) FROM appointments WHERE org_id = $1 "
+                "AND status IN ('held', 'booked')",
+                {tenant}) == 1);
+  // Every refusal is recorded (write-behind) under its toolCallId.
+  CHECK(eventually([&] {
+    return h.count("SELECT count(*) FROM tool_invocations WHERE tool_call_id LIKE 'r64-%'", {}) ==
+           n;
+  }));
+  std::sort(ms.begin(), ms.end());
+  // A measurement (the target is p99 ≤ 20 ms on the bench machine), not a timed assertion.
+  WARN("64 concurrent reserve_slot: p50 " << ms[n / 2] << " ms, p99 " << ms[n * 99 / 100]
+                                          << " ms, max " << ms[n - 1] << " ms");
 }
