@@ -230,7 +230,7 @@ TEST_CASE("blocking_between lists held (even past expiry) and booked rows, not e
   REQUIRE(insert_appointment(tx, slot(org, utc(9, 0))).row);  // held until 08:05
   REQUIRE(insert_appointment(tx, slot(org, utc(10, 0), appointment_status::booked)).row);
   REQUIRE(insert_appointment(tx, slot(org, utc(11, 0))).row);
-  expire_holds(tx, org, utc(8, 10), domain::busy_interval{utc(11, 0), utc(12, 0)});
+  expire_holds(tx, org, utc(8, 10), rm::domain::busy_interval{utc(11, 0), utc(12, 0)});
   auto rows = blocking_between(tx, org, utc(0, 0), utc(23, 0));
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].starts_at == utc(9, 0));
