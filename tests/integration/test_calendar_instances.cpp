@@ -77,8 +77,8 @@ std::vector<std::string> slots_of(const json& result) {
   INFO(result.dump());
   REQUIRE(result.contains("result"));
   std::vector<std::string> out;
-  for (const auto& s : json::parse(result["result"].get<std::string>())["slots"])
-    out.push_back(s.get<std::string>());
+  const auto parsed = json::parse(result["result"].get<std::string>());
+  for (const auto& s : parsed["slots"]) out.push_back(s.get<std::string>());
   return out;
 }
 
@@ -93,8 +93,9 @@ TEST_CASE("a hold placed through one instance is unavailable in the other's chec
   two_instances e;
   const auto date = future_weekday(3);
   auto on_b = e.call(e.port_b, "cal-b");
-  auto before = slots_of(e.tool(e.port_b, on_b, "b-check-0", "check_availability",
-                                json{{"date", date}}));
+  auto first = e.tool(e.port_b, on_b, "b-check-0", "check_availability", json{{"date", date}});
+  INFO(first.dump());
+  auto before = slots_of(first);
   REQUIRE(before.size() >= 2);
   const auto slot = before[1];
 
