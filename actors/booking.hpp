@@ -32,8 +32,8 @@ struct context {
   std::string caller;  // E.164, "" when unknown
   actors::tool_request request;
   domain::instant now;
-  // Busy intervals from the calendar adapter (external calendars); PostgreSQL's own holds and
-  // bookings are always read inside the transaction as well.
+  // Busy intervals of external calendars (the clinic's Google busy time); PostgreSQL's own holds
+  // and bookings are always read inside the transaction.
   std::vector<domain::busy_interval> calendar_busy;
 };
 
@@ -54,7 +54,7 @@ actors::tenant_tool_reply run_tool(pqxx::connection& c, const context& ctx,
 std::optional<actors::tenant_tool_reply> refuse_reserve(const context& ctx,
                                                         const std::vector<domain::busy_interval>& busy);
 
-// check_availability is a read: the tenant actor answers it from its cached busy intervals with
+// check_availability is a read: the tenant actor answers it from its in-memory calendar with
 // these two functions, and the call actor stores the result write-behind (tool_log_actor).
 // The `date` argument of `request` (an error reply naming it when missing or malformed), and the
 // reply for that date given the busy intervals.
