@@ -19,7 +19,8 @@
 //                                 ├─ outbox (sends message_outbox rows once: outbox_interfaces.hpp)
 //                                 ├─ event_hub (committed call changes → live event streams:
 //                                 │             event_hub_interfaces.hpp)
-//                                 └─ google (Google Calendar: freeBusy, event sync; google_interfaces.hpp)
+//                                 ├─ google (Google Calendar: freeBusy, event sync; google_interfaces.hpp)
+//                                 └─ calendar_notices (LISTEN rm_calendar → directory → tenant reloads)
 //
 // Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
 // current handle, so a restart is invisible to callers. Call actors are never restarted: the
