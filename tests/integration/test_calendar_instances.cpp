@@ -235,3 +235,48 @@ TEST_CASE("64 concurrent reserve_slot on one slot: one hold, the losers refused 
   WARN("64 concurrent reserve_slot: p50 " << ms[n / 2] << " ms, p99 " << ms[n * 99 / 100]
                                           << " ms, max " << ms[n - 1] << " ms");
 }
+
+TEST_CASE("after its LISTEN connection is killed, an instance listens again and stays current",
+          "[calendar][two-instances]") {
+  two_instances e;
+  const auto date = future_weekday(3);
+  auto on_a = e.call(e.port_a, "cal-a");
+  auto on_b = e.call(e.port_b, "cal-b");
+  auto before = slots_of(e.tool(e.port_b, on_b, "b-check-0", "check_availability",
+                                json{{"date", date}}));
+  REQUIRE(before.size() >= 3);
+  {  // both instances' listeners lose their connection (as when PostgreSQL restarts)
+    pqxx::connection c{e.db.url()};
+    pqxx::work tx{c};
+    auto killed = tx.exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND query ILIKE 'LISTEN%rm_calendar%'");
+    tx.commit();
+    REQUIRE(killed.size() == 2);
+  }
+  // A's booking is not lost for B: once B listens again (backoff from 0.25 s) it reloads every
+  // live tenant, and later notices arrive as before.
+  auto held = e.tool(e.port_a, on_a, "a-reserve-1", "reserve_slot", json{{"start", before[2]}});
+  REQUIRE(held.contains("result"));
+  int polls = 0;
+  CHECK(eventually(
+      [&] {
+        auto slots = slots_of(e.tool(e.port_b, on_b, "b-check-" + std::to_string(++polls),
+                                     "check_availability", json{{"date", date}}));
+        return !offered(slots, before[2]);
+      },
+      std::chrono::seconds(3)));
+  held = e.tool(e.port_a, on_a, "a-reserve-2", "reserve_slot", json{{"start", before[0]}});
+  REQUIRE(held.contains("result"));
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(eventually(
+      [&] {
+        auto slots = slots_of(e.tool(e.port_b, on_b, "b-check-" + std::to_string(++polls),
+                                     "check_availability", json{{"date", date}}));
+        return !offered(slots, before[0]);
+      },
+      std::chrono::seconds(1)));
+  INFO(read_file(e.log_b));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+  CHECK(read_file(e.log_b).find("calendar_notices: listening again") != std::string::npos);
+}
