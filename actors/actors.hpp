@@ -35,6 +35,10 @@ tool_log_actor spawn_tool_log(caf::actor_system& sys, wiring_ptr w);
 // ---- tenants (tenant.cpp, directory.cpp) ----
 tenant_actor spawn_tenant(caf::actor_system& sys, wiring_ptr w, persistence::tenant_record record);
 directory_actor spawn_directory(caf::actor_system& sys, wiring_ptr w);
+// LISTEN rm_calendar on its own connection to `database_url` → (reload, org_id) to the directory
+// (calendar_notices.cpp; a detached actor).
+calendar_notices_actor spawn_calendar_notices(caf::actor_system& sys, wiring_ptr w,
+                                              std::string database_url);
 
 // ---- calls (call.cpp, call_registry.cpp) ----
 // With `identity.org_id` empty the actor rebuilds identity and events from the database.

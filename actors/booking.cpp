@@ -92,7 +92,13 @@ std::optional<d::instant> start_arg(const context& ctx, const json& args, std::s
   return t;
 }
 
-tenant_tool_reply reserve_slot(pqxx::connection& c, const context& ctx) {
+using touched_rows = std::vector<p::appointment>;
+
+void note(touched_rows* touched, const p::appointment& a) {
+  if (touched) touched->push_back(a);
+}
+
+tenant_tool_reply reserve_slot(pqxx::connection& c, const context& ctx, touched_rows* touched) {
   auto args = arguments(ctx);
   std::string error;
   auto start = start_arg(ctx, args, &error);
@@ -117,6 +123,7 @@ tenant_tool_reply reserve_slot(pqxx::connection& c, const context& ctx) {
     auto inserted = p::insert_appointment(tx, a);
     if (!inserted.row)  // another process took it between our read and our insert
       return fail("that time was just taken; " + alternatives(ctx, *start, busy));
+    note(touched, *inserted.row);
     auto r = succeed({{"hold_id", inserted.row->id},
                       {"start", iso(ctx, *start)},
                       {"expires_at", iso(ctx, *a.hold_expires_at)}});
@@ -127,7 +134,7 @@ tenant_tool_reply reserve_slot(pqxx::connection& c, const context& ctx) {
 
 // Inserts a booked appointment at `start` if the rules and the calendar allow it.
 tenant_tool_reply book_free_start(pqxx::work& tx, const context& ctx, d::instant start,
-                                  const std::string& contact_id) {
+                                  const std::string& contact_id, touched_rows* touched) {
   const auto& rules = ctx.tenant.rules;
   auto block = d::block_for(rules, start);
   p::expire_holds(tx, ctx.tenant.id, ctx.now, block);
@@ -146,12 +153,14 @@ tenant_tool_reply book_free_start(pqxx::work& tx, const context& ctx, d::instant
   a.blocked_until = block.end;
   auto inserted = p::insert_appointment(tx, a);
   if (!inserted.row) return fail("that time was just taken; " + alternatives(ctx, start, busy));
+  note(touched, *inserted.row);
   tenant_tool_reply r;
   r.booked_appointment_id = inserted.row->id;
   return r;
 }
 
-tenant_tool_reply book_appointment(pqxx::connection& c, const context& ctx) {
+tenant_tool_reply book_appointment(pqxx::connection& c, const context& ctx,
+                                   touched_rows* touched) {
   auto args = arguments(ctx);
   auto name = text_arg(args, "name");
   auto hold_id = text_arg(args, "hold_id");
@@ -180,15 +189,18 @@ tenant_tool_reply book_appointment(pqxx::connection& c, const context& ctx) {
                  *a->hold_expires_at > ctx.now) {
         if (!p::book_held(tx, a->id, contact_id)) return fail("that hold is no longer held");
         booked = a;
+        booked->status = p::appointment_status::booked;
+        booked->hold_expires_at.reset();
+        note(touched, *booked);
         r.booked_appointment_id = a->id;
       } else {
         // An expired hold books only if its time is still free.
-        r = book_free_start(tx, ctx, a->starts_at, contact_id);
+        r = book_free_start(tx, ctx, a->starts_at, contact_id, touched);
         if (r.outcome.is_error) return r;
         booked = p::find_appointment(tx, ctx.tenant.id, r.booked_appointment_id);
       }
     } else {
-      r = book_free_start(tx, ctx, *start, contact_id);
+      r = book_free_start(tx, ctx, *start, contact_id, touched);
       if (r.outcome.is_error) return r;
       booked = p::find_appointment(tx, ctx.tenant.id, r.booked_appointment_id);
     }
@@ -239,11 +251,32 @@ tenant_tool_reply availability(const p::tenant_record& tenant, d::local_date dat
                   {"speech", d::speak_free_starts(date, starts, tz)}});
 }
 
-tenant_tool_reply run_tool(pqxx::connection& c, const context& ctx) {
+tenant_tool_reply run_tool(pqxx::connection& c, const context& ctx, touched_rows* touched) {
   const auto& name = ctx.request.name;
-  if (name == "reserve_slot") return reserve_slot(c, ctx);
-  if (name == "book_appointment") return book_appointment(c, ctx);
-  return fail("unknown tool '" + name + "'");
+  // The rows are reported only once the transaction committed (it throws otherwise).
+  touched_rows rows;
+  tenant_tool_reply r;
+  if (name == "reserve_slot")
+    r = reserve_slot(c, ctx, &rows);
+  else if (name == "book_appointment")
+    r = book_appointment(c, ctx, &rows);
+  else
+    return fail("unknown tool '" + name + "'");
+  if (touched) touched->insert(touched->end(), rows.begin(), rows.end());
+  return r;
+}
+
+std::optional<tenant_tool_reply> refuse_reserve(const context& ctx,
+                                                const std::vector<d::busy_interval>& busy) {
+  auto args = arguments(ctx);
+  std::string error;
+  auto start = start_arg(ctx, args, &error);
+  if (!start) return std::nullopt;  // the transaction path answers it the same way, storing nothing
+  auto verdict = d::check_start(ctx.tenant.rules, *start, busy, ctx.now);
+  if (verdict == d::slot_verdict::ok) return std::nullopt;
+  auto r = fail(verdict_sentence(verdict) + "; " + alternatives(ctx, *start, busy));
+  r.store_behind = true;
+  return r;
 }
 
 std::int64_t expire_due_holds(pqxx::connection& c, const std::string& org_id, d::instant now) {

@@ -32,16 +32,29 @@ struct context {
   std::string caller;  // E.164, "" when unknown
   actors::tool_request request;
   domain::instant now;
-  // Busy intervals from the calendar adapter (external calendars); PostgreSQL's own holds and
-  // bookings are always read inside the transaction as well.
+  // Busy intervals of external calendars (the clinic's Google busy time); PostgreSQL's own holds
+  // and bookings are always read inside the transaction.
   std::vector<domain::busy_interval> calendar_busy;
 };
 
 // reserve_slot | book_appointment, dispatched on request.name; any other name → error outcome
-// "unknown tool 'x'".
-actors::tenant_tool_reply run_tool(pqxx::connection& c, const context& ctx);
+// "unknown tool 'x'". When `touched` is given, the appointment rows the transaction inserted or
+// booked are appended to it as committed (the tenant actor applies them to its in-memory
+// calendar without reading it back); holds it expired are not listed (their hold_expires_at
+// already says so).
+actors::tenant_tool_reply run_tool(pqxx::connection& c, const context& ctx,
+                                   std::vector<persistence::appointment>* touched = nullptr);
 
-// check_availability is a read: the tenant actor answers it from its cached busy intervals with
+// reserve_slot decided from the tenant actor's calendar alone, when it cannot succeed: the start
+// breaks a rule or `busy` (every live hold and booking within start ± 8 days, external calendars
+// joined) already covers it. Returns the same refusal the transaction would store (verdict
+// sentence and nearest free alternatives) with store_behind = true: a refusal acts on nothing, so
+// it is recorded write-behind. nullopt when the slot looks free (or the start does not parse):
+// then only the transaction decides, and PostgreSQL's exclusion constraint stays the arbiter.
+std::optional<actors::tenant_tool_reply> refuse_reserve(const context& ctx,
+                                                        const std::vector<domain::busy_interval>& busy);
+
+// check_availability is a read: the tenant actor answers it from its in-memory calendar with
 // these two functions, and the call actor stores the result write-behind (tool_log_actor).
 // The `date` argument of `request` (an error reply naming it when missing or malformed), and the
 // reply for that date given the busy intervals.

@@ -177,6 +177,16 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
               self->send(i->second.handle, changed_atom::value, record);
             });
       },
+      // calendar_notices: the tenant's appointments changed in the database ("" = every tenant)
+      [=](reload_atom, const std::string& org_id) {
+        const auto& tenants = self->state.tenants;
+        if (!org_id.empty()) {
+          if (auto i = tenants.find(org_id); i != tenants.end())
+            self->send(i->second.handle, reload_atom::value);
+          return;  // not live: it loads its calendar when spawned
+        }
+        for (const auto& [id, t] : tenants) self->send(t.handle, reload_atom::value);
+      },
       [=](list_atom) -> std::string {
         auto out = nlohmann::json::array();
         for (const auto& [id, t] : self->state.tenants)

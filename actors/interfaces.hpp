@@ -19,7 +19,8 @@
 //                                 ├─ outbox (sends message_outbox rows once: outbox_interfaces.hpp)
 //                                 ├─ event_hub (committed call changes → live event streams:
 //                                 │             event_hub_interfaces.hpp)
-//                                 └─ google (Google Calendar: freeBusy, event sync; google_interfaces.hpp)
+//                                 ├─ google (Google Calendar: freeBusy, event sync; google_interfaces.hpp)
+//                                 └─ calendar_notices (LISTEN rm_calendar → directory → tenant reloads)
 //
 // Supervised actors are reached through `wiring` (actors/wiring.hpp), which always holds the
 // current handle, so a restart is invisible to callers. Call actors are never restarted: the
@@ -98,6 +99,8 @@ using tool_list_atom = caf::atom_constant<caf::atom("toollist")>;
 using tool_add_atom = caf::atom_constant<caf::atom("tooladd")>;
 using tool_set_atom = caf::atom_constant<caf::atom("toolset")>;
 using email_atom = caf::atom_constant<caf::atom("email")>;
+using reload_atom = caf::atom_constant<caf::atom("reload")>;
+using listen_atom = caf::atom_constant<caf::atom("listen")>;
 
 // ---- the database adapter --------------------------------------------------------------------------
 
@@ -242,18 +245,25 @@ using tool_log_actor = caf::typed_actor<
 
 // ---- tenants ---------------------------------------------------------------------------------------
 
-// One per organization: its calendar rules, its hold-expiry timer, and booking decisions (reserve,
+// One per organization: its calendar rules, its calendar (held and booked intervals of the booking
+// horizon, in memory, always current), its hold-expiry timer, and booking decisions (reserve,
 // book) made one at a time in arrival order.
 using tenant_actor = caf::typed_actor<
-    // check_availability | reserve_slot | book_appointment for a call; stores the result with the
-    // toolCallId in the same transaction as the action (exactly once).
+    // check_availability | reserve_slot | book_appointment for a call. check_availability is
+    // answered from memory (store_behind; call_id may be "" for a legacy read); reserve and book
+    // store their result with the toolCallId in the same transaction as the action (exactly
+    // once), except a reserve_slot memory already refuses (store_behind). Calls arriving before
+    // the first load of the calendar wait for it.
     caf::replies_to<tool_atom, tenant_tool_call>::with<tenant_tool_reply>,
     // JSON summary for the inspection API.
     caf::replies_to<view_atom>::with<std::string>,
     // self-sent: expire holds whose time has come and re-arm the timer.
     caf::reacts_to<expire_atom>,
-    // the tenant's settings or calendar changed elsewhere (API): take the new record, drop caches
+    // the tenant's settings or calendar changed elsewhere (API): take the new record, reload
     caf::reacts_to<changed_atom, persistence::tenant_record>,
+    // the tenant's appointments changed in the database (a NOTIFY on rm_calendar): reload the
+    // calendar (debounced: one load in flight, at most one more queued)
+    caf::reacts_to<reload_atom>,
     // the google actor's latest read of the clinic's Google busy time (replaces the previous one;
     // empty = none, e.g. the link broke): joined to the busy intervals of every tool call
     caf::reacts_to<gbusy_atom, busy_list>>;
@@ -271,8 +281,19 @@ using directory_actor = caf::typed_actor<
     caf::reacts_to<invalidate_atom>,
     // a tenant's settings or appointments changed: reload it into its live actor, if any
     caf::reacts_to<changed_atom, std::string /*org_id*/>,
+    // a tenant's appointments changed in the database (calendar_notices): its live actor, if
+    // any, reloads its calendar; "" = every live tenant (after the listener reconnected)
+    caf::reacts_to<reload_atom, std::string /*org_id*/>,
     // JSON array of the tenants with a live actor, for GET /sessions/tenants
     caf::replies_to<list_atom>::with<std::string>>;
+
+// LISTENs on rm_calendar (migration 015: every change to appointments NOTIFYs its org_id) on its
+// own connection and passes each org_id to the directory as (reload, org_id), so that another
+// ringmaster instance's bookings reach this one's tenant actors within a second. Detached (it
+// blocks in PQ waits of at most 250 ms, driven by self-sent `listen`); a broken connection is
+// reopened with backoff (0.25 s doubling to 8 s), after which every live tenant reloads (notices
+// may have been missed meanwhile).
+using calendar_notices_actor = caf::typed_actor<caf::reacts_to<listen_atom>>;
 
 // ---- calls -------------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 // The root supervisor: spawns the adapters, the directory, the call registry, the number sweeper,
-// the agent provisioning saga, the tools sync of agents, the outbox, the event hub
+// the agent provisioning saga, the tools sync of agents, the outbox, the event hub, the
+// calendar notices listener
 // and (when asked) the caller-ID verification registry and housekeeper, publishes their handles
 // in `wiring`, and restarts whichever of them fails (one-for-one). A child that fails
 // more than `max_restarts` times within a minute is not restarted again and the supervisor stops,
@@ -15,7 +16,7 @@ namespace {
 
 enum class child_kind {
   db, gate, twilio, vapi, email, calendar, tool_log, directory, calls, numbers, agents, tools_sync,
-  verification_registry, verification_housekeeper, outbox, events, google
+  verification_registry, verification_housekeeper, outbox, events, google, notices
 };
 
 struct supervisor_state {
@@ -66,6 +67,13 @@ void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_sett
     case child_kind::outbox: adopt(spawn_outbox(sys, w)); break;  // passes from the rows
     case child_kind::events: adopt(spawn_event_hub(sys, w)); break;  // streams resubscribe
     case child_kind::google: adopt(spawn_google(sys, w)); break;  // passes from the rows
+    case child_kind::notices: {  // nobody sends to it: not published in wiring
+      auto handle = spawn_calendar_notices(sys, w, s.database_url);
+      self->link_to(handle);
+      self->monitor(handle);
+      addr = handle.address();
+      break;
+    }
   }
   self->state.children.insert(addr);
   self->state.live.emplace_back(addr, kind);
@@ -101,7 +109,8 @@ caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
                       child_kind::email, child_kind::calendar,
                       child_kind::tool_log, child_kind::directory, child_kind::calls,
                       child_kind::numbers, child_kind::agents, child_kind::tools_sync,
-                      child_kind::outbox, child_kind::events, child_kind::google})
+                      child_kind::outbox, child_kind::events, child_kind::google,
+                      child_kind::notices})
       start_child(self, w, settings, kind);
     if (settings.verification)
       for (auto kind : {child_kind::verification_registry, child_kind::verification_housekeeper})

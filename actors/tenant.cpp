@@ -1,7 +1,13 @@
-// The tenant actor: one per organization. Booking decisions (reserve, book) are made one at a
-// time in arrival order (CAF `await`), reads (check_availability) run concurrently. PostgreSQL's
-// exclusion constraint stays the arbiter across processes; this actor adds per-tenant ordering,
-// the hold-expiry timer and the calendar lookups.
+// The tenant actor: one per organization. It owns the tenant's calendar in memory — every held and
+// booked interval of the booking horizon — and answers check_availability from it alone. Its own
+// reserve/book transactions hand back the rows they wrote, which it applies at once; everything
+// else that changes the appointments (hold expiry, the tenant API, another ringmaster instance)
+// makes it reload (`changed`, `reload`: the latter from calendar_notices, LISTEN rm_calendar).
+// Booking decisions (reserve, book) still go to PostgreSQL one at a time in arrival order, and
+// its exclusion constraint stays the arbiter across processes; a reserve_slot that memory already
+// shows cannot succeed is refused without a transaction (docs/architecture.md, State placement).
+#include <algorithm>
+#include <deque>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -18,22 +24,47 @@ namespace rm::actors {
 
 namespace {
 
-// Busy intervals of a window of time, as read from the calendar adapter.
-struct cached_busy {
-  domain::busy_interval window;
-  std::vector<domain::busy_interval> busy;
-  domain::instant loaded_at;
+using promise = caf::typed_response_promise<tenant_tool_reply>;
+using persistence::appointment;
+
+constexpr auto day = std::chrono::hours(24);
+// The booking horizon held in memory: yesterday (appointments in progress) to the weeks callers
+// ask about. Dates beyond it widen the window on demand (one read, then memory again).
+constexpr auto horizon_back = day;
+constexpr auto horizon_ahead = 62 * day;
+// A failed load is retried this much later (tool calls waiting for it are answered "unavailable").
+constexpr auto reload_retry = std::chrono::seconds(1);
+
+// One live row of the calendar: [start, blocked_until), buffer included; a hold blocks only
+// until hold_expires_at (compared with the clock when answering, so expiry needs no write here).
+struct entry {
+  domain::instant start;
+  domain::instant end;
+  std::optional<domain::instant> hold_expires_at;
 };
 
-// How far ahead one calendar read reaches: the weeks callers ask about.
-constexpr auto cache_ahead = std::chrono::hours(24 * 62);
+struct waiting_call {
+  tenant_tool_call call;
+  promise rp;
+};
+
+// The tenant's one lane to the database for calendar work: booking transactions and reloads
+// run one at a time, so a reload never reads a snapshot older than a booking it then overwrites.
+struct lane_item {
+  std::optional<waiting_call> mutation;  // none: a reload
+};
 
 struct tenant_state {
   persistence::tenant_record record;
   std::int64_t timer_due = 0;  // epoch seconds of the armed expiry timer, 0 = none
-  // check_availability answers from here while fresh (wiring::times.availability_cache_ttl);
-  // every booking decision, hold expiry or settings change of this tenant clears it.
-  std::optional<cached_busy> cache;
+  std::unordered_map<std::string, entry> calendar;  // appointment id → interval
+  domain::busy_interval window{};  // what `calendar` covers (valid once loaded)
+  std::optional<domain::busy_interval> wanted;  // dates asked beyond the horizon (widening)
+  bool loaded = false;
+  std::vector<waiting_call> waiting;  // tool calls whose dates the calendar does not cover yet
+  std::deque<lane_item> lane;
+  bool lane_busy = false;
+  bool reload_queued = false;  // a reload waits in the lane (debounce: one in flight, one queued)
   // The clinic's Google Calendar busy time as the google actor last read it (gbusy; empty when
   // not linked or the link broke): joined to the local busy intervals of every tool call.
   std::vector<domain::busy_interval> google_busy;
@@ -41,6 +72,9 @@ struct tenant_state {
   static inline const char* name = "tenant";
 };
 using tenant_ptr = tenant_actor::stateful_pointer<tenant_state>;
+
+void dispatch(tenant_ptr self, const wiring_ptr& w, waiting_call wc, bool after_load);
+void pump(tenant_ptr self, const wiring_ptr& w);
 
 // Arms the hold-expiry timer for `due` (epoch s) unless an earlier one is already armed.
 void arm_expiry(tenant_ptr self, const wiring_ptr& w, std::int64_t due) {
@@ -67,18 +101,166 @@ tenant_tool_reply unavailable(const std::string& source, const caf::error& err) 
   return r;
 }
 
-std::vector<domain::busy_interval> to_intervals(const busy_list& busy) {
-  std::vector<domain::busy_interval> out;
-  for (std::size_t i = 0; i < busy.starts.size(); ++i)
-    out.push_back({persistence::from_epoch(busy.starts[i]), persistence::from_epoch(busy.ends[i])});
-  return out;
+void apply(tenant_state& st, const appointment& a) {
+  using s = persistence::appointment_status;
+  if (a.status == s::held || a.status == s::booked)
+    st.calendar[a.id] = entry{a.starts_at, a.blocked_until, a.hold_expires_at};
+  else
+    st.calendar.erase(a.id);
 }
 
-// check_availability: from the cached busy intervals of that date when fresh, else from the
-// calendar adapter (then cached). No database write on this path: the call actor stores the
-// result write-behind (store_behind).
+// The busy intervals of memory overlapping `within` at `now` (live holds and bookings), joined
+// with the clinic's Google busy time.
+std::vector<domain::busy_interval> busy_at(const tenant_state& st, domain::busy_interval within,
+                                           domain::instant now) {
+  std::vector<domain::busy_interval> out;
+  for (const auto& [id, e] : st.calendar) {
+    if (e.hold_expires_at && *e.hold_expires_at <= now) continue;
+    if (e.end <= within.start || within.end <= e.start) continue;
+    out.push_back({e.start, e.end});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.start < b.start; });
+  return domain::google::join_busy(out, st.google_busy);
+}
+
+bool covers(const tenant_state& st, domain::busy_interval needed) {
+  return st.loaded && st.window.start <= needed.start && needed.end <= st.window.end;
+}
+
+void queue_reload(tenant_ptr self, const wiring_ptr& w) {
+  auto& st = self->state;
+  if (st.reload_queued) return;  // the queued one has not read yet: it will see this change too
+  st.reload_queued = true;
+  st.lane.push_back(lane_item{});
+  pump(self, w);
+}
+
+// Reads the calendar of the horizon (and any dates asked beyond it) and replaces memory with it;
+// then answers the tool calls that waited for it.
+void run_reload(tenant_ptr self, const wiring_ptr& w) {
+  auto& st = self->state;
+  st.reload_queued = false;
+  auto now = w->now();
+  domain::busy_interval win{now - horizon_back, now + horizon_ahead};
+  if (st.wanted) {
+    win.start = std::min(win.start, st.wanted->start);
+    win.end = std::max(win.end, st.wanted->end);
+  }
+  auto org = st.record.id;
+  db_then<std::vector<appointment>>(
+      self, *w,
+      [org, win](pqxx::connection& c) {
+        pqxx::work tx{c};
+        persistence::set_tenant(tx, org);
+        auto rows = persistence::blocking_between(tx, org, win.start, win.end);
+        tx.commit();
+        return rows;
+      },
+      [=](caf::expected<std::vector<appointment>> rows) {
+        auto& st = self->state;
+        st.lane_busy = false;
+        auto waiting = std::move(st.waiting);
+        st.waiting.clear();
+        if (!rows) {
+          for (auto& wc : waiting) wc.rp.deliver(unavailable("calendar: ", rows.error()));
+          self->delayed_send(self, reload_retry, reload_atom::value);
+        } else {
+          st.calendar.clear();
+          for (const auto& a : *rows) apply(st, a);
+          st.window = win;
+          st.loaded = true;
+          for (auto& wc : waiting) dispatch(self, w, std::move(wc), true);
+        }
+        pump(self, w);
+      });
+}
+
+// A booking transaction on a pool connection; its committed rows go into memory at once.
+void run_mutation(tenant_ptr self, const wiring_ptr& w, waiting_call wc) {
+  struct done_tx {
+    tenant_tool_reply reply;
+    std::vector<appointment> touched;
+  };
+  auto now = w->now();
+  booking::context ctx;
+  ctx.tenant = self->state.record;
+  ctx.call_id = wc.call.call_id;
+  ctx.caller = wc.call.caller;
+  ctx.request = wc.call.request;
+  ctx.now = now;
+  ctx.calendar_busy = self->state.google_busy;  // the transaction reads PostgreSQL's own rows
+  auto rp = wc.rp;
+  db_then<done_tx>(
+      self, *w,
+      [ctx](pqxx::connection& c) {
+        done_tx d;
+        d.reply = booking::run_tool(c, ctx, &d.touched);
+        return d;
+      },
+      [=](caf::expected<done_tx> done) mutable {
+        auto& st = self->state;
+        st.lane_busy = false;
+        if (!done) {
+          // Committed or not is unknown (e.g. a timeout): memory may be stale, so read it again.
+          rp.deliver(unavailable("", done.error()));
+          queue_reload(self, w);
+          pump(self, w);
+          return;
+        }
+        for (const auto& a : done->touched) apply(st, a);
+        auto& reply = done->reply;
+        if (!reply.hold_id.empty()) {
+          auto minutes = st.record.rules.hold_minutes;
+          arm_expiry(self, w, persistence::to_epoch(now) + minutes * 60);
+        }
+        rp.deliver(std::move(reply));
+        pump(self, w);
+      });
+}
+
+// reserve_slot refused from memory when the slot is already taken or breaks a rule; nullopt when
+// the transaction must decide.
+std::optional<tenant_tool_reply> refusal_from_memory(tenant_ptr self, const wiring_ptr& w,
+                                                     const tenant_tool_call& call) {
+  if (call.request.name != "reserve_slot") return std::nullopt;
+  auto now = w->now();
+  auto window = booking::busy_window(self->state.record, call.request, now);
+  if (!covers(self->state, window)) return std::nullopt;
+  booking::context ctx;
+  ctx.tenant = self->state.record;
+  ctx.call_id = call.call_id;
+  ctx.caller = call.caller;
+  ctx.request = call.request;
+  ctx.now = now;
+  return booking::refuse_reserve(ctx, busy_at(self->state, window, now));
+}
+
+// Starts the lane's next item unless one is running. Queued reserves that memory now refuses are
+// answered without waiting for their turn at the database.
+void pump(tenant_ptr self, const wiring_ptr& w) {
+  auto& st = self->state;
+  while (!st.lane_busy && !st.lane.empty()) {
+    auto item = std::move(st.lane.front());
+    st.lane.pop_front();
+    if (!item.mutation) {
+      st.lane_busy = true;
+      run_reload(self, w);
+      return;
+    }
+    if (auto refused = refusal_from_memory(self, w, item.mutation->call)) {
+      item.mutation->rp.deliver(std::move(*refused));
+      continue;
+    }
+    st.lane_busy = true;
+    run_mutation(self, w, std::move(*item.mutation));
+  }
+}
+
+// check_availability: from memory only. No database on this path: the call actor stores the
+// result write-behind (store_behind). A call id is not needed (legacy checks have none).
 void check_availability(tenant_ptr self, const wiring_ptr& w, const tenant_tool_call& call,
-                        caf::typed_response_promise<tenant_tool_reply> rp) {
+                        promise rp) {
   tenant_tool_reply error;
   auto date = booking::availability_date(call.request, &error);
   if (!date) {
@@ -86,111 +268,98 @@ void check_availability(tenant_ptr self, const wiring_ptr& w, const tenant_tool_
     return;
   }
   auto now = w->now();
-  auto answer = [=](const std::vector<domain::busy_interval>& busy) mutable {
-    auto reply = booking::availability(self->state.record, *date,
-                                       domain::google::join_busy(busy, self->state.google_busy),
-                                       now);
-    reply.store_behind = true;
-    rp.deliver(std::move(reply));
-  };
-  auto needed = booking::busy_window(self->state.record, call.request, now);
-  auto& cache = self->state.cache;
-  if (cache && now - cache->loaded_at < w->times.availability_cache_ttl &&
-      cache->window.start <= needed.start && needed.end <= cache->window.end) {
-    answer(cache->busy);
-    return;
-  }
-  // One read covers the coming weeks (and the date asked for, if further out).
-  domain::busy_interval window{std::min(needed.start, now - std::chrono::hours(24)),
-                               std::max(needed.end, now + cache_ahead)};
-  self->request(w->calendar(), w->times.db_timeout, busy_atom::value, self->state.record.id,
-                persistence::to_epoch(window.start), persistence::to_epoch(window.end))
-      .then(
-          [=](const busy_list& list) mutable {
-            auto busy = to_intervals(list);
-            self->state.cache = cached_busy{window, busy, now};
-            answer(busy);
-          },
-          [=](caf::error& err) mutable { rp.deliver(unavailable("calendar: ", err)); });
+  auto window = booking::busy_window(self->state.record, call.request, now);
+  auto reply = booking::availability(self->state.record, *date,
+                                     busy_at(self->state, window, now), now);
+  reply.store_behind = true;
+  rp.deliver(std::move(reply));
 }
 
-void run_tool(tenant_ptr self, const wiring_ptr& w, tenant_tool_call call,
-              caf::typed_response_promise<tenant_tool_reply> rp) {
-  if (call.request.name == "check_availability") {
-    check_availability(self, w, call, rp);
+// Every tool call enters here. One whose dates memory does not cover yet (before the first load,
+// or a date beyond the horizon) waits for a load; after a load it is answered regardless.
+void dispatch(tenant_ptr self, const wiring_ptr& w, waiting_call wc, bool after_load) {
+  auto& st = self->state;
+  const auto& request = wc.call.request;
+  tenant_tool_reply error;
+  if (request.name == "check_availability" && !booking::availability_date(request, &error)) {
+    wc.rp.deliver(error);  // a malformed date needs no calendar
     return;
   }
   auto now = w->now();
-  auto window = booking::busy_window(self->state.record, call.request, now);
-  bool ordered = is_mutating(call.request.name);
-
-  auto on_busy = [=](const busy_list& busy) mutable {
-    booking::context ctx;
-    ctx.tenant = self->state.record;
-    ctx.call_id = call.call_id;
-    ctx.caller = call.caller;
-    ctx.request = call.request;
-    ctx.now = now;
-    ctx.calendar_busy = domain::google::join_busy(to_intervals(busy), self->state.google_busy);
-    auto job = [ctx](pqxx::connection& c) { return booking::run_tool(c, ctx); };
-    auto done = [=](caf::expected<tenant_tool_reply> done) mutable {
-      self->state.cache.reset();  // a booking decision was attempted: re-read availability
-      if (!done) {
-        rp.deliver(unavailable("", done.error()));
-        return;
-      }
-      auto& reply = *done;
-      if (!reply.hold_id.empty()) {
-        auto minutes = self->state.record.rules.hold_minutes;
-        arm_expiry(self, w, persistence::to_epoch(now) + minutes * 60);
-      }
-      rp.deliver(std::move(reply));
-    };
-    if (ordered)
-      db_await<tenant_tool_reply>(self, *w, job, done);
-    else
-      db_then<tenant_tool_reply>(self, *w, job, done);
-  };
-  auto on_error = [=](caf::error& err) mutable { rp.deliver(unavailable("calendar: ", err)); };
-  auto req = self->request(w->calendar(), w->times.db_timeout, busy_atom::value,
-                           self->state.record.id, persistence::to_epoch(window.start),
-                           persistence::to_epoch(window.end));
-  if (ordered)
-    req.await(on_busy, on_error);
-  else
-    req.then(on_busy, on_error);
+  auto needed = booking::busy_window(st.record, request, now);
+  if (!after_load && !covers(st, needed) &&
+      (request.name == "check_availability" || is_mutating(request.name))) {
+    // Widen: the next load covers this date too (and every date asked before it).
+    domain::busy_interval want = st.wanted.value_or(needed);
+    st.wanted = domain::busy_interval{std::min(want.start, needed.start),
+                                      std::max(want.end, needed.end)};
+    st.waiting.push_back(std::move(wc));
+    queue_reload(self, w);
+    return;
+  }
+  if (request.name == "check_availability") {
+    check_availability(self, w, wc.call, wc.rp);
+    return;
+  }
+  if (is_mutating(request.name)) {
+    // Refusing before queueing keeps the losers of a contested slot off the database entirely;
+    // mutations only ever take time, so an earlier queued one cannot make this slot free.
+    if (auto refused = refusal_from_memory(self, w, wc.call)) {
+      wc.rp.deliver(std::move(*refused));
+      return;
+    }
+    st.lane.push_back(lane_item{std::move(wc)});
+    pump(self, w);
+    return;
+  }
+  // Any other name (the call actor routes only booking tools here): refused, nothing stored.
+  wc.rp.deliver(tenant_tool_reply{{"unknown tool '" + request.name + "'", true}, "", ""});
 }
 
 tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
                                             persistence::tenant_record record) {
   self->state.record = std::move(record);
+  queue_reload(self, w);  // the first load: tool calls wait for it
   // Holds left by an earlier run (or another process) still need their expiry.
   self->send(self, expire_atom::value);
   return {
-      [=](tool_atom, tenant_tool_call& call) -> caf::typed_response_promise<tenant_tool_reply> {
+      [=](tool_atom, tenant_tool_call& call) -> promise {
         auto rp = self->make_response_promise<tenant_tool_reply>();
-        run_tool(self, w, std::move(call), rp);
+        dispatch(self, w, waiting_call{std::move(call), rp}, false);
         return rp;
       },
       [=](view_atom) -> std::string {
-        const auto& r = self->state.record;
+        const auto& st = self->state;
+        const auto& r = st.record;
         nlohmann::json j{{"id", r.id},
                          {"name", r.name},
                          {"time_zone", r.rules.time_zone},
                          {"live", true},
-                         {"next_hold_expiry", self->state.timer_due}};
+                         {"next_hold_expiry", st.timer_due}};
         return j.dump();
       },
-      [=](gbusy_atom, const busy_list& busy) { self->state.google_busy = to_intervals(busy); },
+      [=](gbusy_atom, const busy_list& busy) {
+        auto& g = self->state.google_busy;
+        g.clear();
+        for (std::size_t i = 0; i < busy.starts.size() && i < busy.ends.size(); ++i)
+          g.push_back({persistence::from_epoch(busy.starts[i]),
+                       persistence::from_epoch(busy.ends[i])});
+      },
       [=](changed_atom, persistence::tenant_record& record) {
         self->state.record = std::move(record);
-        self->state.cache.reset();
+        queue_reload(self, w);  // the API may have cancelled or moved appointments
       },
+      // the appointments changed in the database (calendar_notices), or a failed load retries
+      [=](reload_atom) { queue_reload(self, w); },
       [=](expire_atom) {
-        self->state.timer_due = 0;
-        self->state.cache.reset();
-        auto org = self->state.record.id;
+        auto& st = self->state;
+        st.timer_due = 0;
         auto now = w->now();
+        // Memory already ignores them (hold_expires_at); drop them to keep it small.
+        for (auto i = st.calendar.begin(); i != st.calendar.end();)
+          i = i->second.hold_expires_at && *i->second.hold_expires_at <= now ? st.calendar.erase(i)
+                                                                             : std::next(i);
+        auto org = st.record.id;
         db_then<std::int64_t>(
             self, *w,
             [org, now](pqxx::connection& c) { return booking::expire_due_holds(c, org, now); },

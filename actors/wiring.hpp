@@ -21,10 +21,6 @@ struct timings {
   std::chrono::milliseconds call_linger{120000};      // stay after the end-of-call report
   std::chrono::milliseconds no_report_timeout{600000};  // ended, report never came: close
   std::chrono::milliseconds sanity_timeout{4 * 3600 * 1000};  // silent this long: close as ended
-  // How long a tenant actor answers check_availability from its cached busy intervals. Its own
-  // writes invalidate the cache at once; this bounds how stale another process's writes can be
-  // (reservations stay exact: PostgreSQL's exclusion constraint decides them).
-  std::chrono::seconds availability_cache_ttl{30};
   // Per-tenant circuit breakers on Twilio and Vapi (the provider gate).
   domain::breaker_settings breaker;
 };

@@ -115,6 +115,12 @@ std::vector<domain::busy_interval> busy_between(pqxx::work& tx, const std::strin
                                                 domain::instant from, domain::instant to,
                                                 domain::instant now);
 
+// The rows that can block time (held — expired or not, the reader compares hold_expires_at with
+// its clock — and booked) overlapping [from, to), ordered by starts_at: the tenant actor's
+// in-memory calendar is loaded from this.
+std::vector<appointment> blocking_between(pqxx::work& tx, const std::string& org_id,
+                                          domain::instant from, domain::instant to);
+
 // Marks held rows whose hold_expires_at <= now as expired; returns their ids. With `start`/`end`
 // given, only holds overlapping [start, end) are touched (used right before inserting a hold).
 std::vector<std::string> expire_holds(pqxx::work& tx, const std::string& org_id,

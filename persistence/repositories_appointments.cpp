@@ -96,6 +96,22 @@ std::vector<domain::busy_interval> busy_between(pqxx::work& tx, const std::strin
   return out;
 }
 
+std::vector<appointment> blocking_between(pqxx::work& tx, const std::string& org_id,
+                                          domain::instant from, domain::instant to) {
+  if (to <= from || !is_uuid(org_id)) return {};
+  auto rows = tx.exec_params(
+      std::string("SELECT ") + appointment_columns +
+          " FROM appointments WHERE org_id = $1 AND status IN ('held', 'booked')"
+          " AND tstzrange(starts_at, blocked_until, '[)')"
+          "  && tstzrange(to_timestamp($2), to_timestamp($3), '[)')"
+          " ORDER BY starts_at",
+      org_id, to_epoch(from), to_epoch(to));
+  std::vector<appointment> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(read_appointment(r));
+  return out;
+}
+
 std::vector<std::string> expire_holds(pqxx::work& tx, const std::string& org_id,
                                       domain::instant now,
                                       std::optional<domain::busy_interval> only_overlapping) {

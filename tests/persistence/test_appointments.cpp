@@ -160,3 +160,83 @@ TEST_CASE("sixteen processes racing for one slot: exactly one wins") {
   pqxx::work tx{c};
   CHECK(tx.exec1("SELECT count(*) FROM appointments")[0].as<int>() == 1);
 }
+
+namespace {
+struct notices : pqxx::notification_receiver {
+  std::vector<std::string> payloads;
+  explicit notices(pqxx::connection_base& c) : pqxx::notification_receiver(c, "rm_calendar") {}
+  void operator()(const std::string& payload, int) override { payloads.push_back(payload); }
+};
+}  // namespace
+
+TEST_CASE("a committed change to appointments notifies rm_calendar with its org_id, once per "
+          "transaction (migration 015)") {
+  rm::testing::scratch_database db;
+  pqxx::connection listener{db.url()};
+  notices heard{listener};
+  pqxx::connection c{db.url()};
+  std::string org, other;
+  {
+    pqxx::work tx{c};
+    org = make_tenant(tx, "Clinic A", "+14155550100");
+    other = make_tenant(tx, "Clinic B", "+14155550200");
+    tx.commit();
+  }
+  auto drain = [&] {
+    heard.payloads.clear();
+    while (listener.await_notification(0, 200000) > 0) {
+    }
+    return heard.payloads;
+  };
+  drain();
+  {  // rolled back: nothing is announced
+    pqxx::work tx{c};
+    insert_appointment(tx, slot(org, utc(9, 0)));
+  }
+  CHECK(drain().empty());
+  {  // two rows of one tenant in one transaction: one notice
+    pqxx::work tx{c};
+    REQUIRE(insert_appointment(tx, slot(org, utc(10, 0))).row);
+    REQUIRE(insert_appointment(tx, slot(org, utc(11, 0), appointment_status::booked)).row);
+    tx.commit();
+  }
+  CHECK(drain() == std::vector<std::string>{org});
+  {  // expiry (an UPDATE of status) announces the tenant; other tenants are not named
+    pqxx::work tx{c};
+    REQUIRE(insert_appointment(tx, slot(other, utc(10, 0))).row);
+    tx.commit();
+  }
+  CHECK(drain() == std::vector<std::string>{other});
+  {
+    pqxx::work tx{c};
+    CHECK(expire_holds(tx, org, utc(9, 0)).size() == 1);
+    tx.commit();
+  }
+  CHECK(drain() == std::vector<std::string>{org});
+  {  // an update that cannot change what is busy stays quiet
+    pqxx::work tx{c};
+    tx.exec_params("UPDATE appointments SET tool_call_id = 'x' WHERE org_id = $1", org);
+    tx.commit();
+  }
+  CHECK(drain().empty());
+}
+
+TEST_CASE("blocking_between lists held (even past expiry) and booked rows, not expired or "
+          "cancelled ones") {
+  rm::testing::scratch_database db;
+  pqxx::connection c{db.url()};
+  pqxx::work tx{c};
+  const auto org = make_tenant(tx, "Clinic A", "+14155550100");
+  REQUIRE(insert_appointment(tx, slot(org, utc(9, 0))).row);  // held until 08:05
+  REQUIRE(insert_appointment(tx, slot(org, utc(10, 0), appointment_status::booked)).row);
+  REQUIRE(insert_appointment(tx, slot(org, utc(11, 0))).row);
+  expire_holds(tx, org, utc(8, 10), rm::domain::busy_interval{utc(11, 0), utc(12, 0)});
+  auto rows = blocking_between(tx, org, utc(0, 0), utc(23, 0));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].starts_at == utc(9, 0));
+  CHECK(rows[0].status == appointment_status::held);
+  CHECK(rows[0].hold_expires_at == utc(8, 5));
+  CHECK(rows[1].starts_at == utc(10, 0));
+  CHECK(rows[1].status == appointment_status::booked);
+  CHECK(blocking_between(tx, org, utc(9, 40), utc(10, 0)).size() == 1);  // [start, blocked_until)
+}
