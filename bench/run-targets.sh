@@ -137,6 +137,7 @@ if want 5; then
   number=$(printf "%s%04d" "$NUMBER_PREFIX" $((TENANTS - 1)))
   bodies="$WORK/reserve.jsonl"
   : >"$bodies"
+  : >"$WORK/reserve-warm.jsonl"
   s=0
   for day in $(echo "$DATES" | tr ',' ' '); do
     for h in $(seq 9 16); do  # hourly: a hold blocks slot + buffer (45 min), so not every 30 min
@@ -145,12 +146,18 @@ if want 5; then
       for k in $(seq "$CONTENDERS"); do
         printf '{"message":{"type":"tool-calls","call":{"id":"rs-%s-s%d-c%d","type":"inboundPhoneCall"},"phoneNumber":{"number":"%s"},"customer":{"number":"+1415555%04d"},"toolCallList":[{"id":"rs-%s-s%d-c%d-tc","type":"function","function":{"name":"reserve_slot","arguments":{"start":"%s"}}}]}}\n' \
           "$RUN_TAG" "$s" "$k" "$number" "$k" "$RUN_TAG" "$s" "$k" "$start" >>"$bodies"
+        # As real callers do, each call first asks what is free that day (not timed).
+        printf '{"message":{"type":"tool-calls","call":{"id":"rs-%s-s%d-c%d","type":"inboundPhoneCall"},"phoneNumber":{"number":"%s"},"customer":{"number":"+1415555%04d"},"toolCallList":[{"id":"rs-%s-s%d-c%d-chk","type":"function","function":{"name":"check_availability","arguments":{"date":"%s"}}}]}}\n' \
+          "$RUN_TAG" "$s" "$k" "$number" "$k" "$RUN_TAG" "$s" "$k" "$day" >>"$WORK/reserve-warm.jsonl"
       done
       s=$((s + 1))
     done
   done
   [ "$s" -eq "$SLOTS" ] || die "only $s slots on the dates $DATES (BENCH_SLOTS at most 40)"
-  note "target 5: $SLOTS slots x $CONTENDERS concurrent reserve_slot"
+  note "target 5: $SLOTS slots x $CONTENDERS calls: check_availability first (not timed), then concurrent reserve_slot"
+  "$FIRE_BIN" --port "$RM_PORT" --path /webhooks/vapi --threads "$CONNS" \
+    --header "X-Vapi-Secret: $VAPI_SECRET" <"$WORK/reserve-warm.jsonl" >/dev/null \
+    || die "bench-fire failed for the calls' check_availability before the reserves"
   CONTEND_LINE=$("$FIRE_BIN" --port "$RM_PORT" --path /webhooks/vapi --threads "$CONTENDERS" --batch \
     --header "X-Vapi-Secret: $VAPI_SECRET" --match 'hold_id' --replies "$LOGS/reserve-replies.txt" <"$bodies") \
     || die "bench-fire failed for reserve_slot ($CONTEND_LINE)"
