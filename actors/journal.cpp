@@ -31,36 +31,41 @@ using journal_ptr = journal_actor::stateful_pointer<journal_state>;
 
 using entry_list = std::vector<journal_entry>;
 
-// Runs the batch in one transaction: each entry in its own savepoint, under its own tenant.
-// Returns, per entry, "" (done) or why it failed alone. Throws when the batch as a whole fails
-// (the connection broke, the commit failed): then nothing of it is acknowledged.
+// Runs the batch in one transaction, each entry under its own tenant. Returns, per entry, ""
+// (done) or why it failed alone. Throws when the batch as a whole fails (the connection broke,
+// the commit failed): then nothing of it is acknowledged.
+//
+// One bad entry fails alone: libpqxx 6 aborts the whole transaction when any statement fails
+// (and its pqxx::subtransaction cannot be handed to the repositories, which take pqxx::work&),
+// so the entry is marked failed and the batch runs again, in a fresh transaction, without it.
+// Entries are closures over the transaction only (their results go to their slots, which the
+// rerun overwrites), so running one again after a rollback is the same as running it once.
+// Failures are rare; the common case is one pass and one commit.
 std::vector<std::string> run_batch(pqxx::connection& c, const entry_list& batch) {
   std::vector<std::string> failed(batch.size());
-  pqxx::work tx{c};
-  bool open = false;  // a released savepoint is merged into the next entry's first statement
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const auto& e = batch[i];
-    // set_config(…, true) is transaction-local: a rollback to the savepoint undoes it, a
-    // release keeps it, so every entry names its own tenant.
-    tx.exec(std::string(open ? "RELEASE SAVEPOINT rm_entry; " : "") +
-            "SAVEPOINT rm_entry; SELECT set_config('ringmaster.org_id', " + tx.quote(e.org_id) +
-            ", true)");
-    open = true;
-    try {
-      (*e.run)(tx);
-    } catch (const pqxx::broken_connection&) {
-      throw;  // the whole batch is lost: nobody is acknowledged
-    } catch (const pqxx::in_doubt_error&) {
-      throw;
-    } catch (const std::exception& ex) {
-      failed[i] = ex.what();
-      if (failed[i].empty()) failed[i] = "the journal entry failed";
-      tx.exec("ROLLBACK TO SAVEPOINT rm_entry; RELEASE SAVEPOINT rm_entry");
-      open = false;
+  for (;;) {
+    pqxx::work tx{c};
+    bool retry = false;
+    for (std::size_t i = 0; i < batch.size() && !retry; ++i) {
+      if (!failed[i].empty()) continue;
+      const auto& e = batch[i];
+      try {
+        // Transaction-local (set_config(…, true)): every entry names its own tenant.
+        persistence::set_tenant(tx, e.org_id);
+        (*e.run)(tx);
+      } catch (const pqxx::broken_connection&) {
+        throw;  // the whole batch is lost: nobody is acknowledged
+      } catch (const pqxx::in_doubt_error&) {
+        throw;
+      } catch (const std::exception& ex) {
+        failed[i] = *ex.what() ? ex.what() : "the journal entry failed";
+        retry = true;  // tx is aborted: run the others again without this one
+      }
     }
+    if (retry) continue;
+    tx.commit();
+    return failed;
   }
-  tx.commit();
-  return failed;
 }
 
 void pump(journal_ptr self, const wiring_ptr& w) {

@@ -6,9 +6,11 @@
 //   - an entry arriving while nothing is in flight goes at once (no timer);
 //   - while up to `journal_in_flight` batches are being committed, entries queue and form the
 //     next batch (at most `journal_batch` entries);
-//   - each entry runs in its own savepoint, with its own tenant set first (set_tenant is
-//     transaction-local, so every entry names its org): an entry that throws is rolled back to
-//     its savepoint and answered with its error, the others go on;
+//   - each entry runs with its own tenant set first (set_tenant is transaction-local, so every
+//     entry names its org); an entry that throws is answered with its error and the others are
+//     run again without it in a fresh transaction (libpqxx 6 aborts a transaction on any failed
+//     statement, and its subtransactions do not fit the repositories' pqxx::work&), so one bad
+//     entry fails alone;
 //   - a failed commit (or a broken connection, a timeout) fails every entry of the batch: none is
 //     acknowledged, so nothing acknowledged is lost. synchronous_commit stays on.
 #pragma once
@@ -30,8 +32,9 @@ using jstats_atom = caf::atom_constant<caf::atom("jstats")>;
 constexpr std::size_t journal_batch = 256;  // entries per transaction, at most
 constexpr std::size_t journal_in_flight = 2;  // batches being committed at once, at most
 
-// One unit of a batch: `run` is called inside the batch's transaction, after the journal opened
-// the entry's savepoint and set the tenant to `org_id`; it must not commit. It throws to fail.
+// One unit of a batch: `run` is called inside the batch's transaction, after the journal set the
+// tenant to `org_id`; it must not commit, and must act on the transaction only (it may run again
+// after a rollback when another entry of its batch failed). It throws to fail.
 struct journal_entry {
   std::string org_id;
   std::shared_ptr<std::function<void(pqxx::work&)>> run;
@@ -43,7 +46,7 @@ struct journal_done {};
 struct journal_stats {
   std::uint64_t commits = 0;          // batches committed
   std::uint64_t entries = 0;          // entries acknowledged (committed)
-  std::uint64_t failed_entries = 0;   // entries that failed alone (rolled back to their savepoint)
+  std::uint64_t failed_entries = 0;   // entries that failed alone (the others were committed)
   std::uint64_t failed_batches = 0;   // batches whose transaction or commit failed
   std::uint64_t largest_batch = 0;
 };

@@ -112,6 +112,8 @@ TEST_CASE("journal: an entry that fails is rolled back alone; the others are com
   // A row of another tenant than the entry's: row-level security refuses it, alone.
   entries.push_back(probes[5].entry(f.tenant.id, call("j-5", other)));
   auto replies = submit(f, self, std::move(entries));
+  for (const auto& r : replies) INFO(r);
+  INFO(replies[2] << " | " << replies[3] << " | " << replies[5]);
   CHECK(replies[0].empty());
   CHECK(replies[1].empty());
   CHECK(replies[2].empty());
