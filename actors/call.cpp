@@ -495,12 +495,18 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                 return calls::load_and_record_in(tx, msg);
               },
               [=](caf::expected<calls::first_recorded> first) mutable {
-                if (!first) return rp.deliver(std::move(first.error()));
+                if (!first) {
+                  rp.deliver(std::move(first.error()));
+                  return;
+                }
                 if (!self->state.loaded) {
                   apply_loaded(self, first->loaded);
                   arm_timers(self, w);
                 }
-                if (first->refused) return rp.deliver(event_ack{false, "", "", true});
+                if (first->refused) {
+                  rp.deliver(event_ack{false, "", "", true});
+                  return;
+                }
                 take(first->record);
               });
           return rp;
@@ -511,11 +517,15 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
           return rp;
         }
         msg.identity = self->state.identity;  // the first identity stays authoritative
+        auto org = msg.identity.org_id;  // before msg is moved into the entry
         journal_await<calls::recorded>(
-            self, *w, msg.identity.org_id,
+            self, *w, org,
             [msg = std::move(msg)](pqxx::work& tx) { return calls::record_event_in(tx, msg); },
             [=](caf::expected<calls::recorded> recorded) mutable {
-              if (!recorded) return rp.deliver(std::move(recorded.error()));
+              if (!recorded) {
+                rp.deliver(std::move(recorded.error()));
+                return;
+              }
               take(*recorded);
             });
         return rp;

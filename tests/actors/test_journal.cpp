@@ -4,8 +4,10 @@
 //     (txid_current() equal) and one commit, each under its own tenant;
 //   - an entry that throws fails alone: the others of its batch are committed;
 //   - a commit that fails (a deferred constraint) fails every entry of the batch: none is stored;
-//   - a fresh call's first status-update (load + record in one entry) and the bulk recovery
-//     (calls::load_unfinished) and bulk views (calls::views_json) of the call store.
+//   - the call store's bulk recovery load (calls::load_unfinished) and bulk views
+//     (calls::views_json) give what the per-call load and view give.
+#include <map>
+
 #include "actors/call_store.hpp"
 #include "tests/actors/deterministic_fixture.hpp"
 
@@ -163,4 +165,60 @@ TEST_CASE("journal: a commit that fails fails every entry of its batch", "[actor
   auto st = stats(f, self);
   CHECK(st.failed_batches == 1);
   CHECK(st.entries == 2);
+}
+
+TEST_CASE("call store: the bulk recovery load and the bulk views equal the per-call ones",
+          "[actors][journal]") {
+  fixture f;
+  auto other = second_tenant(f);
+  pqxx::connection c{f.db.url()};
+  auto identity = [&](const std::string& id, const std::string& org) {
+    return persistence::call_identity{id, org, "inbound", "+14155550177", "+14155550100", ""};
+  };
+  const std::vector<std::pair<std::string, std::string>> calls{
+      {"bulk-a", f.tenant.id}, {"bulk-b", f.tenant.id}, {"bulk-c", other}, {"bulk-ended", other}};
+  for (const auto& [id, org] : calls) {
+    auto ringing = status_event(identity(id, org), domain::call_state::ringing, "status:ringing");
+    ringing.event.occurred_at_ms = 1000;
+    calls::record_event(c, ringing);
+  }
+  auto ended = status_event(identity("bulk-ended", other), domain::call_state::ended, "status:ended");
+  ended.event.occurred_at_ms = 2000;
+  calls::record_event(c, ended);
+  {
+    pqxx::work tx{c};
+    persistence::set_tenant(tx, f.tenant.id);
+    persistence::insert_completed_tool_calls(
+        tx, {{"bulk-b", "tc-1", f.tenant.id, "check_availability", "{}", {"{\"slots\":[]}", false}}});
+    tx.commit();
+  }
+  // Recovery: the unfinished calls only, each as calls::load gives it.
+  auto loaded = calls::load_unfinished(c);
+  std::map<std::string, calls::loaded_call> by_id;
+  for (auto& l : loaded) by_id[l.identity.id] = l;
+  CHECK(by_id.size() == 3);
+  CHECK(by_id.count("bulk-ended") == 0);
+  for (const auto& id : {"bulk-a", "bulk-b", "bulk-c"}) {
+    INFO(id);
+    auto one = calls::load(c, id);
+    REQUIRE(by_id.count(id) == 1);
+    const auto& l = by_id[id];
+    CHECK(l.found);
+    CHECK(l.identity.org_id == one.identity.org_id);
+    CHECK(l.identity.caller == one.identity.caller);
+    CHECK(l.projection.state == one.projection.state);
+    CHECK(l.projection.started_at_ms == one.projection.started_at_ms);
+    CHECK(l.outcomes.size() == one.outcomes.size());
+  }
+  REQUIRE(by_id["bulk-b"].outcomes.size() == 1);
+  CHECK(by_id["bulk-b"].outcomes[0].first == "tc-1");
+  // Views: the same JSON as the per-call view, in the order asked, unknown ids left out.
+  std::vector<std::string> ids{"bulk-c", "no-such-call", "bulk-a", "bulk-ended", "bulk-b"};
+  auto views = calls::views_json(c, ids, true);
+  REQUIRE(views.size() == 4);
+  CHECK(views[0] == calls::view_json(c, "bulk-c", true));
+  CHECK(views[1] == calls::view_json(c, "bulk-a", true));
+  CHECK(views[2] == calls::view_json(c, "bulk-ended", true));
+  CHECK(views[3] == calls::view_json(c, "bulk-b", true));
+  CHECK(nlohmann::json::parse(views[2])["events"].size() == 2);
 }
