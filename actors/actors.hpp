@@ -7,6 +7,10 @@
 #include "actors/interfaces.hpp"
 #include "actors/wiring.hpp"
 
+namespace rm::calls {
+struct loaded_call;  // actors/call_store.hpp
+}
+
 namespace rm::actors {
 
 // ---- adapters (adapters.cpp) ----
@@ -32,6 +36,10 @@ calendar_actor spawn_local_calendar(caf::actor_system& sys, wiring_ptr w);
 // The write-behind log of read-only tool results.
 tool_log_actor spawn_tool_log(caf::actor_system& sys, wiring_ptr w);
 
+// The group committer of the calls' lifecycle events (journal.cpp, journal_interfaces.hpp): its
+// batches run on the pool (w->db()).
+journal_actor spawn_journal(caf::actor_system& sys, wiring_ptr w);
+
 // ---- tenants (tenant.cpp, directory.cpp) ----
 tenant_actor spawn_tenant(caf::actor_system& sys, wiring_ptr w, persistence::tenant_record record);
 directory_actor spawn_directory(caf::actor_system& sys, wiring_ptr w);
@@ -41,8 +49,11 @@ calendar_notices_actor spawn_calendar_notices(caf::actor_system& sys, wiring_ptr
                                               std::string database_url);
 
 // ---- calls (call.cpp, call_registry.cpp) ----
-// With `identity.org_id` empty the actor rebuilds identity and events from the database.
-call_actor spawn_call(caf::actor_system& sys, wiring_ptr w, persistence::call_identity identity);
+// With `preloaded` (start-up recovery: calls::load_unfinished) the actor starts from it without
+// a load of its own; otherwise its first message loads it (an event: in the same journal entry
+// as the event), or, with `identity.org_id` empty, it loads at once.
+call_actor spawn_call(caf::actor_system& sys, wiring_ptr w, persistence::call_identity identity,
+                      std::shared_ptr<const calls::loaded_call> preloaded = nullptr);
 call_registry_actor spawn_call_registry(caf::actor_system& sys, wiring_ptr w);
 
 // ---- agent provisioning (agent_saga.cpp) ----

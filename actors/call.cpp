@@ -1,7 +1,10 @@
 // The call actor: one per live call. Every message it handles waits for its database work
 // (CAF `await`), so a call's webhooks and tool calls are processed strictly one at a time, in
-// arrival order, and each reply is sent only after its commit. Its state is rebuilt from the
-// database on the first message, so a crash or a restart loses nothing that was acknowledged.
+// arrival order, and each reply is sent only after its commit. Lifecycle events are made durable
+// through the journal (group commit, actors/journal_interfaces.hpp). Its state is rebuilt from
+// the database: by its first event in the same journal entry as the event itself, by a load
+// before its first tool call, or from the registry's bulk load at start-up; so a crash or a
+// restart loses nothing that was acknowledged.
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +15,7 @@
 #include "actors/call_scoring.hpp"
 #include "actors/call_store.hpp"
 #include "actors/db_call.hpp"
+#include "actors/journal_call.hpp"
 #include "actors/knowledge_tool.hpp"
 #include "adapters/metrics/metrics.hpp"
 #include "domain/e164.hpp"
@@ -119,6 +123,21 @@ void score_if_reported(call_ptr self, const wiring_ptr& w, Next next) {
       });
 }
 
+// Takes in the stored identity, projection and tool results (a load, the first journal entry
+// or the registry's bulk recovery). Sets nothing when the call is not stored yet.
+void apply_loaded(call_ptr self, const calls::loaded_call& l) {
+  auto& st = self->state;
+  if (l.found) {  // the stored identity is authoritative, whoever spawned the actor
+    st.identity = l.identity;
+    st.projection = l.projection;  // loaded, not changed: the streams' lists show it
+    st.row_ensured = true;
+    st.announced = true;
+    for (auto& [tool_call_id, outcome] : l.outcomes)
+      st.outcomes[tool_call_id] = tool_reply{"", tool_call_id, outcome.result, outcome.is_error};
+  }
+  st.loaded = true;
+}
+
 // Runs `next(err)` once the call's identity and projection are loaded from the database
 // (`err` empty), or with the failure (ec::database_unavailable, ec::timeout …) when they could
 // not be.
@@ -136,18 +155,8 @@ void with_loaded(call_ptr self, const wiring_ptr& w, Next next) {
           next(std::move(loaded.error()));
           return;
         }
-        auto& l = *loaded;
-        auto& st = self->state;
-        if (l.found) {  // the stored identity is authoritative, whoever spawned the actor
-          st.identity = l.identity;
-          st.projection = l.projection;  // loaded, not changed: the streams' lists show it
-          st.row_ensured = true;
-          st.announced = true;
-          for (auto& [tool_call_id, outcome] : l.outcomes)
-            st.outcomes[tool_call_id] = tool_reply{"", tool_call_id, outcome.result,
-                                                   outcome.is_error};
-        }
-        st.loaded = true;
+        if (self->state.loaded) return next(caf::error{});  // loaded meanwhile (bulk, journal)
+        apply_loaded(self, *loaded);
         arm_timers(self, w);
         // Reported but not scored: the process stopped between the report and the score.
         score_if_reported(self, w, [=]() mutable { next(caf::error{}); });
@@ -448,43 +457,77 @@ void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
 }
 
 call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
-                                        persistence::call_identity identity) {
+                                        persistence::call_identity identity,
+                                        std::shared_ptr<const calls::loaded_call> preloaded) {
   self->state.identity = std::move(identity);
-  // Generation 0 never matches: this only loads the call and arms its timers right away.
-  self->send(self, sanity_atom::value, std::uint64_t{0});
+  if (preloaded) {
+    apply_loaded(self, *preloaded);  // recovery: no load of its own
+    self->send(self, sanity_atom::value, std::uint64_t{0});
+  } else if (self->state.identity.org_id.empty()) {
+    // Only an id: load now and arm the timers (generation 0 is the start-up message).
+    self->send(self, sanity_atom::value, std::uint64_t{0});
+  } else {
+    // Spawned by its first message, which loads it (the first event in its journal entry).
+    touch(self, w);
+  }
   return {
       [=](event_atom, call_event_msg& msg) -> caf::typed_response_promise<event_ack> {
         auto rp = self->make_response_promise<event_ack>();
         if (self->state.identity.org_id.empty()) self->state.identity = msg.identity;
-        with_loaded(self, w, [=, msg = std::move(msg)](const caf::error& err) mutable {
-          if (err) {
-            rp.deliver(err);
-            return;
-          }
-          if (msg.identity.org_id != self->state.identity.org_id) {
-            // A call id of another tenant: refuse without touching its record.
-            rp.deliver(event_ack{false, "", "", true});
-            return;
-          }
-          msg.identity = self->state.identity;  // the first identity stays authoritative
-          db_await<calls::recorded>(
-              self, *w, [msg](pqxx::connection& c) { return calls::record_event(c, msg); },
-              [=](caf::expected<calls::recorded> recorded) mutable {
-                if (!recorded) {
-                  rp.deliver(std::move(recorded.error()));
+        // After the commit: the projection, the timers, the ack, then the scoring step.
+        auto take = [=](const calls::recorded& r) mutable {
+          const bool state_changed = commit_projection(self, w, r.projection);
+          self->state.row_ensured = true;
+          if (state_changed || r.stored) arm_timers(self, w);
+          // Acknowledged after the report's commit; the scoring step runs next, before
+          // this call's next message.
+          rp.deliver(event_ack{r.stored, domain::to_string(r.projection.state),
+                               domain::to_string(r.projection.outcome)});
+          score_if_reported(self, w, [] {});
+        };
+        if (!self->state.loaded) {
+          // The first message: the load and the record in ONE journal entry (no extra round
+          // trip, and the call's row joins the batch).
+          auto org = msg.identity.org_id;
+          journal_await<calls::first_recorded>(
+              self, *w, org,
+              [msg = std::move(msg)](pqxx::work& tx) {
+                return calls::load_and_record_in(tx, msg);
+              },
+              [=](caf::expected<calls::first_recorded> first) mutable {
+                if (!first) {
+                  rp.deliver(std::move(first.error()));
                   return;
                 }
-                const auto& r = *recorded;
-                const bool state_changed = commit_projection(self, w, r.projection);
-                self->state.row_ensured = true;
-                if (state_changed || r.stored) arm_timers(self, w);
-                // Acknowledged after the report's commit; the scoring step runs next, before
-                // this call's next message.
-                rp.deliver(event_ack{r.stored, domain::to_string(r.projection.state),
-                                     domain::to_string(r.projection.outcome)});
-                score_if_reported(self, w, [] {});
+                if (!self->state.loaded) {
+                  apply_loaded(self, first->loaded);
+                  arm_timers(self, w);
+                }
+                if (first->refused) {
+                  rp.deliver(event_ack{false, "", "", true});
+                  return;
+                }
+                take(first->record);
               });
-        });
+          return rp;
+        }
+        if (msg.identity.org_id != self->state.identity.org_id) {
+          // A call id of another tenant: refuse without touching its record.
+          rp.deliver(event_ack{false, "", "", true});
+          return rp;
+        }
+        msg.identity = self->state.identity;  // the first identity stays authoritative
+        auto org = msg.identity.org_id;  // before msg is moved into the entry
+        journal_await<calls::recorded>(
+            self, *w, org,
+            [msg = std::move(msg)](pqxx::work& tx) { return calls::record_event_in(tx, msg); },
+            [=](caf::expected<calls::recorded> recorded) mutable {
+              if (!recorded) {
+                rp.deliver(std::move(recorded.error()));
+                return;
+              }
+              take(*recorded);
+            });
         return rp;
       },
       [=](tools_atom, const persistence::call_identity& requester, std::vector<tool_request>& reqs)
@@ -554,6 +597,11 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
         if (self->state.projection.state == domain::call_state::ended) self->quit();
       },
       [=](sanity_atom, std::uint64_t generation) {
+        if (generation == 0) {  // start-up: arm the timers (and resume a reported call)
+          if (!self->state.loaded) return with_loaded(self, w, [](const caf::error&) {});
+          arm_timers(self, w);
+          return score_if_reported(self, w, [] {});
+        }
         with_loaded(self, w, [=](const caf::error&) {
           if (generation != self->state.generation) return;  // something happened since
           if (self->state.projection.state >= domain::call_state::ended) {
@@ -569,8 +617,9 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
           msg.event.occurred_at_ms = p::to_epoch(w->now()) * 1000;
           msg.event.dedup_key = "status:ended:sanity";
           msg.payload_json = R"({"source":"ringmaster","reason":"sanity-timeout"})";
-          db_await<calls::recorded>(
-              self, *w, [msg](pqxx::connection& c) { return calls::record_event(c, msg); },
+          journal_await<calls::recorded>(
+              self, *w, msg.identity.org_id,
+              [msg](pqxx::work& tx) { return calls::record_event_in(tx, msg); },
               [=](const caf::expected<calls::recorded>& recorded) {
                 if (recorded) commit_projection(self, w, recorded->projection);
                 self->quit();
@@ -582,8 +631,9 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
 
 }  // namespace
 
-call_actor spawn_call(caf::actor_system& sys, wiring_ptr w, persistence::call_identity identity) {
-  return sys.spawn(call_behavior, std::move(w), std::move(identity));
+call_actor spawn_call(caf::actor_system& sys, wiring_ptr w, persistence::call_identity identity,
+                      std::shared_ptr<const calls::loaded_call> preloaded) {
+  return sys.spawn(call_behavior, std::move(w), std::move(identity), std::move(preloaded));
 }
 
 }  // namespace rm::actors

@@ -1,12 +1,14 @@
 // The call registry: call id → call actor. A call actor is never restarted blindly: when one
 // dies, it is only forgotten; the next event for that call spawns a fresh actor, which rebuilds
-// its state from call_events. At start-up every call that has not ended is rebuilt the same way.
+// its state from the database. At start-up every call that has not finished is loaded in bulk
+// (calls::load_unfinished) and its actor spawned with that state.
 #include <set>
 #include <unordered_map>
 
 #include <pqxx/pqxx>
 
 #include "actors/actors.hpp"
+#include "actors/call_store.hpp"
 #include "actors/db_call.hpp"
 #include "persistence/repositories.hpp"
 
@@ -22,10 +24,11 @@ struct call_registry_state {
 using registry_ptr = call_registry_actor::stateful_pointer<call_registry_state>;
 
 call_actor find_or_spawn(registry_ptr self, const wiring_ptr& w,
-                         const persistence::call_identity& identity) {
+                         const persistence::call_identity& identity,
+                         std::shared_ptr<const calls::loaded_call> preloaded = nullptr) {
   auto& st = self->state;
   if (auto i = st.calls.find(identity.id); i != st.calls.end()) return i->second;
-  auto actor = spawn_call(self->system(), w, identity);
+  auto actor = spawn_call(self->system(), w, identity, std::move(preloaded));
   self->monitor(actor);
   self->link_to(actor);  // stops with the registry at shutdown
   st.children.insert(actor.address());
@@ -66,24 +69,20 @@ call_registry_actor::behavior_type registry_behavior(registry_ptr self, wiring_p
         return ids;
       },
       [=](recover_atom) {
-        db_then<std::vector<std::string>>(
-            self, *w,
-            [](pqxx::connection& c) {
-              pqxx::work tx{c};
-              auto ids = persistence::unfinished_call_ids(tx);
-              tx.commit();
-              return ids;
-            },
-            [=](caf::expected<std::vector<std::string>> ids) {
-              if (!ids) {
+        // Every unfinished call in bulk (a few queries per tenant), each actor spawned with its
+        // state: no load per actor, so they are all live (and listed) at once.
+        db_then<std::vector<calls::loaded_call>>(
+            self, *w, [](pqxx::connection& c) { return calls::load_unfinished(c); },
+            [=](caf::expected<std::vector<calls::loaded_call>> loaded) {
+              if (!loaded) {
                 // Not fatal: each call is rebuilt on its next event anyway. Retry soon.
                 self->delayed_send(self, std::chrono::seconds(5), recover_atom::value);
                 return;
               }
-              for (const auto& id : *ids) {
-                persistence::call_identity identity;
-                identity.id = id;  // org_id empty: the actor loads the rest
-                find_or_spawn(self, w, identity);
+              for (auto& l : *loaded) {
+                auto identity = l.identity;
+                find_or_spawn(self, w, identity,
+                              std::make_shared<const calls::loaded_call>(std::move(l)));
               }
             });
       },

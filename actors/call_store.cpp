@@ -1,5 +1,8 @@
 #include "actors/call_store.hpp"
 
+#include <map>
+#include <unordered_map>
+
 #include <nlohmann/json.hpp>
 
 #include "persistence/repositories.hpp"
@@ -21,6 +24,12 @@ domain::call_projection refresh_projection(pqxx::work& tx, const std::string& ca
 recorded record_event(pqxx::connection& c, const actors::call_event_msg& msg) {
   pqxx::work tx{c};
   p::set_tenant(tx, msg.identity.org_id);
+  auto r = record_event_in(tx, msg);
+  tx.commit();
+  return r;
+}
+
+recorded record_event_in(pqxx::work& tx, const actors::call_event_msg& msg) {
   const auto& id = msg.identity.id;
   p::ensure_call(tx, msg.identity);
   recorded r;
@@ -45,12 +54,32 @@ recorded record_event(pqxx::connection& c, const actors::call_event_msg& msg) {
     if (fresh) p::save_transfer(tx, id, *msg.transfer);
   }
   r.projection = refresh_projection(tx, id);
-  tx.commit();
   return r;
 }
 
 loaded_call load(pqxx::connection& c, const std::string& call_id) {
   pqxx::work tx{c};
+  auto out = load_in(tx, call_id);
+  tx.commit();
+  return out;
+}
+
+first_recorded load_and_record_in(pqxx::work& tx, actors::call_event_msg msg) {
+  first_recorded out;
+  out.loaded = load_in(tx, msg.identity.id);
+  if (out.loaded.found) {
+    if (out.loaded.identity.org_id != msg.identity.org_id) {
+      out.refused = true;  // a call id of another tenant: its record is not touched
+      return out;
+    }
+    msg.identity = out.loaded.identity;  // the first identity stays authoritative
+  }
+  p::set_tenant(tx, msg.identity.org_id);
+  out.record = record_event_in(tx, msg);
+  return out;
+}
+
+loaded_call load_in(pqxx::work& tx, const std::string& call_id) {
   loaded_call out;
   auto org = p::call_org(tx, call_id);
   if (org) p::set_tenant(tx, *org);
@@ -60,7 +89,6 @@ loaded_call load(pqxx::connection& c, const std::string& call_id) {
     out.projection = row->projection;
     out.outcomes = p::completed_tool_calls_of(tx, call_id);
   }
-  tx.commit();
   return out;
 }
 
@@ -72,36 +100,33 @@ json optional_number(const std::optional<double>& x) { return x ? json(*x) : jso
 
 }  // namespace
 
-std::string view_json(pqxx::connection& c, const std::string& call_id, bool live) {
-  pqxx::work tx{c};
-  auto org = p::call_org(tx, call_id);
-  if (!org) return "";
-  p::set_tenant(tx, *org);
-  auto row = p::load_call(tx, call_id);
-  if (!row) return "";
+namespace {
+
+// The view of one call (the shape documented at view_json) from its rows.
+json view_of(const p::call_row& row, const std::vector<const p::appointment*>& appointments,
+             const std::vector<const p::stored_event*>& stored_events, const json& scoring,
+             bool live) {
   json holds = json::array();
-  for (const auto& a : p::appointments_for_call(tx, call_id)) {
-    holds.push_back({{"id", a.id},
-                     {"status", p::to_string(a.status)},
-                     {"start", utc_iso(a.starts_at)},
-                     {"end", utc_iso(a.ends_at)},
-                     {"expires_at", a.hold_expires_at ? json(utc_iso(*a.hold_expires_at))
-                                                      : json(nullptr)}});
+  for (const auto* a : appointments) {
+    holds.push_back({{"id", a->id},
+                     {"status", p::to_string(a->status)},
+                     {"start", utc_iso(a->starts_at)},
+                     {"end", utc_iso(a->ends_at)},
+                     {"expires_at", a->hold_expires_at ? json(utc_iso(*a->hold_expires_at))
+                                                       : json(nullptr)}});
   }
   json events = json::array();
-  for (const auto& e : p::load_call_events(tx, call_id)) {
-    events.push_back({{"kind", domain::to_string(e.event.kind)},
-                      {"status", e.event.kind == domain::call_event_kind::status
-                                     ? json(domain::to_string(e.event.status))
+  for (const auto* e : stored_events) {
+    events.push_back({{"kind", domain::to_string(e->event.kind)},
+                      {"status", e->event.kind == domain::call_event_kind::status
+                                     ? json(domain::to_string(e->event.status))
                                      : json(nullptr)},
-                      {"ended_reason", e.event.ended_reason},
-                      {"occurred_at_ms", e.event.occurred_at_ms},
-                      {"dedup_key", e.event.dedup_key}});
+                      {"ended_reason", e->event.ended_reason},
+                      {"occurred_at_ms", e->event.occurred_at_ms},
+                      {"dedup_key", e->event.dedup_key}});
   }
-  json scoring = p::scoring_fields(tx, call_id);
-  tx.commit();
-  const auto& pr = row->projection;
-  const auto& rep = row->report;
+  const auto& pr = row.projection;
+  const auto& rep = row.report;
   json report = nullptr;
   if (pr.state >= domain::call_state::reported)  // transcript and summary: redacted at storage
     report = {{"ended_reason", rep.ended_reason},
@@ -112,13 +137,13 @@ std::string view_json(pqxx::connection& c, const std::string& call_id, bool live
               {"cost_usd", optional_number(rep.cost_usd)},
               {"success_evaluation", rep.success_evaluation}};
   const char* outcome = domain::to_string(pr.outcome);
-  json j{{"id", call_id},
-         {"tenant_id", row->identity.org_id},
+  json j{{"id", row.identity.id},
+         {"tenant_id", row.identity.org_id},
          {"state", domain::to_string(pr.state)},
          {"outcome", *outcome ? json(outcome) : json(nullptr)},
-         {"caller", row->identity.caller},
-         {"dialled", row->identity.dialled},
-         {"direction", row->identity.direction},
+         {"caller", row.identity.caller},
+         {"dialled", row.identity.dialled},
+         {"direction", row.identity.direction},
          {"ended_reason", pr.ended_reason},
          {"holds", holds},
          {"events", events},
@@ -129,7 +154,85 @@ std::string view_json(pqxx::connection& c, const std::string& call_id, bool live
                         "matched_service", "recording_status", "transfer", "redactions",
                         "contact_id", "scored_at"})
     j[k] = scoring.is_object() ? scoring[k] : json(nullptr);
-  return j.dump();
+  return j;
+}
+
+}  // namespace
+
+std::string view_json(pqxx::connection& c, const std::string& call_id, bool live) {
+  pqxx::work tx{c};
+  auto org = p::call_org(tx, call_id);
+  if (!org) return "";
+  p::set_tenant(tx, *org);
+  auto row = p::load_call(tx, call_id);
+  if (!row) return "";
+  auto appointments = p::appointments_for_call(tx, call_id);
+  auto stored = p::load_call_events(tx, call_id);
+  json scoring = p::scoring_fields(tx, call_id);
+  tx.commit();
+  std::vector<const p::appointment*> a;
+  for (const auto& x : appointments) a.push_back(&x);
+  std::vector<const p::stored_event*> e;
+  for (const auto& x : stored) e.push_back(&x);
+  return view_of(*row, a, e, scoring, live).dump();
+}
+
+std::vector<std::string> views_json(pqxx::connection& c, const std::vector<std::string>& call_ids,
+                                    bool live) {
+  pqxx::work tx{c};
+  std::map<std::string, std::vector<std::string>> by_org;
+  for (auto& [id, org] : p::call_orgs(tx, call_ids)) by_org[org].push_back(id);
+  std::unordered_map<std::string, std::string> views;
+  for (const auto& [org, ids] : by_org) {
+    p::set_tenant(tx, org);
+    auto rows = p::load_calls(tx, ids);
+    auto stored = p::load_events_of_calls(tx, ids);
+    auto appointments = p::appointments_for_calls(tx, ids);
+    auto scoring = p::scoring_fields_of(tx, ids);
+    std::unordered_map<std::string, std::vector<const p::stored_event*>> events_of;
+    for (const auto& [id, e] : stored) events_of[id].push_back(&e);
+    std::unordered_map<std::string, std::vector<const p::appointment*>> appointments_of;
+    for (const auto& a : appointments) appointments_of[a.call_id].push_back(&a);
+    std::unordered_map<std::string, const json*> scoring_of;
+    for (const auto& [id, j] : scoring) scoring_of[id] = &j;
+    static const json none = nullptr;
+    for (const auto& row : rows) {
+      const auto& id = row.identity.id;
+      auto sc = scoring_of.find(id);
+      views[id] = view_of(row, appointments_of[id], events_of[id],
+                          sc == scoring_of.end() ? none : *sc->second, live)
+                      .dump();
+    }
+  }
+  tx.commit();
+  std::vector<std::string> out;
+  out.reserve(views.size());
+  for (const auto& id : call_ids)
+    if (auto v = views.find(id); v != views.end()) out.push_back(std::move(v->second));
+  return out;
+}
+
+std::vector<loaded_call> load_unfinished(pqxx::connection& c) {
+  pqxx::work tx{c};
+  std::vector<loaded_call> out;
+  for (const auto& org : p::orgs_with_unfinished_calls(tx)) {
+    p::set_tenant(tx, org);
+    auto rows = p::unfinished_calls_of_tenant(tx, org);
+    std::unordered_map<std::string, std::size_t> index;
+    for (auto& row : rows) {
+      index.emplace(row.identity.id, out.size());
+      loaded_call l;
+      l.found = true;
+      l.identity = std::move(row.identity);
+      l.projection = row.projection;
+      out.push_back(std::move(l));
+    }
+    for (auto& t : p::completed_tool_calls_of_unfinished(tx, org))
+      if (auto i = index.find(t.call_id); i != index.end())
+        out[i->second].outcomes.emplace_back(std::move(t.tool_call_id), std::move(t.outcome));
+  }
+  tx.commit();
+  return out;
 }
 
 }  // namespace rm::calls

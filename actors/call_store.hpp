@@ -19,6 +19,8 @@ struct recorded {
 // In one transaction: ensure the call row, append the event (deduplicated), store the report,
 // and recompute the projection from *all* stored events (so another process's events count too).
 recorded record_event(pqxx::connection& c, const actors::call_event_msg& msg);
+// The same inside the caller's transaction (a journal entry), with the tenant already set.
+recorded record_event_in(pqxx::work& tx, const actors::call_event_msg& msg);
 
 // Recomputes `calls` state/outcome from call_events inside the caller's transaction.
 domain::call_projection refresh_projection(pqxx::work& tx, const std::string& call_id);
@@ -31,6 +33,24 @@ struct loaded_call {
 };
 // Identity, projection and completed tool results of a stored call.
 loaded_call load(pqxx::connection& c, const std::string& call_id);
+// The same inside the caller's transaction (sets the tenant to the stored call's org).
+loaded_call load_in(pqxx::work& tx, const std::string& call_id);
+
+// The first event of a call actor that has not loaded yet, in ONE journal entry (issue 13 §3:
+// no extra round trip): the stored call (if any) is loaded, then the event recorded under the
+// stored identity. `refused`: the call id is stored for another tenant than msg's; nothing was
+// written. Leaves the tenant set to msg's org.
+struct first_recorded {
+  loaded_call loaded;
+  bool refused = false;
+  recorded record;
+};
+first_recorded load_and_record_in(pqxx::work& tx, actors::call_event_msg msg);
+
+// Every unfinished call (rm_unfinished_calls: not ended, or reported but not scored) with its
+// identity, projection and completed tool results, for the call registry's start-up: a few
+// queries per tenant that has such calls, not per call.
+std::vector<loaded_call> load_unfinished(pqxx::connection& c);
 
 // GET /sessions/calls/{id}:
 // {"id","tenant_id","state","outcome","caller","dialled","direction","ended_reason",
@@ -41,5 +61,11 @@ loaded_call load(pqxx::connection& c, const std::string& call_id);
 //  "score_factors", "financial_value", "matched_service", "recording_status", "transfer",
 //  "redactions", "contact_id", "scored_at"}. Times are UTC ISO 8601. "" when the call is unknown.
 std::string view_json(pqxx::connection& c, const std::string& call_id, bool live);
+
+// The views of view_json (same shape, each "live": `live`) of many calls at once, for
+// GET /sessions/calls: a few queries per tenant, not per call. Unknown ids are left out; the
+// order follows `call_ids`.
+std::vector<std::string> views_json(pqxx::connection& c, const std::vector<std::string>& call_ids,
+                                    bool live);
 
 }  // namespace rm::calls

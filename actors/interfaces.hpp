@@ -13,6 +13,8 @@
 //                                 ├─ directory ── spawns/monitors ── tenant × N
 //                                 ├─ agents (agent provisioning saga: actors/agent_interfaces.hpp)
 //                                 ├─ tools_sync (agents' global Vapi tools: actors/tools_sync_interfaces.hpp)
+//                                 ├─ journal (group commit of the calls' lifecycle events:
+//                                 │           journal_interfaces.hpp)
 //                                 ├─ call_registry ── spawns/monitors ── call × M
 //                                 ├─ verification registry + housekeeper (verification_interfaces.hpp)
 //                                 ├─ number_sweeper (drives the number sagas: number_interfaces.hpp)
@@ -41,6 +43,7 @@
 #include "actors/tools_sync_interfaces.hpp"  // the tools sync of agents (issue 12 §4)
 #include "actors/errors.hpp"
 #include "actors/google_interfaces.hpp"  // the Google Calendar adapter
+#include "actors/journal_interfaces.hpp"  // group commit of lifecycle events (issue 13 §3)
 #include "actors/messages.hpp"
 #include "actors/number_interfaces.hpp"  // the number sagas' sweeper
 #include "actors/outbox_interfaces.hpp"  // the message outbox (reminders, hot-lead alerts)
@@ -377,6 +380,10 @@ RM_LOCAL_MESSAGE(rm::vapi, outbound_call)
 RM_LOCAL_MESSAGE(rm::persistence, call_identity)
 RM_LOCAL_MESSAGE(rm::persistence, tenant_record)
 RM_LOCAL_MESSAGE(rm::persistence, completed_tool_call)
+
+RM_LOCAL_MESSAGE(rm::actors, journal_entry)
+RM_LOCAL_MESSAGE(rm::actors, journal_done)
+RM_LOCAL_MESSAGE(rm::actors, journal_stats)
 #undef RM_LOCAL_MESSAGE
 
 #include "actors/verification_interfaces.hpp"  // caller-ID verification (its own header)

@@ -1,6 +1,6 @@
-// The root supervisor: spawns the adapters, the directory, the call registry, the number sweeper,
-// the agent provisioning saga, the tools sync of agents, the outbox, the event hub, the
-// calendar notices listener
+// The root supervisor: spawns the adapters, the journal, the directory, the call registry, the
+// number sweeper, the agent provisioning saga, the tools sync of agents, the outbox, the event
+// hub, the calendar notices listener
 // and (when asked) the caller-ID verification registry and housekeeper, publishes their handles
 // in `wiring`, and restarts whichever of them fails (one-for-one). A child that fails
 // more than `max_restarts` times within a minute is not restarted again and the supervisor stops,
@@ -15,8 +15,8 @@ namespace rm::actors {
 namespace {
 
 enum class child_kind {
-  db, gate, twilio, vapi, email, calendar, tool_log, directory, calls, numbers, agents, tools_sync,
-  verification_registry, verification_housekeeper, outbox, events, google, notices
+  db, gate, twilio, vapi, email, calendar, tool_log, journal, directory, calls, numbers, agents,
+  tools_sync, verification_registry, verification_housekeeper, outbox, events, google, notices
 };
 
 struct supervisor_state {
@@ -49,6 +49,7 @@ void start_child(supervisor_ptr self, const wiring_ptr& w, const supervisor_sett
     case child_kind::email: adopt(spawn_email(sys, w)); break;
     case child_kind::calendar: adopt(spawn_local_calendar(sys, w)); break;
     case child_kind::tool_log: adopt(spawn_tool_log(sys, w)); break;
+    case child_kind::journal: adopt(spawn_journal(sys, w)); break;  // queued entries: failed
     case child_kind::directory: adopt(spawn_directory(sys, w)); break;
     case child_kind::calls:
       adopt(spawn_call_registry(sys, w));
@@ -107,7 +108,7 @@ caf::actor spawn_root_supervisor(caf::actor_system& sys, wiring_ptr w,
     });
     for (auto kind : {child_kind::db, child_kind::gate, child_kind::twilio, child_kind::vapi,
                       child_kind::email, child_kind::calendar,
-                      child_kind::tool_log, child_kind::directory, child_kind::calls,
+                      child_kind::tool_log, child_kind::journal, child_kind::directory, child_kind::calls,
                       child_kind::numbers, child_kind::agents, child_kind::tools_sync,
                       child_kind::outbox, child_kind::events, child_kind::google,
                       child_kind::notices})

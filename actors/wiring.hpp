@@ -59,6 +59,7 @@ class wiring {
   directory_actor directory() const { std::lock_guard<std::mutex> g{m_}; return directory_; }
   call_registry_actor calls() const { std::lock_guard<std::mutex> g{m_}; return calls_; }
   tool_log_actor tool_log() const { std::lock_guard<std::mutex> g{m_}; return tool_log_; }
+  journal_actor journal() const { std::lock_guard<std::mutex> g{m_}; return journal_; }
   provider_gate_actor gate() const { std::lock_guard<std::mutex> g{m_}; return gate_; }
   verification_registry_actor verification_registry() const {
     std::lock_guard<std::mutex> g{m_};
@@ -87,6 +88,7 @@ class wiring {
   void set(directory_actor x) { std::lock_guard<std::mutex> g{m_}; directory_ = std::move(x); }
   void set(call_registry_actor x) { std::lock_guard<std::mutex> g{m_}; calls_ = std::move(x); }
   void set(tool_log_actor x) { std::lock_guard<std::mutex> g{m_}; tool_log_ = std::move(x); }
+  void set(journal_actor x) { std::lock_guard<std::mutex> g{m_}; journal_ = std::move(x); }
   void set(provider_gate_actor x) { std::lock_guard<std::mutex> g{m_}; gate_ = std::move(x); }
   void set(verification_registry_actor x) {
     std::lock_guard<std::mutex> g{m_};
@@ -119,6 +121,7 @@ class wiring {
   directory_actor directory_;
   call_registry_actor calls_;
   tool_log_actor tool_log_;
+  journal_actor journal_;
   provider_gate_actor gate_;
   verification_registry_actor verification_registry_;
   verification_housekeeper_actor verification_housekeeper_;

@@ -80,6 +80,27 @@ std::optional<call_row> load_call(pqxx::work& tx, const std::string& call_id);
 // Calls not yet finished: before `ended`, or reported but not yet scored (rebuilt at start-up).
 std::vector<std::string> unfinished_call_ids(pqxx::work& tx);
 
+// ---- calls in bulk (start-up recovery, GET /sessions/calls: a few queries, not one per call) ----
+
+// PostgreSQL text[] literal of `xs` (each element quoted), for `$1::text[]` parameters.
+std::string text_array(const std::vector<std::string>& xs);
+// The tenants of stored calls: (call id, org_id) for each id of `call_ids` that is stored
+// (rm_call_org; needs no tenant).
+std::vector<std::pair<std::string, std::string>> call_orgs(pqxx::work& tx,
+                                                           const std::vector<std::string>& call_ids);
+// Tenants with unfinished calls (rm_unfinished_calls; needs no tenant).
+std::vector<std::string> orgs_with_unfinished_calls(pqxx::work& tx);
+// The unfinished calls of the tenant set on `tx` (org_id), oldest first.
+std::vector<call_row> unfinished_calls_of_tenant(pqxx::work& tx, const std::string& org_id);
+// The calls of `call_ids` of the tenant set on `tx` (others are not visible).
+std::vector<call_row> load_calls(pqxx::work& tx, const std::vector<std::string>& call_ids);
+// Their events, (call id, event) in insertion order per call.
+std::vector<std::pair<std::string, stored_event>> load_events_of_calls(
+    pqxx::work& tx, const std::vector<std::string>& call_ids);
+// Their appointments (holds and bookings), oldest first per call.
+std::vector<appointment> appointments_for_calls(pqxx::work& tx,
+                                                const std::vector<std::string>& call_ids);
+
 // ---- tool invocations (exactly once per call and toolCallId) ----------------------------------------
 
 // INSERT … ON CONFLICT DO NOTHING. Blocks while another transaction holds the same key, so two
@@ -106,6 +127,14 @@ void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_too
 // The completed invocations of a call, for a call actor rebuilding its replay cache.
 std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(
     pqxx::work& tx, const std::string& call_id);
+// The same for every unfinished call of the tenant `org_id` set on `tx` (start-up recovery):
+// (call id, toolCallId, outcome).
+struct call_tool_outcome {
+  std::string call_id, tool_call_id;
+  tool_outcome outcome;
+};
+std::vector<call_tool_outcome> completed_tool_calls_of_unfinished(pqxx::work& tx,
+                                                                  const std::string& org_id);
 
 // ---- appointments ---------------------------------------------------------------------------------
 

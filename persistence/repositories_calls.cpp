@@ -178,4 +178,91 @@ std::vector<std::string> unfinished_call_ids(pqxx::work& tx) {
   return out;
 }
 
+// ---- calls in bulk ---------------------------------------------------------------------------------
+
+std::string text_array(const std::vector<std::string>& xs) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char ch : xs[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::vector<std::pair<std::string, std::string>> call_orgs(
+    pqxx::work& tx, const std::vector<std::string>& call_ids) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (call_ids.empty()) return out;
+  auto rows = tx.exec_params(
+      "SELECT t.id, o.org_id::text AS org_id FROM unnest($1::text[]) AS t(id),"
+      " LATERAL (SELECT rm_call_org(t.id) AS org_id) o WHERE o.org_id IS NOT NULL",
+      text_array(call_ids));
+  out.reserve(rows.size());
+  for (const named_row r : rows) out.emplace_back(r["id"].c_str(), r["org_id"].c_str());
+  return out;
+}
+
+std::vector<std::string> orgs_with_unfinished_calls(pqxx::work& tx) {
+  auto rows = tx.exec("SELECT DISTINCT org_id::text AS org_id FROM rm_unfinished_calls()");
+  std::vector<std::string> out;
+  for (const named_row r : rows) out.emplace_back(r["org_id"].c_str());
+  return out;
+}
+
+std::vector<call_row> unfinished_calls_of_tenant(pqxx::work& tx, const std::string& org_id) {
+  // The same condition as rm_unfinished_calls (migration 011).
+  auto rows = tx.exec_params(std::string("SELECT ") + call_columns +
+                                 " FROM calls c WHERE c.org_id = $1"
+                                 " AND c.state NOT IN ('ended', 'scored') ORDER BY c.created_at",
+                             org_id);
+  std::vector<call_row> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(read_call(r));
+  return out;
+}
+
+std::vector<call_row> load_calls(pqxx::work& tx, const std::vector<std::string>& call_ids) {
+  std::vector<call_row> out;
+  if (call_ids.empty()) return out;
+  auto rows = tx.exec_params(
+      std::string("SELECT ") + call_columns + " FROM calls c WHERE c.id = ANY($1::text[])",
+      text_array(call_ids));
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(read_call(r));
+  return out;
+}
+
+std::vector<std::pair<std::string, stored_event>> load_events_of_calls(
+    pqxx::work& tx, const std::vector<std::string>& call_ids) {
+  std::vector<std::pair<std::string, stored_event>> out;
+  if (call_ids.empty()) return out;
+  auto rows = tx.exec_params(
+      "SELECT call_id, kind, status, ended_reason, occurred_at_ms, dedup_key,"
+      " coalesce(payload::text, '') AS payload,"
+      " (extract(epoch from received_at) * 1000)::bigint AS received_at_ms"
+      " FROM call_events WHERE call_id = ANY($1::text[]) ORDER BY call_id, id",
+      text_array(call_ids));
+  out.reserve(rows.size());
+  for (const named_row r : rows) out.emplace_back(r["call_id"].c_str(), read_event(r));
+  return out;
+}
+
+std::vector<appointment> appointments_for_calls(pqxx::work& tx,
+                                                const std::vector<std::string>& call_ids) {
+  std::vector<appointment> out;
+  if (call_ids.empty()) return out;
+  auto rows = tx.exec_params(std::string("SELECT ") + detail::appointment_columns +
+                                 " FROM appointments WHERE call_id = ANY($1::text[])"
+                                 " ORDER BY call_id, created_at, id",
+                             text_array(call_ids));
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(detail::read_appointment(r));
+  return out;
+}
+
 }  // namespace rm::persistence

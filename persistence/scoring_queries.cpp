@@ -2,6 +2,7 @@
 #include "persistence/scoring_queries.hpp"
 
 #include "persistence/detail/rows.hpp"
+#include "persistence/repositories.hpp"  // text_array
 
 namespace rm::persistence {
 
@@ -151,18 +152,18 @@ std::string queue_hot_lead_alert(pqxx::work& tx, const std::string& org_id,
   return r["id"].c_str();
 }
 
-json scoring_fields(pqxx::work& tx, const std::string& call_id) {
-  auto rows = tx.exec_params(
-      "SELECT sentiment_score::float8 AS sentiment_score, sentiment_label, urgency,"
-      " sentiment_reason, sentiment_source, lead_score, lead_tier, score_factors::text AS"
-      " score_factors, financial_value::float8 AS financial_value, matched_service,"
-      " recording_status, transfer_to, transfer_reason, " +
-          iso("transfer_time") + " AS transfer_time, redactions::text AS redactions,"
-          " contact_id, " + iso("scored_at") + " AS scored_at"
-          " FROM calls WHERE id = $1",
-      call_id);
-  if (rows.empty()) return nullptr;
-  const named_row r = rows[0];
+namespace {
+
+std::string scoring_columns() {
+  return "SELECT id, sentiment_score::float8 AS sentiment_score, sentiment_label, urgency,"
+         " sentiment_reason, sentiment_source, lead_score, lead_tier, score_factors::text AS"
+         " score_factors, financial_value::float8 AS financial_value, matched_service,"
+         " recording_status, transfer_to, transfer_reason, " +
+         iso("transfer_time") + " AS transfer_time, redactions::text AS redactions,"
+         " contact_id, " + iso("scored_at") + " AS scored_at FROM calls";
+}
+
+json read_scoring(const named_row r) {
   json sentiment = nullptr;
   if (!r["sentiment_label"].is_null())
     sentiment = {{"score", optional_as<double>(r["sentiment_score"]).value_or(0)},
@@ -188,6 +189,25 @@ json scoring_fields(pqxx::work& tx, const std::string& call_id) {
           {"redactions", json_or_null(r["redactions"])},
           {"contact_id", text_or_null(r["contact_id"])},
           {"scored_at", text_or_null(r["scored_at"])}};
+}
+
+}  // namespace
+
+json scoring_fields(pqxx::work& tx, const std::string& call_id) {
+  auto rows = tx.exec_params(scoring_columns() + " WHERE id = $1", call_id);
+  if (rows.empty()) return nullptr;
+  return read_scoring(rows[0]);
+}
+
+std::vector<std::pair<std::string, json>> scoring_fields_of(
+    pqxx::work& tx, const std::vector<std::string>& call_ids) {
+  std::vector<std::pair<std::string, json>> out;
+  if (call_ids.empty()) return out;
+  auto rows = tx.exec_params(scoring_columns() + " WHERE id = ANY($1::text[])",
+                             text_array(call_ids));
+  out.reserve(rows.size());
+  for (const named_row r : rows) out.emplace_back(r["id"].c_str(), read_scoring(r));
+  return out;
 }
 
 }  // namespace rm::persistence

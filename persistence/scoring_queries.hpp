@@ -92,5 +92,8 @@ std::string queue_hot_lead_alert(pqxx::work& tx, const std::string& org_id,
 // "recording_status", "transfer":{to,time,reason}|null, "redactions", "contact_id",
 // "scored_at"} (nulls before scoring; times UTC ISO 8601). null when the call is unknown.
 nlohmann::json scoring_fields(pqxx::work& tx, const std::string& call_id);
+// The same for many calls of the tenant set on `tx` in one query: (call id, fields).
+std::vector<std::pair<std::string, nlohmann::json>> scoring_fields_of(
+    pqxx::work& tx, const std::vector<std::string>& call_ids);
 
 }  // namespace rm::persistence

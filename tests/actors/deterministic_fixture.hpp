@@ -40,6 +40,7 @@ struct fixture {
     };
     w->set(actors::spawn_db_pool(*sys, db.url(), 1, /*detached=*/false));
     w->set(actors::spawn_local_calendar(*sys, w));
+    w->set(actors::spawn_journal(*sys, w));  // the call actors' lifecycle events go through it
     w->set(actors::spawn_directory(*sys, w));
     persistence::new_tenant t;
     t.name = "Harbor Dental";
@@ -54,6 +55,7 @@ struct fixture {
   ~fixture() {
     caf::anon_send_exit(w->db(), caf::exit_reason::user_shutdown);
     caf::anon_send_exit(w->calendar(), caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(w->journal(), caf::exit_reason::user_shutdown);
     caf::anon_send_exit(w->directory(), caf::exit_reason::user_shutdown);
     sched->run();
     sys.reset();

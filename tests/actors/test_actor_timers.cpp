@@ -77,6 +77,7 @@ TEST_CASE("a call lingers two minutes after its end-of-call report, then stops")
   actors::event_ack ack;
   for (int i = 0; i < 4; ++i)
     self->receive([&](actors::event_ack& a) { ack = a; },
+                  [&](caf::error& e) { FAIL("error reply: " << f.sys->render(e)); },
                   caf::after(std::chrono::seconds(0)) >> [] { FAIL("no ack"); });
   CHECK(ack.state == "reported");
   CHECK(ack.outcome == "lost");

@@ -222,9 +222,17 @@ TEST_CASE("call actor: a call left reported by a crash is scored once when rebui
   }
 
   caf::scoped_actor self{*f.sys};
-  auto rebuilt = actors::spawn_call(*f.sys, f.w, identity_of(f, "crashed"));
+  // Spawned as the registry's start-up recovery does: with the call from the bulk load.
+  std::shared_ptr<const calls::loaded_call> preloaded;
+  {
+    pqxx::connection c{f.db.url()};
+    for (auto& l : calls::load_unfinished(c))
+      if (l.identity.id == "crashed") preloaded = std::make_shared<calls::loaded_call>(l);
+  }
+  REQUIRE(preloaded);
+  auto rebuilt = actors::spawn_call(*f.sys, f.w, identity_of(f, "crashed"), preloaded);
   self->monitor(rebuilt);
-  f.run();  // the actor loads its call and resumes the scoring step
+  f.run();  // the actor starts from that state and resumes the scoring step
   CHECK(scalar(f, "SELECT state FROM calls WHERE id = $1", "crashed") == "scored");
   CHECK(count(f, "SELECT count(*) FROM message_outbox") == 1);
   {
@@ -234,7 +242,9 @@ TEST_CASE("call actor: a call left reported by a crash is scored once when rebui
     CHECK(std::count(unfinished.begin(), unfinished.end(), "crashed") == 0);
   }
   // A second instance rebuilding the same call changes nothing.
-  auto twin = actors::spawn_call(*f.sys, f.w, identity_of(f, "crashed"));
+  pqxx::connection twin_db{f.db.url()};
+  auto twin = actors::spawn_call(*f.sys, f.w, identity_of(f, "crashed"),
+                                 std::make_shared<calls::loaded_call>(calls::load(twin_db, "crashed")));
   f.run();
   CHECK(count(f, "SELECT count(*) FROM call_events WHERE kind = 'score'") == 1);
   CHECK(count(f, "SELECT count(*) FROM message_outbox") == 1);

@@ -1,0 +1,224 @@
+// The journal (actors/journal_interfaces.hpp, issue 13 §3) on the deterministic coordinator,
+// against a real PostgreSQL scratch database:
+//   - entries of several tenants that arrive while a batch is in flight share ONE transaction
+//     (txid_current() equal) and one commit, each under its own tenant;
+//   - an entry that throws fails alone: the others of its batch are committed;
+//   - a commit that fails (a deferred constraint) fails every entry of the batch: none is stored;
+//   - the call store's bulk recovery load (calls::load_unfinished) and bulk views
+//     (calls::views_json) give what the per-call load and view give.
+#include <map>
+
+#include "actors/call_store.hpp"
+#include "tests/actors/deterministic_fixture.hpp"
+
+using namespace rm;
+using namespace rm::testing::actors_fixture;
+
+namespace {
+
+struct seen {
+  std::string txid, org;
+};
+
+// An entry that records the transaction id and the tenant it ran under, then runs `sql` (if
+// any) — a statement that fails makes the entry fail.
+struct probe {
+  std::shared_ptr<std::optional<seen>> slot = std::make_shared<std::optional<seen>>();
+  actors::journal_entry entry(const std::string& org, std::string sql = "") {
+    auto s = slot;
+    return {org, std::make_shared<std::function<void(pqxx::work&)>>([s, sql](pqxx::work& tx) {
+              auto r = tx.exec1(
+                  "SELECT txid_current()::text, current_setting('ringmaster.org_id', true)");
+              if (!sql.empty()) tx.exec(sql);
+              s->emplace(seen{r[0].c_str(), r[1].c_str()});
+            })};
+  }
+};
+
+std::string second_tenant(fixture& f) {
+  persistence::new_tenant t;
+  t.name = "Bayside Ortho";
+  pqxx::connection c{f.db.url()};
+  pqxx::work tx{c};
+  auto id = persistence::create_tenant(tx, t).org_id;
+  tx.commit();
+  return id;
+}
+
+// Sends every entry before anything runs, then runs the system and returns, per entry, "" when
+// it was acknowledged or the error's text.
+std::vector<std::string> submit(fixture& f, caf::scoped_actor& self,
+                                std::vector<actors::journal_entry> entries) {
+  std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> handles;
+  for (auto& e : entries)
+    handles.push_back(self->request(caf::actor_cast<caf::actor>(f.w->journal()), caf::infinite,
+                                    actors::journal_atom::value, std::move(e)));
+  f.run();
+  std::vector<std::string> out;
+  for (auto& h : handles)
+    h.receive([&](actors::journal_done) { out.emplace_back(); },
+              [&](caf::error& e) { out.push_back("error: " + f.sys->render(e)); });
+  return out;
+}
+
+actors::journal_stats stats(fixture& f, caf::scoped_actor& self) {
+  return ask<actors::journal_stats>(f, self, f.w->journal(), actors::jstats_atom::value);
+}
+
+}  // namespace
+
+TEST_CASE("journal: entries of several tenants share one transaction and one commit",
+          "[actors][journal]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  auto other = second_tenant(f);
+  std::vector<probe> probes(8);
+  std::vector<actors::journal_entry> entries;
+  for (std::size_t i = 0; i < probes.size(); ++i)
+    entries.push_back(probes[i].entry(i % 2 ? other : f.tenant.id));
+  auto replies = submit(f, self, std::move(entries));
+  for (const auto& r : replies) CHECK(r.empty());
+  // The first journal_in_flight entries go at once, alone; the rest queue behind them and form
+  // one batch.
+  const auto n_alone = actors::journal_in_flight;
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    REQUIRE(probes[i].slot->has_value());
+    CHECK((*probes[i].slot)->org == (i % 2 ? other : f.tenant.id));  // its own tenant
+    if (i > n_alone) CHECK((*probes[i].slot)->txid == (*probes[n_alone].slot)->txid);
+  }
+  CHECK((*probes[0].slot)->txid != (*probes[n_alone].slot)->txid);
+  auto st = stats(f, self);
+  CHECK(st.entries == probes.size());
+  CHECK(st.commits == n_alone + 1);  // fewer commits than entries
+  CHECK(st.largest_batch == probes.size() - n_alone);
+}
+
+TEST_CASE("journal: an entry that fails is rolled back alone; the others are committed",
+          "[actors][journal]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  auto other = second_tenant(f);
+  auto call = [&](const std::string& id, const std::string& org) {
+    return "INSERT INTO calls (id, org_id, direction, caller, dialled) VALUES ('" + id + "', '" +
+           org + "', 'inbound', '+14155550177', '+14155550100')";
+  };
+  std::vector<probe> probes(6);
+  std::vector<actors::journal_entry> entries;
+  entries.push_back(probes[0].entry(f.tenant.id, call("j-0", f.tenant.id)));
+  entries.push_back(probes[1].entry(other, call("j-1", other)));
+  // Batch 3: a good entry, one that writes and then fails (division by zero), two good ones,
+  // one of them of the other tenant after the failure (its tenant is set again).
+  entries.push_back(probes[2].entry(f.tenant.id, call("j-2", f.tenant.id)));
+  entries.push_back(probes[3].entry(f.tenant.id, call("j-3", f.tenant.id) + "; SELECT 1/0"));
+  entries.push_back(probes[4].entry(other, call("j-4", other)));
+  // A row of another tenant than the entry's: row-level security refuses it, alone.
+  entries.push_back(probes[5].entry(f.tenant.id, call("j-5", other)));
+  auto replies = submit(f, self, std::move(entries));
+  for (const auto& r : replies) INFO(r);
+  INFO(replies[2] << " | " << replies[3] << " | " << replies[5]);
+  CHECK(replies[0].empty());
+  CHECK(replies[1].empty());
+  CHECK(replies[2].empty());
+  CHECK(replies[3].find("division by zero") != std::string::npos);
+  CHECK(replies[4].empty());
+  CHECK_FALSE(replies[5].empty());
+  CHECK((*probes[4].slot)->txid == (*probes[2].slot)->txid);  // the same batch
+  pqxx::connection c{f.db.url()};
+  pqxx::work tx{c};
+  auto stored = tx.exec("SELECT id FROM calls WHERE id LIKE 'j-%' ORDER BY id");
+  std::vector<std::string> ids;
+  for (const auto& r : stored) ids.emplace_back(r[0].c_str());
+  CHECK(ids == std::vector<std::string>{"j-0", "j-1", "j-2", "j-4"});
+  auto st = stats(f, self);
+  CHECK(st.failed_entries == 2);
+  CHECK(st.entries == 4);
+}
+
+TEST_CASE("journal: a commit that fails fails every entry of its batch", "[actors][journal]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  {
+    pqxx::connection c{f.db.url()};
+    pqxx::work tx{c};
+    tx.exec(
+        "CREATE TABLE journal_probe (id int PRIMARY KEY, ref int REFERENCES journal_probe (id)"
+        " DEFERRABLE INITIALLY DEFERRED);"
+        "GRANT SELECT, INSERT ON journal_probe TO ringmaster_app");
+    tx.commit();
+  }
+  std::vector<probe> probes(5);
+  std::vector<actors::journal_entry> entries;
+  entries.push_back(probes[0].entry(f.tenant.id, "INSERT INTO journal_probe VALUES (1, NULL)"));
+  entries.push_back(probes[1].entry(f.tenant.id, "INSERT INTO journal_probe VALUES (2, NULL)"));
+  // Batch 3: the second entry breaks a deferred constraint, checked only at COMMIT.
+  entries.push_back(probes[2].entry(f.tenant.id, "INSERT INTO journal_probe VALUES (3, NULL)"));
+  entries.push_back(probes[3].entry(f.tenant.id, "INSERT INTO journal_probe VALUES (4, 99)"));
+  entries.push_back(probes[4].entry(f.tenant.id, "INSERT INTO journal_probe VALUES (5, NULL)"));
+  auto replies = submit(f, self, std::move(entries));
+  CHECK(replies[0].empty());
+  CHECK(replies[1].empty());
+  for (std::size_t i = 2; i < 5; ++i) CHECK_FALSE(replies[i].empty());
+  pqxx::connection c{f.db.url()};
+  pqxx::work tx{c};
+  CHECK(tx.exec1("SELECT string_agg(id::text, ',' ORDER BY id) FROM journal_probe")[0].c_str() ==
+        std::string("1,2"));
+  auto st = stats(f, self);
+  CHECK(st.failed_batches == 1);
+  CHECK(st.entries == 2);
+}
+
+TEST_CASE("call store: the bulk recovery load and the bulk views equal the per-call ones",
+          "[actors][journal]") {
+  fixture f;
+  auto other = second_tenant(f);
+  pqxx::connection c{f.db.url()};
+  auto identity = [&](const std::string& id, const std::string& org) {
+    return persistence::call_identity{id, org, "inbound", "+14155550177", "+14155550100", ""};
+  };
+  const std::vector<std::pair<std::string, std::string>> calls{
+      {"bulk-a", f.tenant.id}, {"bulk-b", f.tenant.id}, {"bulk-c", other}, {"bulk-ended", other}};
+  for (const auto& [id, org] : calls) {
+    auto ringing = status_event(identity(id, org), domain::call_state::ringing, "status:ringing");
+    ringing.event.occurred_at_ms = 1000;
+    calls::record_event(c, ringing);
+  }
+  auto ended = status_event(identity("bulk-ended", other), domain::call_state::ended, "status:ended");
+  ended.event.occurred_at_ms = 2000;
+  calls::record_event(c, ended);
+  {
+    pqxx::work tx{c};
+    persistence::set_tenant(tx, f.tenant.id);
+    persistence::insert_completed_tool_calls(
+        tx, {{"bulk-b", "tc-1", f.tenant.id, "check_availability", "{}", {"{\"slots\":[]}", false}}});
+    tx.commit();
+  }
+  // Recovery: the unfinished calls only, each as calls::load gives it.
+  auto loaded = calls::load_unfinished(c);
+  std::map<std::string, calls::loaded_call> by_id;
+  for (auto& l : loaded) by_id[l.identity.id] = l;
+  CHECK(by_id.size() == 3);
+  CHECK(by_id.count("bulk-ended") == 0);
+  for (const auto& id : {"bulk-a", "bulk-b", "bulk-c"}) {
+    INFO(id);
+    auto one = calls::load(c, id);
+    REQUIRE(by_id.count(id) == 1);
+    const auto& l = by_id[id];
+    CHECK(l.found);
+    CHECK(l.identity.org_id == one.identity.org_id);
+    CHECK(l.identity.caller == one.identity.caller);
+    CHECK(l.projection.state == one.projection.state);
+    CHECK(l.projection.started_at_ms == one.projection.started_at_ms);
+    CHECK(l.outcomes.size() == one.outcomes.size());
+  }
+  REQUIRE(by_id["bulk-b"].outcomes.size() == 1);
+  CHECK(by_id["bulk-b"].outcomes[0].first == "tc-1");
+  // Views: the same JSON as the per-call view, in the order asked, unknown ids left out.
+  std::vector<std::string> ids{"bulk-c", "no-such-call", "bulk-a", "bulk-ended", "bulk-b"};
+  auto views = calls::views_json(c, ids, true);
+  REQUIRE(views.size() == 4);
+  CHECK(views[0] == calls::view_json(c, "bulk-c", true));
+  CHECK(views[1] == calls::view_json(c, "bulk-a", true));
+  CHECK(views[2] == calls::view_json(c, "bulk-ended", true));
+  CHECK(views[3] == calls::view_json(c, "bulk-b", true));
+  CHECK(nlohmann::json::parse(views[2])["events"].size() == 2);
+}
