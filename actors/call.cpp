@@ -13,6 +13,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/call_scoring.hpp"
+#include "actors/call_sms.hpp"
 #include "actors/call_store.hpp"
 #include "actors/db_call.hpp"
 #include "actors/journal_call.hpp"
@@ -163,6 +164,44 @@ void with_loaded(call_ptr self, const wiring_ptr& w, Next next) {
       });
 }
 
+// with_loaded for a tools message: a fresh actor's load and, for a call not stored yet, its row
+// (`requester`'s identity) in ONE journal entry, so the first tool call of a new call costs one
+// group-committed round trip instead of a load and an insert of its own (issue 13 §3). A call id
+// stored under another tenant is loaded, not touched: the caller then refuses it by org.
+template <class Next>
+void with_loaded_for_tools(call_ptr self, const wiring_ptr& w,
+                           const persistence::call_identity& requester, Next next) {
+  if (self->state.loaded) {
+    next(caf::error{});
+    return;
+  }
+  journal_await<calls::loaded_call>(
+      self, *w, requester.org_id,
+      [requester](pqxx::work& tx) {
+        auto l = calls::load_in(tx, requester.id);
+        if (!l.found) {
+          p::set_tenant(tx, requester.org_id);
+          p::ensure_call(tx, requester);
+        }
+        return l;
+      },
+      [=](caf::expected<calls::loaded_call> loaded) mutable {
+        if (!loaded) return next(std::move(loaded.error()));
+        if (!self->state.loaded) {
+          apply_loaded(self, *loaded);
+          if (!loaded->found) {
+            self->state.identity = requester;
+            self->state.row_ensured = true;  // committed with the batch
+            // A call whose first message is a tool call appears on the live streams now (its
+            // row exists, in its initial state), not at its next state change.
+            commit_projection(self, w, self->state.projection);
+          }
+          arm_timers(self, w);
+        }
+        score_if_reported(self, w, [=]() mutable { next(caf::error{}); });
+      });
+}
+
 // Resolves the tenant actor (cached) and runs `next(handle)`, or `next(err)` with the
 // directory's failure (ec::not_found for an unknown tenant, a database failure …).
 template <class Next>
@@ -186,8 +225,6 @@ using tools_promise = caf::typed_response_promise<std::vector<tool_reply>>;
 void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<tool_request>> reqs,
                std::size_t i, results_ptr results, tools_promise rp);
 
-void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
-              std::function<void(tool_reply)> done);
 
 // search_knowledge_base (actors/knowledge_tool.hpp): read-only, so no tool_invocations claim
 // first; one search on the pool, then the result is stored write-behind like
@@ -250,7 +287,7 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
     return;
   }
   if (req.name == "send_sms") {
-    send_sms(self, w, req, settle);
+    call_tools::send_sms(self, w, req, settle);
     return;
   }
   if (req.name == "search_knowledge_base") {
@@ -287,173 +324,6 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
                             true));
             });
   });
-}
-
-// What the claim transaction of a send_sms decided. When `settled` is set, the tool call was
-// answered inside that transaction (refused, opted out, no Twilio account: the audit row and the
-// tool result are committed) and nothing goes to Twilio.
-struct sms_claim {
-  p::claim claim;
-  std::optional<p::tool_outcome> settled;
-  std::optional<p::twilio_account> account;
-  std::string message_id;  // the audit row reserved with status 'sending'
-  p::message_row row;      // that row's content, for its outcome
-};
-
-// send_sms texts only the caller of this call, at most w->sms_per_call times per call
-// (domain/sms_policy.hpp). The claim transaction claims the toolCallId, counts the call's SMS
-// attempts under the call's SMS lock and, when the rule allows, reserves the audit row
-// ('sending') before committing: the count is exact across concurrent tool calls, processes and
-// restarts, and a retried toolCallId replays its stored result without counting again.
-void send_sms(call_ptr self, const wiring_ptr& w, const tool_request& req,
-              std::function<void(tool_reply)> done) {
-  const auto& id = self->state.identity;
-  auto args = json::parse(req.arguments_json, nullptr, false);
-  auto text = [&](const char* k) {
-    auto it = args.find(k);
-    return it != args.end() && it->is_string() ? it->get<std::string>() : std::string{};
-  };
-  auto body = text("message");
-  if (body.empty()) return done(reply_of(req, "argument 'message' is required", true));
-  if (body.size() > 1600)
-    return done(reply_of(req, "argument 'message' is too long (at most 1600 characters)", true));
-  auto to_text = text("to");
-  auto region = domain::region_of(id.dialled);
-  if (region == "ZZ") region = "US";
-
-  auto call_id = id.id;
-  auto org_id = id.org_id;
-  auto caller = id.caller;
-  auto from = id.dialled;
-  auto limit = w->sms_per_call;
-  db_await<sms_claim>(
-      self, *w,
-      [=](pqxx::connection& c) {
-        pqxx::work tx{c};
-        p::set_tenant(tx, org_id);
-        sms_claim out;
-        // 1. Claim the toolCallId first: a retry after this point never sends a second SMS.
-        out.claim = p::claim_tool_call(tx, call_id, req.tool_call_id, org_id, req.name,
-                                       req.arguments_json);
-        if (!out.claim.claimed) {
-          tx.commit();
-          return out;
-        }
-        auto settle = [&](p::tool_outcome outcome) {
-          p::complete_tool_call(tx, call_id, req.tool_call_id, outcome);
-          tx.commit();
-          out.settled = std::move(outcome);
-          return out;
-        };
-        // 2. The rule: the caller only, within the per-call limit.
-        auto attempted = p::sms_attempts_of_call(tx, call_id);
-        auto decision = domain::decide_sms(caller, to_text, region, attempted, limit);
-        if (decision.verdict == domain::sms_verdict::invalid_to)
-          return settle({decision.reason, true});  // no recipient: nothing to audit
-        auto& row = out.row;
-        row.org_id = org_id;
-        row.call_id = call_id;
-        row.direction = "outbound";
-        row.method = "sms";
-        row.recipient = decision.recipient;
-        row.content = body;
-        if (domain::is_e164_syntax(row.recipient))
-          row.contact_id = p::contact_by_phone(tx, org_id, row.recipient).value_or("");
-        if (decision.verdict != domain::sms_verdict::send) {
-          row.status = "refused";
-          row.error_code = decision.code();
-          row.error_message = decision.reason;
-          p::insert_message(tx, row);
-          return settle({decision.reason, true});
-        }
-        if (p::contact_opted_out(tx, org_id, row.recipient)) {
-          // Refused before Twilio is called (it would answer 21610).
-          row.status = "refused";
-          row.error_code = "opted_out";
-          row.error_message = "the recipient has opted out of SMS (replied STOP)";
-          p::insert_message(tx, row);
-          return settle({row.error_message, true});
-        }
-        out.account = p::load_twilio_account(tx, org_id);
-        if (!out.account) {
-          row.status = "failed";
-          row.error_code = "no_credentials";
-          row.error_message = "no Twilio account configured for this clinic";
-          p::insert_message(tx, row);
-          return settle({"the SMS was not sent: this clinic has no Twilio account set up", true});
-        }
-        // 3. Reserve the attempt: from this commit on it counts against the limit, even if
-        //    the process dies before Twilio answers (it may have been sent).
-        row.status = "sending";
-        out.message_id = p::insert_message(tx, row);
-        tx.commit();
-        return out;
-      },
-      [=](caf::expected<sms_claim> claimed) mutable {
-        if (!claimed)
-          return done(reply_of(req, "the SMS could not be sent right now (" +
-                                        describe(claimed.error()) + ")", true));
-        auto& cl = *claimed;
-        if (!cl.claim.claimed) {
-          if (cl.claim.stored)
-            return done(reply_of(req, cl.claim.stored->result, cl.claim.stored->is_error));
-          return done(reply_of(req, "this SMS is already being sent", true));
-        }
-        if (cl.settled) {
-          metrics::sms(cl.row.status);  // refused, or failed (no Twilio account)
-          return done(reply_of(req, cl.settled->result, cl.settled->is_error));
-        }
-        // 5. The attempt's outcome and the tool's result in one transaction.
-        auto message_id = cl.message_id;
-        auto finish = [=](p::message_row row, p::tool_outcome outcome) mutable {
-          metrics::sms(row.status);  // sent or failed
-          db_await<bool>(
-              self, *w,
-              [=](pqxx::connection& c) {
-                pqxx::work tx{c};
-                p::set_tenant(tx, org_id);
-                p::update_message_outcome(tx, message_id, row);
-                p::complete_tool_call(tx, call_id, req.tool_call_id, outcome);
-                tx.commit();
-                return true;
-              },
-              [=](caf::expected<bool> written) mutable {
-                if (!written)
-                  outcome.result += " (the audit record could not be written: " +
-                                    describe(written.error()) + ")";
-                done(reply_of(req, outcome.result, outcome.is_error));
-              });
-        };
-        // 4. Send through the tenant's own Twilio account, from the number that was dialled.
-        auto row = cl.row;
-        auto to_e164 = row.recipient;
-        twilio::credentials creds{cl.account->account_sid, cl.account->auth_token};
-        twilio::sms_request sms{from, to_e164, body, ""};
-        self->request(w->twilio(), w->times.twilio_timeout, sms_atom::value, org_id, creds,
-                      sms)
-            .await(
-                [=](const twilio::sms_result& r) mutable {
-                  if (r.ok) {
-                    row.status = "sent";
-                    row.external_message_id = r.sent.sid;
-                    row.sent_at = w->now();
-                    json result{{"status", "sent"}, {"sid", r.sent.sid}, {"to", to_e164}};
-                    finish(row, {result.dump(), false});
-                  } else {
-                    row.status = "failed";
-                    row.error_code = r.error.code ? std::to_string(r.error.code)
-                                                  : "http_" + std::to_string(r.error.http_status);
-                    row.error_message = r.error.message;
-                    finish(row, {"the SMS was not sent: " + twilio::describe(r.error), true});
-                  }
-                },
-                [=](caf::error& err) mutable {
-                  row.status = "failed";
-                  row.error_code = "adapter_error";
-                  row.error_message = describe(err);
-                  finish(row, {"the SMS was not sent: the Twilio adapter did not answer", true});
-                });
-      });
 }
 
 call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
@@ -535,7 +405,7 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
         auto rp = self->make_response_promise<std::vector<tool_reply>>();
         auto shared = std::make_shared<std::vector<tool_request>>(std::move(reqs));
         auto caller_org = requester.org_id;
-        with_loaded(self, w, [=](const caf::error& err) mutable {
+        with_loaded_for_tools(self, w, requester, [=](const caf::error& err) mutable {
           touch(self, w);
           auto fail_all = [&](const std::string& why) {
             std::vector<tool_reply> out;
