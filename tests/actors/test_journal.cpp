@@ -222,3 +222,38 @@ TEST_CASE("call store: the bulk recovery load and the bulk views equal the per-c
   CHECK(views[3] == calls::view_json(c, "bulk-b", true));
   CHECK(nlohmann::json::parse(views[2])["events"].size() == 2);
 }
+
+TEST_CASE("call actor: a fresh call's first tool call is loaded and stored in one journal entry",
+          "[actors][journal]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  persistence::call_identity id{"call-first-tool", f.tenant.id, "inbound", "+14155550177",
+                                "+14155550100", ""};
+  auto call = actors::spawn_call(*f.sys, f.w, id);
+  f.run();
+  const auto before = stats(f, self);
+  auto replies = ask<std::vector<actors::tool_reply>>(
+      f, self, call, actors::tools_atom::value, id,
+      std::vector<actors::tool_request>{
+          {"t1", "check_availability", nlohmann::json{{"date", "2030-01-08"}}.dump(), ""},
+          {"t2", "check_availability", nlohmann::json{{"date", "2030-01-09"}}.dump(), ""}});
+  REQUIRE(replies.size() == 2);
+  INFO(replies[0].text);
+  CHECK_FALSE(replies[0].is_error);
+  const auto after = stats(f, self);
+  // One entry (the load and the row) for the whole first message, in the journal's batches.
+  CHECK(after.entries == before.entries + 1);
+  {
+    pqxx::connection c{f.db.url()};
+    pqxx::work tx{c};
+    CHECK(tx.exec1("SELECT count(*) FROM calls WHERE id = 'call-first-tool'")[0].as<int>() == 1);
+  }
+  // Its later tool calls add no entry: answered from memory, stored write-behind.
+  ask<std::vector<actors::tool_reply>>(
+      f, self, call, actors::tools_atom::value, id,
+      std::vector<actors::tool_request>{
+          {"t3", "check_availability", nlohmann::json{{"date", "2030-01-10"}}.dump(), ""}});
+  CHECK(stats(f, self).entries == after.entries);
+  caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
+  f.run();
+}
