@@ -38,7 +38,7 @@ fire_status() {  # status tag count → FIRE line; every reply must be 2xx {"rec
 count_live() {  # calls named <tag>-<i> in GET /sessions/calls (0 while it does not answer)
   { curl -fsS --max-time 60 -H "Authorization: Bearer $TOKEN" \
       "http://127.0.0.1:$RM_PORT/sessions/calls" 2>/dev/null || true; } |
-    grep -o "\"$1-[0-9]*\"" | sort -u | wc -l
+    { grep -o "\"$1-[0-9]*\"" || true; } | sort -u | wc -l  # none yet: 0, not a failure
 }
 if want 6 && [ "$LIVE" -gt 0 ]; then
   note "target 6: $LIVE live calls (status-update in-progress), RSS, kill -9 and restart"
