@@ -70,20 +70,32 @@ call_registry_actor::behavior_type registry_behavior(registry_ptr self, wiring_p
       },
       [=](recover_atom) {
         // Every unfinished call in bulk (a few queries per tenant), each actor spawned with its
-        // state: no load per actor, so they are all live (and listed) at once.
-        db_then<std::vector<calls::loaded_call>>(
-            self, *w, [](pqxx::connection& c) { return calls::load_unfinished(c); },
-            [=](caf::expected<std::vector<calls::loaded_call>> loaded) {
-              if (!loaded) {
-                // Not fatal: each call is rebuilt on its next event anyway. Retry soon.
-                self->delayed_send(self, std::chrono::seconds(5), recover_atom::value);
-                return;
-              }
-              for (auto& l : *loaded) {
-                auto identity = l.identity;
-                find_or_spawn(self, w, identity,
-                              std::make_shared<const calls::loaded_call>(std::move(l)));
-              }
+        // state: no load per actor, so they are all live (and listed) at once. The tenants are
+        // dealt into up to four groups, read on as many pool connections at once.
+        auto retry = [=] {
+          // Not fatal: each call is rebuilt on its next event anyway. Retry soon.
+          self->delayed_send(self, std::chrono::seconds(5), recover_atom::value);
+        };
+        db_then<std::vector<std::string>>(
+            self, *w, [](pqxx::connection& c) { return calls::orgs_with_unfinished_calls(c); },
+            [=](caf::expected<std::vector<std::string>> orgs) {
+              if (!orgs) return retry();
+              constexpr std::size_t groups = 4;
+              std::vector<std::vector<std::string>> dealt(std::min(groups, orgs->size()));
+              for (std::size_t i = 0; i < orgs->size(); ++i)
+                dealt[i % dealt.size()].push_back((*orgs)[i]);
+              for (auto& group : dealt)
+                db_then<std::vector<calls::loaded_call>>(
+                    self, *w,
+                    [group](pqxx::connection& c) { return calls::load_unfinished(c, group); },
+                    [=](caf::expected<std::vector<calls::loaded_call>> loaded) {
+                      if (!loaded) return retry();  // the calls already spawned stay
+                      for (auto& l : *loaded) {
+                        auto identity = l.identity;
+                        find_or_spawn(self, w, identity,
+                                      std::make_shared<const calls::loaded_call>(std::move(l)));
+                      }
+                    });
             });
       },
   };

@@ -213,9 +213,21 @@ std::vector<std::string> views_json(pqxx::connection& c, const std::vector<std::
 }
 
 std::vector<loaded_call> load_unfinished(pqxx::connection& c) {
+  return load_unfinished(c, orgs_with_unfinished_calls(c));
+}
+
+std::vector<std::string> orgs_with_unfinished_calls(pqxx::connection& c) {
+  pqxx::work tx{c};
+  auto orgs = p::orgs_with_unfinished_calls(tx);
+  tx.commit();
+  return orgs;
+}
+
+std::vector<loaded_call> load_unfinished(pqxx::connection& c,
+                                         const std::vector<std::string>& orgs) {
   pqxx::work tx{c};
   std::vector<loaded_call> out;
-  for (const auto& org : p::orgs_with_unfinished_calls(tx)) {
+  for (const auto& org : orgs) {
     p::set_tenant(tx, org);
     auto rows = p::unfinished_calls_of_tenant(tx, org);
     std::unordered_map<std::string, std::size_t> index;

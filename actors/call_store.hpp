@@ -51,6 +51,10 @@ first_recorded load_and_record_in(pqxx::work& tx, actors::call_event_msg msg);
 // identity, projection and completed tool results, for the call registry's start-up: a few
 // queries per tenant that has such calls, not per call.
 std::vector<loaded_call> load_unfinished(pqxx::connection& c);
+// The same in two steps, so the registry can read groups of tenants on several connections at
+// once: the tenants that have unfinished calls, then the calls of some of them.
+std::vector<std::string> orgs_with_unfinished_calls(pqxx::connection& c);
+std::vector<loaded_call> load_unfinished(pqxx::connection& c, const std::vector<std::string>& orgs);
 
 // GET /sessions/calls/{id}:
 // {"id","tenant_id","state","outcome","caller","dialled","direction","ended_reason",
