@@ -8,19 +8,14 @@
 -- The response hook counts non-2xx statuses and tool errors, and checks that the first
 -- response carries "results"; done() prints one BENCH line that run.sh parses.
 
-local threads = {}
-local next_id = 0
-
-function setup(thread)
-  thread:set("tid", next_id)
-  next_id = next_id + 1
-  table.insert(threads, thread)
-end
+-- setup(), response() and done() (the counters and the BENCH line): bench/wrk-common.lua.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk-common.lua")
+-- Tool failures come back as HTTP 200 with an "error" member instead of "result"; a run full of
+-- them (unknown number, timeouts) would measure the wrong path.
+expect_first, error_marker = '"results"', '"error"'
 
 local tag, tenants, calls, per_call, dates, prefix
 local n = 0
--- Globals, not locals: done() reads them from each thread's Lua state with thread:get().
-non2xx, tool_errors, checked, first_ok = 0, 0, 0, 0
 
 function init(args)
   tag = args[1] or "run"
@@ -49,35 +44,4 @@ function request()
     tid .. '-' .. n .. '","type":"function","function":{"name":"check_availability",' ..
     '"arguments":{"date":"' .. date .. '"}}}]}}'
   return wrk.format(nil, "/webhooks/vapi", nil, body)
-end
-
-function response(status, headers, body)
-  if status < 200 or status > 299 then non2xx = non2xx + 1 end
-  -- Tool failures come back as HTTP 200 with an "error" member instead of "result"; a run full
-  -- of them (unknown number, timeouts) would measure the wrong path.
-  if body and string.find(body, '"error"', 1, true) then tool_errors = tool_errors + 1 end
-  if checked == 0 then
-    checked = 1
-    if body and string.find(body, '"results"', 1, true) then first_ok = 1 end
-  end
-end
-
-function done(summary, latency, requests)
-  local bad, terr, firsts, seen = 0, 0, 0, 0
-  for _, t in ipairs(threads) do
-    bad = bad + (t:get("non2xx") or 0)
-    terr = terr + (t:get("tool_errors") or 0)
-    if (t:get("checked") or 0) == 1 then
-      seen = seen + 1
-      firsts = firsts + (t:get("first_ok") or 0)
-    end
-  end
-  io.write(string.format(
-    "BENCH requests=%d rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d non2xx=%d " ..
-    "tool_errors=%d first_checked=%d first_ok=%d socket_errors=%d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-    bad, terr, seen, firsts,
-    summary.errors.connect + summary.errors.read + summary.errors.write +
-    summary.errors.timeout))
 end

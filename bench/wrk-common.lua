@@ -1,6 +1,6 @@
--- Shared by bench/legacy-check.lua, phone-lookup.lua and status-update.lua (loaded with dofile):
--- per-thread counters and one BENCH line from done(), in the format bench/run.sh parses (the same
--- as tool-calls.lua's). A script sets `expect_first` (a substring the first reply of each thread
+-- Shared by bench/tool-calls.lua, legacy-check.lua, phone-lookup.lua and status-update.lua (loaded
+-- with dofile): per-thread counters and one BENCH line from done(), in the format bench/run.sh
+-- parses. A script sets `expect_first` (a substring the first reply of each thread
 -- must contain) and, optionally, `error_marker` (a substring that marks a failed tool or event).
 local threads = {}
 local next_tid = 0

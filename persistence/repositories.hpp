@@ -82,7 +82,7 @@ std::vector<std::string> unfinished_call_ids(pqxx::work& tx);
 
 // ---- calls in bulk (start-up recovery, GET /sessions/calls: a few queries, not one per call) ----
 
-// PostgreSQL text[] literal of `xs` (each element quoted), for `$1::text[]` parameters.
+// text[] literal of `xs` for `$1::text[]` (every element quoted and escaped: any content).
 std::string text_array(const std::vector<std::string>& xs);
 // The tenants of stored calls: (call id, org_id) for each id of `call_ids` that is stored
 // (rm_call_org; needs no tenant).

@@ -13,22 +13,6 @@ namespace {
 using detail::named_row;
 using detail::or_null;
 
-// A text[] literal for a bound parameter (libpqxx 6 has no array conversion): every element
-// double-quoted, with backslash and quote escaped, so any content round-trips.
-std::string pg_text_array(const std::vector<std::string>& xs) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char ch : xs[i]) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      out += ch;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 }  // namespace
 
 claim claim_tool_call(pqxx::work& tx, const std::string& call_id, const std::string& tool_call_id,
@@ -84,8 +68,8 @@ void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_too
   tx.exec_params(
       "SELECT rm_log_tool_calls($1::text[], $2::text[], $3::uuid[], $4::text[], $5::jsonb[],"
       " $6::text[], $7::boolean[]) AS stored",
-      pg_text_array(call_ids), pg_text_array(ids), pg_text_array(orgs), pg_text_array(names),
-      pg_text_array(args), pg_text_array(results), pg_text_array(errors));
+      text_array(call_ids), text_array(ids), text_array(orgs), text_array(names),
+      text_array(args), text_array(results), text_array(errors));
 }
 
 std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(
