@@ -326,6 +326,31 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
   });
 }
 
+// Runs `next` once the call's row exists (tool results reference it): at once when it does, else
+// after inserting it (once per actor). A call whose first message is a tool call appears on the
+// live streams then (its row exists, in its initial state), not at its next state change.
+template <class Next>
+void with_row(call_ptr self, const wiring_ptr& w, Next next) {
+  if (self->state.row_ensured) return next();
+  auto identity = self->state.identity;
+  db_await<bool>(
+      self, *w,
+      [identity](pqxx::connection& c) {
+        pqxx::work tx{c};
+        p::set_tenant(tx, identity.org_id);
+        p::ensure_call(tx, identity);
+        tx.commit();
+        return true;
+      },
+      [=](caf::expected<bool> ensured) mutable {
+        if (ensured) {
+          self->state.row_ensured = true;
+          if (!self->state.announced) commit_projection(self, w, self->state.projection);
+        }
+        next();
+      });
+}
+
 call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                                         persistence::call_identity identity,
                                         std::shared_ptr<const calls::loaded_call> preloaded) {
@@ -415,32 +440,38 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
           if (err) return fail_all("the call's record is unavailable (" + describe(err) + ")");
           if (caller_org != self->state.identity.org_id)
             return fail_all("this call does not belong to the clinic of the dialled number");
-          // The call row must exist before tool results reference it (once per actor).
-          if (self->state.row_ensured) {
+          with_row(self, w, [=] {
             run_tools(self, w, shared, 0, std::make_shared<std::vector<tool_reply>>(), rp);
-            return;
-          }
-          auto identity = self->state.identity;
-          db_await<bool>(
-              self, *w,
-              [identity](pqxx::connection& c) {
-                pqxx::work tx{c};
-                p::set_tenant(tx, identity.org_id);
-                p::ensure_call(tx, identity);
-                tx.commit();
-                return true;
-              },
-              [=](caf::expected<bool> ensured) mutable {
-                if (ensured) {
-                  self->state.row_ensured = true;
-                  // A call whose first message is a tool call appears on the live streams now
-                  // (its row exists, in its initial state), not at its next state change.
-                  if (!self->state.announced) commit_projection(self, w, self->state.projection);
-                }
-                run_tools(self, w, shared, 0, std::make_shared<std::vector<tool_reply>>(), rp);
-              });
+          });
         });
         return rp;
+      },
+      [=](tools_atom, const persistence::call_identity& requester, std::vector<tool_request>& reqs,
+          std::vector<tenant_tool_reply>& replies) {
+        // Read-only tool calls an HTTP worker already answered from the tenant's calendar
+        // snapshot (service::run_tools): remembered for retries and stored write-behind, as if
+        // run here. A call id of another tenant is left untouched (nothing remembered).
+        auto answered = std::make_shared<std::pair<std::vector<tool_request>,
+                                                   std::vector<tenant_tool_reply>>>(
+            std::move(reqs), std::move(replies));
+        with_loaded_for_tools(self, w, requester, [=](const caf::error& err) mutable {
+          touch(self, w);
+          if (err || requester.org_id != self->state.identity.org_id) return;
+          with_row(self, w, [=] {
+            const auto& id = self->state.identity;
+            for (std::size_t i = 0; i < answered->first.size(); ++i) {
+              const auto& req = answered->first[i];
+              const auto& r = answered->second[i];
+              if (r.failure || self->state.outcomes.count(req.tool_call_id)) continue;
+              if (r.store_behind)
+                caf::anon_send(w->tool_log(), log_atom::value,
+                               p::completed_tool_call{id.id, req.tool_call_id, id.org_id,
+                                                      req.name, req.arguments_json, r.outcome});
+              self->state.outcomes[req.tool_call_id] =
+                  reply_of(req, r.outcome.result, r.outcome.is_error);
+            }
+          });
+        });
       },
       [=](view_atom) -> caf::typed_response_promise<std::string> {
         auto rp = self->make_response_promise<std::string>();

@@ -309,6 +309,10 @@ using call_actor = caf::typed_actor<
     // The identity is the requester's view of the call: a different tenant is refused.
     caf::replies_to<tools_atom, persistence::call_identity,
                     std::vector<tool_request>>::with<std::vector<tool_reply>>,
+    // read-only tool calls already answered from the tenant's calendar snapshot by the HTTP
+    // worker (service::run_tools): remembered for retries and stored write-behind; no reply
+    caf::reacts_to<tools_atom, persistence::call_identity, std::vector<tool_request>,
+                   std::vector<tenant_tool_reply>>,
     // JSON view for GET /sessions/calls/{id}
     caf::replies_to<view_atom>::with<std::string>,
     caf::reacts_to<linger_atom>, caf::reacts_to<noreport_atom>,
@@ -320,6 +324,8 @@ using call_registry_actor = caf::typed_actor<
     caf::replies_to<event_atom, call_event_msg>::with<event_ack>,
     caf::replies_to<tools_atom, persistence::call_identity,
                     std::vector<tool_request>>::with<std::vector<tool_reply>>,
+    caf::reacts_to<tools_atom, persistence::call_identity, std::vector<tool_request>,
+                   std::vector<tenant_tool_reply>>,
     // JSON view of a live call, "" when no actor is live for that id
     caf::replies_to<view_atom, std::string>::with<std::string>,
     // ids of the live calls

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/actors.hpp"
+#include "adapters/metrics/metrics.hpp"
 
 namespace rm::actors {
 
@@ -176,8 +177,54 @@ event_ack service::record_event(const call_event_msg& msg) {
   return impl_->ask<event_ack>(impl_->w->calls(), event_atom::value, msg);
 }
 
+namespace {
+
+// The replies to `requests` from the tenant's calendar snapshot when every one is a read
+// (check_availability with arguments that parsed) and the snapshot covers its date; nullopt when
+// any is not, or the tenant has no snapshot yet: then the actors answer all of them.
+std::optional<std::vector<tenant_tool_reply>> answer_reads(const calendar_board& board,
+                                                           const std::string& org_id,
+                                                           const std::vector<tool_request>& reqs,
+                                                           domain::instant now) {
+  if (reqs.empty()) return std::nullopt;
+  for (const auto& r : reqs)
+    if (r.name != "check_availability" || !r.arguments_error.empty()) return std::nullopt;
+  auto snap = board.find(org_id);
+  if (!snap) return std::nullopt;
+  std::vector<tenant_tool_reply> out;
+  out.reserve(reqs.size());
+  for (const auto& r : reqs) {
+    auto reply = check_from(*snap, r, now);
+    if (!reply) return std::nullopt;
+    out.push_back(std::move(*reply));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<tool_reply> service::run_tools(const persistence::call_identity& call,
                                            std::vector<tool_request> requests) {
+  // Reads are answered here, on the HTTP worker, from the tenant actor's published calendar
+  // (issue 13 §2, §4: no actor hop, no database on the request path); the call actor then
+  // remembers them for retries and stores them write-behind, without a reply. The dialled
+  // number's tenant answers — the one the webhook's credential was checked against — so a call
+  // id of another tenant learns nothing of it (and its record is not touched).
+  const auto started = std::chrono::steady_clock::now();
+  auto& w = *impl_->w;
+  if (auto replies = answer_reads(*w.calendars, call.org_id, requests, w.now())) {
+    std::vector<tool_reply> out;
+    out.reserve(replies->size());
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (std::size_t i = 0; i < replies->size(); ++i) {
+      const auto& o = (*replies)[i].outcome;
+      metrics::tool_call(requests[i].name, o.is_error ? "error" : "ok", seconds);
+      out.push_back({requests[i].name, requests[i].tool_call_id, o.result, o.is_error});
+    }
+    caf::anon_send(w.calls(), tools_atom::value, call, std::move(requests), std::move(*replies));
+    return out;
+  }
   return impl_->ask<std::vector<tool_reply>>(impl_->w->calls(), tools_atom::value, call,
                                              std::move(requests));
 }
@@ -272,6 +319,11 @@ bool service::flush_logs(std::chrono::milliseconds timeout) {
 tool_reply service::read_tool(const std::string& org_id, tool_request request) {
   auto name = request.name;
   auto id = request.tool_call_id;
+  // From the tenant's published calendar when it has one covering the date (no message at all).
+  if (name == "check_availability" && request.arguments_error.empty())
+    if (auto snap = impl_->w->calendars->find(org_id))
+      if (auto r = check_from(*snap, request, impl_->w->now()))
+        return {std::move(name), std::move(id), std::move(r->outcome.result), r->outcome.is_error};
   auto r = impl_->ask<tenant_tool_reply>(impl_->w->directory(), tool_atom::value, org_id,
                                          tenant_tool_call{"", "", std::move(request)});
   return {std::move(name), std::move(id), std::move(r.outcome.result), r.outcome.is_error};

@@ -15,6 +15,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/booking.hpp"
+#include "actors/calendar_board.hpp"
 #include "actors/db_call.hpp"
 #include "adapters/metrics/metrics.hpp"
 #include "domain/google_calendar.hpp"
@@ -54,6 +55,17 @@ struct lane_item {
   std::optional<waiting_call> mutation;  // none: a reload
 };
 
+// This actor's entry on the calendar board: withdrawn when the actor stops, so readers ask a
+// live actor again rather than trust a calendar nobody keeps current any more.
+struct board_slot {
+  std::shared_ptr<calendar_board> board;
+  std::string org_id;
+  std::uint64_t owner = 0;
+  ~board_slot() {
+    if (board) board->withdraw(org_id, owner);
+  }
+};
+
 struct tenant_state {
   persistence::tenant_record record;
   std::int64_t timer_due = 0;  // epoch seconds of the armed expiry timer, 0 = none
@@ -68,6 +80,9 @@ struct tenant_state {
   // The clinic's Google Calendar busy time as the google actor last read it (gbusy; empty when
   // not linked or the link broke): joined to the local busy intervals of every tool call.
   std::vector<domain::busy_interval> google_busy;
+  // What the HTTP workers read (calendar_board): rebuilt from the above after every change.
+  std::shared_ptr<const calendar_snapshot> snap;
+  board_slot slot;
   metrics::live_token live{metrics::live::tenants};  // ringmaster_live_tenant_actors
   static inline const char* name = "tenant";
 };
@@ -109,19 +124,23 @@ void apply(tenant_state& st, const appointment& a) {
     st.calendar.erase(a.id);
 }
 
-// The busy intervals of memory overlapping `within` at `now` (live holds and bookings), joined
-// with the clinic's Google busy time.
-std::vector<domain::busy_interval> busy_at(const tenant_state& st, domain::busy_interval within,
-                                           domain::instant now) {
-  std::vector<domain::busy_interval> out;
-  for (const auto& [id, e] : st.calendar) {
-    if (e.hold_expires_at && *e.hold_expires_at <= now) continue;
-    if (e.end <= within.start || within.end <= e.start) continue;
-    out.push_back({e.start, e.end});
-  }
-  std::sort(out.begin(), out.end(),
+// Publishes memory as an immutable snapshot (calendar_board.hpp): for this actor's own reads and
+// for the HTTP workers'. Called after every change, before the reply that follows from it.
+void publish(tenant_ptr self) {
+  auto& st = self->state;
+  if (!st.loaded) return;
+  auto snap = std::make_shared<calendar_snapshot>();
+  snap->record = st.record;
+  snap->window = st.window;
+  snap->google_busy = st.google_busy;
+  snap->owner = st.slot.owner;
+  snap->entries.reserve(st.calendar.size());
+  for (const auto& [id, e] : st.calendar)
+    snap->entries.push_back({e.start, e.end, e.hold_expires_at});
+  std::sort(snap->entries.begin(), snap->entries.end(),
             [](const auto& a, const auto& b) { return a.start < b.start; });
-  return domain::google::join_busy(out, st.google_busy);
+  st.snap = snap;
+  st.slot.board->publish(st.record.id, std::move(snap));
 }
 
 bool covers(const tenant_state& st, domain::busy_interval needed) {
@@ -170,6 +189,7 @@ void run_reload(tenant_ptr self, const wiring_ptr& w) {
           for (const auto& a : *rows) apply(st, a);
           st.window = win;
           st.loaded = true;
+          publish(self);
           for (auto& wc : waiting) dispatch(self, w, std::move(wc), true);
         }
         pump(self, w);
@@ -209,6 +229,7 @@ void run_mutation(tenant_ptr self, const wiring_ptr& w, waiting_call wc) {
           return;
         }
         for (const auto& a : done->touched) apply(st, a);
+        if (!done->touched.empty()) publish(self);
         auto& reply = done->reply;
         if (!reply.hold_id.empty()) {
           auto minutes = st.record.rules.hold_minutes;
@@ -233,7 +254,7 @@ std::optional<tenant_tool_reply> refusal_from_memory(tenant_ptr self, const wiri
   ctx.caller = call.caller;
   ctx.request = call.request;
   ctx.now = now;
-  return booking::refuse_reserve(ctx, busy_at(self->state, window, now));
+  return booking::refuse_reserve(ctx, busy_at(*self->state.snap, window, now));
 }
 
 // Starts the lane's next item unless one is running. Queued reserves that memory now refuses are
@@ -257,26 +278,24 @@ void pump(tenant_ptr self, const wiring_ptr& w) {
   }
 }
 
-// check_availability: from memory only. No database on this path: the call actor stores the
-// result write-behind (store_behind). A call id is not needed (legacy checks have none).
+// check_availability: from memory only (the same snapshot and function the HTTP workers use).
+// No database on this path: the call actor stores the result write-behind (store_behind). A call
+// id is not needed (legacy checks have none).
 void check_availability(tenant_ptr self, const wiring_ptr& w, const tenant_tool_call& call,
                         promise rp) {
-  tenant_tool_reply error;
-  auto date = booking::availability_date(call.request, &error);
-  if (!date) {
-    rp.deliver(error);
-    return;
+  auto reply = check_from(*self->state.snap, call.request, w->now());
+  // dispatch made sure memory covers the date (or a load has just run): an uncovered date left
+  // after a load is beyond any window read, so it is answered as nothing booked there.
+  if (!reply) {
+    auto wide = *self->state.snap;
+    wide.window = booking::busy_window(wide.record, call.request, w->now());
+    reply = check_from(wide, call.request, w->now());
   }
-  auto now = w->now();
-  auto window = booking::busy_window(self->state.record, call.request, now);
-  auto reply = booking::availability(self->state.record, *date,
-                                     busy_at(self->state, window, now), now);
-  reply.store_behind = true;
-  rp.deliver(std::move(reply));
+  rp.deliver(std::move(*reply));
 }
 
 // Every tool call enters here. One whose dates memory does not cover yet (before the first load,
-// or a date beyond the horizon) waits for a load; after a load it is answered regardless.
+// or a date beyond the horizon) waits for a load; after the load that covers it, it is answered.
 void dispatch(tenant_ptr self, const wiring_ptr& w, waiting_call wc, bool after_load) {
   auto& st = self->state;
   const auto& request = wc.call.request;
@@ -287,7 +306,9 @@ void dispatch(tenant_ptr self, const wiring_ptr& w, waiting_call wc, bool after_
   }
   auto now = w->now();
   auto needed = booking::busy_window(st.record, request, now);
-  if (!after_load && !covers(st, needed) &&
+  // After a load the call is answered unless that load began before this date was asked
+  // (another reload, which covers it, is then queued).
+  if ((!after_load || st.reload_queued) && !covers(st, needed) &&
       (request.name == "check_availability" || is_mutating(request.name))) {
     // Widen: the next load covers this date too (and every date asked before it).
     domain::busy_interval want = st.wanted.value_or(needed);
@@ -319,6 +340,9 @@ void dispatch(tenant_ptr self, const wiring_ptr& w, waiting_call wc, bool after_
 tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
                                             persistence::tenant_record record) {
   self->state.record = std::move(record);
+  self->state.slot.board = w->calendars;
+  self->state.slot.org_id = self->state.record.id;
+  self->state.slot.owner = w->calendars->next_owner();
   queue_reload(self, w);  // the first load: tool calls wait for it
   // Holds left by an earlier run (or another process) still need their expiry.
   self->send(self, expire_atom::value);
@@ -344,9 +368,11 @@ tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
         for (std::size_t i = 0; i < busy.starts.size() && i < busy.ends.size(); ++i)
           g.push_back({persistence::from_epoch(busy.starts[i]),
                        persistence::from_epoch(busy.ends[i])});
+        publish(self);
       },
       [=](changed_atom, persistence::tenant_record& record) {
         self->state.record = std::move(record);
+        publish(self);  // the new rules at once; the appointments after the reload
         queue_reload(self, w);  // the API may have cancelled or moved appointments
       },
       // the appointments changed in the database (calendar_notices), or a failed load retries
@@ -359,6 +385,7 @@ tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
         for (auto i = st.calendar.begin(); i != st.calendar.end();)
           i = i->second.hold_expires_at && *i->second.hold_expires_at <= now ? st.calendar.erase(i)
                                                                              : std::next(i);
+        publish(self);
         auto org = st.record.id;
         db_then<std::int64_t>(
             self, *w,

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "actors/interfaces.hpp"
+#include "actors/calendar_board.hpp"
 #include "actors/route_cache.hpp"
 #include "domain/calendar.hpp"
 #include "domain/circuit_breaker.hpp"
@@ -50,6 +51,9 @@ class wiring {
   google_config google;
   // Number → tenant: filled and cleared by the directory, read by HTTP workers (service::resolve).
   std::shared_ptr<route_cache> routes = std::make_shared<route_cache>();
+  // org_id → the tenant actor's calendar snapshot: published by tenant actors, read by HTTP
+  // workers to answer check_availability without a message (service::run_tools, read_tool).
+  std::shared_ptr<calendar_board> calendars = std::make_shared<calendar_board>();
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }

@@ -242,3 +242,43 @@ TEST_CASE("directory: a crashed tenant actor is re-spawned on its next use",
   // The directory itself survived the crash of its child.
   CHECK(resolve(f, self, "+14155550100").found);
 }
+
+TEST_CASE("read-only tool calls answered by a worker are remembered by the call for retries, "
+          "except for a call of another tenant", "[call][tools][board]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  auto id = identity_of(f, "call-answered");
+  auto call = actors::spawn_call(*f.sys, f.w, id);
+  const actors::tool_request read{"c1", "check_availability",
+                                  nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
+  // What service::run_tools sends after answering from the tenant's snapshot (a marker text
+  // here, so a replay is told apart from an answer the tenant computes).
+  actors::tenant_tool_reply answered;
+  answered.outcome = {"{\"marker\":\"answered on the worker\"}", false};
+  answered.store_behind = true;
+  self->send(call, actors::tools_atom::value, id, std::vector<actors::tool_request>{read},
+             std::vector<actors::tenant_tool_reply>{answered});
+  f.run();
+  // The call's row exists now (a fresh call whose first message was a read), and a retry of the
+  // same toolCallId gets the worker's answer back, not a new one.
+  CHECK(stored_projection(f, id.id).state == domain::call_state::ringing);
+  auto retry = run_tools(f, self, call, id, {read});
+  REQUIRE(retry.size() == 1);
+  CHECK(retry[0].text == answered.outcome.result);
+
+  // The same from a requester of another tenant: nothing is remembered for it.
+  auto foreign = id;
+  foreign.org_id = "00000000-0000-4000-8000-000000000001";
+  const actors::tool_request other{"c2", "check_availability", read.arguments_json, ""};
+  self->send(call, actors::tools_atom::value, foreign, std::vector<actors::tool_request>{other},
+             std::vector<actors::tenant_tool_reply>{answered});
+  f.run();
+  auto fresh = run_tools(f, self, call, id, {other});
+  REQUIRE(fresh.size() == 1);
+  INFO(fresh[0].text);
+  CHECK_FALSE(fresh[0].is_error);
+  CHECK(fresh[0].text != answered.outcome.result);
+  CHECK(fresh[0].text.find("slots") != std::string::npos);
+  caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
+  f.run();
+}

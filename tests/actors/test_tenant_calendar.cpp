@@ -123,3 +123,58 @@ TEST_CASE("the tenant's calendar is loaded before its first answer, widened for 
   caf::anon_send_exit(tenant, caf::exit_reason::user_shutdown);
   f.run();
 }
+
+TEST_CASE("the tenant publishes its calendar for the HTTP workers: its own hold before the "
+          "reply, withdrawn when it stops", "[tenant][calendar][board]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  auto& board = *f.w->calendars;
+  CHECK_FALSE(board.find(f.tenant.id));
+  auto tenant = actors::spawn_tenant(*f.sys, f.w, f.tenant);
+  f.run();  // the first load
+  auto snap = board.find(f.tenant.id);
+  REQUIRE(snap);
+  const actors::tool_request read{"w1", "check_availability",
+                                  nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
+  const std::string slot = "2030-01-08T10:00:00-05:00";
+  auto free = actors::check_from(*snap, read, f.w->now());
+  REQUIRE(free);
+  CHECK(free->store_behind);
+  CHECK(slot_offered(*free, slot));
+  // Beyond the window the tenant read: no answer from the snapshot (the actor must widen).
+  CHECK_FALSE(actors::check_from(
+      *snap, {"w2", "check_availability", nlohmann::json{{"date", "2030-06-04"}}.dump(), ""},
+      f.w->now()));
+  // A malformed date is answered without any calendar.
+  auto bad = actors::check_from(*snap, {"w3", "check_availability", "{}", ""}, f.w->now());
+  REQUIRE(bad);
+  CHECK(bad->outcome.is_error);
+
+  f.ensure_call("call-a");
+  auto held = ask_tenant(f, self, tenant, "call-a", "r1", "reserve_slot", {{"start", slot}});
+  REQUIRE_FALSE(held.outcome.is_error);
+  // The reply has arrived, so the published calendar already shows the hold: the same caller's
+  // next check on a worker cannot be offered its own slot.
+  auto after = actors::check_from(*board.find(f.tenant.id), read, f.w->now());
+  REQUIRE(after);
+  CHECK_FALSE(slot_offered(*after, slot));
+  // The snapshot the worker took earlier is unchanged (immutable), and the hold frees itself
+  // when it expires, without a new snapshot.
+  CHECK(slot_offered(*actors::check_from(*snap, read, f.w->now()), slot));
+  auto later = board.find(f.tenant.id);
+  CHECK(slot_offered(*actors::check_from(*later, read, f.w->now() + std::chrono::minutes(5)),
+                     slot));
+
+  // A successor's snapshot is not withdrawn by its predecessor.
+  auto successor = actors::spawn_tenant(*f.sys, f.w, f.tenant);
+  f.run();
+  auto theirs = board.find(f.tenant.id);
+  REQUIRE(theirs);
+  CHECK(theirs != later);
+  caf::anon_send_exit(tenant, caf::exit_reason::user_shutdown);
+  f.run();
+  CHECK(board.find(f.tenant.id) == theirs);
+  caf::anon_send_exit(successor, caf::exit_reason::user_shutdown);
+  f.run();
+  CHECK_FALSE(board.find(f.tenant.id));
+}
