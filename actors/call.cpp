@@ -446,22 +446,20 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
         });
         return rp;
       },
-      [=](tools_atom, const persistence::call_identity& requester, std::vector<tool_request>& reqs,
-          std::vector<tenant_tool_reply>& replies) {
+      [=](tools_atom, answered_reads& reads) {
         // Read-only tool calls an HTTP worker already answered from the tenant's calendar
         // snapshot (service::run_tools): remembered for retries and stored write-behind, as if
         // run here. A call id of another tenant is left untouched (nothing remembered).
-        auto answered = std::make_shared<std::pair<std::vector<tool_request>,
-                                                   std::vector<tenant_tool_reply>>>(
-            std::move(reqs), std::move(replies));
+        auto answered = std::make_shared<answered_reads>(std::move(reads));
+        const auto requester = answered->identity;
         with_loaded_for_tools(self, w, requester, [=](const caf::error& err) mutable {
           touch(self, w);
           if (err || requester.org_id != self->state.identity.org_id) return;
           with_row(self, w, [=] {
             const auto& id = self->state.identity;
-            for (std::size_t i = 0; i < answered->first.size(); ++i) {
-              const auto& req = answered->first[i];
-              const auto& r = answered->second[i];
+            for (std::size_t i = 0; i < answered->requests.size(); ++i) {
+              const auto& req = answered->requests[i];
+              const auto& r = answered->replies[i];
               if (r.failure || self->state.outcomes.count(req.tool_call_id)) continue;
               if (r.store_behind)
                 caf::anon_send(w->tool_log(), log_atom::value,
@@ -470,6 +468,7 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
               self->state.outcomes[req.tool_call_id] =
                   reply_of(req, r.outcome.result, r.outcome.is_error);
             }
+            answered->pending.reset();  // handed on: the workers may answer ahead again
           });
         });
       },

@@ -58,10 +58,9 @@ call_registry_actor::behavior_type registry_behavior(registry_ptr self, wiring_p
         auto actor = find_or_spawn(self, w, identity);
         return self->delegate(actor, tools_atom::value, identity, std::move(reqs));
       },
-      [=](tools_atom, const persistence::call_identity& identity, std::vector<tool_request>& reqs,
-          std::vector<tenant_tool_reply>& replies) {
-        auto actor = find_or_spawn(self, w, identity);
-        self->send(actor, tools_atom::value, identity, std::move(reqs), std::move(replies));
+      [=](tools_atom, answered_reads& reads) {
+        auto actor = find_or_spawn(self, w, reads.identity);
+        self->send(actor, tools_atom::value, std::move(reads));
       },
       [=](view_atom, const std::string& id) -> caf::result<std::string> {
         auto i = self->state.calls.find(id);

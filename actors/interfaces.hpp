@@ -311,8 +311,7 @@ using call_actor = caf::typed_actor<
                     std::vector<tool_request>>::with<std::vector<tool_reply>>,
     // read-only tool calls already answered from the tenant's calendar snapshot by the HTTP
     // worker (service::run_tools): remembered for retries and stored write-behind; no reply
-    caf::reacts_to<tools_atom, persistence::call_identity, std::vector<tool_request>,
-                   std::vector<tenant_tool_reply>>,
+    caf::reacts_to<tools_atom, answered_reads>,
     // JSON view for GET /sessions/calls/{id}
     caf::replies_to<view_atom>::with<std::string>,
     caf::reacts_to<linger_atom>, caf::reacts_to<noreport_atom>,
@@ -324,8 +323,7 @@ using call_registry_actor = caf::typed_actor<
     caf::replies_to<event_atom, call_event_msg>::with<event_ack>,
     caf::replies_to<tools_atom, persistence::call_identity,
                     std::vector<tool_request>>::with<std::vector<tool_reply>>,
-    caf::reacts_to<tools_atom, persistence::call_identity, std::vector<tool_request>,
-                   std::vector<tenant_tool_reply>>,
+    caf::reacts_to<tools_atom, answered_reads>,
     // JSON view of a live call, "" when no actor is live for that id
     caf::replies_to<view_atom, std::string>::with<std::string>,
     // ids of the live calls
@@ -354,6 +352,7 @@ RM_LOCAL_MESSAGE(rm::actors, tool_request)
 RM_LOCAL_MESSAGE(rm::actors, tool_reply)
 RM_LOCAL_MESSAGE(rm::actors, tenant_tool_call)
 RM_LOCAL_MESSAGE(rm::actors, tenant_tool_reply)
+RM_LOCAL_MESSAGE(rm::actors, answered_reads)
 RM_LOCAL_MESSAGE(rm::actors, admission)
 RM_LOCAL_MESSAGE(rm::actors, twilio_endpoint)
 RM_LOCAL_MESSAGE(rm::actors, vapi_endpoint)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +72,18 @@ struct tenant_tool_reply {
   // database did not answer). A refusal by the rules (slot taken …) is not a failure.
   std::optional<rm::ec> failure = std::nullopt;
   bool store_behind = false;  // a read answered from memory: the caller stores it write-behind
+};
+
+// Read-only tool calls an HTTP worker has already answered from the tenant's calendar snapshot
+// (service::run_tools), sent on to the call actor, which remembers them for retries and stores
+// them write-behind. `pending` is released when the call actor has handled the message or the
+// message is dropped: it counts the records not handed on yet (wiring::reads_behind), so the
+// workers stop answering ahead of their records when those fall behind (backpressure).
+struct answered_reads {
+  persistence::call_identity identity;
+  std::vector<tool_request> requests;
+  std::vector<tenant_tool_reply> replies;  // one per request, in order
+  std::shared_ptr<void> pending;
 };
 
 // A send_sms request from a call.

@@ -212,7 +212,10 @@ std::vector<tool_reply> service::run_tools(const persistence::call_identity& cal
   // id of another tenant learns nothing of it (and its record is not touched).
   const auto started = std::chrono::steady_clock::now();
   auto& w = *impl_->w;
-  if (auto replies = answer_reads(*w.calendars, call.org_id, requests, w.now())) {
+  std::optional<std::vector<tenant_tool_reply>> replies;
+  if (w.reads_behind->load(std::memory_order_relaxed) < w.reads_behind_limit)
+    replies = answer_reads(*w.calendars, call.org_id, requests, w.now());
+  if (replies) {
     std::vector<tool_reply> out;
     out.reserve(replies->size());
     const double seconds =
@@ -222,7 +225,13 @@ std::vector<tool_reply> service::run_tools(const persistence::call_identity& cal
       metrics::tool_call(requests[i].name, o.is_error ? "error" : "ok", seconds);
       out.push_back({requests[i].name, requests[i].tool_call_id, o.result, o.is_error});
     }
-    caf::anon_send(w.calls(), tools_atom::value, call, std::move(requests), std::move(*replies));
+    w.reads_behind->fetch_add(1, std::memory_order_relaxed);
+    std::shared_ptr<void> pending{nullptr, [behind = w.reads_behind](void*) {
+                                    behind->fetch_sub(1, std::memory_order_relaxed);
+                                  }};
+    caf::anon_send(w.calls(), tools_atom::value,
+                   answered_reads{call, std::move(requests), std::move(*replies),
+                                  std::move(pending)});
     return out;
   }
   return impl_->ask<std::vector<tool_reply>>(impl_->w->calls(), tools_atom::value, call,

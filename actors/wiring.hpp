@@ -54,6 +54,12 @@ class wiring {
   // org_id → the tenant actor's calendar snapshot: published by tenant actors, read by HTTP
   // workers to answer check_availability without a message (service::run_tools, read_tool).
   std::shared_ptr<calendar_board> calendars = std::make_shared<calendar_board>();
+  // Reads answered by workers whose records the call actors have not handed on yet
+  // (answered_reads::pending). At reads_behind_limit the workers send reads to the actors and
+  // wait, as for any tool call, until the records catch up: write-behind never runs away.
+  std::shared_ptr<std::atomic<std::int64_t>> reads_behind =
+      std::make_shared<std::atomic<std::int64_t>>(0);
+  std::int64_t reads_behind_limit = 256;
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }

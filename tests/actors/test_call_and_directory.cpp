@@ -256,9 +256,16 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
   actors::tenant_tool_reply answered;
   answered.outcome = {"{\"marker\":\"answered on the worker\"}", false};
   answered.store_behind = true;
-  self->send(call, actors::tools_atom::value, id, std::vector<actors::tool_request>{read},
-             std::vector<actors::tenant_tool_reply>{answered});
+  // `pending` counts the records not handed on yet (backpressure): released once handled.
+  auto behind = std::make_shared<int>(0);
+  auto token = [&] {
+    ++*behind;
+    return std::shared_ptr<void>{nullptr, [behind](void*) { --*behind; }};
+  };
+  self->send(call, actors::tools_atom::value,
+             actors::answered_reads{id, {read}, {answered}, token()});
   f.run();
+  CHECK(*behind == 0);
   // The call's row exists now (a fresh call whose first message was a read), and a retry of the
   // same toolCallId gets the worker's answer back, not a new one.
   CHECK(stored_projection(f, id.id).state == domain::call_state::ringing);
@@ -270,9 +277,10 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
   auto foreign = id;
   foreign.org_id = "00000000-0000-4000-8000-000000000001";
   const actors::tool_request other{"c2", "check_availability", read.arguments_json, ""};
-  self->send(call, actors::tools_atom::value, foreign, std::vector<actors::tool_request>{other},
-             std::vector<actors::tenant_tool_reply>{answered});
+  self->send(call, actors::tools_atom::value,
+             actors::answered_reads{foreign, {other}, {answered}, token()});
   f.run();
+  CHECK(*behind == 0);
   auto fresh = run_tools(f, self, call, id, {other});
   REQUIRE(fresh.size() == 1);
   INFO(fresh[0].text);
