@@ -214,25 +214,6 @@ std::vector<std::pair<std::string, std::string>> call_orgs(
   return out;
 }
 
-std::vector<std::string> orgs_with_unfinished_calls(pqxx::work& tx) {
-  auto rows = tx.exec("SELECT DISTINCT org_id::text AS org_id FROM rm_unfinished_calls()");
-  std::vector<std::string> out;
-  for (const named_row r : rows) out.emplace_back(r["org_id"].c_str());
-  return out;
-}
-
-std::vector<call_row> unfinished_calls_of_tenant(pqxx::work& tx, const std::string& org_id) {
-  // The same condition as rm_unfinished_calls (migration 011).
-  auto rows = tx.exec_params(std::string("SELECT ") + call_columns +
-                                 " FROM calls c WHERE c.org_id = $1"
-                                 " AND c.state NOT IN ('ended', 'scored') ORDER BY c.created_at",
-                             org_id);
-  std::vector<call_row> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) out.push_back(read_call(r));
-  return out;
-}
-
 std::vector<call_row> load_calls(pqxx::work& tx, const std::vector<std::string>& call_ids) {
   std::vector<call_row> out;
   if (call_ids.empty()) return out;
