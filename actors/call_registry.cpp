@@ -83,7 +83,7 @@ call_registry_actor::behavior_type registry_behavior(registry_ptr self, wiring_p
     if (self->state.children.count(em.source) == 0 && em.reason) self->quit(em.reason);
   });
   self->set_default_handler(
-      [=](caf::scheduled_actor*, caf::message_view& x) -> caf::result<caf::message> {
+      [=](caf::scheduled_actor* ptr, caf::message_view& x) -> caf::result<caf::message> {
         const auto& content = x.content();
         if (content.match_elements<listwait_atom, std::uint64_t>()) {
           auto& waiting = self->state.waiting;
@@ -93,7 +93,7 @@ call_registry_actor::behavior_type registry_behavior(registry_ptr self, wiring_p
           }
           return caf::message{};
         }
-        return caf::sec::unexpected_message;
+        return caf::print_and_drop(ptr, x);  // CAF's default for anything else
       });
   return {
       [=](event_atom, call_event_msg& msg) {

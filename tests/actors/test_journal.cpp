@@ -6,8 +6,8 @@
 //   - a commit that fails (a deferred constraint) fails every entry of the batch: none is stored;
 //   - the call store's bulk recovery load (calls::load_unfinished) and bulk views
 //     (calls::views_json) give what the per-call load and view give;
-//   - the call registry's recovery: a listing sent while it runs waits for it (complete), and a
-//     call actor that stops is forgotten.
+//   - the call registry's recovery: a listing sent while it runs waits for it (complete), but
+//     no longer than 2 s; a call actor that stops is forgotten.
 #include <map>
 #include <set>
 
@@ -302,6 +302,47 @@ TEST_CASE("call registry: a listing sent while the recovery runs waits for it an
   ids = ask<std::vector<std::string>>(f, self, registry, actors::list_atom::value);
   unfinished.erase("rec-0");
   CHECK(std::set<std::string>(ids.begin(), ids.end()) == unfinished);
+  caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("call registry: a listing waits for a slow recovery 2 s at most, then gets what is live",
+          "[actors][journal][recovery]") {
+  fixture f;
+  {
+    pqxx::connection c{f.db.url()};
+    calls::record_event(
+        c, status_event({"slow-1", f.tenant.id, "inbound", "+14155550177", "+14155550100", ""},
+                        domain::call_state::in_progress, "status:in-progress"));
+  }
+  auto registry = actors::spawn_call_registry(*f.sys, f.w);
+  caf::scoped_actor self{*f.sys};
+  caf::anon_send(registry, actors::recover_atom::value);
+  self->send(registry, actors::list_atom::value);
+  // Only the registry runs: its bulk load stays queued at the database worker (a slow database).
+  auto run_registry = [&] {
+    while (f.sched->prioritize(registry)) f.sched->run_once();
+  };
+  run_registry();
+  std::optional<std::vector<std::string>> early;
+  self->receive([&](std::vector<std::string>& ids) { early = ids; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK_FALSE(early);  // still waiting
+  f.sched->advance_time(std::chrono::milliseconds(1999));
+  run_registry();
+  self->receive([&](std::vector<std::string>& ids) { early = ids; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK_FALSE(early);
+  f.sched->advance_time(std::chrono::milliseconds(1));
+  run_registry();
+  std::optional<std::vector<std::string>> late;
+  self->receive([&](std::vector<std::string>& ids) { late = ids; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(late);
+  CHECK(late->empty());  // the calls live so far: none yet
+  f.run();  // the load completes: the call is live and listed
+  auto ids = ask<std::vector<std::string>>(f, self, registry, actors::list_atom::value);
+  CHECK(ids == std::vector<std::string>{"slow-1"});
   caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   f.run();
 }
