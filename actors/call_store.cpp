@@ -1,10 +1,10 @@
 #include "actors/call_store.hpp"
 
-#include <map>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
+#include "persistence/bulk_queries.hpp"
 #include "persistence/repositories.hpp"
 #include "persistence/scoring_queries.hpp"
 
@@ -180,31 +180,24 @@ std::string view_json(pqxx::connection& c, const std::string& call_id, bool live
 std::vector<std::string> views_json(pqxx::connection& c, const std::vector<std::string>& call_ids,
                                     bool live) {
   pqxx::work tx{c};
-  std::map<std::string, std::vector<std::string>> by_org;
-  for (auto& [id, org] : p::call_orgs(tx, call_ids)) by_org[org].push_back(id);
-  std::unordered_map<std::string, std::string> views;
-  for (const auto& [org, ids] : by_org) {
-    p::set_tenant(tx, org);
-    auto rows = p::load_calls(tx, ids);
-    auto stored = p::load_events_of_calls(tx, ids);
-    auto appointments = p::appointments_for_calls(tx, ids);
-    auto scoring = p::scoring_fields_of(tx, ids);
-    std::unordered_map<std::string, std::vector<const p::stored_event*>> events_of;
-    for (const auto& [id, e] : stored) events_of[id].push_back(&e);
-    std::unordered_map<std::string, std::vector<const p::appointment*>> appointments_of;
-    for (const auto& a : appointments) appointments_of[a.call_id].push_back(&a);
-    std::unordered_map<std::string, const json*> scoring_of;
-    for (const auto& [id, j] : scoring) scoring_of[id] = &j;
-    static const json none = nullptr;
-    for (const auto& row : rows) {
-      const auto& id = row.identity.id;
-      auto sc = scoring_of.find(id);
-      views[id] = view_of(row, appointments_of[id], events_of[id],
-                          sc == scoring_of.end() ? none : *sc->second, live)
-                      .dump();
-    }
-  }
+  auto rows = p::any_tenant::view_rows_of_calls(tx, call_ids);
   tx.commit();
+  std::unordered_map<std::string, std::vector<const p::stored_event*>> events_of;
+  for (const auto& [id, e] : rows.events) events_of[id].push_back(&e);
+  std::unordered_map<std::string, std::vector<const p::appointment*>> appointments_of;
+  for (const auto& a : rows.appointments) appointments_of[a.call_id].push_back(&a);
+  std::unordered_map<std::string, const json*> scoring_of;
+  for (const auto& [id, j] : rows.scoring) scoring_of[id] = &j;
+  static const json none = nullptr;
+  std::unordered_map<std::string, std::string> views;
+  views.reserve(rows.calls.size());
+  for (const auto& row : rows.calls) {
+    const auto& id = row.identity.id;
+    auto sc = scoring_of.find(id);
+    views[id] = view_of(row, appointments_of[id], events_of[id],
+                        sc == scoring_of.end() ? none : *sc->second, live)
+                    .dump();
+  }
   std::vector<std::string> out;
   out.reserve(views.size());
   for (const auto& id : call_ids)
@@ -213,37 +206,25 @@ std::vector<std::string> views_json(pqxx::connection& c, const std::vector<std::
 }
 
 std::vector<loaded_call> load_unfinished(pqxx::connection& c) {
-  return load_unfinished(c, orgs_with_unfinished_calls(c));
-}
-
-std::vector<std::string> orgs_with_unfinished_calls(pqxx::connection& c) {
   pqxx::work tx{c};
-  auto orgs = p::orgs_with_unfinished_calls(tx);
+  auto rows = p::any_tenant::unfinished_calls(tx);
+  auto outcomes = p::any_tenant::completed_tool_calls_of_unfinished(tx);
   tx.commit();
-  return orgs;
-}
-
-std::vector<loaded_call> load_unfinished(pqxx::connection& c,
-                                         const std::vector<std::string>& orgs) {
-  pqxx::work tx{c};
   std::vector<loaded_call> out;
-  for (const auto& org : orgs) {
-    p::set_tenant(tx, org);
-    auto rows = p::unfinished_calls_of_tenant(tx, org);
-    std::unordered_map<std::string, std::size_t> index;
-    for (auto& row : rows) {
-      index.emplace(row.identity.id, out.size());
-      loaded_call l;
-      l.found = true;
-      l.identity = std::move(row.identity);
-      l.projection = row.projection;
-      out.push_back(std::move(l));
-    }
-    for (auto& t : p::completed_tool_calls_of_unfinished(tx, org))
-      if (auto i = index.find(t.call_id); i != index.end())
-        out[i->second].outcomes.emplace_back(std::move(t.tool_call_id), std::move(t.outcome));
+  out.reserve(rows.size());
+  std::unordered_map<std::string, std::size_t> index;
+  index.reserve(rows.size());
+  for (auto& row : rows) {
+    index.emplace(row.identity.id, out.size());
+    loaded_call l;
+    l.found = true;
+    l.identity = std::move(row.identity);
+    l.projection = row.projection;
+    out.push_back(std::move(l));
   }
-  tx.commit();
+  for (auto& t : outcomes)
+    if (auto i = index.find(t.call_id); i != index.end())
+      out[i->second].outcomes.emplace_back(std::move(t.tool_call_id), std::move(t.outcome));
   return out;
 }
 

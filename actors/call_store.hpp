@@ -47,14 +47,10 @@ struct first_recorded {
 };
 first_recorded load_and_record_in(pqxx::work& tx, actors::call_event_msg msg);
 
-// Every unfinished call (rm_unfinished_calls: not ended, or reported but not scored) with its
-// identity, projection and completed tool results, for the call registry's start-up: a few
-// queries per tenant that has such calls, not per call.
+// Every unfinished call of every tenant (not ended, or reported but not scored) with its
+// identity, projection and completed tool results, for the call registry's start-up: two
+// statements in all (persistence::any_tenant, migration 019), however many calls and tenants.
 std::vector<loaded_call> load_unfinished(pqxx::connection& c);
-// The same in two steps, so the registry can read groups of tenants on several connections at
-// once: the tenants that have unfinished calls, then the calls of some of them.
-std::vector<std::string> orgs_with_unfinished_calls(pqxx::connection& c);
-std::vector<loaded_call> load_unfinished(pqxx::connection& c, const std::vector<std::string>& orgs);
 
 // GET /sessions/calls/{id}:
 // {"id","tenant_id","state","outcome","caller","dialled","direction","ended_reason",
@@ -66,9 +62,10 @@ std::vector<loaded_call> load_unfinished(pqxx::connection& c, const std::vector<
 //  "redactions", "contact_id", "scored_at"}. Times are UTC ISO 8601. "" when the call is unknown.
 std::string view_json(pqxx::connection& c, const std::string& call_id, bool live);
 
-// The views of view_json (same shape, each "live": `live`) of many calls at once, for
-// GET /sessions/calls: a few queries per tenant, not per call. Unknown ids are left out; the
-// order follows `call_ids`.
+// The views of view_json (same shape, each "live": `live`) of many calls of any tenants at once,
+// for the operator's GET /sessions/calls: three statements in all (persistence::any_tenant,
+// migration 019), not a few per tenant or call. Reads every tenant's rows: operator paths only.
+// Unknown ids are left out; the order follows `call_ids`.
 std::vector<std::string> views_json(pqxx::connection& c, const std::vector<std::string>& call_ids,
                                     bool live);
 

@@ -80,7 +80,8 @@ std::optional<call_row> load_call(pqxx::work& tx, const std::string& call_id);
 // Calls not yet finished: before `ended`, or reported but not yet scored (rebuilt at start-up).
 std::vector<std::string> unfinished_call_ids(pqxx::work& tx);
 
-// ---- calls in bulk (start-up recovery, GET /sessions/calls: a few queries, not one per call) ----
+// ---- calls in bulk, of the tenant set on the transaction (a few queries, not one per call; across
+// tenants for recovery and the operator's listing: persistence/bulk_queries.hpp) ---------------
 
 // text[] literal of `xs` for `$1::text[]` (every element quoted and escaped: any content).
 std::string text_array(const std::vector<std::string>& xs);
@@ -88,10 +89,6 @@ std::string text_array(const std::vector<std::string>& xs);
 // (rm_call_org; needs no tenant).
 std::vector<std::pair<std::string, std::string>> call_orgs(pqxx::work& tx,
                                                            const std::vector<std::string>& call_ids);
-// Tenants with unfinished calls (rm_unfinished_calls; needs no tenant).
-std::vector<std::string> orgs_with_unfinished_calls(pqxx::work& tx);
-// The unfinished calls of the tenant set on `tx` (org_id), oldest first.
-std::vector<call_row> unfinished_calls_of_tenant(pqxx::work& tx, const std::string& org_id);
 // The calls of `call_ids` of the tenant set on `tx` (others are not visible).
 std::vector<call_row> load_calls(pqxx::work& tx, const std::vector<std::string>& call_ids);
 // Their events, (call id, event) in insertion order per call.
@@ -127,14 +124,11 @@ void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_too
 // The completed invocations of a call, for a call actor rebuilding its replay cache.
 std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(
     pqxx::work& tx, const std::string& call_id);
-// The same for every unfinished call of the tenant `org_id` set on `tx` (start-up recovery):
-// (call id, toolCallId, outcome).
+// A completed invocation with its call (start-up recovery, persistence/bulk_queries.hpp).
 struct call_tool_outcome {
   std::string call_id, tool_call_id;
   tool_outcome outcome;
 };
-std::vector<call_tool_outcome> completed_tool_calls_of_unfinished(pqxx::work& tx,
-                                                                  const std::string& org_id);
 
 // ---- appointments ---------------------------------------------------------------------------------
 

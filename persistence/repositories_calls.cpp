@@ -39,6 +39,14 @@ domain::call_outcome outcome_from_string(const std::string& s) {
   return domain::call_outcome::none;
 }
 
+}  // namespace
+
+namespace detail {
+
+const char* const call_event_columns =
+    "kind, status, ended_reason, occurred_at_ms, dedup_key, coalesce(payload::text, '') AS payload,"
+    " (extract(epoch from received_at) * 1000)::bigint AS received_at_ms";
+
 stored_event read_event(named_row r) {
   stored_event s;
   s.event.kind = kind_from_string(r["kind"].c_str());
@@ -51,21 +59,21 @@ stored_event read_event(named_row r) {
   return s;
 }
 
-}  // namespace
-
-namespace detail {
-
 // Epoch-millisecond instants are aliased *_ms so that they never shadow the timestamptz columns.
+#define RM_CALL_ROW_COLUMNS                                                                 \
+  "id, org_id, direction, caller, dialled, provider_call_sid, state, outcome, ended_reason," \
+  " (extract(epoch from started_at) * 1000)::bigint AS started_at_ms,"                      \
+  " (extract(epoch from ended_at) * 1000)::bigint AS ended_at_ms,"                          \
+  " transcript, summary, recording_url, duration_seconds::float8 AS duration_seconds,"      \
+  " cost_usd::float8 AS cost_usd, success_evaluation,"                                      \
+  " structured_data::text AS structured_data,"                                              \
+  " (extract(epoch from created_at) * 1000)::bigint AS created_at_ms"
+const char* const call_row_columns = RM_CALL_ROW_COLUMNS;
 const char* const call_columns =
-    "id, org_id, direction, caller, dialled, provider_call_sid, state, outcome, ended_reason,"
-    " (extract(epoch from started_at) * 1000)::bigint AS started_at_ms,"
-    " (extract(epoch from ended_at) * 1000)::bigint AS ended_at_ms,"
-    " EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.kind = 'booking')"
-    "   AS has_booking_event,"
-    " transcript, summary, recording_url, duration_seconds::float8 AS duration_seconds,"
-    " cost_usd::float8 AS cost_usd, success_evaluation,"
-    " structured_data::text AS structured_data,"
-    " (extract(epoch from created_at) * 1000)::bigint AS created_at_ms";
+    RM_CALL_ROW_COLUMNS
+    ", EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.kind = 'booking')"
+    "   AS has_booking_event";
+#undef RM_CALL_ROW_COLUMNS
 
 call_row read_call(named_row r) {
   call_row c;
@@ -93,7 +101,9 @@ call_row read_call(named_row r) {
 }  // namespace detail
 
 using detail::call_columns;
+using detail::call_event_columns;
 using detail::read_call;
+using detail::read_event;
 
 void ensure_call(pqxx::work& tx, const call_identity& c) {
   tx.exec_params0(
@@ -114,12 +124,9 @@ bool append_call_event(pqxx::work& tx, const std::string& call_id, const std::st
 }
 
 std::vector<stored_event> load_call_events(pqxx::work& tx, const std::string& call_id) {
-  auto rows = tx.exec_params(
-      "SELECT kind, status, ended_reason, occurred_at_ms, dedup_key,"
-      " coalesce(payload::text, '') AS payload,"
-      " (extract(epoch from received_at) * 1000)::bigint AS received_at_ms"
-      " FROM call_events WHERE call_id = $1 ORDER BY id",
-      call_id);
+  auto rows = tx.exec_params(std::string("SELECT ") + call_event_columns +
+                                 " FROM call_events WHERE call_id = $1 ORDER BY id",
+                             call_id);
   std::vector<stored_event> out;
   out.reserve(rows.size());
   for (const auto& r : rows) out.push_back(read_event(r));
@@ -207,25 +214,6 @@ std::vector<std::pair<std::string, std::string>> call_orgs(
   return out;
 }
 
-std::vector<std::string> orgs_with_unfinished_calls(pqxx::work& tx) {
-  auto rows = tx.exec("SELECT DISTINCT org_id::text AS org_id FROM rm_unfinished_calls()");
-  std::vector<std::string> out;
-  for (const named_row r : rows) out.emplace_back(r["org_id"].c_str());
-  return out;
-}
-
-std::vector<call_row> unfinished_calls_of_tenant(pqxx::work& tx, const std::string& org_id) {
-  // The same condition as rm_unfinished_calls (migration 011).
-  auto rows = tx.exec_params(std::string("SELECT ") + call_columns +
-                                 " FROM calls c WHERE c.org_id = $1"
-                                 " AND c.state NOT IN ('ended', 'scored') ORDER BY c.created_at",
-                             org_id);
-  std::vector<call_row> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) out.push_back(read_call(r));
-  return out;
-}
-
 std::vector<call_row> load_calls(pqxx::work& tx, const std::vector<std::string>& call_ids) {
   std::vector<call_row> out;
   if (call_ids.empty()) return out;
@@ -241,12 +229,10 @@ std::vector<std::pair<std::string, stored_event>> load_events_of_calls(
     pqxx::work& tx, const std::vector<std::string>& call_ids) {
   std::vector<std::pair<std::string, stored_event>> out;
   if (call_ids.empty()) return out;
-  auto rows = tx.exec_params(
-      "SELECT call_id, kind, status, ended_reason, occurred_at_ms, dedup_key,"
-      " coalesce(payload::text, '') AS payload,"
-      " (extract(epoch from received_at) * 1000)::bigint AS received_at_ms"
-      " FROM call_events WHERE call_id = ANY($1::text[]) ORDER BY call_id, id",
-      text_array(call_ids));
+  auto rows = tx.exec_params(std::string("SELECT call_id, ") + call_event_columns +
+                                 " FROM call_events WHERE call_id = ANY($1::text[])"
+                                 " ORDER BY call_id, id",
+                             text_array(call_ids));
   out.reserve(rows.size());
   for (const named_row r : rows) out.emplace_back(r["call_id"].c_str(), read_event(r));
   return out;

@@ -86,19 +86,4 @@ std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(
   return out;
 }
 
-std::vector<call_tool_outcome> completed_tool_calls_of_unfinished(pqxx::work& tx,
-                                                                  const std::string& org_id) {
-  auto rows = tx.exec_params(
-      "SELECT t.call_id, t.tool_call_id, t.result, t.is_error FROM tool_invocations t"
-      " JOIN calls c ON c.id = t.call_id"
-      " WHERE c.org_id = $1 AND c.state NOT IN ('ended', 'scored') AND t.result IS NOT NULL",
-      org_id);
-  std::vector<call_tool_outcome> out;
-  out.reserve(rows.size());
-  for (const named_row r : rows)
-    out.push_back({r["call_id"].c_str(), r["tool_call_id"].c_str(),
-                   tool_outcome{r["result"].c_str(), r["is_error"].as<bool>()}});
-  return out;
-}
-
 }  // namespace rm::persistence

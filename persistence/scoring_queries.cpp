@@ -1,7 +1,7 @@
 // SQL behind scoring_queries.hpp. Readers take columns by name (detail::named_row).
 #include "persistence/scoring_queries.hpp"
 
-#include "persistence/detail/rows.hpp"
+#include "persistence/detail/readers.hpp"
 #include "persistence/repositories.hpp"  // text_array
 
 namespace rm::persistence {
@@ -12,12 +12,6 @@ using detail::named_row;
 using detail::optional_as;
 using detail::or_null;
 using nlohmann::json;
-
-constexpr const char* iso_utc = "YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"";
-
-std::string iso(const char* column) {
-  return std::string("to_char(") + column + " AT TIME ZONE 'UTC', '" + iso_utc + "')";
-}
 
 json text_or_null(const pqxx::field& f) { return f.is_null() ? json(nullptr) : json(f.c_str()); }
 
@@ -152,16 +146,19 @@ std::string queue_hot_lead_alert(pqxx::work& tx, const std::string& org_id,
   return r["id"].c_str();
 }
 
-namespace {
+namespace detail {
 
-std::string scoring_columns() {
-  return "SELECT id, sentiment_score::float8 AS sentiment_score, sentiment_label, urgency,"
-         " sentiment_reason, sentiment_source, lead_score, lead_tier, score_factors::text AS"
-         " score_factors, financial_value::float8 AS financial_value, matched_service,"
-         " recording_status, transfer_to, transfer_reason, " +
-         iso("transfer_time") + " AS transfer_time, redactions::text AS redactions,"
-         " contact_id, " + iso("scored_at") + " AS scored_at FROM calls";
-}
+// A timestamptz column as ISO 8601 UTC text ("2030-01-15T08:00:00Z").
+#define RM_ISO(column) \
+  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+const char* const scoring_columns =
+    "sentiment_score::float8 AS sentiment_score, sentiment_label, urgency,"
+    " sentiment_reason, sentiment_source, lead_score, lead_tier, score_factors::text AS"
+    " score_factors, financial_value::float8 AS financial_value, matched_service,"
+    " recording_status, transfer_to, transfer_reason, " RM_ISO("transfer_time")
+    " AS transfer_time, redactions::text AS redactions, contact_id, " RM_ISO("scored_at")
+    " AS scored_at";
+#undef RM_ISO
 
 json read_scoring(const named_row r) {
   json sentiment = nullptr;
@@ -191,22 +188,24 @@ json read_scoring(const named_row r) {
           {"scored_at", text_or_null(r["scored_at"])}};
 }
 
-}  // namespace
+}  // namespace detail
 
 json scoring_fields(pqxx::work& tx, const std::string& call_id) {
-  auto rows = tx.exec_params(scoring_columns() + " WHERE id = $1", call_id);
+  auto rows = tx.exec_params(
+      std::string("SELECT id, ") + detail::scoring_columns + " FROM calls WHERE id = $1", call_id);
   if (rows.empty()) return nullptr;
-  return read_scoring(rows[0]);
+  return detail::read_scoring(rows[0]);
 }
 
 std::vector<std::pair<std::string, json>> scoring_fields_of(
     pqxx::work& tx, const std::vector<std::string>& call_ids) {
   std::vector<std::pair<std::string, json>> out;
   if (call_ids.empty()) return out;
-  auto rows = tx.exec_params(scoring_columns() + " WHERE id = ANY($1::text[])",
+  auto rows = tx.exec_params(std::string("SELECT id, ") + detail::scoring_columns +
+                                 " FROM calls WHERE id = ANY($1::text[])",
                              text_array(call_ids));
   out.reserve(rows.size());
-  for (const named_row r : rows) out.emplace_back(r["id"].c_str(), read_scoring(r));
+  for (const named_row r : rows) out.emplace_back(r["id"].c_str(), detail::read_scoring(r));
   return out;
 }
 

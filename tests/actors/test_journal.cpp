@@ -5,8 +5,11 @@
 //   - an entry that throws fails alone: the others of its batch are committed;
 //   - a commit that fails (a deferred constraint) fails every entry of the batch: none is stored;
 //   - the call store's bulk recovery load (calls::load_unfinished) and bulk views
-//     (calls::views_json) give what the per-call load and view give.
+//     (calls::views_json) give what the per-call load and view give;
+//   - the call registry's recovery: a listing sent while it runs waits for it (complete), but
+//     no longer than 2 s; a call actor that stops is forgotten.
 #include <map>
+#include <set>
 
 #include "actors/call_store.hpp"
 #include "tests/actors/deterministic_fixture.hpp"
@@ -255,5 +258,91 @@ TEST_CASE("call actor: a fresh call's first tool call is loaded and stored in on
           {"t3", "check_availability", nlohmann::json{{"date", "2030-01-10"}}.dump(), ""}});
   CHECK(stats(f, self).entries == after.entries);
   caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("call registry: a listing sent while the recovery runs waits for it and is complete",
+          "[actors][journal][recovery]") {
+  fixture f;
+  auto other = second_tenant(f);
+  std::set<std::string> unfinished;
+  {
+    pqxx::connection c{f.db.url()};
+    for (int i = 0; i < 6; ++i) {
+      auto id = "rec-" + std::to_string(i);
+      auto org = i % 2 ? other : f.tenant.id;
+      calls::record_event(
+          c, status_event({id, org, "inbound", "+14155550177", "+14155550100", ""},
+                          domain::call_state::in_progress, "status:in-progress"));
+      unfinished.insert(id);
+    }
+    calls::record_event(
+        c, status_event({"rec-ended", other, "inbound", "+14155550177", "+14155550100", ""},
+                        domain::call_state::ended, "status:ended"));
+  }
+  auto registry = actors::spawn_call_registry(*f.sys, f.w);
+  caf::scoped_actor self{*f.sys};
+  // Both are queued before anything runs: the listing reaches the registry while the bulk load
+  // is still in the database worker's queue.
+  caf::anon_send(registry, actors::recover_atom::value);
+  auto ids = ask<std::vector<std::string>>(f, self, registry, actors::list_atom::value);
+  CHECK(std::set<std::string>(ids.begin(), ids.end()) == unfinished);
+  // A call actor that stops is forgotten: the next listing leaves it out.
+  auto one = ask<std::string>(f, self, registry, actors::view_atom::value, std::string{"rec-0"});
+  CHECK_FALSE(one.empty());
+  {
+    auto listed = ask<std::vector<std::string>>(f, self, registry, actors::list_atom::value);
+    CHECK(listed.size() == unfinished.size());
+  }
+  caf::anon_send(registry, actors::event_atom::value,
+                 status_event({"rec-0", f.tenant.id, "inbound", "+14155550177", "+14155550100", ""},
+                              domain::call_state::ended, "status:ended"));
+  f.run();
+  f.advance(std::chrono::hours(1));  // past the no-report wait: the ended call stops
+  ids = ask<std::vector<std::string>>(f, self, registry, actors::list_atom::value);
+  unfinished.erase("rec-0");
+  CHECK(std::set<std::string>(ids.begin(), ids.end()) == unfinished);
+  caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("call registry: a listing waits for a slow recovery 2 s at most, then gets what is live",
+          "[actors][journal][recovery]") {
+  fixture f;
+  {
+    pqxx::connection c{f.db.url()};
+    calls::record_event(
+        c, status_event({"slow-1", f.tenant.id, "inbound", "+14155550177", "+14155550100", ""},
+                        domain::call_state::in_progress, "status:in-progress"));
+  }
+  auto registry = actors::spawn_call_registry(*f.sys, f.w);
+  caf::scoped_actor self{*f.sys};
+  caf::anon_send(registry, actors::recover_atom::value);
+  self->send(registry, actors::list_atom::value);
+  // Only the registry runs: its bulk load stays queued at the database worker (a slow database).
+  auto run_registry = [&] {
+    while (f.sched->prioritize(registry)) f.sched->run_once();
+  };
+  run_registry();
+  std::optional<std::vector<std::string>> early;
+  self->receive([&](std::vector<std::string>& ids) { early = ids; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK_FALSE(early);  // still waiting
+  f.sched->advance_time(std::chrono::milliseconds(1999));
+  run_registry();
+  self->receive([&](std::vector<std::string>& ids) { early = ids; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK_FALSE(early);
+  f.sched->advance_time(std::chrono::milliseconds(1));
+  run_registry();
+  std::optional<std::vector<std::string>> late;
+  self->receive([&](std::vector<std::string>& ids) { late = ids; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(late);
+  CHECK(late->empty());  // the calls live so far: none yet
+  f.run();  // the load completes: the call is live and listed
+  auto ids = ask<std::vector<std::string>>(f, self, registry, actors::list_atom::value);
+  CHECK(ids == std::vector<std::string>{"slow-1"});
+  caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   f.run();
 }

@@ -3,8 +3,11 @@
 // look at it the way the service does.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <pqxx/pqxx>
 
+#include "persistence/bulk_queries.hpp"
 #include "persistence/repositories.hpp"
 #include "tests/persistence/fixtures.hpp"
 #include "tests/support/test_db.hpp"
@@ -113,4 +116,72 @@ TEST_CASE("the service role can neither bypass row-level security nor alter the 
   CHECK(role[0].as<bool>() == false);
   CHECK(role[1].as<bool>() == false);
   CHECK_THROWS_AS(tx.exec("ALTER TABLE calls DISABLE ROW LEVEL SECURITY"), pqxx::sql_error);
+}
+
+// Migration 019: the start-up recovery and the operator's listing read every tenant's calls in
+// one statement each, without naming a tenant; the tables stay closed to everything else.
+TEST_CASE("the recovery and the operator's listing read the calls of every tenant at once") {
+  two_tenants t;
+  {
+    pqxx::connection owner{t.db.url()};
+    pqxx::work tx{owner};
+    make_call(tx, "call-a-ended", t.a);
+    tx.exec0("UPDATE calls SET state = 'ended' WHERE id = 'call-a-ended'");
+    rm::domain::call_event booking;
+    booking.kind = rm::domain::call_event_kind::booking;
+    booking.status = rm::domain::call_state::in_progress;
+    booking.occurred_at_ms = 1000;
+    booking.dedup_key = "booking:1";
+    append_call_event(tx, "call-b", t.b, booking, "{}");
+    auto held = rm::persistence::test::slot(t.b, rm::persistence::test::utc(10, 0));
+    held.call_id = "call-b";
+    REQUIRE(insert_appointment(tx, held).row);
+    insert_completed_tool_calls(
+        tx, {{"call-a", "tc-1", t.a, "check_availability", "{}", {"{\"slots\":[]}", false}},
+             {"call-a-ended", "tc-2", t.a, "check_availability", "{}", {"{}", false}}});
+    tx.commit();
+  }
+  auto c = app_connection(t.db.url());
+  pqxx::work tx{*c};
+  // Recovery: the unfinished calls of both tenants, not the ended one, and their tool results.
+  auto unfinished = any_tenant::unfinished_calls(tx);
+  REQUIRE(unfinished.size() == 2);
+  std::set<std::string> orgs;
+  for (const auto& row : unfinished) orgs.insert(row.identity.org_id);
+  CHECK(orgs == std::set<std::string>{t.a, t.b});
+  auto results = any_tenant::completed_tool_calls_of_unfinished(tx);
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].call_id == "call-a");
+  CHECK(results[0].tool_call_id == "tc-1");
+  // The listing: calls of both tenants in one call, ended or not, unknown ids left out.
+  auto rows = any_tenant::view_rows_of_calls(tx, {"call-a", "call-b", "call-a-ended", "nope"});
+  CHECK(rows.calls.size() == 3);
+  CHECK(rows.scoring.size() == 3);
+  for (const auto& row : rows.calls) CHECK(row.projection.booked == (row.identity.id == "call-b"));
+  REQUIRE(rows.events.size() == 1);
+  CHECK(rows.events[0].first == "call-b");
+  REQUIRE(rows.appointments.size() == 1);
+  CHECK(rows.appointments[0].org_id == t.b);
+  CHECK(any_tenant::view_rows_of_calls(tx, {}).calls.empty());
+  // …and the tables themselves stay closed to a transaction that names no tenant.
+  CHECK(count(tx, "calls") == 0);
+  CHECK(count(tx, "call_events") == 0);
+  CHECK(count(tx, "appointments") == 0);
+  CHECK(count(tx, "tool_invocations") == 0);
+}
+
+TEST_CASE("the cross-tenant functions are granted to the service role only") {
+  two_tenants t;
+  pqxx::connection owner{t.db.url()};
+  pqxx::work tx{owner};
+  for (const char* f : {"rm_calls_by_ids(text[])", "rm_call_events_by_call_ids(text[])",
+                        "rm_appointments_by_call_ids(text[])", "rm_unfinished_call_rows()",
+                        "rm_unfinished_tool_results()"}) {
+    INFO(f);
+    CHECK(tx.exec1(std::string("SELECT has_function_privilege('public', '") + f + "', 'EXECUTE')")[0]
+              .as<bool>() == false);
+    CHECK(tx.exec1(std::string("SELECT has_function_privilege('ringmaster_app', '") + f +
+                   "', 'EXECUTE')")[0]
+              .as<bool>());
+  }
 }
