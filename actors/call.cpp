@@ -416,7 +416,10 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
               return out;
             },
             [=](caf::expected<calls::first_recorded> r) mutable {
-              if (!r) return rp.deliver(std::move(r.error()));
+              if (!r) {
+                rp.deliver(std::move(r.error()));
+                return;
+              }
               auto& st = self->state;
               if (data && data->outcome == persistence::journal_row_outcome::stored) {
                 if (!st.loaded) {  // a fresh call: nothing was stored before this event
@@ -430,7 +433,10 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                   apply_loaded(self, r->loaded);
                   arm_timers(self, w);
                 }
-                if (r->refused) return rp.deliver(event_ack{false, "", "", true});
+                if (r->refused) {
+                  rp.deliver(event_ack{false, "", "", true});
+                  return;
+                }
                 st.events = std::move(r->record.events);
                 st.events_known = true;
               }

@@ -20,6 +20,9 @@ class array_literal {
     }
     out_ += '"';
   }
+  // (Without it a const char* would pick add(bool).)
+  void add(const char* x) { add(std::string_view{x}); }
+  void add(const std::string& x) { add(std::string_view{x}); }
   void add_or_null(std::string_view x) {  // "" → NULL
     if (x.empty()) {
       open();
