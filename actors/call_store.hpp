@@ -32,9 +32,9 @@ recorded record_event_in(pqxx::work& tx, const actors::call_event_msg& msg);
 // call (empty when `fresh`: the call is not stored yet as far as the actor knows). The row's
 // projection is domain::project(known + the event). nullopt when the event takes the general way
 // (record_event_in): an end-of-call report or a transfer (their extra columns and rows).
-std::optional<persistence::journal_event_row> event_row(const actors::call_event_msg& msg,
-                                                        bool fresh,
-                                                        const std::vector<domain::call_event>& known);
+std::optional<persistence::journal_event_row> event_row(
+    const actors::call_event_msg& msg, bool fresh,
+    const std::vector<domain::call_event>& known);
 
 // Recomputes `calls` state/outcome from call_events inside the caller's transaction.
 domain::call_projection refresh_projection(pqxx::work& tx, const std::string& call_id);

@@ -3,7 +3,7 @@
 // batches are being committed, so an idle journal sends an entry at once and a busy one batches
 // everything that arrived during the previous commit. One transaction and one fsync per batch,
 // whatever the number of calls and tenants in it. (With the data rows, 4 batches in flight
-// instead of 2 measured no gain: 2,374–2,757/s against 2,937–3,302/s in alternating bench runs.)
+// instead of 2 measured no gain: 2,374–2,757/s against 2,937–3,302/s, alternating bench runs.)
 #include <deque>
 #include <vector>
 
@@ -77,7 +77,8 @@ std::vector<std::string> run_batch(pqxx::connection& c, const entry_list& batch)
       } catch (const pqxx::in_doubt_error&) {
         throw;
       } catch (const std::exception& ex) {
-        spdlog::warn("journal: the batch's rows were not stored at once ({}); one by one", ex.what());
+        spdlog::warn("journal: the batch's rows were not stored at once ({}); one by one",
+                     ex.what());
         set_based = false;  // every row through its closure: a bad one fails alone
         continue;
       }

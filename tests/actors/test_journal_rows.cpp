@@ -91,8 +91,8 @@ TEST_CASE("journal rows: one statement stores many calls' events; other orgs' ca
   calls::record_event(c, status(identity("r-b2", b), domain::call_state::in_progress, 5500));
   rows.push_back(stale);
   // A fresh row for a call that is stored: not applied (the caller loads it instead).
-  auto existing = calls::event_row(status(identity("r-a3", a), domain::call_state::forwarding, 7000),
-                                   /*fresh=*/true, {});
+  auto existing = calls::event_row(
+      status(identity("r-a3", a), domain::call_state::forwarding, 7000), /*fresh=*/true, {});
   rows.push_back(*existing);
   REQUIRE(rows[0].known_events == 1);
   REQUIRE(rows[2].fresh);
