@@ -5,6 +5,14 @@
 // the database: by its first event in the same journal entry as the event itself, by a load
 // before its first tool call, or from the registry's bulk load at start-up; so a crash or a
 // restart loses nothing that was acknowledged.
+//
+// It also keeps its stored events' identity (kind, status, reasons, times, dedup keys) and
+// computes its projection itself (domain::project): a duplicate it knows is acknowledged without
+// the journal, and a plain event goes to the journal as a data row (calls::event_row) that the
+// journal stores set-based with the batch's other rows. When the database turns out to differ
+// from what the actor knew (another writer: the booking, the scoring step, another instance, a
+// call stored before the actor was spawned), the row falls back to the general closure, which
+// re-reads every event, and the actor takes that history in.
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -37,6 +45,10 @@ struct call_state {
   bool loaded = false;
   bool row_ensured = false;  // the calls row exists (tool results reference it)
   bool announced = false;    // the event hub has heard of this call (or it existed when loaded)
+  // Every stored event of the call (no payloads) when events_known; false after the registry's
+  // bulk recovery load until an event is recorded the general way (which re-reads them).
+  std::vector<domain::call_event> events;
+  bool events_known = false;
   // toolCallId → its first result: a retried tool call is answered from here without acting.
   // Rebuilt from tool_invocations when the actor is (re)created.
   std::unordered_map<std::string, tool_reply> outcomes;
@@ -135,6 +147,11 @@ void apply_loaded(call_ptr self, const calls::loaded_call& l) {
     st.announced = true;
     for (auto& [tool_call_id, outcome] : l.outcomes)
       st.outcomes[tool_call_id] = tool_reply{"", tool_call_id, outcome.result, outcome.is_error};
+    st.events = l.events;
+    st.events_known = l.events_loaded;
+  } else {
+    st.events.clear();  // not stored (yet): no events
+    st.events_known = true;
   }
   st.loaded = true;
 }
@@ -380,48 +397,75 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                                domain::to_string(r.projection.outcome)});
           score_if_reported(self, w, [] {});
         };
-        if (!self->state.loaded) {
-          // The first message: the load and the record in ONE journal entry (no extra round
-          // trip, and the call's row joins the batch).
-          auto org = msg.identity.org_id;
-          journal_await<calls::first_recorded>(
-              self, *w, org,
-              [msg = std::move(msg)](pqxx::work& tx) {
-                return calls::load_and_record_in(tx, msg);
-              },
-              [=](caf::expected<calls::first_recorded> first) mutable {
-                if (!first) {
-                  rp.deliver(std::move(first.error()));
-                  return;
-                }
-                if (!self->state.loaded) {
-                  apply_loaded(self, first->loaded);
+        auto& st = self->state;
+        if (st.loaded) {
+          if (msg.identity.org_id != st.identity.org_id) {
+            // A call id of another tenant: refuse without touching its record.
+            rp.deliver(event_ack{false, "", "", true});
+            return rp;
+          }
+          msg.identity = st.identity;  // the first identity stays authoritative
+        }
+        // Not loaded yet: the first message, whose entry loads the call too (no extra round
+        // trip, and the call's row joins the batch). As a data row it is tried as a fresh call
+        // (its row inserted unless stored: then the load and record run instead).
+        const bool first = !st.loaded;
+        const bool fresh = first || !st.row_ensured;
+        std::shared_ptr<journal_entry::data_row> data;
+        if (fresh || st.events_known) {
+          if (!fresh)
+            for (const auto& e : st.events)
+              if (e.dedup_key == msg.event.dedup_key) {  // a duplicate: stored already
+                rp.deliver(event_ack{false, domain::to_string(st.projection.state),
+                                     domain::to_string(st.projection.outcome)});
+                return rp;
+              }
+          if (auto row = calls::event_row(msg, fresh, st.events))
+            data = std::make_shared<journal_entry::data_row>(journal_entry::data_row{*row});
+        }
+        auto org = msg.identity.org_id;  // before msg is moved into the entry
+        auto identity = msg.identity;
+        auto event = msg.event;
+        journal_await_row<calls::first_recorded>(
+            self, *w, org, data,
+            [first, msg = std::move(msg)](pqxx::work& tx) {
+              if (first) return calls::load_and_record_in(tx, msg);
+              calls::first_recorded out;
+              out.record = calls::record_event_in(tx, msg);
+              return out;
+            },
+            [data] {  // the row was stored: what it assumed
+              calls::first_recorded out;
+              out.record.stored = true;
+              out.record.projection = data->row.projection;
+              return out;
+            },
+            [=](caf::expected<calls::first_recorded> r) mutable {
+              if (!r) {
+                rp.deliver(std::move(r.error()));
+                return;
+              }
+              auto& st = self->state;
+              if (data && data->outcome == persistence::journal_row_outcome::stored) {
+                if (!st.loaded) {  // a fresh call: nothing was stored before this event
+                  st.identity = identity;
+                  apply_loaded(self, calls::loaded_call{});
                   arm_timers(self, w);
                 }
-                if (first->refused) {
+                st.events.push_back(event);
+              } else {
+                if (!st.loaded) {
+                  apply_loaded(self, r->loaded);
+                  arm_timers(self, w);
+                }
+                if (r->refused) {
                   rp.deliver(event_ack{false, "", "", true});
                   return;
                 }
-                take(first->record);
-              });
-          return rp;
-        }
-        if (msg.identity.org_id != self->state.identity.org_id) {
-          // A call id of another tenant: refuse without touching its record.
-          rp.deliver(event_ack{false, "", "", true});
-          return rp;
-        }
-        msg.identity = self->state.identity;  // the first identity stays authoritative
-        auto org = msg.identity.org_id;  // before msg is moved into the entry
-        journal_await<calls::recorded>(
-            self, *w, org,
-            [msg = std::move(msg)](pqxx::work& tx) { return calls::record_event_in(tx, msg); },
-            [=](caf::expected<calls::recorded> recorded) mutable {
-              if (!recorded) {
-                rp.deliver(std::move(recorded.error()));
-                return;
+                st.events = std::move(r->record.events);
+                st.events_known = true;
               }
-              take(*recorded);
+              take(r->record);
             });
         return rp;
       },

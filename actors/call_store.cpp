@@ -13,12 +13,26 @@ namespace rm::calls {
 namespace p = rm::persistence;
 using nlohmann::json;
 
-domain::call_projection refresh_projection(pqxx::work& tx, const std::string& call_id) {
+namespace {
+
+std::vector<domain::call_event> stored_events(pqxx::work& tx, const std::string& call_id) {
   std::vector<domain::call_event> events;
   for (auto& e : p::load_call_events(tx, call_id)) events.push_back(std::move(e.event));
-  auto projection = domain::project(std::move(events));
+  return events;
+}
+
+// Recomputes and saves the projection from `events` (all the call's stored events).
+domain::call_projection save_projection_of(pqxx::work& tx, const std::string& call_id,
+                                           const std::vector<domain::call_event>& events) {
+  auto projection = domain::project(events);
   p::save_projection(tx, call_id, projection);
   return projection;
+}
+
+}  // namespace
+
+domain::call_projection refresh_projection(pqxx::work& tx, const std::string& call_id) {
+  return save_projection_of(tx, call_id, stored_events(tx, call_id));
 }
 
 recorded record_event(pqxx::connection& c, const actors::call_event_msg& msg) {
@@ -53,8 +67,28 @@ recorded record_event_in(pqxx::work& tx, const actors::call_event_msg& msg) {
     }
     if (fresh) p::save_transfer(tx, id, *msg.transfer);
   }
-  r.projection = refresh_projection(tx, id);
+  r.events = stored_events(tx, id);
+  r.projection = save_projection_of(tx, id, r.events);
   return r;
+}
+
+std::optional<p::journal_event_row> event_row(const actors::call_event_msg& msg, bool fresh,
+                                             const std::vector<domain::call_event>& known) {
+  if (msg.report || msg.transfer) return std::nullopt;
+  p::journal_event_row row;
+  row.call = msg.identity;
+  row.fresh = fresh;
+  row.event = msg.event;
+  row.payload_json = msg.payload_json;
+  std::vector<domain::call_event> events;
+  if (!fresh) {
+    events.reserve(known.size() + 1);
+    events = known;
+  }
+  row.known_events = events.size();
+  events.push_back(msg.event);
+  row.projection = domain::project(std::move(events));
+  return row;
 }
 
 loaded_call load(pqxx::connection& c, const std::string& call_id) {
@@ -88,6 +122,8 @@ loaded_call load_in(pqxx::work& tx, const std::string& call_id) {
     out.identity = row->identity;
     out.projection = row->projection;
     out.outcomes = p::completed_tool_calls_of(tx, call_id);
+    out.events = stored_events(tx, call_id);
+    out.events_loaded = true;
   }
   return out;
 }

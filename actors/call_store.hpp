@@ -8,19 +8,33 @@
 #include <pqxx/pqxx>
 
 #include "actors/messages.hpp"
+#include "persistence/journal_queries.hpp"
 
 namespace rm::calls {
 
 struct recorded {
   bool stored = false;  // false: duplicate delivery, nothing changed
   domain::call_projection projection;
+  // Every stored event of the call after the record (the projection's input), so the call actor
+  // knows its history again (actors/call.cpp keeps it to compute its projection itself).
+  std::vector<domain::call_event> events;
 };
 
 // In one transaction: ensure the call row, append the event (deduplicated), store the report,
 // and recompute the projection from *all* stored events (so another process's events count too).
+// `events` holds them.
 recorded record_event(pqxx::connection& c, const actors::call_event_msg& msg);
 // The same inside the caller's transaction (a journal entry), with the tenant already set.
 recorded record_event_in(pqxx::work& tx, const actors::call_event_msg& msg);
+
+// The event of `msg` as a data row for the journal's set-based write (persistence::
+// journal_events), computed from what the call actor knows: `known` = every stored event of the
+// call (empty when `fresh`: the call is not stored yet as far as the actor knows). The row's
+// projection is domain::project(known + the event). nullopt when the event takes the general way
+// (record_event_in): an end-of-call report or a transfer (their extra columns and rows).
+std::optional<persistence::journal_event_row> event_row(
+    const actors::call_event_msg& msg, bool fresh,
+    const std::vector<domain::call_event>& known);
 
 // Recomputes `calls` state/outcome from call_events inside the caller's transaction.
 domain::call_projection refresh_projection(pqxx::work& tx, const std::string& call_id);
@@ -30,8 +44,14 @@ struct loaded_call {
   persistence::call_identity identity;
   domain::call_projection projection;
   std::vector<std::pair<std::string, persistence::tool_outcome>> outcomes;  // by toolCallId
+  // Every stored event of the call (kind, status, reasons, times, dedup keys; no payloads) when
+  // `events_loaded`: load and load_in read them, load_unfinished does not (recovery stays a few
+  // queries per tenant; such a call actor records its next event the general way, which reads
+  // them).
+  bool events_loaded = false;
+  std::vector<domain::call_event> events;
 };
-// Identity, projection and completed tool results of a stored call.
+// Identity, projection, completed tool results and events of a stored call.
 loaded_call load(pqxx::connection& c, const std::string& call_id);
 // The same inside the caller's transaction (sets the tenant to the stored call's org).
 loaded_call load_in(pqxx::work& tx, const std::string& call_id);

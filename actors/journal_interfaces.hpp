@@ -13,6 +13,13 @@
 //     entry fails alone;
 //   - a failed commit (or a broken connection, a timeout) fails every entry of the batch: none is
 //     acknowledged, so nothing acknowledged is lost. synchronous_commit stays on.
+// An entry may also carry a DATA row (a call event whose call the actor knows in full, with the
+// projection it computed): the rows of a batch are stored first, all in ONE statement
+// (persistence::journal_events, migration 018); an entry whose row was stored runs no closure.
+// A row the statement did not apply (`fallback`: the call is not what the actor knew) runs its
+// entry's closure instead, in the same transaction; a `foreign` row fails its entry alone. When
+// the statement itself fails, the batch runs again with every row through its closure, so one
+// bad entry still fails alone.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +30,8 @@
 #include <caf/all.hpp>
 
 #include <pqxx/transaction>
+
+#include "persistence/journal_queries.hpp"
 
 namespace rm::actors {
 
@@ -38,6 +47,13 @@ constexpr std::size_t journal_in_flight = 2;  // batches being committed at once
 struct journal_entry {
   std::string org_id;
   std::shared_ptr<std::function<void(pqxx::work&)>> run;
+  // Optional: the entry as data. `outcome` is written by the journal before it replies (stored:
+  // `run` did not run; fallback: `run` ran instead; foreign: the entry failed).
+  struct data_row {
+    persistence::journal_event_row row;
+    persistence::journal_row_outcome outcome = persistence::journal_row_outcome::fallback;
+  };
+  std::shared_ptr<data_row> data;
 };
 // The entry committed (its reply), see db_done for the pool.
 struct journal_done {};
@@ -49,6 +65,7 @@ struct journal_stats {
   std::uint64_t failed_entries = 0;   // entries that failed alone (the others were committed)
   std::uint64_t failed_batches = 0;   // batches whose transaction or commit failed
   std::uint64_t largest_batch = 0;
+  std::uint64_t set_rows = 0;         // entries stored as data rows (no closure ran)
 };
 
 // Replies journal_done after the commit, or a caf::error: ec::database_unavailable with the

@@ -34,7 +34,7 @@ struct probe {
                   "SELECT txid_current()::text, current_setting('ringmaster.org_id', true)");
               if (!sql.empty()) tx.exec(sql);
               s->emplace(seen{r[0].c_str(), r[1].c_str()});
-            })};
+            }), nullptr};
   }
 };
 
