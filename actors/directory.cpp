@@ -157,9 +157,13 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
         return rp;
       },
       [=](invalidate_atom) { w->routes->clear(); },
-      [=](changed_atom, const std::string& org_id) {
+      [=](changed_atom, const std::string& org_id) -> caf::typed_response_promise<bool> {
+        auto rp = self->make_response_promise<bool>();
         w->routes->clear();  // names and assistant ids are cached in the routes
-        if (self->state.tenants.count(org_id) == 0) return;  // loaded fresh on next use
+        if (self->state.tenants.count(org_id) == 0) {
+          rp.deliver(true);  // loaded fresh on next use
+          return rp;
+        }
         db_then<std::optional<persistence::tenant_record>>(
             self, *w,
             [org_id](pqxx::connection& c) {
@@ -169,13 +173,21 @@ directory_actor::behavior_type directory_behavior(directory_ptr self, wiring_ptr
               tx.commit();
               return t;
             },
-            [=](caf::expected<std::optional<persistence::tenant_record>> loaded) {
+            [=](caf::expected<std::optional<persistence::tenant_record>> loaded) mutable {
               auto i = self->state.tenants.find(org_id);
-              if (!loaded || !*loaded || i == self->state.tenants.end()) return;
+              if (!loaded) {
+                rp.deliver(std::move(loaded.error()));
+                return;
+              }
+              if (!*loaded || i == self->state.tenants.end()) {
+                rp.deliver(true);
+                return;
+              }
               const auto& record = **loaded;
               i->second.record = record;
-              self->send(i->second.handle, changed_atom::value, record);
+              rp.delegate(i->second.handle, changed_atom::value, record);
             });
+        return rp;
       },
       // calendar_notices: the tenant's appointments changed in the database ("" = every tenant)
       [=](reload_atom, const std::string& org_id) {

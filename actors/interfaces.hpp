@@ -263,7 +263,9 @@ using tenant_actor = caf::typed_actor<
     // self-sent: expire holds whose time has come and re-arm the timer.
     caf::reacts_to<expire_atom>,
     // the tenant's settings or calendar changed elsewhere (API): take the new record, reload
-    caf::reacts_to<changed_atom, persistence::tenant_record>,
+    // the calendar; replies once that reload has ended (true: memory and its published snapshot
+    // are current; false: the read failed and is retried), so the API answers after it
+    caf::replies_to<changed_atom, persistence::tenant_record>::with<bool>,
     // the tenant's appointments changed in the database (a NOTIFY on rm_calendar): reload the
     // calendar (debounced: one load in flight, at most one more queued)
     caf::reacts_to<reload_atom>,
@@ -282,8 +284,9 @@ using directory_actor = caf::typed_actor<
     caf::replies_to<tool_atom, std::string /*org_id*/, tenant_tool_call>::with<tenant_tool_reply>,
     // forget every cached route (after numbers changed)
     caf::reacts_to<invalidate_atom>,
-    // a tenant's settings or appointments changed: reload it into its live actor, if any
-    caf::reacts_to<changed_atom, std::string /*org_id*/>,
+    // a tenant's settings or appointments changed: reload it into its live actor, if any;
+    // replies when that actor has reloaded (at once when none is live)
+    caf::replies_to<changed_atom, std::string /*org_id*/>::with<bool>,
     // a tenant's appointments changed in the database (calendar_notices): its live actor, if
     // any, reloads its calendar; "" = every live tenant (after the listener reconnected)
     caf::reacts_to<reload_atom, std::string /*org_id*/>,

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
 #include "adapters/metrics/metrics.hpp"
@@ -301,7 +302,14 @@ void service::invalidate_routes() {
 
 void service::tenant_changed(const std::string& org_id) {
   impl_->w->routes->clear();
-  caf::anon_send(impl_->w->directory(), changed_atom::value, org_id);
+  // Waited for, so the API's reply follows the tenant's memory: a slot cancelled through the
+  // API can be reserved by the next tool call. A failure is not the API's: the change is
+  // committed and the tenant reloads on its own (its read is retried).
+  try {
+    impl_->ask<bool>(impl_->w->directory(), changed_atom::value, org_id);
+  } catch (const service_error& e) {
+    spdlog::warn("tenant {}: its live actor did not confirm the reload ({})", org_id, e.what());
+  }
 }
 
 caf::actor_system& service::system() { return *impl_->sys; }

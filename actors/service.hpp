@@ -159,7 +159,8 @@ class service {
   // Forget cached number routes (after numbers or tenants changed).
   void invalidate_routes();
   // A tenant's settings or appointments changed outside its actor (tenant API): its live actor
-  // reloads the record and drops cached availability. Returns at once.
+  // takes the new record and reloads its calendar. Returns once it has (at once when no actor is
+  // live; after request_timeout at most, logged), so the next tool call sees the change.
   void tenant_changed(const std::string& org_id);
   // Runs `job` on a database pool worker and waits for it. Its failure is thrown as
   // service_error: code ec::database_unavailable (no connection, PostgreSQL refused, or `job`

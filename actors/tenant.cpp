@@ -77,6 +77,10 @@ struct tenant_state {
   std::deque<lane_item> lane;
   bool lane_busy = false;
   bool reload_queued = false;  // a reload waits in the lane (debounce: one in flight, one queued)
+  // Those told of a change (`changed`) wait for the reload that starts after it: queued until
+  // that reload starts, then answered when it ends.
+  std::vector<caf::typed_response_promise<bool>> changed_queued;
+  std::vector<caf::typed_response_promise<bool>> changed_reading;
   // The clinic's Google Calendar busy time as the google actor last read it (gbusy; empty when
   // not linked or the link broke): joined to the local busy intervals of every tool call.
   std::vector<domain::busy_interval> google_busy;
@@ -160,6 +164,8 @@ void queue_reload(tenant_ptr self, const wiring_ptr& w) {
 void run_reload(tenant_ptr self, const wiring_ptr& w) {
   auto& st = self->state;
   st.reload_queued = false;
+  for (auto& rp : st.changed_queued) st.changed_reading.push_back(std::move(rp));
+  st.changed_queued.clear();
   auto now = w->now();
   domain::busy_interval win{now - horizon_back, now + horizon_ahead};
   if (st.wanted) {
@@ -181,6 +187,8 @@ void run_reload(tenant_ptr self, const wiring_ptr& w) {
         st.lane_busy = false;
         auto waiting = std::move(st.waiting);
         st.waiting.clear();
+        for (auto& rp : st.changed_reading) rp.deliver(static_cast<bool>(rows));
+        st.changed_reading.clear();
         if (!rows) {
           for (auto& wc : waiting) wc.rp.deliver(unavailable("calendar: ", rows.error()));
           self->delayed_send(self, reload_retry, reload_atom::value);
@@ -370,10 +378,14 @@ tenant_actor::behavior_type tenant_behavior(tenant_ptr self, wiring_ptr w,
                        persistence::from_epoch(busy.ends[i])});
         publish(self);
       },
-      [=](changed_atom, persistence::tenant_record& record) {
+      [=](changed_atom, persistence::tenant_record& record) -> caf::typed_response_promise<bool> {
+        auto rp = self->make_response_promise<bool>();
         self->state.record = std::move(record);
         publish(self);  // the new rules at once; the appointments after the reload
-        queue_reload(self, w);  // the API may have cancelled or moved appointments
+        // The API may have cancelled or moved appointments: it answers once memory has them.
+        self->state.changed_queued.push_back(rp);
+        queue_reload(self, w);
+        return rp;
       },
       // the appointments changed in the database (calendar_notices), or a failed load retries
       [=](reload_atom) { queue_reload(self, w); },

@@ -178,3 +178,40 @@ TEST_CASE("the tenant publishes its calendar for the HTTP workers: its own hold 
   f.run();
   CHECK_FALSE(board.find(f.tenant.id));
 }
+
+TEST_CASE("a change through the tenant API is answered once the tenant's memory has it",
+          "[tenant][calendar][changed]") {
+  fixture f;
+  caf::scoped_actor self{*f.sys};
+  auto tenant = actors::spawn_tenant(*f.sys, f.w, f.tenant);
+  f.run();
+  const std::string slot = "2030-01-08T10:00:00-05:00";
+  REQUIRE(slot_offered(check(f, self, tenant, "2030-01-08"), slot));
+  {  // what the tenant API's write does: a booking in the database, not through the actor
+    pqxx::connection c{f.db.url()};
+    pqxx::work tx{c};
+    tx.exec_params(
+        "INSERT INTO appointments (org_id, status, starts_at, ends_at, blocked_until)"
+        " VALUES ($1::uuid, 'booked', $2::timestamptz, $2::timestamptz + interval '30 minutes',"
+        " $2::timestamptz + interval '30 minutes')",
+        f.tenant.id, slot);
+    tx.commit();
+  }
+  // The reply to `changed` comes only after the reload: the API answers after it, so the
+  // caller's next check (on a worker, from the published snapshot) cannot offer the slot.
+  bool confirmed = false;
+  self->send(tenant, actors::changed_atom::value, f.tenant);
+  f.run();
+  self->receive([&](bool ok) { confirmed = ok; },
+                caf::after(std::chrono::seconds(0)) >> [] { FAIL("the tenant did not reply"); });
+  CHECK(confirmed);
+  auto snap = f.w->calendars->find(f.tenant.id);
+  REQUIRE(snap);
+  auto after = actors::check_from(
+      *snap, {"c1", "check_availability", nlohmann::json{{"date", "2030-01-08"}}.dump(), ""},
+      f.w->now());
+  REQUIRE(after);
+  CHECK_FALSE(slot_offered(*after, slot));
+  caf::anon_send_exit(tenant, caf::exit_reason::user_shutdown);
+  f.run();
+}
