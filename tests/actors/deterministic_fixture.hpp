@@ -135,4 +135,20 @@ T ask(fixture& f, caf::scoped_actor& self, const Dest& dest, Ts&&... xs) {
   return out;
 }
 
+// A second tenant ("Bayside Ortho", no numbers) in the fixture's database; its org_id.
+inline std::string second_tenant(fixture& f) {
+  persistence::new_tenant t;
+  t.name = "Bayside Ortho";
+  pqxx::connection c{f.db.url()};
+  pqxx::work tx{c};
+  auto id = persistence::create_tenant(tx, t).org_id;
+  tx.commit();
+  return id;
+}
+
+// The journal's counters (commits, entries, largest batch …) as it has them now.
+inline actors::journal_stats stats(fixture& f, caf::scoped_actor& self) {
+  return ask<actors::journal_stats>(f, self, f.w->journal(), actors::jstats_atom::value);
+}
+
 }  // namespace rm::testing::actors_fixture

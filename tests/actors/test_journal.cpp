@@ -38,16 +38,6 @@ struct probe {
   }
 };
 
-std::string second_tenant(fixture& f) {
-  persistence::new_tenant t;
-  t.name = "Bayside Ortho";
-  pqxx::connection c{f.db.url()};
-  pqxx::work tx{c};
-  auto id = persistence::create_tenant(tx, t).org_id;
-  tx.commit();
-  return id;
-}
-
 // Sends every entry before anything runs, then runs the system and returns, per entry, "" when
 // it was acknowledged or the error's text.
 std::vector<std::string> submit(fixture& f, caf::scoped_actor& self,
@@ -62,10 +52,6 @@ std::vector<std::string> submit(fixture& f, caf::scoped_actor& self,
     h.receive([&](actors::journal_done) { out.emplace_back(); },
               [&](caf::error& e) { out.push_back("error: " + f.sys->render(e)); });
   return out;
-}
-
-actors::journal_stats stats(fixture& f, caf::scoped_actor& self) {
-  return ask<actors::journal_stats>(f, self, f.w->journal(), actors::jstats_atom::value);
 }
 
 }  // namespace

@@ -19,16 +19,6 @@ using persistence::journal_row_outcome;
 
 namespace {
 
-std::string second_tenant(fixture& f) {
-  persistence::new_tenant t;
-  t.name = "Bayside Ortho";
-  pqxx::connection c{f.db.url()};
-  pqxx::work tx{c};
-  auto id = persistence::create_tenant(tx, t).org_id;
-  tx.commit();
-  return id;
-}
-
 persistence::call_identity identity(const std::string& id, const std::string& org) {
   return {id, org, "inbound", "+14155550177", "+14155550100", ""};
 }
@@ -61,10 +51,6 @@ stored_call stored(pqxx::connection& c, const std::string& id) {
       " (SELECT count(*) FROM call_events WHERE call_id = $1)::int AS n FROM calls WHERE id = $1",
       id);
   return {*org, r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<int>()};
-}
-
-actors::journal_stats stats(fixture& f, caf::scoped_actor& self) {
-  return ask<actors::journal_stats>(f, self, f.w->journal(), actors::jstats_atom::value);
 }
 
 }  // namespace

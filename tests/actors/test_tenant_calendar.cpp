@@ -24,6 +24,19 @@ void kill_database(fixture& f) {
   f.run();
 }
 
+// A booked appointment written behind the tenant actor's back (as the tenant API or another
+// instance would), blocking [start, start + 30 min).
+void book_behind(fixture& f, const std::string& start) {
+  pqxx::connection c{f.db.url()};
+  pqxx::work tx{c};
+  tx.exec_params(
+      "INSERT INTO appointments (org_id, status, starts_at, ends_at, blocked_until)"
+      " VALUES ($1::uuid, 'booked', $2::timestamptz, $2::timestamptz + interval '30 minutes',"
+      " $2::timestamptz + interval '30 minutes')",
+      f.tenant.id, start);
+  tx.commit();
+}
+
 }  // namespace
 
 TEST_CASE("check_availability shows the tenant's own hold at once and frees it when it expires",
@@ -91,16 +104,7 @@ TEST_CASE("the tenant's calendar is loaded before its first answer, widened for 
   caf::scoped_actor self{*f.sys};
   // Booked rows written behind the actor's back: one in the horizon before it starts, one in
   // 100 days (beyond the 62-day horizon), one after it loaded.
-  auto book = [&](const std::string& start) {
-    pqxx::connection c{f.db.url()};
-    pqxx::work tx{c};
-    tx.exec_params(
-        "INSERT INTO appointments (org_id, status, starts_at, ends_at, blocked_until)"
-        " VALUES ($1::uuid, 'booked', $2::timestamptz, $2::timestamptz + interval '30 minutes',"
-        " $2::timestamptz + interval '30 minutes')",
-        f.tenant.id, start);
-    tx.commit();
-  };
+  auto book = [&](const std::string& start) { book_behind(f, start); };
   book("2030-01-09T10:00:00-05:00");
   book("2030-04-17T10:00:00-04:00");  // a Wednesday, 100 days after 2030-01-07
   auto tenant = actors::spawn_tenant(*f.sys, f.w, f.tenant);
@@ -187,16 +191,7 @@ TEST_CASE("a change through the tenant API is answered once the tenant's memory 
   f.run();
   const std::string slot = "2030-01-08T10:00:00-05:00";
   REQUIRE(slot_offered(check(f, self, tenant, "2030-01-08"), slot));
-  {  // what the tenant API's write does: a booking in the database, not through the actor
-    pqxx::connection c{f.db.url()};
-    pqxx::work tx{c};
-    tx.exec_params(
-        "INSERT INTO appointments (org_id, status, starts_at, ends_at, blocked_until)"
-        " VALUES ($1::uuid, 'booked', $2::timestamptz, $2::timestamptz + interval '30 minutes',"
-        " $2::timestamptz + interval '30 minutes')",
-        f.tenant.id, slot);
-    tx.commit();
-  }
+  book_behind(f, slot);  // what the tenant API's write does: the database, not the actor
   // The reply to `changed` comes only after the reload: the API answers after it, so the
   // caller's next check (on a worker, from the published snapshot) cannot offer the slot.
   bool confirmed = false;
