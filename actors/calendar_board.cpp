@@ -1,6 +1,5 @@
 #include "actors/calendar_board.hpp"
 
-#include <algorithm>
 #include <mutex>
 
 #include "actors/booking.hpp"

@@ -337,10 +337,9 @@ tool_reply service::read_tool(const std::string& org_id, tool_request request) {
   auto name = request.name;
   auto id = request.tool_call_id;
   // From the tenant's published calendar when it has one covering the date (no message at all).
-  if (name == "check_availability" && request.arguments_error.empty())
-    if (auto snap = impl_->w->calendars->find(org_id))
-      if (auto r = check_from(*snap, request, impl_->w->now()))
-        return {std::move(name), std::move(id), std::move(r->outcome.result), r->outcome.is_error};
+  if (auto r = answer_reads(*impl_->w->calendars, org_id, {request}, impl_->w->now()))
+    return {std::move(name), std::move(id), std::move(r->front().outcome.result),
+            r->front().outcome.is_error};
   auto r = impl_->ask<tenant_tool_reply>(impl_->w->directory(), tool_atom::value, org_id,
                                          tenant_tool_call{"", "", std::move(request)});
   return {std::move(name), std::move(id), std::move(r.outcome.result), r.outcome.is_error};

@@ -187,7 +187,8 @@ void run_reload(tenant_ptr self, const wiring_ptr& w) {
         st.lane_busy = false;
         auto waiting = std::move(st.waiting);
         st.waiting.clear();
-        for (auto& rp : st.changed_reading) rp.deliver(static_cast<bool>(rows));
+        // Told after the new calendar is published: their next read must see it.
+        auto changed = std::move(st.changed_reading);
         st.changed_reading.clear();
         if (!rows) {
           for (auto& wc : waiting) wc.rp.deliver(unavailable("calendar: ", rows.error()));
@@ -200,6 +201,7 @@ void run_reload(tenant_ptr self, const wiring_ptr& w) {
           publish(self);
           for (auto& wc : waiting) dispatch(self, w, std::move(wc), true);
         }
+        for (auto& rp : changed) rp.deliver(static_cast<bool>(rows));
         pump(self, w);
       });
 }
