@@ -77,8 +77,8 @@ struct tenant_tool_reply {
 // Read-only tool calls an HTTP worker has already answered from the tenant's calendar snapshot
 // (service::run_tools), sent on to the call actor, which remembers them for retries and stores
 // them write-behind. `pending` is released when the call actor has handled the message or the
-// message is dropped: it counts the records not handed on yet (wiring::reads_behind), so the
-// workers stop answering ahead of their records when those fall behind (backpressure).
+// message is dropped: it holds the record's place in wiring::reads_behind (read_backlog), so
+// the workers wait for their records when those fall behind (backpressure).
 struct answered_reads {
   persistence::call_identity identity;
   std::vector<tool_request> requests;

@@ -183,13 +183,17 @@ namespace {
 // The replies to `requests` from the tenant's calendar snapshot when every one is a read
 // (check_availability with arguments that parsed) and the snapshot covers its date; nullopt when
 // any is not, or the tenant has no snapshot yet: then the actors answer all of them.
+bool all_reads(const std::vector<tool_request>& reqs) {
+  for (const auto& r : reqs)
+    if (r.name != "check_availability" || !r.arguments_error.empty()) return false;
+  return !reqs.empty();
+}
+
 std::optional<std::vector<tenant_tool_reply>> answer_reads(const calendar_board& board,
                                                            const std::string& org_id,
                                                            const std::vector<tool_request>& reqs,
                                                            domain::instant now) {
-  if (reqs.empty()) return std::nullopt;
-  for (const auto& r : reqs)
-    if (r.name != "check_availability" || !r.arguments_error.empty()) return std::nullopt;
+  if (!all_reads(reqs)) return std::nullopt;
   auto snap = board.find(org_id);
   if (!snap) return std::nullopt;
   std::vector<tenant_tool_reply> out;
@@ -214,8 +218,14 @@ std::vector<tool_reply> service::run_tools(const persistence::call_identity& cal
   const auto started = std::chrono::steady_clock::now();
   auto& w = *impl_->w;
   std::optional<std::vector<tenant_tool_reply>> replies;
-  if (w.reads_behind->load(std::memory_order_relaxed) < w.reads_behind_limit)
+  // A place for the record first (bounded write-behind): the reads wait their turn here, evenly,
+  // while the records are behind; if none frees up within a second, the actors answer instead.
+  // The answer is computed after the wait, from the calendar as it is then.
+  if (all_reads(requests) && w.calendars->find(call.org_id) &&
+      w.reads_behind->acquire(std::chrono::seconds(1))) {
     replies = answer_reads(*w.calendars, call.org_id, requests, w.now());
+    if (!replies) w.reads_behind->release();  // a date beyond the snapshot: the actors widen it
+  }
   if (replies) {
     std::vector<tool_reply> out;
     out.reserve(replies->size());
@@ -226,10 +236,8 @@ std::vector<tool_reply> service::run_tools(const persistence::call_identity& cal
       metrics::tool_call(requests[i].name, o.is_error ? "error" : "ok", seconds);
       out.push_back({requests[i].name, requests[i].tool_call_id, o.result, o.is_error});
     }
-    w.reads_behind->fetch_add(1, std::memory_order_relaxed);
-    std::shared_ptr<void> pending{nullptr, [behind = w.reads_behind](void*) {
-                                    behind->fetch_sub(1, std::memory_order_relaxed);
-                                  }};
+    std::shared_ptr<void> pending{nullptr,
+                                  [behind = w.reads_behind](void*) { behind->release(); }};
     caf::anon_send(w.calls(), tools_atom::value,
                    answered_reads{call, std::move(requests), std::move(*replies),
                                   std::move(pending)});

@@ -10,6 +10,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/calendar_board.hpp"
+#include "actors/read_backlog.hpp"
 #include "actors/route_cache.hpp"
 #include "domain/calendar.hpp"
 #include "domain/circuit_breaker.hpp"
@@ -55,11 +56,8 @@ class wiring {
   // workers to answer check_availability without a message (service::run_tools, read_tool).
   std::shared_ptr<calendar_board> calendars = std::make_shared<calendar_board>();
   // Reads answered by workers whose records the call actors have not handed on yet
-  // (answered_reads::pending). At reads_behind_limit the workers send reads to the actors and
-  // wait, as for any tool call, until the records catch up: write-behind never runs away.
-  std::shared_ptr<std::atomic<std::int64_t>> reads_behind =
-      std::make_shared<std::atomic<std::int64_t>>(0);
-  std::int64_t reads_behind_limit = 256;
+  // (answered_reads::pending): at most 256; a worker then waits for a place (read_backlog).
+  std::shared_ptr<read_backlog> reads_behind = std::make_shared<read_backlog>(256);
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }
