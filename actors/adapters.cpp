@@ -1,6 +1,7 @@
 // The adapter actors: the only actors that do I/O.
 #include <deque>
 #include <map>
+#include <unordered_set>
 
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
@@ -145,6 +146,8 @@ calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wirin
 
 struct tool_log_state {
   std::vector<persistence::completed_tool_call> pending;
+  std::vector<persistence::call_identity> calls;  // rows of calls not known to be stored
+  std::vector<std::shared_ptr<void>> tokens;      // read_records::pending of `pending`'s rows
   bool timer_armed = false;
   std::uint64_t dropped = 0;  // rows PostgreSQL refused even alone (logged, then dropped)
   std::size_t writing = 0;    // batches handed to the database and not answered yet
@@ -161,37 +164,76 @@ void settle_drains(tool_log_ptr self) {
   s.drains.clear();
 }
 
-constexpr std::size_t tool_log_batch = 256;
+// Group commit: a batch goes to the database at once while fewer than this many are being
+// written; the rows arriving meanwhile form the next batch when one returns. A batch is at most
+// tool_log_batch rows, so one slow statement holds back a bounded number of records.
+constexpr std::size_t tool_log_in_flight = 2;
+constexpr std::size_t tool_log_batch = 1024;
+// Rows kept for another try while the database is unreachable; older ones beyond it are dropped.
+constexpr std::size_t tool_log_retained = 16 * tool_log_batch;
 
 void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
-  auto batch = std::move(self->state.pending);
-  self->state.pending.clear();
-  if (batch.empty()) return;
+  auto& st = self->state;
+  if (st.pending.empty() || st.writing >= tool_log_in_flight) return;
+  auto batch = std::make_shared<std::vector<persistence::completed_tool_call>>();
+  auto tokens = std::make_shared<std::vector<std::shared_ptr<void>>>();
+  if (st.pending.size() <= tool_log_batch) {
+    batch->swap(st.pending);
+  } else {
+    auto cut = st.pending.begin() + static_cast<std::ptrdiff_t>(tool_log_batch);
+    batch->assign(std::make_move_iterator(st.pending.begin()), std::make_move_iterator(cut));
+    st.pending.erase(st.pending.begin(), cut);
+  }
+  // The workers' backlog tokens go with the batch that takes the last rows pending with them.
+  if (st.pending.empty()) tokens->swap(st.tokens);
+  // The calls rows this batch needs (each once); a call with rows still pending keeps its row
+  // for their batch too (it may be written before this one commits).
+  auto calls = std::make_shared<std::vector<persistence::call_identity>>();
+  {
+    std::unordered_set<std::string> in_batch, in_rest, taken, kept;
+    for (const auto& r : *batch) in_batch.insert(r.call_id);
+    for (const auto& r : st.pending) in_rest.insert(r.call_id);
+    std::vector<persistence::call_identity> keep;
+    for (auto& c : st.calls) {
+      if (in_batch.count(c.id) && taken.insert(c.id).second) calls->push_back(c);
+      if (in_rest.count(c.id) && kept.insert(c.id).second) keep.push_back(std::move(c));
+    }
+    st.calls.swap(keep);
+  }
   // A batch PostgreSQL refuses is retried row by row at once (calls::write_tool_log), so one
   // bad row (e.g. a NUL escape in its arguments) is dropped alone instead of being retried with
   // every later row forever.
-  ++self->state.writing;
+  ++st.writing;
   db_then<calls::tool_log_written>(
-      self, *w, [batch](pqxx::connection& c) { return calls::write_tool_log(c, batch); },
+      self, *w,
+      [batch, calls](pqxx::connection& c) { return calls::write_tool_log(c, *batch, *calls); },
       [=](caf::expected<calls::tool_log_written> written) {
-        --self->state.writing;
+        auto& s = self->state;
+        --s.writing;
         if (written) {
           for (const auto& r : written->refused) {
-            ++self->state.dropped;
+            ++s.dropped;
             spdlog::error("tool log: dropped the invocation {}/{} ({}) of tenant {}: PostgreSQL "
                           "refused it ({} {}); {} dropped since start",
                           r.call_id, r.tool_call_id, r.name, r.org_id, r.sqlstate, r.reason,
-                          self->state.dropped);
+                          s.dropped);
           }
+          tokens->clear();  // stored: the workers may answer ahead again
+          flush_tool_log(self, w);
           return settle_drains(self);
         }
-        // Not about the data (the database is unreachable, the job timed out): keep the rows
-        // for one more try rather than drop them on a passing failure.
-        auto& pending = self->state.pending;
-        if (pending.size() < 16 * tool_log_batch) pending.insert(pending.end(), batch.begin(),
-                                                                 batch.end());
-        if (!self->state.timer_armed) {
-          self->state.timer_armed = true;
+        // Not about the data (the database is unreachable, the job timed out): keep the rows,
+        // their calls and their tokens for one more try rather than drop them on a passing
+        // failure (the workers' backlog stays full meanwhile: they wait, then take the actors'
+        // path).
+        if (s.pending.size() < tool_log_retained) {
+          s.pending.insert(s.pending.begin(), std::make_move_iterator(batch->begin()),
+                           std::make_move_iterator(batch->end()));
+          for (auto& c : *calls) s.calls.push_back(std::move(c));
+          for (auto& t : *tokens) s.tokens.push_back(std::move(t));
+        }
+        if (!s.timer_armed) {
+          s.timer_armed = true;
           self->delayed_send(self, std::chrono::seconds(1), flush_atom::value);
         }
       });
@@ -201,12 +243,14 @@ tool_log_actor::behavior_type tool_log(tool_log_ptr self, wiring_ptr w) {
   return {
       [=](log_atom, persistence::completed_tool_call& entry) {
         self->state.pending.push_back(std::move(entry));
-        if (self->state.pending.size() >= tool_log_batch) {
-          flush_tool_log(self, w);
-        } else if (!self->state.timer_armed) {
-          self->state.timer_armed = true;
-          self->delayed_send(self, std::chrono::milliseconds(20), flush_atom::value);
-        }
+        if (!self->state.timer_armed) flush_tool_log(self, w);
+      },
+      [=](log_atom, read_records& records) {
+        auto& st = self->state;
+        if (records.call) st.calls.push_back(std::move(*records.call));
+        for (auto& r : records.rows) st.pending.push_back(std::move(r));
+        if (records.pending) st.tokens.push_back(std::move(records.pending));
+        if (!st.timer_armed) flush_tool_log(self, w);
       },
       [=](flush_atom) {
         self->state.timer_armed = false;

@@ -141,6 +141,9 @@ void score_if_reported(call_ptr self, const wiring_ptr& w, Next next) {
 void apply_loaded(call_ptr self, const calls::loaded_call& l) {
   auto& st = self->state;
   if (l.found) {  // the stored identity is authoritative, whoever spawned the actor
+    // Answers remembered before the load (reads, answered_reads) were for the spawning
+    // requester's tenant: not for a call stored under another one.
+    if (l.identity.org_id != st.identity.org_id) st.outcomes.clear();
     st.identity = l.identity;
     st.projection = l.projection;  // loaded, not changed: the streams' lists show it
     st.row_ensured = true;
@@ -492,29 +495,36 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
       },
       [=](tools_atom, answered_reads& reads) {
         // Read-only tool calls an HTTP worker already answered from the tenant's calendar
-        // snapshot (service::run_tools): remembered for retries and stored write-behind, as if
-        // run here. A call id of another tenant is left untouched (nothing remembered).
-        auto answered = std::make_shared<answered_reads>(std::move(reads));
-        const auto requester = answered->identity;
-        with_loaded_for_tools(self, w, requester, [=](const caf::error& err) mutable {
-          touch(self, w);
-          if (err || requester.org_id != self->state.identity.org_id) return;
-          with_row(self, w, [=] {
-            const auto& id = self->state.identity;
-            for (std::size_t i = 0; i < answered->requests.size(); ++i) {
-              const auto& req = answered->requests[i];
-              const auto& r = answered->replies[i];
-              if (r.failure || self->state.outcomes.count(req.tool_call_id)) continue;
-              if (r.store_behind)
-                caf::anon_send(w->tool_log(), log_atom::value,
-                               p::completed_tool_call{id.id, req.tool_call_id, id.org_id,
-                                                      req.name, req.arguments_json, r.outcome});
-              self->state.outcomes[req.tool_call_id] =
-                  reply_of(req, r.outcome.result, r.outcome.is_error);
-            }
-            answered->pending.reset();  // handed on: the workers may answer ahead again
-          });
-        });
+        // snapshot (service::run_tools): remembered for retries and handed to the tool log, as
+        // if run here, with no load and no wait. A call not loaded yet (a new call whose first
+        // webhooks are reads) is not loaded for them: its identity goes with the records and the
+        // tool log inserts its row unless a call of that id is stored (issue 13 §3: no extra
+        // round trip, no journal entry). The identity of an actor not loaded is its spawning
+        // requester's, unverified: a call id stored under another tenant gets no record (the
+        // tool log refuses it) and, once loaded, forgets what was remembered (apply_loaded). A
+        // requester of another tenant than the actor's is left untouched (nothing remembered).
+        auto& st = self->state;
+        touch(self, w);
+        if (reads.identity.org_id != st.identity.org_id) return;
+        read_records records;
+        const auto& id = st.identity;
+        if (!st.row_ensured) records.call = id;
+        for (std::size_t i = 0; i < reads.requests.size(); ++i) {
+          const auto& req = reads.requests[i];
+          const auto& r = reads.replies[i];
+          if (r.failure || st.outcomes.count(req.tool_call_id)) continue;
+          if (r.store_behind)
+            records.rows.push_back(p::completed_tool_call{id.id, req.tool_call_id, id.org_id,
+                                                          req.name, req.arguments_json,
+                                                          r.outcome});
+          st.outcomes[req.tool_call_id] = reply_of(req, r.outcome.result, r.outcome.is_error);
+        }
+        records.pending = std::move(reads.pending);  // released once stored (or dropped)
+        if (!records.rows.empty())
+          caf::anon_send(w->tool_log(), log_atom::value, std::move(records));
+        // A call whose first webhook is a tool call appears on the live streams now, in its
+        // initial state (its row follows with the records), not at its next state change.
+        if (!st.announced) commit_projection(self, w, st.projection);
       },
       [=](view_atom) -> caf::typed_response_promise<std::string> {
         auto rp = self->make_response_promise<std::string>();

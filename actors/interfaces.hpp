@@ -236,11 +236,15 @@ using calendar_actor = caf::typed_actor<
 
 // ---- the tool-invocation log -----------------------------------------------------------------------
 
-// Stores read-only tool results write-behind: entries are batched (up to 256, or 20 ms) into one
-// INSERT per tenant. A crash inside that window loses only reads, which a retry recomputes
-// without acting on anything; mutating tools store their result in their own transaction.
+// Stores read-only tool results write-behind, by group commit: entries that arrive while a batch
+// is being written form the next one (one statement, rm_log_tool_calls, and one commit for any
+// number of calls and tenants). A crash before the commit loses only reads, which a retry
+// recomputes without acting on anything; mutating tools store their result in their own
+// transaction. read_records also carry a call's row when it may not be stored yet, and hold
+// their `pending` token until their batch committed (the workers' backpressure).
 using tool_log_actor = caf::typed_actor<
     caf::reacts_to<log_atom, persistence::completed_tool_call>,
+    caf::reacts_to<log_atom, read_records>,
     caf::reacts_to<flush_atom>,
     // graceful stop: answers true once every entry received before it is stored (retrying a
     // failed batch meanwhile); the caller's timeout bounds the wait.
@@ -356,6 +360,7 @@ RM_LOCAL_MESSAGE(rm::actors, tool_reply)
 RM_LOCAL_MESSAGE(rm::actors, tenant_tool_call)
 RM_LOCAL_MESSAGE(rm::actors, tenant_tool_reply)
 RM_LOCAL_MESSAGE(rm::actors, answered_reads)
+RM_LOCAL_MESSAGE(rm::actors, read_records)
 RM_LOCAL_MESSAGE(rm::actors, admission)
 RM_LOCAL_MESSAGE(rm::actors, twilio_endpoint)
 RM_LOCAL_MESSAGE(rm::actors, vapi_endpoint)

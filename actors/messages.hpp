@@ -86,6 +86,18 @@ struct answered_reads {
   std::shared_ptr<void> pending;
 };
 
+// The records of reads a call actor hands to the tool log (answered_reads, stored write-behind).
+// `call` is set while the actor does not know its call's row to exist (a call whose first
+// webhooks are reads, not loaded): the tool log then inserts that row with the records, in the
+// same statement, unless a call of that id is stored already. `pending` (answered_reads::pending)
+// is released once the records are stored, or dropped: the workers' backlog counts them until
+// then.
+struct read_records {
+  std::optional<persistence::call_identity> call;
+  std::vector<persistence::completed_tool_call> rows;
+  std::shared_ptr<void> pending;
+};
+
 // A send_sms request from a call.
 struct sms_job {
   std::string org_id;

@@ -1,5 +1,7 @@
 #include "actors/tool_log_writer.hpp"
 
+#include <spdlog/spdlog.h>
+
 
 namespace rm::calls {
 
@@ -16,31 +18,45 @@ std::string first_line(const std::string& s) {
 }  // namespace
 
 tool_log_written write_tool_log(pqxx::connection& c,
-                                const std::vector<persistence::completed_tool_call>& rows) {
+                                const std::vector<persistence::completed_tool_call>& rows,
+                                const std::vector<persistence::call_identity>& calls) {
   tool_log_written out;
   if (rows.empty()) return out;
+  auto refuse = [&](const persistence::completed_tool_call& row, std::string sqlstate,
+                    std::string reason) {
+    out.refused.push_back({row.call_id, row.tool_call_id, row.org_id, row.name,
+                           std::move(sqlstate), std::move(reason)});
+  };
+  const std::string foreign = "the call belongs to another tenant than the row names";
   try {
     // Every tenant's rows in one statement (rm_log_tool_calls): one set_tenant + INSERT per
     // tenant per batch was most of PostgreSQL's work at thousands of checks a second.
     pqxx::work tx{c};
-    persistence::insert_completed_tool_calls(tx, rows);
+    auto refused = persistence::insert_completed_tool_calls(tx, rows, calls);
     tx.commit();
-    out.written = rows.size();
+    for (auto i : refused) refuse(rows[i], "", foreign);
+    out.written = rows.size() - refused.size();
     return out;
-  } catch (const pqxx::sql_error&) {
+  } catch (const pqxx::sql_error& e) {
     // One row's data (or one tenant's) made the statement fail: find which, row by row.
+    spdlog::warn("tool log: a batch of {} rows was refused ({} {}); storing them one by one",
+                 rows.size(), e.sqlstate(), first_line(e.what()));
   }
   out.row_by_row = true;
   for (const auto& row : rows) {
+    std::vector<persistence::call_identity> own;
+    for (const auto& call : calls)
+      if (call.id == row.call_id) own.push_back(call);
     try {
       pqxx::work tx{c};
-      persistence::set_tenant(tx, row.org_id);
-      persistence::insert_completed_tool_calls(tx, {row});
+      auto refused = persistence::insert_completed_tool_calls(tx, {row}, own);
       tx.commit();
-      ++out.written;
+      if (refused.empty())
+        ++out.written;
+      else
+        refuse(row, "", foreign);
     } catch (const pqxx::sql_error& e) {
-      out.refused.push_back({row.call_id, row.tool_call_id, row.org_id, row.name, e.sqlstate(),
-                             first_line(e.what())});
+      refuse(row, e.sqlstate(), first_line(e.what()));
     }
   }
   return out;

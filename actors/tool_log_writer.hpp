@@ -25,13 +25,17 @@ struct tool_log_written {
   std::vector<refused_tool_row> refused;  // rows that failed alone: dropped
 };
 
-// Inserts `rows` (any tenants; each INSERT runs under its own tenant's row-level security) in
-// one transaction. When PostgreSQL refuses that transaction (pqxx::sql_error: bad data in one
-// row, e.g. a NUL escape in jsonb), each row is retried in a transaction of its own, so one bad
-// row cannot stop the others: rows that still fail are returned in `refused`. A lost connection
-// (pqxx::broken_connection) or another failure that is not about the data is rethrown: the
-// caller keeps the rows for a later try (inserts are idempotent per (call_id, tool_call_id)).
+// Inserts `rows` (any tenants) in one transaction, with the rows of `calls` not stored yet (the
+// identities of calls whose first records these are: persistence::insert_completed_tool_calls).
+// A row naming another org than its call's is refused (sqlstate "", nothing written). When
+// PostgreSQL refuses that transaction (pqxx::sql_error: bad data in one row, e.g. a NUL escape in
+// jsonb, or a call that does not exist), each row is retried in a transaction of its own, with
+// its call's identity, so one bad row cannot stop the others: rows that still fail are returned
+// in `refused`. A lost connection (pqxx::broken_connection) or another failure that is not about
+// the data is rethrown: the caller keeps the rows for a later try (inserts are idempotent per
+// (call_id, tool_call_id), and a calls row is only inserted when missing).
 tool_log_written write_tool_log(pqxx::connection& c,
-                                const std::vector<persistence::completed_tool_call>& rows);
+                                const std::vector<persistence::completed_tool_call>& rows,
+                                const std::vector<persistence::call_identity>& calls = {});
 
 }  // namespace rm::calls

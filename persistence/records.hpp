@@ -104,6 +104,17 @@ struct tool_outcome {
   bool is_error = false;
 };
 
+// A finished invocation written in one go (read-only tools, stored write-behind:
+// insert_completed_tool_calls).
+struct completed_tool_call {
+  std::string call_id;
+  std::string tool_call_id;
+  std::string org_id;
+  std::string name;
+  std::string arguments_json;  // "" → JSON null
+  tool_outcome outcome;
+};
+
 struct claim {
   bool claimed = false;                 // true: this transaction owns the invocation
   std::optional<tool_outcome> stored;   // when !claimed: the first result, if already completed

@@ -108,19 +108,17 @@ claim claim_tool_call(pqxx::work& tx, const std::string& call_id, const std::str
 void complete_tool_call(pqxx::work& tx, const std::string& call_id,
                         const std::string& tool_call_id, const tool_outcome& outcome);
 
-// A finished invocation written in one go (read-only tools, stored write-behind).
-struct completed_tool_call {
-  std::string call_id;
-  std::string tool_call_id;
-  std::string org_id;
-  std::string name;
-  std::string arguments_json;
-  tool_outcome outcome;
-};
 // Inserts them all in one statement, rows of any number of tenants (no set_tenant needed:
-// rm_log_tool_calls, migration 017); an already stored (call, toolCallId) keeps its first result.
-// Throws pqxx::sql_error (foreign key) when a row's call is unknown or belongs to another org.
-void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_tool_call>& rows);
+// rm_log_tool_calls, migration 020), together with the rows of `calls` not stored yet (a call
+// whose first webhooks are reads gets its row with its first records; an existing call, of
+// whichever org, is left as it is). An already stored (call, toolCallId) keeps its first result.
+// Returns the 0-based positions in `rows` of the rows refused because their call is stored under
+// another org than the one they name (nothing of them is written). Throws pqxx::sql_error when
+// the statement fails: a row whose call does not exist (foreign key), a value PostgreSQL cannot
+// store (a NUL escape in jsonb) …; then nothing of the batch is written.
+std::vector<std::size_t> insert_completed_tool_calls(pqxx::work& tx,
+                                                     const std::vector<completed_tool_call>& rows,
+                                                     const std::vector<call_identity>& calls = {});
 // The completed invocations of a call, for a call actor rebuilding its replay cache.
 std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(
     pqxx::work& tx, const std::string& call_id);

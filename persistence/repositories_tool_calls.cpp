@@ -49,11 +49,13 @@ void complete_tool_call(pqxx::work& tx, const std::string& call_id,
   }
 }
 
-void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_tool_call>& rows) {
-  if (rows.empty()) return;
+std::vector<std::size_t> insert_completed_tool_calls(pqxx::work& tx,
+                                                     const std::vector<completed_tool_call>& rows,
+                                                     const std::vector<call_identity>& calls) {
+  std::vector<std::size_t> refused;
+  if (rows.empty()) return refused;
   // One statement for the whole batch, whatever the tenants: arrays in, unnest out.
-  std::vector<std::string> call_ids, ids, orgs, names, args, results;
-  std::vector<std::string> errors;
+  std::vector<std::string> call_ids, ids, orgs, names, args, results, errors;
   for (const auto& r : rows) {
     call_ids.push_back(r.call_id);
     ids.push_back(r.tool_call_id);
@@ -63,13 +65,28 @@ void insert_completed_tool_calls(pqxx::work& tx, const std::vector<completed_too
     results.push_back(r.outcome.result);
     errors.push_back(r.outcome.is_error ? "t" : "f");
   }
-  // rm_log_tool_calls (migration 017): the rows of every tenant in one statement; the foreign
-  // key (call_id, org_id) → calls refuses a row naming another org than its call's.
-  tx.exec_params(
-      "SELECT rm_log_tool_calls($1::text[], $2::text[], $3::uuid[], $4::text[], $5::jsonb[],"
-      " $6::text[], $7::boolean[]) AS stored",
+  std::vector<std::string> new_ids, new_orgs, directions, callers, dialled, sids;
+  for (const auto& c : calls) {
+    new_ids.push_back(c.id);
+    new_orgs.push_back(c.org_id);
+    directions.push_back(c.direction);
+    callers.push_back(c.caller);
+    dialled.push_back(c.dialled);
+    sids.push_back(c.provider_call_sid);
+  }
+  // rm_log_tool_calls (migration 020): the missing calls rows and the results of every tenant in
+  // one statement; it returns the (1-based) positions of the rows naming another org than their
+  // call's. An empty CallSid is stored as NULL, as ensure_call does.
+  auto out = tx.exec_params(
+      "SELECT i FROM rm_log_tool_calls($1::text[], $2::text[], $3::uuid[], $4::text[],"
+      " $5::jsonb[], $6::text[], $7::boolean[], $8::text[], $9::uuid[], $10::text[],"
+      " $11::text[], $12::text[], array_replace($13::text[], '', NULL)) AS i",
       text_array(call_ids), text_array(ids), text_array(orgs), text_array(names),
-      text_array(args), text_array(results), text_array(errors));
+      text_array(args), text_array(results), text_array(errors), text_array(new_ids),
+      text_array(new_orgs), text_array(directions), text_array(callers), text_array(dialled),
+      text_array(sids));
+  for (const auto& r : out) refused.push_back(r[0].as<std::size_t>() - 1);
+  return refused;
 }
 
 std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(

@@ -246,6 +246,7 @@ TEST_CASE("directory: a crashed tenant actor is re-spawned on its next use",
 TEST_CASE("read-only tool calls answered by a worker are remembered by the call for retries, "
           "except for a call of another tenant", "[call][tools][board]") {
   fixture f;
+  f.w->set(actors::spawn_tool_log(*f.sys, f.w));
   caf::scoped_actor self{*f.sys};
   auto id = identity_of(f, "call-answered");
   auto call = actors::spawn_call(*f.sys, f.w, id);
@@ -256,7 +257,7 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
   actors::tenant_tool_reply answered;
   answered.outcome = {"{\"marker\":\"answered on the worker\"}", false};
   answered.store_behind = true;
-  // `pending` counts the records not handed on yet (backpressure): released once handled.
+  // `pending` counts the records not stored yet (backpressure): released once they are.
   auto behind = std::make_shared<int>(0);
   auto token = [&] {
     ++*behind;
@@ -266,9 +267,18 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
              actors::answered_reads{id, {read}, {answered}, token()});
   f.run();
   CHECK(*behind == 0);
-  // The call's row exists now (a fresh call whose first message was a read), and a retry of the
-  // same toolCallId gets the worker's answer back, not a new one.
+  // The call's row exists now, inserted by the tool log with the read's record (a fresh call
+  // whose first message was a read: no load, no journal entry), and a retry of the same
+  // toolCallId gets the worker's answer back, not a new one.
   CHECK(stored_projection(f, id.id).state == domain::call_state::ringing);
+  CHECK(stats(f, self).entries == 0);
+  {
+    pqxx::connection c{f.db.url()};
+    pqxx::work tx{c};
+    auto stored = persistence::completed_tool_calls_of(tx, id.id);
+    REQUIRE(stored.size() == 1);
+    CHECK(stored[0].second.result == answered.outcome.result);
+  }
   auto retry = run_tools(f, self, call, id, {read});
   REQUIRE(retry.size() == 1);
   CHECK(retry[0].text == answered.outcome.result);
@@ -288,5 +298,46 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
   CHECK(fresh[0].text != answered.outcome.result);
   CHECK(fresh[0].text.find("slots") != std::string::npos);
   caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("reads answered for a call id stored under another tenant are neither stored nor "
+          "replayed to its owner", "[call][tools][board]") {
+  fixture f;
+  f.w->set(actors::spawn_tool_log(*f.sys, f.w));
+  caf::scoped_actor self{*f.sys};
+  // The call is stored under Harbor Dental; an actor not loaded is spawned by the reads of a
+  // requester of another tenant naming the same call id (its identity unverified).
+  auto id = identity_of(f, "call-claimed");
+  f.ensure_call(id.id);
+  auto other_org = second_tenant(f);
+  auto claim = id;
+  claim.org_id = other_org;
+  auto call = actors::spawn_call(*f.sys, f.w, claim);
+  const actors::tool_request read{"c1", "check_availability",
+                                  nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
+  actors::tenant_tool_reply answered;
+  answered.outcome = {"{\"marker\":\"the other clinic's calendar\"}", false};
+  answered.store_behind = true;
+  self->send(call, actors::tools_atom::value,
+             actors::answered_reads{claim, {read}, {answered}, nullptr});
+  f.run();
+  {
+    pqxx::connection c{f.db.url()};
+    pqxx::work tx{c};
+    CHECK(persistence::completed_tool_calls_of(tx, id.id).empty());
+    CHECK(tx.exec_params1("SELECT org_id::text FROM calls WHERE id = $1", id.id)[0]
+              .as<std::string>() == f.tenant.id);
+  }
+  // The owner's retry of that toolCallId loads the call and gets its own clinic's answer.
+  auto own = run_tools(f, self, call, id, {read});
+  REQUIRE(own.size() == 1);
+  INFO(own[0].text);
+  CHECK_FALSE(own[0].is_error);
+  CHECK(own[0].text != answered.outcome.result);
+  CHECK(own[0].text.find("slots") != std::string::npos);
+  caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
   f.run();
 }

@@ -31,7 +31,8 @@ TEST_CASE("a tool log row PostgreSQL refuses is dropped alone and later rows are
   auto stored = [&](const std::string& id) {
     return h.count("SELECT count(*) FROM tool_invocations WHERE tool_call_id = $1", {id});
   };
-  // The bad row and a good one in the same batch (the log flushes 20 ms after its first row).
+  // The bad row and a good one right after it (the same batch, or the next one: the log writes
+  // at once when idle and groups what arrives while a batch is being written).
   caf::anon_send(log, rm::actors::log_atom::value,
                  entry(first.call_id, "tc-poison", first_org, R"({"note":"a\u0000b"})"));
   caf::anon_send(log, rm::actors::log_atom::value,
