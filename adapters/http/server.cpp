@@ -336,6 +336,7 @@ int server::bind(const std::string& host, int port) {
 bool server::listen() { return impl_->srv.listen_after_bind(); }
 void server::stop() {
   for (auto& on_stop : impl_->ctx.stopping) on_stop();  // ends the open event streams
+  impl_->ctx.vapi_overrides->stop();  // no credential reload after the service stops
   if (impl_->srv.is_running()) impl_->srv.stop();
 }
 const server_counters& server::counters() const { return impl_->counters; }
