@@ -45,6 +45,9 @@ struct call_state {
   bool loaded = false;
   bool row_ensured = false;  // the calls row exists (tool results reference it)
   bool announced = false;    // the event hub has heard of this call (or it existed when loaded)
+  // Not loaded, but reads' records went to the tool log with this identity (answered_reads): its
+  // row is being written there, so a later load need not insert it through the journal.
+  bool reads_handed = false;
   // Every stored event of the call (no payloads) when events_known; false after the registry's
   // bulk recovery load until an event is recorded the general way (which re-reads them).
   std::vector<domain::call_event> events;
@@ -210,6 +213,8 @@ void with_loaded_for_tools(call_ptr self, const wiring_ptr& w,
         if (!self->state.loaded) {
           apply_loaded(self, *loaded);
           if (!loaded->found) {
+            // What was remembered before was for the spawning requester's tenant.
+            if (requester.org_id != self->state.identity.org_id) self->state.outcomes.clear();
             self->state.identity = requester;
             self->state.row_ensured = true;  // committed with the batch
             // A call whose first message is a tool call appears on the live streams now (its
@@ -477,7 +482,7 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
         auto rp = self->make_response_promise<std::vector<tool_reply>>();
         auto shared = std::make_shared<std::vector<tool_request>>(std::move(reqs));
         auto caller_org = requester.org_id;
-        with_loaded_for_tools(self, w, requester, [=](const caf::error& err) mutable {
+        auto then = [=](const caf::error& err) mutable {
           touch(self, w);
           auto fail_all = [&](const std::string& why) {
             std::vector<tool_reply> out;
@@ -490,7 +495,21 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
           with_row(self, w, [=] {
             run_tools(self, w, shared, 0, std::make_shared<std::vector<tool_reply>>(), rp);
           });
-        });
+        };
+        // A call first seen through its reads (the tool log writes its row) needs no load for
+        // its tools: its identity is the one its reads named, its replay cache is in memory, and
+        // its row is ensured once (with_row: nothing written when the tool log's is there). The
+        // database still arbitrates: a booking claims the toolCallId under the call's org, which
+        // the foreign key (call_id, org_id) → calls refuses for a call of another tenant. Its
+        // first lifecycle event loads it (the general path). Otherwise the load and the row of a
+        // new call are one journal entry. (Loading here put 64 loads before 64 reserves of one
+        // slot: p99 40-250 ms instead of ~10.)
+        // (A requester of another tenant than the reads' loads it: the stored org decides.)
+        if (!self->state.loaded && self->state.reads_handed &&
+            requester.org_id == self->state.identity.org_id)
+          then(caf::error{});
+        else
+          with_loaded_for_tools(self, w, requester, then);
         return rp;
       },
       [=](tools_atom, answered_reads& reads) {
@@ -520,8 +539,10 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
           st.outcomes[req.tool_call_id] = reply_of(req, r.outcome.result, r.outcome.is_error);
         }
         records.pending = std::move(reads.pending);  // released once stored (or dropped)
-        if (!records.rows.empty())
+        if (!records.rows.empty()) {
+          st.reads_handed = st.reads_handed || (!st.loaded && records.call);
           caf::anon_send(w->tool_log(), log_atom::value, std::move(records));
+        }
         // A call whose first webhook is a tool call appears on the live streams now, in its
         // initial state (its row follows with the records), not at its next state change.
         if (!st.announced) commit_projection(self, w, st.projection);
