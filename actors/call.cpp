@@ -13,6 +13,7 @@
 // from what the actor knew (another writer: the booking, the scoring step, another instance, a
 // call stored before the actor was spawned), the row falls back to the general closure, which
 // re-reads every event, and the actor takes that history in.
+#include <atomic>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -48,6 +49,10 @@ struct call_state {
   // Not loaded, but reads' records went to the tool log with this identity (answered_reads): its
   // row is being written there, so a later load need not insert it through the journal.
   bool reads_handed = false;
+  // Set when the tool log has stored (or given up) the records handed with this call's identity:
+  // then its row exists, unless the call turned out to be another tenant's (which the booking's
+  // claim refuses anyway), and with_row writes nothing.
+  std::shared_ptr<std::atomic<bool>> rows_stored;
   // Every stored event of the call (no payloads) when events_known; false after the registry's
   // bulk recovery load until an event is recorded the general way (which re-reads them).
   std::vector<domain::call_event> events;
@@ -334,7 +339,13 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
         .await(
             [=](const tenant_tool_reply& r) mutable {
               auto reply = reply_of(req, r.outcome.result, r.outcome.is_error);
-              if (r.failure) return next(std::move(reply));  // nothing stored: may act on retry
+              if (r.failure) {
+                // Nothing stored: a retry may act. Its row is ensured again first, in case the
+                // failure was a row taken to exist (rows_stored) that the tool log gave up on.
+                self->state.row_ensured = false;
+                self->state.rows_stored.reset();
+                return next(std::move(reply));
+              }
               if (r.store_behind) {
                 const auto& id = self->state.identity;
                 caf::anon_send(w->tool_log(), log_atom::value,
@@ -356,7 +367,9 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
 // live streams then (its row exists, in its initial state), not at its next state change.
 template <class Next>
 void with_row(call_ptr self, const wiring_ptr& w, Next next) {
-  if (self->state.row_ensured) return next();
+  auto& st = self->state;
+  if (!st.row_ensured && st.rows_stored && st.rows_stored->load()) st.row_ensured = true;
+  if (st.row_ensured) return next();
   auto identity = self->state.identity;
   db_await<bool>(
       self, *w,
@@ -539,6 +552,15 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
           st.outcomes[req.tool_call_id] = reply_of(req, r.outcome.result, r.outcome.is_error);
         }
         records.pending = std::move(reads.pending);  // released once stored (or dropped)
+        if (records.call && !records.rows.empty()) {
+          // The token's release also tells this actor that its row is written.
+          if (!st.rows_stored) st.rows_stored = std::make_shared<std::atomic<bool>>(false);
+          records.pending = std::shared_ptr<void>{
+              nullptr, [stored = st.rows_stored, inner = std::move(records.pending)](void*) mutable {
+                stored->store(true);
+                inner.reset();
+              }};
+        }
         if (!records.rows.empty()) {
           st.reads_handed = st.reads_handed || (!st.loaded && records.call);
           caf::anon_send(w->tool_log(), log_atom::value, std::move(records));

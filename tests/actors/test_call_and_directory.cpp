@@ -282,6 +282,14 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
   auto retry = run_tools(f, self, call, id, {read});
   REQUIRE(retry.size() == 1);
   CHECK(retry[0].text == answered.outcome.result);
+  // Its first mutation needs no load either (its row is known stored): the hold is placed, and
+  // the journal saw nothing of this call.
+  auto held = run_tools(f, self, call, id, {reserve("c-hold", "2030-01-08T10:00:00-05:00")});
+  REQUIRE(held.size() == 1);
+  INFO(held[0].text);
+  CHECK_FALSE(held[0].is_error);
+  CHECK(held[0].text.find("hold_id") != std::string::npos);
+  CHECK(stats(f, self).entries == 0);
 
   // The same from a requester of another tenant: nothing is remembered for it.
   auto foreign = id;

@@ -11,6 +11,23 @@ using namespace rm::persistence;
 using rm::persistence::test::make_call;
 using rm::persistence::test::make_tenant;
 
+namespace {
+
+// Clinic A (+14155550100) and clinic B (+14155550101), committed, each with the calls named.
+std::pair<std::string, std::string> two_clinics(pqxx::connection& c,
+                                                const std::vector<std::string>& calls_of_a,
+                                                const std::vector<std::string>& calls_of_b) {
+  pqxx::work tx{c};
+  auto a = make_tenant(tx, "Clinic A", "+14155550100");
+  auto b = make_tenant(tx, "Clinic B", "+14155550101");
+  for (const auto& id : calls_of_a) make_call(tx, id, a);
+  for (const auto& id : calls_of_b) make_call(tx, id, b);
+  tx.commit();
+  return {a, b};
+}
+
+}  // namespace
+
 TEST_CASE("a batch of completed tool calls is stored verbatim, whatever their text holds") {
   rm::testing::scratch_database db;
   pqxx::connection c{db.url()};
@@ -51,15 +68,7 @@ TEST_CASE("a tool call already stored keeps its first result when logged again")
 TEST_CASE("one batch stores the tool results of several tenants under the runtime role") {
   rm::testing::scratch_database db;
   pqxx::connection c{db.url()};
-  std::string a, b;
-  {
-    pqxx::work tx{c};
-    a = make_tenant(tx, "Clinic A", "+14155550100");
-    b = make_tenant(tx, "Clinic B", "+14155550101");
-    make_call(tx, "call-a", a);
-    make_call(tx, "call-b", b);
-    tx.commit();
-  }
+  auto [a, b] = two_clinics(c, {"call-a"}, {"call-b"});
   pqxx::work tx{c};
   tx.exec0("SET LOCAL ROLE ringmaster_app");  // row-level security applies; no tenant is named
   insert_completed_tool_calls(tx, {{"call-a", "t1", a, "check_availability", "{}", {"A", false}},
@@ -99,14 +108,7 @@ TEST_CASE("the tool log inserts the row of a call first seen through its reads, 
           "stored call as it is") {
   rm::testing::scratch_database db;
   pqxx::connection c{db.url()};
-  std::string a, b;
-  {
-    pqxx::work tx{c};
-    a = make_tenant(tx, "Clinic A", "+14155550100");
-    b = make_tenant(tx, "Clinic B", "+14155550101");
-    make_call(tx, "call-of-a", a);
-    tx.commit();
-  }
+  auto [a, b] = two_clinics(c, {"call-of-a"}, {});
   pqxx::work tx{c};
   tx.exec0("SET LOCAL ROLE ringmaster_app");  // row-level security applies; no tenant is named
   // A new call of B with its first two reads; B claiming A's stored call with a read of its own.
