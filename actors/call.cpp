@@ -47,7 +47,7 @@ struct call_state {
   bool row_ensured = false;  // the calls row exists (tool results reference it)
   bool announced = false;    // the event hub has heard of this call (or it existed when loaded)
   // Not loaded, but reads' records went to the tool log with this identity (answered_reads): its
-  // row is being written there, so a later load need not insert it through the journal.
+  // row is written there, so its tool calls from the same tenant run without a load.
   bool reads_handed = false;
   // Set when the tool log has stored (or given up) the records handed with this call's identity:
   // then its row exists, unless the call turned out to be another tenant's (which the booking's
