@@ -46,12 +46,12 @@ struct call_state {
   bool loaded = false;
   bool row_ensured = false;  // the calls row exists (tool results reference it)
   bool announced = false;    // the event hub has heard of this call (or it existed when loaded)
-  // Not loaded, but reads' records went to the tool log with this identity (answered_reads): its
-  // row is written there, so its tool calls from the same tenant run without a load.
-  bool reads_handed = false;
-  // Set when the tool log has stored (or given up) the records handed with this call's identity:
-  // then its row exists, unless the call turned out to be another tenant's (which the booking's
-  // claim refuses anyway), and with_row writes nothing.
+  // Present once reads' records went to the tool log with this identity (answered_reads, while
+  // the row may not exist): the tool log writes the row, so an actor not loaded runs its tool
+  // calls from the same tenant without a load. True once the tool log has stored (or given up)
+  // those records: then the row exists, unless the call turned out to be another tenant's (which
+  // the booking's claim refuses anyway), and with_row writes nothing. Dropped after a failed
+  // booking tool.
   std::shared_ptr<std::atomic<bool>> rows_stored;
   // Every stored event of the call (no payloads) when events_known; false after the registry's
   // bulk recovery load until an event is recorded the general way (which re-reads them).
@@ -518,7 +518,7 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
         // new call are one journal entry. (Loading here put 64 loads before 64 reserves of one
         // slot: p99 40-250 ms instead of ~10.)
         // (A requester of another tenant than the reads' loads it: the stored org decides.)
-        if (!self->state.loaded && self->state.reads_handed &&
+        if (!self->state.loaded && self->state.rows_stored &&
             requester.org_id == self->state.identity.org_id)
           then(caf::error{});
         else
@@ -561,10 +561,8 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
                 inner.reset();
               }};
         }
-        if (!records.rows.empty()) {
-          st.reads_handed = st.reads_handed || (!st.loaded && records.call);
+        if (!records.rows.empty())
           caf::anon_send(w->tool_log(), log_atom::value, std::move(records));
-        }
         // A call whose first webhook is a tool call appears on the live streams now, in its
         // initial state (its row follows with the records), not at its next state change.
         if (!st.announced) commit_projection(self, w, st.projection);

@@ -64,6 +64,25 @@ std::vector<actors::tool_reply> run_tools(fixture& f, caf::scoped_actor& self,
                                               std::move(reqs));
 }
 
+// What service::run_tools sends on after answering a read from the tenant's snapshot: a marker
+// text, so that a replay is told apart from an answer the tenant computes.
+actors::tenant_tool_reply answered_on_worker(const std::string& marker) {
+  actors::tenant_tool_reply r;
+  r.outcome = {nlohmann::json{{"marker", marker}}.dump(), false};
+  r.store_behind = true;
+  return r;
+}
+
+// A reply the tenant computed now, not the worker's remembered marker.
+void check_computed(const std::vector<actors::tool_reply>& replies,
+                    const actors::tenant_tool_reply& marker) {
+  REQUIRE(replies.size() == 1);
+  INFO(replies[0].text);
+  CHECK_FALSE(replies[0].is_error);
+  CHECK(replies[0].text != marker.outcome.result);
+  CHECK(replies[0].text.find("slots") != std::string::npos);
+}
+
 actors::tool_request reserve(const std::string& tool_call_id, const std::string& start) {
   return {tool_call_id, "reserve_slot", nlohmann::json{{"start", start}}.dump(), ""};
 }
@@ -252,11 +271,7 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
   auto call = actors::spawn_call(*f.sys, f.w, id);
   const actors::tool_request read{"c1", "check_availability",
                                   nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
-  // What service::run_tools sends after answering from the tenant's snapshot (a marker text
-  // here, so a replay is told apart from an answer the tenant computes).
-  actors::tenant_tool_reply answered;
-  answered.outcome = {"{\"marker\":\"answered on the worker\"}", false};
-  answered.store_behind = true;
+  const auto answered = answered_on_worker("answered on the worker");
   // `pending` counts the records not stored yet (backpressure): released once they are.
   auto behind = std::make_shared<int>(0);
   auto token = [&] {
@@ -299,12 +314,7 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
              actors::answered_reads{foreign, {other}, {answered}, token()});
   f.run();
   CHECK(*behind == 0);
-  auto fresh = run_tools(f, self, call, id, {other});
-  REQUIRE(fresh.size() == 1);
-  INFO(fresh[0].text);
-  CHECK_FALSE(fresh[0].is_error);
-  CHECK(fresh[0].text != answered.outcome.result);
-  CHECK(fresh[0].text.find("slots") != std::string::npos);
+  check_computed(run_tools(f, self, call, id, {other}), answered);
   caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
   f.run();
@@ -325,9 +335,7 @@ TEST_CASE("reads answered for a call id stored under another tenant are neither 
   auto call = actors::spawn_call(*f.sys, f.w, claim);
   const actors::tool_request read{"c1", "check_availability",
                                   nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
-  actors::tenant_tool_reply answered;
-  answered.outcome = {"{\"marker\":\"the other clinic's calendar\"}", false};
-  answered.store_behind = true;
+  const auto answered = answered_on_worker("the other clinic's calendar");
   self->send(call, actors::tools_atom::value,
              actors::answered_reads{claim, {read}, {answered}, nullptr});
   f.run();
@@ -339,12 +347,7 @@ TEST_CASE("reads answered for a call id stored under another tenant are neither 
               .as<std::string>() == f.tenant.id);
   }
   // The owner's retry of that toolCallId loads the call and gets its own clinic's answer.
-  auto own = run_tools(f, self, call, id, {read});
-  REQUIRE(own.size() == 1);
-  INFO(own[0].text);
-  CHECK_FALSE(own[0].is_error);
-  CHECK(own[0].text != answered.outcome.result);
-  CHECK(own[0].text.find("slots") != std::string::npos);
+  check_computed(run_tools(f, self, call, id, {read}), answered);
   caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
   f.run();
