@@ -48,8 +48,48 @@ std::optional<seconds> parse_offset(std::string_view s) {
   return s[0] == '-' ? -off : off;
 }
 
+// The zone of that IANA name, remembered per thread for the last name asked: a tenant's slots
+// are formatted one after another in its zone, and locate_zone searches the whole database.
+const date::time_zone* zone_named(const std::string& time_zone) {
+  thread_local std::string last_name;
+  thread_local const date::time_zone* last_zone = nullptr;
+  if (last_zone == nullptr || time_zone != last_name) {
+    last_zone = date::locate_zone(time_zone);  // throws for an unknown name, as before
+    last_name = time_zone;
+  }
+  return last_zone;
+}
+
+void two_digits(char* out, int v) {
+  out[0] = static_cast<char>('0' + v / 10);
+  out[1] = static_cast<char>('0' + v % 10);
+}
+
+// Writes "YYYY-MM-DDTHH:MM:SS" (19 characters) for a wall time of years 0000-9999 and returns
+// 19; returns 0 for any other year (the caller then lets date::format write it).
+std::size_t iso_date_time(date::local_seconds local, char* out) {
+  const auto day = date::floor<date::days>(local);
+  const date::year_month_day ymd{day};
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) return 0;
+  const date::hh_mm_ss<seconds> hms{local - day};
+  two_digits(out, y / 100);
+  two_digits(out + 2, y % 100);
+  out[4] = '-';
+  two_digits(out + 5, static_cast<int>(static_cast<unsigned>(ymd.month())));
+  out[7] = '-';
+  two_digits(out + 8, static_cast<int>(static_cast<unsigned>(ymd.day())));
+  out[10] = 'T';
+  two_digits(out + 11, static_cast<int>(hms.hours().count()));
+  out[13] = ':';
+  two_digits(out + 14, static_cast<int>(hms.minutes().count()));
+  out[16] = ':';
+  two_digits(out + 17, static_cast<int>(hms.seconds().count()));
+  return 19;
+}
+
 date::local_seconds local_of(instant t, const std::string& time_zone) {
-  return date::locate_zone(time_zone)->to_local(t);
+  return zone_named(time_zone)->to_local(t);
 }
 
 std::string spoken_date(local_date d) {
@@ -61,11 +101,30 @@ std::string spoken_date(local_date d) {
 }  // namespace
 
 std::string format_utc(std::int64_t epoch_seconds) {
-  return date::format("%FT%TZ", date::sys_seconds{std::chrono::seconds{epoch_seconds}});
+  const date::sys_seconds t{std::chrono::seconds{epoch_seconds}};
+  char buf[32];
+  const std::size_t n = iso_date_time(date::local_seconds{t.time_since_epoch()}, buf);
+  if (n == 0) return date::format("%FT%TZ", t);
+  buf[n] = 'Z';
+  return std::string(buf, n + 1);
 }
 
 std::string format_local(instant t, const std::string& time_zone) {
-  return date::format("%FT%T%Ez", date::zoned_seconds{date::locate_zone(time_zone), t});
+  // date/tz gives the zone's offset at `t` (its IANA rules); the digits are written here because
+  // date::format goes through an ostringstream and its locale facets, which cost more than the
+  // whole availability computation on the check_availability path (issue 13's profile).
+  const auto* zone = zone_named(time_zone);
+  const auto offset = zone->get_info(t).offset;
+  char buf[40];
+  std::size_t n = iso_date_time(date::local_seconds{(t + offset).time_since_epoch()}, buf);
+  if (n == 0) return date::format("%FT%T%Ez", date::zoned_seconds{zone, t});
+  const auto minutes_east = std::chrono::duration_cast<minutes>(offset).count();
+  const long m = minutes_east < 0 ? -minutes_east : minutes_east;
+  buf[n++] = minutes_east < 0 ? '-' : '+';
+  two_digits(buf + n, static_cast<int>(m / 60));
+  buf[n + 2] = ':';
+  two_digits(buf + n + 3, static_cast<int>(m % 60));
+  return std::string(buf, n + 5);
 }
 
 std::string format_spoken_time(instant t, const std::string& time_zone) {

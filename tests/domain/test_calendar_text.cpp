@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <date/tz.h>
 #include <nlohmann/json.hpp>
 
 #include "domain/calendar.hpp"
@@ -27,6 +28,40 @@ TEST_CASE("format_local and parse_instant round trip in winter and summer") {
     CHECK(format_local(at(iso), ny) == iso);
   }
   CHECK(format_local(at("2026-01-14T09:30:00-05:00"), "UTC") == "2026-01-14T14:30:00+00:00");
+}
+
+TEST_CASE("format_local and format_utc write what date::format writes, in any zone and year") {
+  // The digits are our own (date::format's stream was the check's hot spot); the zone's offset
+  // still comes from date/tz. Zones with half-hour, 45-minute, negative and LMT (seconds)
+  // offsets; instants across DST changes and from 1850 to 2100; the years date::format writes
+  // otherwise (before 0000, after 9999).
+  std::uint64_t x = 88172645463325252ull;  // xorshift: the same instants every run
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (const std::string zone : {"UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu",
+                                 "Australia/Lord_Howe", "America/St_Johns", "Pacific/Chatham",
+                                 "Europe/Amsterdam", "Africa/Monrovia"}) {
+    for (int i = 0; i < 2000; ++i) {
+      const std::int64_t span = 250LL * 365 * 86400;  // 1850 .. 2100
+      const instant t{std::chrono::seconds{-3786825600LL + static_cast<std::int64_t>(
+                                                               next() % static_cast<std::uint64_t>(span))}};
+      INFO(zone << " " << t.time_since_epoch().count());
+      REQUIRE(format_local(t, zone) ==
+              date::format("%FT%T%Ez", date::zoned_seconds{date::locate_zone(zone), t}));
+      REQUIRE(format_utc(t.time_since_epoch().count()) == date::format("%FT%TZ", t));
+    }
+  }
+  for (std::int64_t s : {-62167219201LL, -62167219200LL, 253402300799LL, 253402300800LL}) {
+    const instant t{std::chrono::seconds{s}};
+    CHECK(format_local(t, ny) ==
+          date::format("%FT%T%Ez", date::zoned_seconds{date::locate_zone(ny), t}));
+    CHECK(format_utc(s) == date::format("%FT%TZ", t));
+  }
+  CHECK_THROWS(format_local(at("2026-01-14T09:30:00-05:00"), "Mars/Olympus_Mons"));
 }
 
 TEST_CASE("parse_instant reads offsets and Z and local wall time in the zone") {
