@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
+#include "actors/batch_order.hpp"
 #include "actors/db_call.hpp"
 #include "actors/tool_log_writer.hpp"
 #include "adapters/metrics/metrics.hpp"
@@ -147,10 +148,17 @@ calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wirin
 struct tool_log_state {
   std::vector<persistence::completed_tool_call> pending;
   std::vector<persistence::call_identity> calls;  // rows of calls not known to be stored
-  std::vector<std::shared_ptr<void>> tokens;      // read_records::pending of `pending`'s rows
+  // read_records::pending of `pending`'s rows, each with the number of the record's last row
+  // (rows are numbered in arrival order: `queued` so far, `taken` of them into batches): a token
+  // goes with the batch that takes its record's last row.
+  std::deque<std::pair<std::uint64_t, std::shared_ptr<void>>> tokens;
+  std::uint64_t queued = 0;
+  std::uint64_t taken = 0;
   bool timer_armed = false;
   std::uint64_t dropped = 0;  // rows PostgreSQL refused even alone (logged, then dropped)
   std::size_t writing = 0;    // batches handed to the database and not answered yet
+  // Releases the tokens in commit order: a record's rows may be split over two batches in flight.
+  batch_order order;
   std::vector<caf::typed_response_promise<bool>> drains;  // answered when all is stored
   static inline const char* name = "tool_log";
 };
@@ -184,8 +192,12 @@ void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
     batch->assign(std::make_move_iterator(st.pending.begin()), std::make_move_iterator(cut));
     st.pending.erase(st.pending.begin(), cut);
   }
-  // The workers' backlog tokens go with the batch that takes the last rows pending with them.
-  if (st.pending.empty()) tokens->swap(st.tokens);
+  // The workers' backlog tokens go with the batch that takes their records' last rows.
+  st.taken += batch->size();
+  while (!st.tokens.empty() && st.tokens.front().first <= st.taken) {
+    tokens->push_back(std::move(st.tokens.front().second));
+    st.tokens.pop_front();
+  }
   // The calls rows this batch needs (each once); a call with rows still pending keeps its row
   // for their batch too (it may be written before this one commits).
   auto calls = std::make_shared<std::vector<persistence::call_identity>>();
@@ -204,6 +216,7 @@ void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
   // bad row (e.g. a NUL escape in its arguments) is dropped alone instead of being retried with
   // every later row forever.
   ++st.writing;
+  const auto seq = st.order.begin();
   db_then<calls::tool_log_written>(
       self, *w,
       [batch, calls](pqxx::connection& c) { return calls::write_tool_log(c, *batch, *calls); },
@@ -218,19 +231,25 @@ void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
                           r.call_id, r.tool_call_id, r.name, r.org_id, r.sqlstate, r.reason,
                           s.dropped);
           }
-          tokens->clear();  // stored: the workers may answer ahead again
+          // Stored: the workers may answer ahead again, once every earlier batch is stored too.
+          s.order.committed(seq, std::move(*tokens));  // the tokens returned are released here
           flush_tool_log(self, w);
           return settle_drains(self);
         }
         // Not about the data (the database is unreachable, the job timed out): keep the rows,
         // their calls and their tokens for one more try rather than drop them on a passing
         // failure (the workers' backlog stays full meanwhile: they wait, then take the actors'
-        // path).
+        // path). Tokens of later batches that waited for this one wait for its retry now.
+        for (auto& t : s.order.failed(seq)) tokens->push_back(std::move(t));
         if (s.pending.size() < tool_log_retained) {
+          // Back at the front of the rows pending: they are numbered before the rest again, and
+          // their tokens go with the batch that takes the last of them (or a later one).
           s.pending.insert(s.pending.begin(), std::make_move_iterator(batch->begin()),
                            std::make_move_iterator(batch->end()));
+          const auto last = s.taken;
+          s.taken -= batch->size();
           for (auto& c : *calls) s.calls.push_back(std::move(c));
-          for (auto& t : *tokens) s.tokens.push_back(std::move(t));
+          for (auto& t : *tokens) s.tokens.emplace_front(last, std::move(t));
         }
         if (!s.timer_armed) {
           s.timer_armed = true;
@@ -243,13 +262,18 @@ tool_log_actor::behavior_type tool_log(tool_log_ptr self, wiring_ptr w) {
   return {
       [=](log_atom, persistence::completed_tool_call& entry) {
         self->state.pending.push_back(std::move(entry));
+        ++self->state.queued;
         if (!self->state.timer_armed) flush_tool_log(self, w);
       },
       [=](log_atom, read_records& records) {
         auto& st = self->state;
         if (records.call) st.calls.push_back(std::move(*records.call));
         for (auto& r : records.rows) st.pending.push_back(std::move(r));
-        if (records.pending) st.tokens.push_back(std::move(records.pending));
+        // A token is a shared_ptr holding no pointer, only a deleter (its release is the point):
+        // it tests false, so its presence is its use count.
+        st.queued += records.rows.size();
+        if (records.pending.use_count() > 0)
+          st.tokens.emplace_back(st.queued, std::move(records.pending));
         if (!st.timer_armed) flush_tool_log(self, w);
       },
       [=](flush_atom) {

@@ -320,6 +320,92 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
   f.run();
 }
 
+TEST_CASE("a read's token is released only once its record and its call's row are committed",
+          "[call][tools][board]") {
+  // The token frees the worker's place in the backlog and tells the call actor that its row
+  // exists (its first reserve then skips inserting it). Released before the commit, a reserve
+  // right after the read failed on the foreign key (call_id, org_id) → calls. The token is a
+  // shared_ptr with only a deleter, which tests false: the tool log once dropped it on receipt.
+  fixture f;
+  f.w->set(actors::spawn_tool_log(*f.sys, f.w));
+  caf::scoped_actor self{*f.sys};
+  auto id = identity_of(f, "call-token");
+  auto call = actors::spawn_call(*f.sys, f.w, id);
+  const actors::tool_request read{"c1", "check_availability",
+                                  nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
+  auto released = std::make_shared<bool>(false);
+  self->send(call, actors::tools_atom::value,
+             actors::answered_reads{id, {read}, {answered_on_worker("worker")},
+                                    std::shared_ptr<void>{nullptr,
+                                                          [released](void*) { *released = true; }}});
+  auto stored = [&] {
+    pqxx::connection c{f.db.url()};
+    pqxx::work tx{c};
+    return !persistence::completed_tool_calls_of(tx, id.id).empty() &&
+           !tx.exec_params("SELECT 1 FROM calls WHERE id = $1", id.id).empty();
+  };
+  // One job at a time: whenever the token is gone, the row and its record are in the database.
+  std::size_t steps = 0;
+  while (f.sched->try_run_once()) {
+    ++steps;
+    if (*released) {
+      CHECK(stored());
+      break;
+    }
+  }
+  CHECK(*released);
+  CHECK(steps > 1);
+  f.run();
+  caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
+  f.run();
+}
+
+TEST_CASE("the tool log releases a record's token with the batch that stores its last row",
+          "[call][tools][board]") {
+  // A record of more rows than one batch takes (1024) is split; its token must wait for the
+  // batch with its last row. A record queued behind it has its own token, released with its own
+  // rows.
+  fixture f;
+  f.w->set(actors::spawn_tool_log(*f.sys, f.w));
+  auto id = identity_of(f, "call-split");
+  auto row = [&](std::size_t i) {
+    return persistence::completed_tool_call{id.id, "t" + std::to_string(i), id.org_id,
+                                            "check_availability", "{}",
+                                            persistence::tool_outcome{"{}", false}};
+  };
+  actors::read_records big, small;
+  big.call = id;
+  for (std::size_t i = 0; i < 1500; ++i) big.rows.push_back(row(i));
+  for (std::size_t i = 1500; i < 1510; ++i) small.rows.push_back(row(i));
+  bool big_released = false, small_released = false;
+  big.pending = std::shared_ptr<void>{nullptr, [&](void*) { big_released = true; }};
+  small.pending = std::shared_ptr<void>{nullptr, [&](void*) { small_released = true; }};
+  caf::anon_send(f.w->tool_log(), actors::log_atom::value, std::move(big));
+  caf::anon_send(f.w->tool_log(), actors::log_atom::value, std::move(small));
+  auto stored = [&] {
+    pqxx::connection c{f.db.url()};
+    pqxx::work tx{c};
+    return persistence::completed_tool_calls_of(tx, id.id).size();
+  };
+  bool big_seen = false, small_seen = false;
+  while (f.sched->try_run_once()) {
+    if (big_released && !big_seen) {
+      big_seen = true;
+      CHECK(stored() >= 1500);
+    }
+    if (small_released && !small_seen) {
+      small_seen = true;
+      CHECK(stored() == 1510);
+    }
+  }
+  CHECK(big_released);
+  CHECK(small_released);
+  CHECK(stored() == 1510);
+  caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
+  f.run();
+}
+
 TEST_CASE("reads answered for a call id stored under another tenant are neither stored nor "
           "replayed to its owner", "[call][tools][board]") {
   fixture f;

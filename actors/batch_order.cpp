@@ -1,0 +1,42 @@
+#include "actors/batch_order.hpp"
+
+namespace rm::actors {
+
+std::uint64_t batch_order::begin() {
+  in_flight_.insert(next_);
+  return next_++;
+}
+
+std::vector<batch_order::token> batch_order::committed(std::uint64_t seq,
+                                                       std::vector<token> tokens) {
+  in_flight_.erase(seq);
+  auto& mine = committed_[seq];
+  for (auto& t : tokens) mine.push_back(std::move(t));
+  const auto first_open = in_flight_.empty() ? next_ : *in_flight_.begin();
+  std::vector<token> out;
+  auto end = committed_.lower_bound(first_open);
+  for (auto it = committed_.begin(); it != end; ++it)
+    for (auto& t : it->second) out.push_back(std::move(t));
+  committed_.erase(committed_.begin(), end);
+  return out;
+}
+
+std::vector<batch_order::token> batch_order::failed(std::uint64_t seq) {
+  in_flight_.erase(seq);
+  // Only batches after `seq` can be held back by it (earlier ones were released when it was the
+  // only thing holding them, or are held by an earlier batch still in flight, which stays).
+  std::vector<token> out;
+  for (auto it = committed_.upper_bound(seq); it != committed_.end();) {
+    for (auto& t : it->second) out.push_back(std::move(t));
+    it = committed_.erase(it);
+  }
+  return out;
+}
+
+std::size_t batch_order::held() const {
+  std::size_t n = 0;
+  for (const auto& [seq, tokens] : committed_) n += tokens.size();
+  return n;
+}
+
+}  // namespace rm::actors
