@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
@@ -169,25 +170,57 @@ prometheus::Gauge& gauge_of(live what) {
 
 }  // namespace
 
+namespace {
+
+// A series found once per thread: Family::Add builds a label map, hashes it and takes the
+// family's lock on every call, which showed in the check_availability profile (issue 13). The
+// families never remove these series, so the references stay valid.
+struct series_pair {
+  prometheus::Counter* count = nullptr;
+  prometheus::Histogram* duration = nullptr;
+};
+
+template <typename Make>
+series_pair& cached(const std::string& key, Make make) {
+  thread_local std::unordered_map<std::string, series_pair> series;
+  auto it = series.find(key);
+  if (it == series.end()) it = series.emplace(key, make()).first;
+  return it->second;
+}
+
+}  // namespace
+
 void http_request(const std::string& method, const std::string& route, int status,
                   double seconds) {
-  auto& f = the();
   const auto m = clamp(method, methods, "other");
-  f.http_requests.Add({{"method", m}, {"route", route}, {"status", std::to_string(status)}})
-      .Increment();
-  f.http_duration.Add({{"method", m}, {"route", route}}, latency_buckets()).Observe(seconds);
+  const auto code = std::to_string(status);
+  auto& s = cached("h\n" + m + "\n" + route + "\n" + code, [&] {
+    auto& f = the();
+    return series_pair{&f.http_requests.Add({{"method", m}, {"route", route}, {"status", code}}),
+                       &f.http_duration.Add({{"method", m}, {"route", route}},
+                                            latency_buckets())};
+  });
+  s.count->Increment();
+  s.duration->Observe(seconds);
 }
 
 void vapi_message(const std::string& type) {
-  the().vapi_messages.Add({{"type", clamp(type, vapi_types, "other")}}).Increment();
+  const auto t = clamp(type, vapi_types, "other");
+  cached("v\n" + t, [&] {
+    return series_pair{&the().vapi_messages.Add({{"type", t}}), nullptr};
+  }).count->Increment();
 }
 
 void tool_call(const std::string& tool, const char* outcome, double seconds) {
-  auto& f = the();
   const auto t = clamp(tool, tools, "other");
-  f.tool_calls.Add({{"tool", t}, {"outcome", outcome}}).Increment();
-  if (std::string{outcome} != "replayed")
-    f.tool_duration.Add({{"tool", t}}, latency_buckets()).Observe(seconds);
+  const bool timed = std::string{outcome} != "replayed";
+  auto& s = cached("t\n" + t + "\n" + outcome, [&] {
+    auto& f = the();
+    return series_pair{&f.tool_calls.Add({{"tool", t}, {"outcome", outcome}}),
+                       timed ? &f.tool_duration.Add({{"tool", t}}, latency_buckets()) : nullptr};
+  });
+  s.count->Increment();
+  if (s.duration) s.duration->Observe(seconds);
 }
 
 live_token::live_token(live what) : what_(what) { gauge_of(what_).Increment(); }
