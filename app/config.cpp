@@ -215,6 +215,9 @@ std::optional<config_error> load_config(const std::vector<std::string>& args,
   if (auto e = parse_int("RINGMASTER_HTTP_THREADS", env("RINGMASTER_HTTP_THREADS"), 1, 1024,
                          out.http_threads))
     return e;
+  if (auto e = parse_int("RINGMASTER_HTTP_NICE", env("RINGMASTER_HTTP_NICE"), 0, 19,
+                         out.http_nice))
+    return e;
   if (auto e = parse_int("RINGMASTER_SCHEDULER_THREADS", env("RINGMASTER_SCHEDULER_THREADS"), 0,
                          256, out.scheduler_threads))
     return e;
@@ -366,6 +369,7 @@ std::string settings_summary(const config& c) {
                                    : c.master_key_base64.empty() ? "unset" : "set");
   s << " trusted_proxies=" << c.trusted_proxies.size();
   s << " db_workers=" << c.db_workers << " http_threads=" << c.http_threads
+    << " http_nice=" << c.http_nice
     << " scheduler_threads=" << c.scheduler_threads;
   s << " call_linger_seconds=" << c.call_linger_seconds
     << " no_report_timeout_seconds=" << c.no_report_timeout_seconds;

@@ -32,6 +32,7 @@ struct config {
   int db_workers = 4;           // RINGMASTER_DB_WORKERS (1–64)
   int scheduler_threads = 0;    // RINGMASTER_SCHEDULER_THREADS (0–256; 0 = one per core)
   int http_threads = 32;        // RINGMASTER_HTTP_THREADS (1–1024)
+  int http_nice = 5;            // RINGMASTER_HTTP_NICE (0–19): niceness added to HTTP workers
   // Live event streams (adapters/http/server.hpp server_options::event_streams_max …).
   int event_streams_max = 32;          // RINGMASTER_EVENT_STREAMS_MAX (0–1024; 0 = off)
   int event_keepalive_ms = 15000;      // RINGMASTER_EVENT_KEEPALIVE_MS (10–600000)

@@ -76,6 +76,8 @@ Configuration comes from the environment; the flags above override it:
   RINGMASTER_DB_WORKERS         database connections (default 4)
   RINGMASTER_SCHEDULER_THREADS  actor scheduler threads (default 0: one per core)
   RINGMASTER_HTTP_THREADS       HTTP worker threads (default 32)
+  RINGMASTER_HTTP_NICE          niceness added to them (0-19, default 5): under overload they
+                                yield the CPU to the actors and the database work
   RINGMASTER_EVENT_STREAMS_MAX  open live-event streams at most (default 32; each holds one
                                 extra HTTP thread; beyond: 503)
   RINGMASTER_EVENT_KEEPALIVE_MS keep-alive comment on a silent event stream (default 15000)
@@ -229,6 +231,7 @@ rm::http::server_options server_options_of(const rm::app::config& cfg,
   ho.twilio_auth_token = cfg.twilio_auth_token;
   ho.public_url = cfg.public_url;
   ho.worker_threads = static_cast<std::size_t>(cfg.http_threads);
+  ho.worker_nice = cfg.http_nice;
   ho.event_streams_max = static_cast<std::size_t>(cfg.event_streams_max);
   ho.event_keepalive = std::chrono::milliseconds(cfg.event_keepalive_ms);
   ho.event_stream_max_age = std::chrono::seconds(cfg.event_stream_max_seconds);

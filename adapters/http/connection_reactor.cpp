@@ -5,7 +5,9 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -151,7 +153,12 @@ struct reactor_server::reactor {
     ::epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &ev);
     loop = std::thread{[this] { run(); }};
     for (std::size_t i = 0; i < std::max<std::size_t>(1, settings.workers); ++i)
-      workers.emplace_back([this] { work(); });
+      workers.emplace_back([this] {
+        if (settings.worker_nice > 0)  // raising one's own niceness needs no privilege
+          ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)),
+                        ::getpriority(PRIO_PROCESS, 0) + settings.worker_nice);
+        work();
+      });
   }
 
   ~reactor() {

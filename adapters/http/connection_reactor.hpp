@@ -50,6 +50,10 @@ namespace rm::http {
 
 struct reactor_settings {
   std::size_t workers = 32;  // threads that run handlers (RINGMASTER_HTTP_THREADS)
+  // Niceness the worker threads add to the process's (setpriority on each thread; 0 = none).
+  // Under overload the threads that take new requests then yield the CPU to the ones that
+  // finish accepted work (actors, database workers, PostgreSQL on the same machine).
+  int worker_nice = 0;
   std::chrono::milliseconds idle_timeout{5000};  // keep-alive: parked with no byte of a request
   std::chrono::milliseconds request_timeout{10000};  // first byte → complete request, at most
   std::chrono::milliseconds io_timeout{5000};  // a worker's wait for each read or write

@@ -223,6 +223,7 @@ struct server::impl {
     // (event_routes.cpp), and at most event_streams_max are open, so worker_threads stay free
     // for everything else.
     r.workers = o.worker_threads + o.event_streams_max;
+    r.worker_nice = o.worker_nice;
     r.max_body_bytes = o.max_body_bytes;
     return r;
   }

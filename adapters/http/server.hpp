@@ -39,6 +39,12 @@ struct server_options {
   std::size_t max_body_bytes = 1 << 20;  // larger bodies → 413
   // Threads that run handlers (each may wait on the actors); they only ever get whole requests.
   std::size_t worker_threads = 32;
+  // Niceness added to those threads (RINGMASTER_HTTP_NICE, 0–19, default 5): under overload the
+  // threads that take new requests yield the CPU to the ones that finish accepted work, the
+  // actors, the database workers and a PostgreSQL on the same machine. Without it, on 2 cores,
+  // 32 busy workers starved the tool log's writer until its backlog (16,384 reads) was full and
+  // every worker stopped for up to a second (bench/README.md, issue 13's fourth round).
+  int worker_nice = 5;
   // Live event streams (GET /sessions/events, GET /api/events; adapters/http/event_routes.cpp).
   // An open stream holds one worker thread for its whole life, so the pool gets
   // event_streams_max threads MORE than worker_threads and at most event_streams_max streams

@@ -46,3 +46,21 @@ TEST_CASE("RINGMASTER_LOG_FORMAT: json, text or unset") {
   CHECK(err->setting == "RINGMASTER_LOG_FORMAT");
   CHECK(err->message.find("yaml") != std::string::npos);
 }
+
+TEST_CASE("RINGMASTER_HTTP_NICE: 5 by default, 0 to 19, anything else refused by name") {
+  rm::app::config unset;
+  REQUIRE_FALSE(rm::app::load_config({}, false, unset));
+  CHECK(unset.http_nice == 5);
+  for (int ok : {0, 19}) {
+    rm::app::config cfg;
+    REQUIRE_FALSE(load_with("RINGMASTER_HTTP_NICE", std::to_string(ok), cfg));
+    CHECK(cfg.http_nice == ok);
+  }
+  for (const char* bad : {"-1", "20", "five"}) {
+    INFO(bad);
+    rm::app::config refused;
+    auto err = load_with("RINGMASTER_HTTP_NICE", bad, refused);
+    REQUIRE(err);
+    CHECK(err->setting == "RINGMASTER_HTTP_NICE");
+  }
+}
