@@ -83,6 +83,18 @@ void check_computed(const std::vector<actors::tool_reply>& replies,
   CHECK(replies[0].text.find("slots") != std::string::npos);
 }
 
+// A check_availability on a Tuesday the default working hours cover.
+actors::tool_request availability_read(const std::string& tool_call_id) {
+  return {tool_call_id, "check_availability", nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
+}
+
+// Stops a call actor and the tool log, and lets both finish.
+void stop_with_tool_log(fixture& f, const actors::call_actor& call) {
+  caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
+  f.run();
+}
+
 actors::tool_request reserve(const std::string& tool_call_id, const std::string& start) {
   return {tool_call_id, "reserve_slot", nlohmann::json{{"start", start}}.dump(), ""};
 }
@@ -269,8 +281,7 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
   caf::scoped_actor self{*f.sys};
   auto id = identity_of(f, "call-answered");
   auto call = actors::spawn_call(*f.sys, f.w, id);
-  const actors::tool_request read{"c1", "check_availability",
-                                  nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
+  const auto read = availability_read("c1");
   const auto answered = answered_on_worker("answered on the worker");
   // `pending` counts the records not stored yet (backpressure): released once they are.
   auto behind = std::make_shared<int>(0);
@@ -315,9 +326,7 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
   f.run();
   CHECK(*behind == 0);
   check_computed(run_tools(f, self, call, id, {other}), answered);
-  caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
-  f.run();
+  stop_with_tool_log(f, call);
 }
 
 TEST_CASE("a read's token is released only once its record and its call's row are committed",
@@ -331,8 +340,7 @@ TEST_CASE("a read's token is released only once its record and its call's row ar
   caf::scoped_actor self{*f.sys};
   auto id = identity_of(f, "call-token");
   auto call = actors::spawn_call(*f.sys, f.w, id);
-  const actors::tool_request read{"c1", "check_availability",
-                                  nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
+  const auto read = availability_read("c1");
   auto released = std::make_shared<bool>(false);
   self->send(call, actors::tools_atom::value,
              actors::answered_reads{id, {read}, {answered_on_worker("worker")},
@@ -356,9 +364,7 @@ TEST_CASE("a read's token is released only once its record and its call's row ar
   CHECK(*released);
   CHECK(steps > 1);
   f.run();
-  caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
-  f.run();
+  stop_with_tool_log(f, call);
 }
 
 TEST_CASE("the tool log releases a record's token with the batch that stores its last row",
@@ -419,8 +425,7 @@ TEST_CASE("reads answered for a call id stored under another tenant are neither 
   auto claim = id;
   claim.org_id = other_org;
   auto call = actors::spawn_call(*f.sys, f.w, claim);
-  const actors::tool_request read{"c1", "check_availability",
-                                  nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
+  const auto read = availability_read("c1");
   const auto answered = answered_on_worker("the other clinic's calendar");
   self->send(call, actors::tools_atom::value,
              actors::answered_reads{claim, {read}, {answered}, nullptr});
@@ -434,7 +439,5 @@ TEST_CASE("reads answered for a call id stored under another tenant are neither 
   }
   // The owner's retry of that toolCallId loads the call and gets its own clinic's answer.
   check_computed(run_tools(f, self, call, id, {read}), answered);
-  caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
-  f.run();
+  stop_with_tool_log(f, call);
 }
