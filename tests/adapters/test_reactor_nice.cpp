@@ -36,7 +36,7 @@ int handler_nice(int worker_nice) {
 
 }  // namespace
 
-TEST_CASE("reactor workers add their niceness to the process's; 0 leaves it") {
+TEST_CASE("reactor workers add their niceness to the process's, and 0 leaves it") {
   const int base = ::getpriority(PRIO_PROCESS, 0);
   REQUIRE(base <= 19 - 4);  // room to add 4 (a test run under nice 16+ cannot check this)
   CHECK(handler_nice(0) == base);
