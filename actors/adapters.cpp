@@ -148,11 +148,10 @@ calendar_actor::behavior_type local_calendar(calendar_actor::pointer self, wirin
 struct tool_log_state {
   std::vector<persistence::completed_tool_call> pending;
   std::vector<persistence::call_identity> calls;  // rows of calls not known to be stored
-  // read_records::pending of `pending`'s rows, each with the number of the record's last row
-  // (rows are numbered in arrival order: `queued` so far, `taken` of them into batches): a token
-  // goes with the batch that takes its record's last row.
+  // read_records::pending of `pending`'s rows, each with the number of its record's last row
+  // (rows are numbered in arrival order; `taken` of them went into batches, so the last one
+  // queued is taken + pending.size()): a token goes with the batch that takes that row.
   std::deque<std::pair<std::uint64_t, std::shared_ptr<void>>> tokens;
-  std::uint64_t queued = 0;
   std::uint64_t taken = 0;
   bool timer_armed = false;
   std::uint64_t dropped = 0;  // rows PostgreSQL refused even alone (logged, then dropped)
@@ -232,7 +231,7 @@ void flush_tool_log(tool_log_ptr self, const wiring_ptr& w) {
                           s.dropped);
           }
           // Stored: the workers may answer ahead again, once every earlier batch is stored too.
-          s.order.committed(seq, std::move(*tokens));  // the tokens returned are released here
+          s.order.committed(seq, std::move(*tokens));
           flush_tool_log(self, w);
           return settle_drains(self);
         }
@@ -262,7 +261,6 @@ tool_log_actor::behavior_type tool_log(tool_log_ptr self, wiring_ptr w) {
   return {
       [=](log_atom, persistence::completed_tool_call& entry) {
         self->state.pending.push_back(std::move(entry));
-        ++self->state.queued;
         if (!self->state.timer_armed) flush_tool_log(self, w);
       },
       [=](log_atom, read_records& records) {
@@ -271,9 +269,8 @@ tool_log_actor::behavior_type tool_log(tool_log_ptr self, wiring_ptr w) {
         for (auto& r : records.rows) st.pending.push_back(std::move(r));
         // A token is a shared_ptr holding no pointer, only a deleter (its release is the point):
         // it tests false, so its presence is its use count.
-        st.queued += records.rows.size();
         if (records.pending.use_count() > 0)
-          st.tokens.emplace_back(st.queued, std::move(records.pending));
+          st.tokens.emplace_back(st.taken + st.pending.size(), std::move(records.pending));
         if (!st.timer_armed) flush_tool_log(self, w);
       },
       [=](flush_atom) {

@@ -7,18 +7,12 @@ std::uint64_t batch_order::begin() {
   return next_++;
 }
 
-std::vector<batch_order::token> batch_order::committed(std::uint64_t seq,
-                                                       std::vector<token> tokens) {
+void batch_order::committed(std::uint64_t seq, std::vector<token> tokens) {
   in_flight_.erase(seq);
-  auto& mine = committed_[seq];
-  for (auto& t : tokens) mine.push_back(std::move(t));
+  committed_[seq] = std::move(tokens);
+  // Dropping them releases them.
   const auto first_open = in_flight_.empty() ? next_ : *in_flight_.begin();
-  std::vector<token> out;
-  auto end = committed_.lower_bound(first_open);
-  for (auto it = committed_.begin(); it != end; ++it)
-    for (auto& t : it->second) out.push_back(std::move(t));
-  committed_.erase(committed_.begin(), end);
-  return out;
+  committed_.erase(committed_.begin(), committed_.lower_bound(first_open));
 }
 
 std::vector<batch_order::token> batch_order::failed(std::uint64_t seq) {

@@ -20,9 +20,9 @@ class batch_order {
 
   // A batch goes to the database: its sequence number.
   std::uint64_t begin();
-  // Batch `seq` committed with `tokens`: returns the tokens no earlier batch in flight holds back
-  // any more (the caller drops them, which releases them), this batch's and later ones'.
-  std::vector<token> committed(std::uint64_t seq, std::vector<token> tokens);
+  // Batch `seq` committed with `tokens`: releases every token no earlier batch in flight holds
+  // back any more (this batch's, and those of later batches that waited for it).
+  void committed(std::uint64_t seq, std::vector<token> tokens);
   // Batch `seq` failed and its rows will be written again: returns the tokens of later batches
   // that committed meanwhile, which now wait for the retry (the caller keeps them with its own).
   std::vector<token> failed(std::uint64_t seq);
