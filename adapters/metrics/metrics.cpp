@@ -92,6 +92,16 @@ struct families {
           .Help("Time a database job holds its pool connection")
           .Register(*registry)
           .Add({}, latency_buckets());
+  prometheus::Gauge& write_behind = BuildGauge()
+                                        .Name("ringmaster_write_behind_records")
+                                        .Help("Reads answered whose record is not committed yet")
+                                        .Register(*registry)
+                                        .Add({});
+  prometheus::Family<prometheus::Counter>& write_behind_waits =
+      BuildCounter()
+          .Name("ringmaster_write_behind_waits_total")
+          .Help("Reads that found the write-behind backlog full, by outcome (placed, timed_out)")
+          .Register(*registry);
   prometheus::Family<prometheus::Counter>& provider_requests =
       BuildCounter()
           .Name("ringmaster_provider_requests_total")
@@ -126,6 +136,7 @@ struct families {
   families() {
     // Series that exist from the start, so a scrape shows zeroes rather than nothing.
     for (const char* o : {"sent", "failed", "refused"}) sms.Add({{"outcome", o}});
+    for (const char* o : {"placed", "timed_out"}) write_behind_waits.Add({{"outcome", o}});
     for (const char* t : {"hot", "warm", "cold"}) scored.Add({{"tier", t}});
     for (const char* o : {"sent", "refused", "uncertain"}) outbox.Add({{"outcome", o}});
     for (const char* r : {"depth", "size", "encoding", "syntax"})
@@ -232,6 +243,15 @@ double event_subscribers_dropped() { return the().event_drops.Value(); }
 
 void db_queue_depth(std::size_t waiting) { the().db_queue.Set(static_cast<double>(waiting)); }
 void db_job(double seconds) { the().db_job.Observe(seconds); }
+
+void write_behind_records(std::int64_t records) {
+  the().write_behind.Set(static_cast<double>(records));
+}
+void write_behind_wait(bool placed) {
+  static prometheus::Counter& placed_ = the().write_behind_waits.Add({{"outcome", "placed"}});
+  static prometheus::Counter& timed_out = the().write_behind_waits.Add({{"outcome", "timed_out"}});
+  (placed ? placed_ : timed_out).Increment();
+}
 
 void provider_request(const char* provider, const char* outcome) {
   the().provider_requests.Add({{"provider", provider}, {"outcome", outcome}}).Increment();

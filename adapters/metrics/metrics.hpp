@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -71,6 +72,16 @@ void db_queue_depth(std::size_t waiting);
 // One job on a database worker, from start to end (queueing excluded; seconds):
 // ringmaster_db_job_duration_seconds.
 void db_job(double seconds);
+
+// ---- write-behind records (issue 13 §2) -------------------------------------------------------
+// Reads answered on an HTTP worker whose record is not committed yet (the bounded backlog of
+// actors::read_backlog): ringmaster_write_behind_records. Near its limit the records are behind
+// and reads start to wait.
+void write_behind_records(std::int64_t records);
+// A read that found the backlog full and waited for a place: ringmaster_write_behind_waits_total
+// {outcome}, outcome "placed" (a place freed up in time) or "timed_out" (none did; the read took
+// the actor path).
+void write_behind_wait(bool placed);
 
 // ---- providers ---------------------------------------------------------------------------------
 // One request through the provider gate: ringmaster_provider_requests_total{provider,outcome};
