@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "persistence/tool_log_queries.hpp"
+
 
 namespace rm::calls {
 
@@ -28,14 +30,25 @@ tool_log_written write_tool_log(pqxx::connection& c,
                            std::move(sqlstate), std::move(reason)});
   };
   const std::string foreign = "the call belongs to another tenant than the row names";
-  try {
-    // Every tenant's rows in one statement (rm_log_tool_calls): one set_tenant + INSERT per
-    // tenant per batch was most of PostgreSQL's work at thousands of checks a second.
+  // Every tenant's rows in one statement: one set_tenant + INSERT per tenant per batch was most
+  // of PostgreSQL's work at thousands of checks a second. First as new rows (no ON CONFLICT,
+  // migration 022); a row stored already (a batch retried after its commit's answer was lost,
+  // two instances recording one retried toolCallId) fails that statement with 23505, and the
+  // batch is stored again skipping such rows, keeping their first results.
+  auto batch = [&](auto insert) {
     pqxx::work tx{c};
-    auto refused = persistence::insert_completed_tool_calls(tx, rows, calls);
+    auto refused = insert(tx, rows, calls);
     tx.commit();
     for (auto i : refused) refuse(rows[i], "", foreign);
     out.written = rows.size() - refused.size();
+  };
+  try {
+    try {
+      batch(persistence::insert_new_tool_calls);
+    } catch (const pqxx::unique_violation& e) {
+      out.some_stored = true;
+      batch(persistence::insert_completed_tool_calls);
+    }
     return out;
   } catch (const pqxx::sql_error& e) {
     // One row's data (or one tenant's) made the statement fail: find which, row by row.

@@ -21,12 +21,15 @@ struct refused_tool_row {
 
 struct tool_log_written {
   std::size_t written = 0;              // rows inserted (or already stored: ON CONFLICT)
-  bool row_by_row = false;              // the batch failed and was retried one row at a time
+  bool some_stored = false;  // a row was stored already: the batch was stored again skipping it
+  bool row_by_row = false;   // the batch failed and was retried one row at a time
   std::vector<refused_tool_row> refused;  // rows that failed alone: dropped
 };
 
 // Inserts `rows` (any tenants) in one transaction, with the rows of `calls` not stored yet (the
-// identities of calls whose first records these are: persistence::insert_completed_tool_calls).
+// identities of calls whose first records these are): first as new rows
+// (persistence::insert_new_tool_calls); when one of them is stored already, again in a new
+// transaction skipping those (persistence::insert_completed_tool_calls: a stored result stays).
 // A row naming another org than its call's is refused (sqlstate "", nothing written). When
 // PostgreSQL refuses that transaction (pqxx::sql_error: bad data in one row, e.g. a NUL escape in
 // jsonb, or a call that does not exist), each row is retried in a transaction of its own, with

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "persistence/detail/rows.hpp"
+#include "persistence/tool_log_queries.hpp"
 
 namespace rm::persistence {
 namespace {
@@ -49,12 +50,17 @@ void complete_tool_call(pqxx::work& tx, const std::string& call_id,
   }
 }
 
-std::vector<std::size_t> insert_completed_tool_calls(pqxx::work& tx,
-                                                     const std::vector<completed_tool_call>& rows,
-                                                     const std::vector<call_identity>& calls) {
+namespace {
+
+// rm_log_tool_calls (migration 020/021) or rm_log_new_tool_calls (022): the missing calls rows and
+// the results of every tenant in one statement, arrays in, unnest out; it returns the (1-based)
+// positions of the rows naming another org than their call's. An empty CallSid is stored as
+// NULL, as ensure_call does.
+std::vector<std::size_t> log_tool_calls(pqxx::work& tx, const char* function,
+                                        const std::vector<completed_tool_call>& rows,
+                                        const std::vector<call_identity>& calls) {
   std::vector<std::size_t> refused;
   if (rows.empty()) return refused;
-  // One statement for the whole batch, whatever the tenants: arrays in, unnest out.
   std::vector<std::string> call_ids, ids, orgs, names, args, results, errors;
   for (const auto& r : rows) {
     call_ids.push_back(r.call_id);
@@ -74,19 +80,31 @@ std::vector<std::size_t> insert_completed_tool_calls(pqxx::work& tx,
     dialled.push_back(c.dialled);
     sids.push_back(c.provider_call_sid);
   }
-  // rm_log_tool_calls (migration 020): the missing calls rows and the results of every tenant in
-  // one statement; it returns the (1-based) positions of the rows naming another org than their
-  // call's. An empty CallSid is stored as NULL, as ensure_call does.
   auto out = tx.exec_params(
-      "SELECT i FROM rm_log_tool_calls($1::text[], $2::text[], $3::uuid[], $4::text[],"
-      " $5::jsonb[], $6::text[], $7::boolean[], $8::text[], $9::uuid[], $10::text[],"
-      " $11::text[], $12::text[], array_replace($13::text[], '', NULL)) AS i",
+      std::string{"SELECT i FROM "} + function +
+          "($1::text[], $2::text[], $3::uuid[], $4::text[],"
+          " $5::jsonb[], $6::text[], $7::boolean[], $8::text[], $9::uuid[], $10::text[],"
+          " $11::text[], $12::text[], array_replace($13::text[], '', NULL)) AS i",
       text_array(call_ids), text_array(ids), text_array(orgs), text_array(names),
       text_array(args), text_array(results), text_array(errors), text_array(new_ids),
       text_array(new_orgs), text_array(directions), text_array(callers), text_array(dialled),
       text_array(sids));
   for (const auto& r : out) refused.push_back(r[0].as<std::size_t>() - 1);
   return refused;
+}
+
+}  // namespace
+
+std::vector<std::size_t> insert_completed_tool_calls(pqxx::work& tx,
+                                                     const std::vector<completed_tool_call>& rows,
+                                                     const std::vector<call_identity>& calls) {
+  return log_tool_calls(tx, "rm_log_tool_calls", rows, calls);
+}
+
+std::vector<std::size_t> insert_new_tool_calls(pqxx::work& tx,
+                                               const std::vector<completed_tool_call>& rows,
+                                               const std::vector<call_identity>& calls) {
+  return log_tool_calls(tx, "rm_log_new_tool_calls", rows, calls);
 }
 
 std::vector<std::pair<std::string, tool_outcome>> completed_tool_calls_of(
