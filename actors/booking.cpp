@@ -288,17 +288,21 @@ std::int64_t expire_due_holds(pqxx::connection& c, const std::string& org_id, d:
   return next ? p::to_epoch(*next) : 0;
 }
 
+d::busy_interval date_window(const p::tenant_record& tenant, d::local_date date, d::instant now) {
+  // Local midnight may not exist in a few zones; the grid never needs more than ±1 day.
+  if (auto noon = d::parse_instant(d::to_string(date) + "T12:00", tenant.rules.time_zone))
+    return {*noon - 36 * std::chrono::hours(1), *noon + 36 * std::chrono::hours(1)};
+  return {now, now + day};
+}
+
 d::busy_interval busy_window(const p::tenant_record& tenant, const actors::tool_request& request,
                              d::instant now) {
   auto args = json::parse(request.arguments_json, nullptr, false);
   if (!args.is_object()) args = json::object();
   const auto& tz = tenant.rules.time_zone;
   if (request.name == "check_availability") {
-    if (auto date = d::parse_local_date(text_arg(args, "date"))) {
-      // Local midnight may not exist in a few zones; the grid never needs more than ±1 day.
-      if (auto midnight = d::parse_instant(d::to_string(*date) + "T12:00", tz))
-        return {*midnight - 36 * std::chrono::hours(1), *midnight + 36 * std::chrono::hours(1)};
-    }
+    if (auto date = d::parse_local_date(text_arg(args, "date")))
+      return date_window(tenant, *date, now);
   }
   if (auto start = d::parse_instant(text_arg(args, "start"), tz))
     return {*start - 8 * day, *start + 8 * day};

@@ -72,5 +72,9 @@ std::int64_t expire_due_holds(pqxx::connection& c, const std::string& org_id, do
 // for alternatives), so the tenant actor can ask the calendar adapter for exactly that.
 domain::busy_interval busy_window(const persistence::tenant_record& tenant,
                                   const actors::tool_request& request, domain::instant now);
+// busy_window of a check_availability for `date` (from availability_date): the tenant's local
+// noon of that date ± 36 h, enough for any slot grid of the day.
+domain::busy_interval date_window(const persistence::tenant_record& tenant,
+                                  domain::local_date date, domain::instant now);
 
 }  // namespace rm::booking

@@ -24,7 +24,7 @@ std::optional<tenant_tool_reply> check_from(const calendar_snapshot& snap,
   tenant_tool_reply error;
   auto date = booking::availability_date(request, &error);
   if (!date) return error;  // a malformed date needs no calendar
-  auto window = booking::busy_window(snap.record, request, now);
+  auto window = booking::date_window(snap.record, *date, now);  // arguments parsed once
   if (window.start < snap.window.start || snap.window.end < window.end) return std::nullopt;
   auto reply = booking::availability(snap.record, *date, busy_at(snap, window, now), now);
   reply.store_behind = true;

@@ -275,6 +275,8 @@ json redacted_payload(const json& message, const std::vector<std::string>& keep_
 }
 
 std::string single_line(std::string text) {
+  // Most results are JSON text (nlohmann's dump escapes every control character): nothing to do.
+  if (text.find_first_of("\r\n\t") == std::string::npos) return text;
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
