@@ -46,6 +46,9 @@ tool_log_written write_tool_log(pqxx::connection& c,
     try {
       batch(persistence::insert_new_tool_calls);
     } catch (const pqxx::unique_violation& e) {
+      spdlog::info("tool log: a batch of {} rows holds one stored already ({}); storing it again "
+                   "skipping stored rows",
+                   rows.size(), first_line(e.what()));
       out.some_stored = true;
       batch(persistence::insert_completed_tool_calls);
     }

@@ -108,7 +108,7 @@ using detail::read_event;
 void ensure_call(pqxx::work& tx, const call_identity& c) {
   tx.exec_params0(
       "INSERT INTO calls (id, org_id, direction, caller, dialled, provider_call_sid)"
-      " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+      " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",  // on any unique index: migration 022
       c.id, c.org_id, c.direction, c.caller, c.dialled, or_null(c.provider_call_sid));
 }
 
