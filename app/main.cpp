@@ -267,9 +267,11 @@ int serve_until_stopped(sigset_t& stop_signals, std::unique_ptr<rm::http::server
     spdlog::warn("requests still running after 10 s: stopping without waiting for them");
   if (!service->flush_logs(std::chrono::seconds(5)))
     spdlog::warn("the tool log could not store everything within 5 s; those reads are lost");
-  // Destroying the service waits for every actor to quit. One that does not (seen once in CI,
-  // not yet explained: the log stopped after the agent saga's exit) must not keep the process
-  // and the embedded PostgreSQL alive: after 5 s we leave without waiting, saying so.
+  // Destroying the service waits for every actor to quit. CAF 0.17 can block there for good
+  // after every actor is done, in await_detached_threads (actor-framework issue #1196, "Shutdown
+  // issue with detached actors", fixed after 0.17; our database workers are detached): seen in CI
+  // and on an idle start/stop here, where gdb showed only this wait left. That must not keep the
+  // process and the embedded PostgreSQL alive: after 5 s we leave without waiting, saying so.
   bool torn_down = false;
   std::thread teardown;
   std::promise<void> teardown_done;
