@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -12,12 +13,25 @@ namespace rm::vapi {
 
 namespace {
 
+// SHA-256 fetched from OpenSSL's default provider once: the one-shot SHA256() fetches it on
+// every call (EVP_Q_digest), which was ~2 % of the service's CPU on the tool-call path
+// (issue 13's sixth-round profile). EVP_MD objects are shareable between threads.
+const EVP_MD* sha256() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+void digest(const std::string& s, unsigned char* out) {
+  if (EVP_Digest(s.data(), s.size(), out, nullptr, sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed (OpenSSL)");
+}
+
 // Hashing both sides first makes the compare constant-time in the length too.
 bool equal_constant_time(const std::string& a, const std::string& b) {
   unsigned char da[SHA256_DIGEST_LENGTH];
   unsigned char db[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), da);
-  SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), db);
+  digest(a, da);
+  digest(b, db);
   return CRYPTO_memcmp(da, db, sizeof da) == 0;
 }
 
