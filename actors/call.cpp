@@ -60,7 +60,11 @@ struct call_state {
   // toolCallId → its first result: a retried tool call is answered from here without acting.
   // Rebuilt from tool_invocations when the actor is (re)created.
   std::unordered_map<std::string, tool_reply> outcomes;
-  std::uint64_t generation = 1;  // bumped by every message; the sanity timer compares it
+  // The sanity timer: one pending at a time (not one per message: each delayed message stays in
+  // CAF's clock until due, i.e. for sanity_timeout, ~4 h), compared on expiry with the time the
+  // call was last heard of.
+  caf::actor_clock::time_point last_heard{};
+  bool sanity_armed = false;
   tenant_actor tenant;           // cached; re-resolved through the directory when dead
   metrics::live_token live{metrics::live::calls};  // ringmaster_live_call_actors
   static inline const char* name = "call";
@@ -101,10 +105,23 @@ bool commit_projection(call_ptr self, const wiring_ptr& w, const domain::call_pr
   return next.state != before.state;
 }
 
-// Restarts the sanity timer: a call silent for `sanity_timeout` gets closed.
+// The sanity timer: a call silent for `sanity_timeout` gets closed. Armed unless one is pending
+// already (its expiry re-arms for the rest of the time when the call was heard of since).
+void arm_sanity(call_ptr self, caf::actor_clock::duration_type delay) {
+  if (self->state.sanity_armed) return;
+  self->state.sanity_armed = true;
+  self->delayed_send(self, delay, sanity_atom::value, std::uint64_t{1});
+}
+
+// Every message: the call was heard of now.
 void touch(call_ptr self, const wiring_ptr& w) {
-  self->delayed_send(self, w->times.sanity_timeout, sanity_atom::value,
-                     ++self->state.generation);
+  self->state.last_heard = self->clock().now();
+  arm_sanity(self, w->times.sanity_timeout);
+}
+
+// Time left before the call counts as silent for sanity_timeout (zero or less: it is).
+caf::actor_clock::duration_type silence_left(call_ptr self, const wiring_ptr& w) {
+  return self->state.last_heard + w->times.sanity_timeout - self->clock().now();
 }
 
 // Timers follow the state: linger once reported (the scoring step follows at once) and scored,
@@ -397,7 +414,7 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
     apply_loaded(self, *preloaded);  // recovery: no load of its own
     self->send(self, sanity_atom::value, std::uint64_t{0});
   } else if (self->state.identity.org_id.empty()) {
-    // Only an id: load now and arm the timers (generation 0 is the start-up message).
+    // Only an id: load now and arm the timers (sanity 0 is the start-up message).
     self->send(self, sanity_atom::value, std::uint64_t{0});
   } else {
     // Spawned by its first message, which loads it (the first event in its journal entry).
@@ -591,14 +608,19 @@ call_actor::behavior_type call_behavior(call_ptr self, wiring_ptr w,
       [=](noreport_atom) {
         if (self->state.projection.state == domain::call_state::ended) self->quit();
       },
-      [=](sanity_atom, std::uint64_t generation) {
-        if (generation == 0) {  // start-up: arm the timers (and resume a reported call)
+      [=](sanity_atom, std::uint64_t which) {
+        if (which == 0) {  // start-up: arm the timers (and resume a reported call)
           if (!self->state.loaded) return with_loaded(self, w, [](const caf::error&) {});
           arm_timers(self, w);
           return score_if_reported(self, w, [] {});
         }
+        // The timer (1): due sanity_timeout after it was armed; if the call was heard of since,
+        // it is armed again for the rest of the time.
+        self->state.sanity_armed = false;
+        if (auto left = silence_left(self, w); left > left.zero()) return arm_sanity(self, left);
         with_loaded(self, w, [=](const caf::error&) {
-          if (generation != self->state.generation) return;  // something happened since
+          // Heard of during the load: wait again.
+          if (auto left = silence_left(self, w); left > left.zero()) return arm_sanity(self, left);
           if (self->state.projection.state >= domain::call_state::ended) {
             self->quit();
             return;
