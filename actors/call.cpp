@@ -303,6 +303,30 @@ void search_knowledge(call_ptr self, const wiring_ptr& w, const tool_request& re
 
 void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<tool_request>> reqs,
                std::size_t i, results_ptr results, tools_promise rp) {
+  // The tool calls answered at once (replays, arguments that are not JSON, unknown tools) are
+  // taken by this loop, not by recursion: a stack frame per entry of a long list overflowed a
+  // scheduler thread's stack (2,000 unknown tools crashed the service).
+  for (; i < reqs->size(); ++i) {
+    const auto& req = (*reqs)[i];
+    if (auto cached = self->state.outcomes.find(req.tool_call_id);
+        cached != self->state.outcomes.end()) {
+      metrics::tool_call(req.name, "replayed", 0);
+      results->push_back(reply_of(req, cached->second.text, cached->second.is_error));
+      continue;
+    }
+    if (!req.arguments_error.empty()) {
+      metrics::tool_call(req.name, "error", 0);
+      results->push_back(reply_of(req, "the arguments of " + req.name + " are not valid JSON: " +
+                                           req.arguments_error, true));
+      continue;
+    }
+    if (req.name != "send_sms" && req.name != "search_knowledge_base" && !booking_tool(req.name)) {
+      metrics::tool_call(req.name, "error", 0);
+      results->push_back(reply_of(req, "unknown tool '" + req.name + "'", true));
+      continue;
+    }
+    break;
+  }
   if (i == reqs->size()) {
     rp.deliver(std::move(*results));
     return;
@@ -316,33 +340,17 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
     results->push_back(std::move(r));
     run_tools(self, w, reqs, i + 1, results, rp);
   };
-  if (auto cached = self->state.outcomes.find(req.tool_call_id);
-      cached != self->state.outcomes.end()) {
-    metrics::tool_call(req.name, "replayed", 0);
-    results->push_back(reply_of(req, cached->second.text, cached->second.is_error));
-    run_tools(self, w, reqs, i + 1, results, rp);
-    return;
-  }
   // Remembers a stored (or to-be-stored) result for retries, then moves on.
   auto settle = [=](tool_reply r) mutable {
     self->state.outcomes[r.tool_call_id] = r;
     next(std::move(r));
   };
-  if (!req.arguments_error.empty()) {
-    next(reply_of(req, "the arguments of " + req.name + " are not valid JSON: " +
-                           req.arguments_error, true));
-    return;
-  }
   if (req.name == "send_sms") {
     call_tools::send_sms(self, w, req, settle);
     return;
   }
   if (req.name == "search_knowledge_base") {
     search_knowledge(self, w, req, next, settle);
-    return;
-  }
-  if (!booking_tool(req.name)) {
-    next(reply_of(req, "unknown tool '" + req.name + "'", true));
     return;
   }
   with_tenant(self, w, [=](caf::expected<tenant_actor> t) mutable {

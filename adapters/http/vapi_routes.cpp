@@ -202,6 +202,15 @@ void on_tool_calls(context& ctx, const vapi::envelope& env, const actors::tenant
     send_json(res, 200, vapi::tool_results_body({}));
     return;
   }
+  if (calls.size() > vapi::max_tool_calls_per_message) {
+    ++ctx.counters.bad_request;
+    send_error(res, 400, "too_many_tool_calls",
+               "a tool-calls message carries at most " +
+                   std::to_string(vapi::max_tool_calls_per_message) + " tool calls, this one " +
+                   std::to_string(calls.size()) + "; none of them ran",
+               "message.toolCallList");
+    return;
+  }
   if (env.call_id.empty()) return fail_all("message.call.id is missing, so the tool cannot run");
   if (!t.found) {
     unknown_number(ctx, env);

@@ -50,6 +50,11 @@ struct tool_call {
   std::string arguments_error;
 };
 
+// At most this many tool calls in one tool-calls message (after de-duplication): an assistant
+// turn asks for a few (parallel tool calls), so a longer list is refused whole with 400
+// too_many_tool_calls instead of running any of it.
+inline constexpr std::size_t max_tool_calls_per_message = 64;
+
 // The tool calls of a tool-calls message, in order, de-duplicated by id (toolCallList first,
 // then toolCalls, then toolWithToolCallList; the first list that has an id wins for that id).
 // An entry without an id is skipped: no result could name it.

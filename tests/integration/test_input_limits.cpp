@@ -160,3 +160,48 @@ TEST_CASE("a tool call with NUL in its arguments is answered and recorded, and s
   // The legacy check is a pure read (issue 13 §2): answered, nothing stored.
   CHECK(invocations(h, "tc-legacy-nul") == 0);
 }
+
+TEST_CASE("a tool-calls message with more than 64 tool calls is refused whole; 64 are answered",
+          "[input-limits]") {
+  // 2,000 unknown tools in one message used to be answered by a recursion a frame per entry
+  // deep on a scheduler thread, which overflowed its stack and crashed the service.
+  harness h;
+  h.create_sample_clinic();
+  call_spec call{"many-tools-call"};
+  REQUIRE(h.vapi(status_update(call, "in-progress", 1000)).status == 200);
+  const auto unknown_tools = [](int n, const std::string& prefix) {
+    std::vector<tool_spec> tools;
+    for (int i = 0; i < n; ++i)
+      tools.push_back({prefix + std::to_string(i), "no_such_tool", json::object()});
+    return tools;
+  };
+  auto refused = h.vapi(tool_calls(call, unknown_tools(300, "tc-many-")));
+  check_error(refused, 400, "too_many_tool_calls");
+  CHECK(refused.body["error"]["field"] == "message.toolCallList");
+  still_answers(h);
+
+  // At the limit every one is answered, in order, each as an unknown tool.
+  auto answered = h.vapi(tool_calls(call, unknown_tools(64, "tc-limit-")));
+  INFO(answered.text);
+  REQUIRE(answered.status == 200);
+  REQUIRE(answered.body["results"].size() == 64);
+  CHECK(answered.body["results"][63]["toolCallId"] == "tc-limit-63");
+  CHECK(answered.body["results"][63]["error"] == "unknown tool 'no_such_tool'");
+
+  // 63 checks answered once, then again in a message whose unknown tool sends it the actors'
+  // way: the 63 are replays of the remembered results there, taken in the same loop.
+  const auto date = future_weekday(2);
+  std::vector<tool_spec> checks;
+  for (int i = 0; i < 63; ++i)
+    checks.push_back({"tc-check-" + std::to_string(i), "check_availability", json{{"date", date}}});
+  auto first = h.vapi(tool_calls(call, checks));
+  REQUIRE(first.status == 200);
+  REQUIRE(first.body["results"].size() == 63);
+  checks.push_back({"tc-check-unknown", "no_such_tool", json::object()});
+  auto again = h.vapi(tool_calls(call, checks));
+  INFO(again.text);
+  REQUIRE(again.status == 200);
+  REQUIRE(again.body["results"].size() == 64);
+  for (int i = 0; i < 63; ++i) CHECK(again.body["results"][i] == first.body["results"][i]);
+  CHECK(again.body["results"][63]["error"] == "unknown tool 'no_such_tool'");
+}
