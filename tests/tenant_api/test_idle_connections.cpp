@@ -15,6 +15,7 @@
 #include <ctime>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <httplib.h>
@@ -129,6 +130,67 @@ TEST_CASE("a Vapi webhook is answered within 1 s while 512 idle connections are 
     CHECK(status == 200);
     CHECK(took < std::chrono::seconds(1));
   }
+}
+
+TEST_CASE("a response larger than the socket's buffers reaches a client that reads it late") {
+  // The server sends without polling first and waits for room only when the send buffer is
+  // full (buffered_stream::write): a client with a small receive window that starts reading
+  // after a pause must still get every byte. The response: 64 tool results naming toolCallIds
+  // of 2,000 characters (~130 KB).
+  fixture f;
+  f.create_tenant("Harbor Dental", number_a);
+  json calls = json::array();
+  const std::string padding(1990, 'x');
+  for (int i = 0; i < 64; ++i)
+    calls.push_back({{"id", "tc-big-" + std::to_string(i) + "-" + padding},
+                     {"type", "function"},
+                     {"function", {{"name", "no_such_tool"}, {"arguments", json::object()}}}});
+  const std::string body =
+      json{{"message",
+            {{"type", "tool-calls"},
+             {"call", {{"id", "call-big-reply"}, {"type", "inboundPhoneCall"}}},
+             {"phoneNumber", {{"number", number_a}}},
+             {"customer", {{"number", "+14155550177"}}},
+             {"toolCallList", calls}}}}
+          .dump();
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  const int small = 4096;
+  REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(f.port()));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  const std::string request = "POST /webhooks/vapi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                              "Content-Type: application/json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (std::size_t sent = 0; sent < request.size();) {
+    const auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    REQUIRE(n > 0);
+    sent += static_cast<std::size_t>(n);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the server's buffer fills
+  std::string got;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    char buf[4096];
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;  // the server closed after the response (Connection: close)
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const auto head_end = got.find("\r\n\r\n");
+  REQUIRE(head_end != std::string::npos);
+  CHECK(got.rfind("HTTP/1.1 200", 0) == 0);
+  const auto reply = json::parse(got.substr(head_end + 4), nullptr, false);
+  REQUIRE(reply.is_object());
+  REQUIRE(reply["results"].is_array());
+  CHECK(reply["results"].size() == 64);
+  CHECK(reply["results"][63]["toolCallId"] == "tc-big-63-" + padding);
+  CHECK(got.size() - head_end > 128 * 1024);  // larger than the buffers between the two ends
 }
 
 TEST_CASE("a connection keeps serving requests (keep-alive) and pipelined requests in order") {
