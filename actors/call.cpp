@@ -75,6 +75,11 @@ bool booking_tool(const std::string& name) {
   return name == "check_availability" || name == "reserve_slot" || name == "book_appointment";
 }
 
+// The tools run_tools dispatches; any other name is answered "unknown tool".
+bool known_tool(const std::string& name) {
+  return booking_tool(name) || name == "send_sms" || name == "search_knowledge_base";
+}
+
 tool_reply reply_of(const tool_request& req, std::string text, bool is_error) {
   return {req.name, req.tool_call_id, std::move(text), is_error};
 }
@@ -320,7 +325,7 @@ void run_tools(call_ptr self, const wiring_ptr& w, std::shared_ptr<std::vector<t
                                            req.arguments_error, true));
       continue;
     }
-    if (req.name != "send_sms" && req.name != "search_knowledge_base" && !booking_tool(req.name)) {
+    if (!known_tool(req.name)) {
       metrics::tool_call(req.name, "error", 0);
       results->push_back(reply_of(req, "unknown tool '" + req.name + "'", true));
       continue;

@@ -22,6 +22,7 @@ void read_backlog::release() {
   }
   freed_.notify_one();
 }
+
 std::int64_t read_backlog::size() const {
   std::lock_guard<std::mutex> g{m_};
   return count_;

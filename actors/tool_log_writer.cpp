@@ -4,7 +4,6 @@
 
 #include "persistence/tool_log_queries.hpp"
 
-
 namespace rm::calls {
 
 namespace {
