@@ -173,8 +173,11 @@ void settle_drains(tool_log_ptr self) {
 
 // Group commit: a batch goes to the database at once while fewer than this many are being
 // written; the rows arriving meanwhile form the next batch when one returns. A batch is at most
-// tool_log_batch rows, so one slow statement holds back a bounded number of records.
-constexpr std::size_t tool_log_in_flight = 2;
+// tool_log_batch rows, so one slow statement holds back a bounded number of records. One at a
+// time: a second batch in flight paid the statement's and the commit's fixed costs twice for
+// the same rows, on the cores the reads need (issue 13, seventh round, 3 alternating pairs of
+// target 1: 10,530–12,590 reads/s with 2, 12,655–13,790 with 1, p99 17–209 ms → 13–15 ms).
+constexpr std::size_t tool_log_in_flight = 1;
 constexpr std::size_t tool_log_batch = 1024;
 // Rows kept for another try while the database is unreachable; older ones beyond it are dropped.
 constexpr std::size_t tool_log_retained = 16 * tool_log_batch;

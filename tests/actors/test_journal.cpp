@@ -95,8 +95,9 @@ TEST_CASE("journal: an entry that fails is rolled back alone; the others are com
   std::vector<actors::journal_entry> entries;
   entries.push_back(probes[0].entry(f.tenant.id, call("j-0", f.tenant.id)));
   entries.push_back(probes[1].entry(other, call("j-1", other)));
-  // Batch 3: a good entry, one that writes and then fails (division by zero), two good ones,
-  // one of them of the other tenant after the failure (its tenant is set again).
+  // Every entry after the first journal_in_flight joins the last batch: with j-1 (when one batch
+  // is in flight), a good entry, one that writes and then fails (division by zero), two good
+  // ones, one of them of the other tenant after the failure (its tenant is set again).
   entries.push_back(probes[2].entry(f.tenant.id, call("j-2", f.tenant.id)));
   entries.push_back(probes[3].entry(f.tenant.id, call("j-3", f.tenant.id) + "; SELECT 1/0"));
   entries.push_back(probes[4].entry(other, call("j-4", other)));
@@ -135,25 +136,32 @@ TEST_CASE("journal: a commit that fails fails every entry of its batch", "[actor
         "GRANT SELECT, INSERT ON journal_probe TO ringmaster_app");
     tx.commit();
   }
-  std::vector<probe> probes(5);
+  // The first journal_in_flight entries go alone and commit; the last three form one batch, whose
+  // second entry breaks a deferred constraint, checked only at COMMIT.
+  const auto n_alone = actors::journal_in_flight;
+  const auto insert = [](std::size_t id, const char* ref) {
+    return "INSERT INTO journal_probe VALUES (" + std::to_string(id) + ", " + ref + ")";
+  };
+  std::vector<probe> probes(n_alone + 3);
   std::vector<actors::journal_entry> entries;
-  entries.push_back(probes[0].entry(f.tenant.id, "INSERT INTO journal_probe VALUES (1, NULL)"));
-  entries.push_back(probes[1].entry(f.tenant.id, "INSERT INTO journal_probe VALUES (2, NULL)"));
-  // Batch 3: the second entry breaks a deferred constraint, checked only at COMMIT.
-  entries.push_back(probes[2].entry(f.tenant.id, "INSERT INTO journal_probe VALUES (3, NULL)"));
-  entries.push_back(probes[3].entry(f.tenant.id, "INSERT INTO journal_probe VALUES (4, 99)"));
-  entries.push_back(probes[4].entry(f.tenant.id, "INSERT INTO journal_probe VALUES (5, NULL)"));
+  std::string committed;
+  for (std::size_t i = 0; i < n_alone; ++i) {
+    entries.push_back(probes[i].entry(f.tenant.id, insert(i + 1, "NULL")));
+    committed += (i ? "," : "") + std::to_string(i + 1);
+  }
+  entries.push_back(probes[n_alone].entry(f.tenant.id, insert(n_alone + 1, "NULL")));
+  entries.push_back(probes[n_alone + 1].entry(f.tenant.id, insert(n_alone + 2, "99")));
+  entries.push_back(probes[n_alone + 2].entry(f.tenant.id, insert(n_alone + 3, "NULL")));
   auto replies = submit(f, self, std::move(entries));
-  CHECK(replies[0].empty());
-  CHECK(replies[1].empty());
-  for (std::size_t i = 2; i < 5; ++i) CHECK_FALSE(replies[i].empty());
+  for (std::size_t i = 0; i < n_alone; ++i) CHECK(replies[i].empty());
+  for (std::size_t i = n_alone; i < replies.size(); ++i) CHECK_FALSE(replies[i].empty());
   pqxx::connection c{f.db.url()};
   pqxx::work tx{c};
   CHECK(tx.exec1("SELECT string_agg(id::text, ',' ORDER BY id) FROM journal_probe")[0].c_str() ==
-        std::string("1,2"));
+        committed);
   auto st = stats(f, self);
   CHECK(st.failed_batches == 1);
-  CHECK(st.entries == 2);
+  CHECK(st.entries == n_alone);
 }
 
 TEST_CASE("call store: the bulk recovery load and the bulk views equal the per-call ones",
