@@ -63,6 +63,28 @@ int current_schema_version(pqxx::connection& c) {
   return r["version"].as<int>();
 }
 
+void apply_migration(pqxx::connection& c, const migration& m) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      pqxx::work tx{c};
+      tx.exec(m.sql);
+      tx.exec_params0("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version,
+                      m.name);
+      tx.commit();
+      return;
+    } catch (const pqxx::sql_error& e) {
+      // Roles are the cluster's, but migrate's advisory lock is per database: two databases of
+      // one cluster migrating at once (the test suites do) may both find ringmaster_app missing,
+      // and the second CREATE ROLE fails with unique_violation (23505, on pg_authid) or
+      // duplicate_object (42710). The migration rolled back whole; run again, it now finds the
+      // role.
+      const bool raced = e.sqlstate() == "23505" || e.sqlstate() == "42710";
+      if (raced && attempt < migration_attempts) continue;
+      throw std::runtime_error("migration " + label(m) + " failed: " + e.what());
+    }
+  }
+}
+
 migrate_result migrate(pqxx::connection& c) {
   migration_lock lock{c};
   {
@@ -91,25 +113,7 @@ migrate_result migrate(pqxx::connection& c) {
   }
   for (const auto& m : embedded_migrations()) {
     if (applied.count(m.version)) continue;
-    for (int attempt = 1;; ++attempt) {
-      try {
-        pqxx::work tx{c};
-        tx.exec(m.sql);
-        tx.exec_params0("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                        m.version, m.name);
-        tx.commit();
-        break;
-      } catch (const pqxx::sql_error& e) {
-        // Roles are the cluster's, but the advisory lock above is per database: two databases of
-        // one cluster migrating at once (the test suites do) may both find ringmaster_app
-        // missing, and the second CREATE ROLE fails with unique_violation (23505, on
-        // pg_authid) or duplicate_object (42710). The migration rolled back whole; run again,
-        // it now finds the role.
-        const bool raced = e.sqlstate() == "23505" || e.sqlstate() == "42710";
-        if (raced && attempt < 3) continue;
-        throw std::runtime_error("migration " + label(m) + " failed: " + e.what());
-      }
-    }
+    apply_migration(c, m);
     result.applied.push_back(label(m));
   }
   result.to_version = current_schema_version(c);

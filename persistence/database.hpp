@@ -33,6 +33,15 @@ struct migrate_result {
 // ("database schema version N is newer than this ringmaster (M)").
 migrate_result migrate(pqxx::connection& c);
 
+// Applies one migration and its schema_migrations row in one transaction (migrate calls it for
+// each missing one, under its lock). A failure with unique_violation (23505) or duplicate_object
+// (42710) is run again, up to migration_attempts in all: roles are the cluster's while migrate's
+// lock is per database, so two databases of one cluster migrating at once can race on
+// CREATE ROLE, and the loser finds the role on its next attempt. Throws std::runtime_error
+// ("migration 002_row_level_security failed: …") on any other error, or on the last attempt.
+constexpr int migration_attempts = 3;
+void apply_migration(pqxx::connection& c, const migration& m);
+
 // A private PostgreSQL cluster under `data_dir`/postgres, started with the server binaries of the
 // newest /usr/lib/postgresql/*/bin. As root, initdb/pg_ctl run as the `postgres` OS user (they
 // refuse root) and the directory is chowned to it (root still reaches the socket and the

@@ -98,3 +98,50 @@ TEST_CASE("a migration missing below the current version is still applied, not s
   // It is attempted again: here it fails loudly, because its tables already exist.
   CHECK_THROWS_WITH(rm::persistence::migrate(c), Catch::Contains("migration 001_init failed"));
 }
+
+TEST_CASE("a migration that lost a race for a cluster-wide object runs again, a bounded number of times") {
+  rm::testing::scratch_database db;  // migrated: schema_migrations exists
+  pqxx::connection c{db.url()};
+  {
+    pqxx::work tx{c};
+    // A sequence is not rolled back with the migration's transaction: it counts the attempts.
+    tx.exec0("CREATE SEQUENCE migration_attempt");
+    tx.commit();
+  }
+  // Fails like the second CREATE ROLE of two databases migrating at once, on its first attempt
+  // only (the other database's role is there by the next one).
+  const migration raced{900, "raced",
+                        "DO $$ BEGIN IF nextval('migration_attempt') = 1 THEN RAISE unique_violation "
+                        "USING MESSAGE = 'duplicate key value violates unique constraint "
+                        "\"pg_authid_rolname_index\"'; END IF; END $$; "
+                        "CREATE TABLE after_the_race (id int)"};
+  apply_migration(c, raced);
+  {
+    pqxx::work tx{c};
+    CHECK(tx.exec1("SELECT last_value FROM migration_attempt")[0].as<int>() == 2);
+    CHECK(tx.exec1("SELECT count(*) FROM schema_migrations WHERE version = 900")[0].as<int>() ==
+          1);
+    CHECK(tx.exec1("SELECT to_regclass('after_the_race') IS NOT NULL")[0].as<bool>());
+  }
+
+  SECTION("one that keeps failing is given up after migration_attempts") {
+    const migration stuck{901, "stuck",
+                          "SELECT nextval('migration_attempt'); "
+                          "DO $$ BEGIN RAISE duplicate_object; END $$"};
+    REQUIRE_THROWS_WITH(apply_migration(c, stuck),
+                        Catch::Matchers::StartsWith("migration 901_stuck failed: "));
+    pqxx::work tx{c};
+    CHECK(tx.exec1("SELECT last_value FROM migration_attempt")[0].as<int>() ==
+          2 + migration_attempts);
+    CHECK(tx.exec1("SELECT count(*) FROM schema_migrations WHERE version = 901")[0].as<int>() ==
+          0);
+  }
+
+  SECTION("any other error is not tried again") {
+    const migration broken{902, "broken", "SELECT nextval('migration_attempt'); SELECT 1/0"};
+    REQUIRE_THROWS_WITH(apply_migration(c, broken),
+                        Catch::Matchers::Contains("division by zero"));
+    pqxx::work tx{c};
+    CHECK(tx.exec1("SELECT last_value FROM migration_attempt")[0].as<int>() == 3);
+  }
+}
