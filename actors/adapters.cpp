@@ -156,7 +156,7 @@ struct tool_log_state {
   bool timer_armed = false;
   std::uint64_t dropped = 0;  // rows PostgreSQL refused even alone (logged, then dropped)
   std::size_t writing = 0;    // batches handed to the database and not answered yet
-  // Releases the tokens in commit order: a record's rows may be split over two batches in flight.
+  // Releases the tokens in commit order: a record's rows may be split over two batches.
   batch_order order;
   std::vector<caf::typed_response_promise<bool>> drains;  // answered when all is stored
   static inline const char* name = "tool_log";
