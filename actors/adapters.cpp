@@ -156,7 +156,7 @@ struct tool_log_state {
   bool timer_armed = false;
   std::uint64_t dropped = 0;  // rows PostgreSQL refused even alone (logged, then dropped)
   std::size_t writing = 0;    // batches handed to the database and not answered yet
-  // Releases the tokens in commit order: a record's rows may be split over two batches.
+  // Releases the tokens in commit order: a record's rows may be split over two batches in flight.
   batch_order order;
   std::vector<caf::typed_response_promise<bool>> drains;  // answered when all is stored
   static inline const char* name = "tool_log";
@@ -173,11 +173,12 @@ void settle_drains(tool_log_ptr self) {
 
 // Group commit: a batch goes to the database at once while fewer than this many are being
 // written; the rows arriving meanwhile form the next batch when one returns. A batch is at most
-// tool_log_batch rows, so one slow statement holds back a bounded number of records. One at a
-// time: a second batch in flight paid the statement's and the commit's fixed costs twice for
-// the same rows, on the cores the reads need (issue 13, seventh round, 3 alternating pairs of
-// target 1: 10,530–12,590 reads/s with 2, 12,655–13,790 with 1, p99 17–209 ms → 13–15 ms).
-constexpr std::size_t tool_log_in_flight = 1;
+// tool_log_batch rows, so one slow statement holds back a bounded number of records. Two, unlike
+// the journal's one: with one, target 1 read ~10 % faster (issue 13, seventh round, 3 pairs), but
+// the rows of new calls were stored later, so the first acting tool of a call found its row
+// missing more often and wrote it itself (with_row in actors/call.cpp): 64 such transactions per
+// contested slot, and target 5's p99 reached 56-118 ms in half its runs (16-23 ms with two).
+constexpr std::size_t tool_log_in_flight = 2;
 constexpr std::size_t tool_log_batch = 1024;
 // Rows kept for another try while the database is unreachable; older ones beyond it are dropped.
 constexpr std::size_t tool_log_retained = 16 * tool_log_batch;

@@ -1,11 +1,10 @@
 // Releases the tokens of write-behind records in commit order (the tool log, actors/adapters.cpp).
 // A record's rows may be split over two batches (a batch takes at most tool_log_batch rows), and
-// its token travels with the batch that takes its last rows. With more than one batch in flight
-// (tool_log_in_flight, 1 since issue 13's seventh round) they may commit in either order, so a
-// committed batch's tokens are held back while any batch started before it is still in flight
-// (with one, a batch's tokens go at its commit). Releasing a token tells the call actor its row
-// is stored (read_records::pending), which must not happen before every row of the record is.
-// No CAF here.
+// its token travels with the batch that takes its last rows. Two batches are in flight at once
+// (tool_log_in_flight) and may commit in either order, so a committed batch's tokens are held
+// back while any batch started before it is still in flight: releasing a token tells the call
+// actor its row is stored (read_records::pending), which must not happen before every row of the
+// record is. No CAF here.
 #pragma once
 
 #include <cstdint>
