@@ -174,10 +174,10 @@ void settle_drains(tool_log_ptr self) {
 // Group commit: a batch goes to the database at once while fewer than this many are being
 // written; the rows arriving meanwhile form the next batch when one returns. A batch is at most
 // tool_log_batch rows, so one slow statement holds back a bounded number of records. Two, unlike
-// the journal's one: with one, target 1 read ~10 % faster (issue 13, seventh round, 3 pairs), but
-// the rows of new calls were stored later, so the first acting tool of a call found its row
-// missing more often and wrote it itself (with_row in actors/call.cpp): 64 such transactions per
-// contested slot, and target 5's p99 reached 56-118 ms in half its runs (16-23 ms with two).
+// the journal's one: one made target 1 ~10 % faster (issue 13, seventh round, 3 pairs), but
+// target 5 (64 reserve_slot right after each call's check_availability, whose rows this log
+// writes) then showed p99 tails of 56-118 ms in 4 of 9 runs. Two showed them too (2 of 6 runs),
+// so the link is not proven; two stays, as before that round, until it is (bench/README.md).
 constexpr std::size_t tool_log_in_flight = 2;
 constexpr std::size_t tool_log_batch = 1024;
 // Rows kept for another try while the database is unreachable; older ones beyond it are dropped.
