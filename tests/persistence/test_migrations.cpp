@@ -99,7 +99,8 @@ TEST_CASE("a migration missing below the current version is still applied, not s
   CHECK_THROWS_WITH(rm::persistence::migrate(c), Catch::Contains("migration 001_init failed"));
 }
 
-TEST_CASE("a migration that lost a race for a cluster-wide object runs again, a bounded number of times") {
+TEST_CASE(
+    "a migration that lost a race for a cluster-wide object runs again, a bounded number of times") {
   rm::testing::scratch_database db;  // migrated: schema_migrations exists
   pqxx::connection c{db.url()};
   {
@@ -111,9 +112,9 @@ TEST_CASE("a migration that lost a race for a cluster-wide object runs again, a 
   // Fails like the second CREATE ROLE of two databases migrating at once, on its first attempt
   // only (the other database's role is there by the next one).
   const migration raced{900, "raced",
-                        "DO $$ BEGIN IF nextval('migration_attempt') = 1 THEN RAISE unique_violation "
-                        "USING MESSAGE = 'duplicate key value violates unique constraint "
-                        "\"pg_authid_rolname_index\"'; END IF; END $$; "
+                        "DO $$ BEGIN IF nextval('migration_attempt') = 1 THEN "
+                        "RAISE unique_violation USING MESSAGE = 'duplicate key value violates "
+                        "unique constraint \"pg_authid_rolname_index\"'; END IF; END $$; "
                         "CREATE TABLE after_the_race (id int)"};
   apply_migration(c, raced);
   {
