@@ -20,10 +20,16 @@ constexpr auto day = std::chrono::hours(24);
 tenant_tool_reply fail(std::string text) { return {{std::move(text), true}, "", ""}; }
 tenant_tool_reply succeed(const json& j) { return {{j.dump(), false}, "", ""}; }
 
-json arguments(const context& ctx) {
-  auto j = json::parse(ctx.request.arguments_json, nullptr, false);
+// The request's arguments as an object ({} when they are not one): the webhook's parse when it
+// came with the request, else a parse of arguments_json.
+json arguments_of(const actors::tool_request& request) {
+  if (request.arguments && request.arguments->is_object()) return *request.arguments;
+  if (request.arguments) return json::object();
+  auto j = json::parse(request.arguments_json, nullptr, false);
   return j.is_object() ? j : json::object();
 }
+
+json arguments(const context& ctx) { return arguments_of(ctx.request); }
 
 // A string argument, "" when absent or not a string.
 std::string text_arg(const json& args, const char* name) {
@@ -228,8 +234,17 @@ tenant_tool_reply book_appointment(pqxx::connection& c, const context& ctx,
 
 std::optional<d::local_date> availability_date(const actors::tool_request& request,
                                                tenant_tool_reply* error) {
-  auto args = json::parse(request.arguments_json, nullptr, false);
-  auto text = args.is_object() ? text_arg(args, "date") : std::string{};
+  // No copy of the webhook's parse: only the date is read.
+  static const json no_arguments = json::object();
+  json parsed;
+  const json* args = &no_arguments;
+  if (request.arguments && request.arguments->is_object()) {
+    args = request.arguments.get();
+  } else if (!request.arguments) {
+    parsed = json::parse(request.arguments_json, nullptr, false);
+    if (parsed.is_object()) args = &parsed;
+  }
+  auto text = text_arg(*args, "date");
   if (text.empty()) {
     *error = fail("argument 'date' is required (YYYY-MM-DD)");
     return std::nullopt;
@@ -243,12 +258,16 @@ tenant_tool_reply availability(const p::tenant_record& tenant, d::local_date dat
                                const std::vector<d::busy_interval>& busy, d::instant now) {
   const auto& tz = tenant.rules.time_zone;
   auto starts = d::free_starts(tenant.rules, date, busy, now);
-  json slots = json::array();
-  for (auto s : starts) slots.push_back(d::format_local(s, tz));
-  return succeed({{"date", d::to_string(date)},
-                  {"time_zone", tz},
-                  {"slots", slots},
-                  {"speech", d::speak_free_starts(date, starts, tz)}});
+  // Built in place: an initializer list copies every member (the slots twice) on the path that
+  // answers every check_availability.
+  json answer = json::object();
+  answer["date"] = d::to_string(date);
+  answer["time_zone"] = tz;
+  json& slots = answer["slots"] = json::array();
+  slots.get_ref<json::array_t&>().reserve(starts.size());
+  for (auto s : starts) slots.emplace_back(d::format_local(s, tz));
+  answer["speech"] = d::speak_free_starts(date, starts, tz);
+  return succeed(answer);
 }
 
 tenant_tool_reply run_tool(pqxx::connection& c, const context& ctx, touched_rows* touched) {
@@ -297,8 +316,7 @@ d::busy_interval date_window(const p::tenant_record& tenant, d::local_date date,
 
 d::busy_interval busy_window(const p::tenant_record& tenant, const actors::tool_request& request,
                              d::instant now) {
-  auto args = json::parse(request.arguments_json, nullptr, false);
-  if (!args.is_object()) args = json::object();
+  const auto args = arguments_of(request);
   const auto& tz = tenant.rules.time_zone;
   if (request.name == "check_availability") {
     if (auto date = d::parse_local_date(text_arg(args, "date")))

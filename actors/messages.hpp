@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "domain/call_lifecycle.hpp"
 #include "domain/errors.hpp"
 #include "persistence/records.hpp"
@@ -45,8 +47,12 @@ struct event_ack {
 struct tool_request {
   std::string tool_call_id;
   std::string name;
-  std::string arguments_json;   // a JSON object, as text
+  std::string arguments_json;   // a JSON object, as text (stored in tool_invocations.arguments)
   std::string arguments_error;  // non-empty when the arguments could not be parsed
+  // The same object as already parsed by the webhook, when it has it (nullptr: parse
+  // arguments_json), so a read answered on the HTTP worker parses its body once (issue 13 §4).
+  // Local messages only: not serialised, and shared read-only between the copies of a request.
+  std::shared_ptr<const nlohmann::json> arguments;
 };
 
 struct tool_reply {

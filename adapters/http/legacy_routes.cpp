@@ -177,7 +177,8 @@ void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& 
     if (org_id.empty()) return unknown_tenant(ctx, res);
     try {
       return send_tool_result(
-          res, tool, ctx.service.read_tool(org_id, {tool_call_id, tool, args.dump(), ""}));
+          res, tool, ctx.service.read_tool(org_id, {tool_call_id, tool, args.dump(), "",
+                                                    std::make_shared<const nlohmann::json>(args)}));
     } catch (const actors::service_error& e) {
       if (e.code == ec::not_found) return unknown_tenant(ctx, res);
       throw;
@@ -201,7 +202,9 @@ void legacy_tool(context& ctx, const std::string& tool, const httplib::Request& 
     }
     args.erase("callId");
   }
-  auto replies = ctx.service.run_tools(identity, {{tool_call_id, tool, args.dump(), ""}});
+  auto parsed_args = std::make_shared<const nlohmann::json>(args);
+  auto replies =
+      ctx.service.run_tools(identity, {{tool_call_id, tool, args.dump(), "", parsed_args}});
   send_tool_result(res, tool, replies.at(0));
 }
 

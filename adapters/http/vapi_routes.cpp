@@ -217,8 +217,10 @@ void on_tool_calls(context& ctx, const vapi::envelope& env, const actors::tenant
     return fail_all("this phone number is not assigned to any clinic");
   }
   std::vector<actors::tool_request> requests;
-  for (const auto& c : calls)
-    requests.push_back({c.id, c.name, c.arguments.dump(), c.arguments_error});
+  // The arguments as text for the record, and as parsed here for the tool (no second parse).
+  for (auto& c : calls)
+    requests.push_back({c.id, c.name, c.arguments.dump(), c.arguments_error,
+                        std::make_shared<const json>(std::move(c.arguments))});
   std::vector<actors::tool_reply> replies;
   try {
     replies = ctx.service.run_tools(identity_of(env, t), std::move(requests));
@@ -227,7 +229,7 @@ void on_tool_calls(context& ctx, const vapi::envelope& env, const actors::tenant
     return fail_all("the clinic's system did not answer in time, please try again");
   }
   for (const auto& r : replies)
-    results.push_back({r.name, r.tool_call_id, vapi::single_line(r.text), r.is_error});
+    results.push_back({r.name, r.tool_call_id, r.text, r.is_error});  // one line: the body's
   send_json(res, 200, vapi::tool_results_body(results));
 }
 

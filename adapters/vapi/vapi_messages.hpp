@@ -63,7 +63,7 @@ std::vector<tool_call> extract_tool_calls(const nlohmann::json& message);
 struct tool_result {
   std::string name;
   std::string tool_call_id;
-  std::string text;  // single-line string (newlines are replaced by spaces)
+  std::string text;  // tool_results_body makes it one line (newlines and tabs become spaces)
   bool is_error = false;
 };
 

@@ -88,7 +88,8 @@ inline actors::tenant_tool_reply ask_tenant(fixture& f, caf::scoped_actor& self,
                                      const actors::tenant_actor& t, const std::string& call_id,
                                      const std::string& tool_call_id, const std::string& name,
                                      const nlohmann::json& args) {
-  actors::tenant_tool_call call{call_id, "+14155550177", {tool_call_id, name, args.dump(), ""}};
+  actors::tenant_tool_call call{call_id, "+14155550177",
+                                {tool_call_id, name, args.dump(), "", nullptr}};
   self->send(t, actors::tool_atom::value, call);
   f.run();
   actors::tenant_tool_reply reply;

@@ -85,7 +85,8 @@ void check_computed(const std::vector<actors::tool_reply>& replies,
 
 // A check_availability on a Tuesday the default working hours cover.
 actors::tool_request availability_read(const std::string& tool_call_id) {
-  return {tool_call_id, "check_availability", nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
+  return {tool_call_id, "check_availability", nlohmann::json{{"date", "2030-01-08"}}.dump(), "",
+          nullptr};
 }
 
 // Stops a call actor and the tool log, and lets both finish.
@@ -96,7 +97,7 @@ void stop_with_tool_log(fixture& f, const actors::call_actor& call) {
 }
 
 actors::tool_request reserve(const std::string& tool_call_id, const std::string& start) {
-  return {tool_call_id, "reserve_slot", nlohmann::json{{"start", start}}.dump(), ""};
+  return {tool_call_id, "reserve_slot", nlohmann::json{{"start", start}}.dump(), "", nullptr};
 }
 
 actors::tenant_ref resolve(fixture& f, caf::scoped_actor& self, const std::string& e164) {
@@ -320,7 +321,7 @@ TEST_CASE("read-only tool calls answered by a worker are remembered by the call 
   // The same from a requester of another tenant: nothing is remembered for it.
   auto foreign = id;
   foreign.org_id = "00000000-0000-4000-8000-000000000001";
-  const actors::tool_request other{"c2", "check_availability", read.arguments_json, ""};
+  const actors::tool_request other{"c2", "check_availability", read.arguments_json, "", nullptr};
   self->send(call, actors::tools_atom::value,
              actors::answered_reads{foreign, {other}, {answered}, token()});
   f.run();

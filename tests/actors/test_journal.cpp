@@ -232,8 +232,9 @@ TEST_CASE("call actor: a fresh call's first tool call is loaded and stored in on
   auto replies = ask<std::vector<actors::tool_reply>>(
       f, self, call, actors::tools_atom::value, id,
       std::vector<actors::tool_request>{
-          {"t1", "check_availability", nlohmann::json{{"date", "2030-01-08"}}.dump(), ""},
-          {"t2", "check_availability", nlohmann::json{{"date", "2030-01-09"}}.dump(), ""}});
+          {"t1", "check_availability", nlohmann::json{{"date", "2030-01-08"}}.dump(), "", nullptr},
+          {"t2", "check_availability", nlohmann::json{{"date", "2030-01-09"}}.dump(), "",
+           nullptr}});
   REQUIRE(replies.size() == 2);
   INFO(replies[0].text);
   CHECK_FALSE(replies[0].is_error);
@@ -249,7 +250,8 @@ TEST_CASE("call actor: a fresh call's first tool call is loaded and stored in on
   ask<std::vector<actors::tool_reply>>(
       f, self, call, actors::tools_atom::value, id,
       std::vector<actors::tool_request>{
-          {"t3", "check_availability", nlohmann::json{{"date", "2030-01-10"}}.dump(), ""}});
+          {"t3", "check_availability", nlohmann::json{{"date", "2030-01-10"}}.dump(), "",
+           nullptr}});
   CHECK(stats(f, self).entries == after.entries);
   caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
   f.run();

@@ -139,7 +139,7 @@ TEST_CASE("the tenant publishes its calendar for the HTTP workers: its own hold 
   auto snap = board.find(f.tenant.id);
   REQUIRE(snap);
   const actors::tool_request read{"w1", "check_availability",
-                                  nlohmann::json{{"date", "2030-01-08"}}.dump(), ""};
+                                  nlohmann::json{{"date", "2030-01-08"}}.dump(), "", nullptr};
   const std::string slot = "2030-01-08T10:00:00-05:00";
   auto free = actors::check_from(*snap, read, f.w->now());
   REQUIRE(free);
@@ -147,12 +147,24 @@ TEST_CASE("the tenant publishes its calendar for the HTTP workers: its own hold 
   CHECK(slot_offered(*free, slot));
   // Beyond the window the tenant read: no answer from the snapshot (the actor must widen).
   CHECK_FALSE(actors::check_from(
-      *snap, {"w2", "check_availability", nlohmann::json{{"date", "2030-06-04"}}.dump(), ""},
+      *snap,
+      {"w2", "check_availability", nlohmann::json{{"date", "2030-06-04"}}.dump(), "", nullptr},
       f.w->now()));
   // A malformed date is answered without any calendar.
-  auto bad = actors::check_from(*snap, {"w3", "check_availability", "{}", ""}, f.w->now());
+  auto bad = actors::check_from(*snap, {"w3", "check_availability", "{}", "", nullptr},
+                                f.w->now());
   REQUIRE(bad);
   CHECK(bad->outcome.is_error);
+  // The webhook's own parse is used when the request carries it (its text is then only the
+  // record, and is not parsed again): the same answer as from the text.
+  auto parsed = actors::check_from(
+      *snap,
+      {"w4", "check_availability", "not parsed", "",
+       std::make_shared<const nlohmann::json>(nlohmann::json{{"date", "2030-01-08"}})},
+      f.w->now());
+  REQUIRE(parsed);
+  CHECK_FALSE(parsed->outcome.is_error);
+  CHECK(parsed->outcome.result == free->outcome.result);
 
   f.ensure_call("call-a");
   auto held = ask_tenant(f, self, tenant, "call-a", "r1", "reserve_slot", {{"start", slot}});
@@ -203,7 +215,8 @@ TEST_CASE("a change through the tenant API is answered once the tenant's memory 
   auto snap = f.w->calendars->find(f.tenant.id);
   REQUIRE(snap);
   auto after = actors::check_from(
-      *snap, {"c1", "check_availability", nlohmann::json{{"date", "2030-01-08"}}.dump(), ""},
+      *snap,
+      {"c1", "check_availability", nlohmann::json{{"date", "2030-01-08"}}.dump(), "", nullptr},
       f.w->now());
   REQUIRE(after);
   CHECK_FALSE(slot_offered(*after, slot));
