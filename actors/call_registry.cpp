@@ -14,6 +14,7 @@
 #include "actors/actors.hpp"
 #include "actors/call_store.hpp"
 #include "actors/db_call.hpp"
+#include "actors/read_inbox.hpp"
 #include "persistence/repositories.hpp"
 
 namespace rm::actors {
@@ -82,6 +83,9 @@ call_registry_actor::behavior_type registry_behavior(registry_ptr self, wiring_p
   self->set_exit_handler([=](const caf::exit_msg& em) {
     if (self->state.children.count(em.source) == 0 && em.reason) self->quit(em.reason);
   });
+  // What waits in the read inbox now (a ring sent to the registry this one replaces), then a
+  // sweep every read_inbox_sweep.
+  self->send(self, tools_atom::value, true);
   self->set_default_handler(
       [=](caf::scheduled_actor* ptr, caf::message_view& x) -> caf::result<caf::message> {
         const auto& content = x.content();
@@ -105,9 +109,12 @@ call_registry_actor::behavior_type registry_behavior(registry_ptr self, wiring_p
         auto actor = find_or_spawn(self, w, identity);
         return self->delegate(actor, tools_atom::value, identity, std::move(reqs));
       },
-      [=](tools_atom, answered_reads& reads) {
-        auto actor = find_or_spawn(self, w, reads.identity);
-        self->send(actor, tools_atom::value, std::move(reads));
+      [=](tools_atom, bool sweep) {
+        for (auto& reads : w->reads_inbox->take()) {
+          auto actor = find_or_spawn(self, w, reads.identity);
+          self->send(actor, tools_atom::value, std::move(reads));
+        }
+        if (sweep) self->delayed_send(self, read_inbox_sweep, tools_atom::value, true);
       },
       [=](view_atom, const std::string& id) -> caf::result<std::string> {
         auto i = self->state.calls.find(id);

@@ -330,7 +330,9 @@ using call_registry_actor = caf::typed_actor<
     caf::replies_to<event_atom, call_event_msg>::with<event_ack>,
     caf::replies_to<tools_atom, persistence::call_identity,
                     std::vector<tool_request>>::with<std::vector<tool_reply>>,
-    caf::reacts_to<tools_atom, answered_reads>,
+    // the reads waiting in wiring::reads_inbox: each is sent on to its call actor. false: a
+    // worker's ring; true: the registry's own sweep (read_inbox_sweep), which it re-arms
+    caf::reacts_to<tools_atom, bool>,
     // JSON view of a live call, "" when no actor is live for that id
     caf::replies_to<view_atom, std::string>::with<std::string>,
     // ids of the live calls

@@ -238,9 +238,10 @@ std::vector<tool_reply> service::run_tools(const persistence::call_identity& cal
     }
     std::shared_ptr<void> pending{nullptr,
                                   [behind = w.reads_behind](void*) { behind->release(); }};
-    caf::anon_send(w.calls(), tools_atom::value,
-                   answered_reads{call, std::move(requests), std::move(*replies),
-                                  std::move(pending)});
+    // Into the registry's inbox; a ring only when it was empty (read_inbox).
+    if (w.reads_inbox->put(answered_reads{call, std::move(requests), std::move(*replies),
+                                          std::move(pending)}))
+      caf::anon_send(w.calls(), tools_atom::value, false);
     return out;
   }
   return impl_->ask<std::vector<tool_reply>>(impl_->w->calls(), tools_atom::value, call,

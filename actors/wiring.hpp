@@ -11,6 +11,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/calendar_board.hpp"
 #include "actors/read_backlog.hpp"
+#include "actors/read_inbox.hpp"
 #include "actors/route_cache.hpp"
 #include "domain/calendar.hpp"
 #include "domain/circuit_breaker.hpp"
@@ -61,6 +62,9 @@ class wiring {
   // sometimes takes ~1 s on this machine, and with 2048 places every worker then stopped for
   // that second (bench/README.md, issue 13's fourth round).
   std::shared_ptr<read_backlog> reads_behind = std::make_shared<read_backlog>(16384);
+  // Those reads on their way to the call registry (read_inbox: one ring per batch, not a
+  // message per read).
+  std::shared_ptr<read_inbox> reads_inbox = std::make_shared<read_inbox>();
 
   db_actor db() const { std::lock_guard<std::mutex> g{m_}; return db_; }
   twilio_actor twilio() const { std::lock_guard<std::mutex> g{m_}; return twilio_; }

@@ -7,6 +7,7 @@
 //   directory: resolve answers from its cache once a number was found; invalidate drops that
 //         cache; a crashed tenant actor is re-spawned on its next use.
 #include <algorithm>
+#include <set>
 
 #include "tests/actors/deterministic_fixture.hpp"
 
@@ -441,4 +442,56 @@ TEST_CASE("reads answered for a call id stored under another tenant are neither 
   // The owner's retry of that toolCallId loads the call and gets its own clinic's answer.
   check_computed(run_tools(f, self, call, id, {read}), answered);
   stop_with_tool_log(f, call);
+}
+
+TEST_CASE("reads in the registry's inbox reach their calls with one ring, and without one "
+          "by the registry's sweep",
+          "[actors][calls][reads]") {
+  fixture f;
+  f.w->set(actors::spawn_tool_log(*f.sys, f.w));
+  auto registry = actors::spawn_call_registry(*f.sys, f.w);
+  f.run();  // the registry's first look at the inbox (empty) and its sweep armed
+  caf::scoped_actor self{*f.sys};
+  auto behind = std::make_shared<int>(0);
+  auto token = [&] {
+    ++*behind;
+    return std::shared_ptr<void>{nullptr, [behind](void*) { --*behind; }};
+  };
+  auto put = [&](const std::string& call_id, const std::string& tool_call_id) {
+    return f.w->reads_inbox->put(actors::answered_reads{
+        identity_of(f, call_id), {availability_read(tool_call_id)},
+        {answered_on_worker(tool_call_id)}, token()});
+  };
+  auto stored = [&](const std::string& call_id) {
+    pqxx::connection c{f.db.url()};
+    pqxx::work tx{c};
+    std::set<std::string> ids;
+    for (const auto& [id, outcome] : persistence::completed_tool_calls_of(tx, call_id))
+      ids.insert(id);
+    return ids;
+  };
+  // Only the first put into an empty inbox asks for a ring; one ring carries all three.
+  CHECK(put("inbox-a", "a1"));
+  CHECK_FALSE(put("inbox-b", "b1"));
+  CHECK_FALSE(put("inbox-a", "a2"));
+  caf::anon_send(registry, actors::tools_atom::value, false);
+  f.run();
+  CHECK(f.w->reads_inbox->empty());
+  CHECK(*behind == 0);
+  CHECK(stored("inbox-a") == std::set<std::string>{"a1", "a2"});
+  CHECK(stored("inbox-b") == std::set<std::string>{"b1"});
+  auto live = ask<std::vector<std::string>>(f, self, registry, actors::list_atom::value);
+  CHECK(std::set<std::string>(live.begin(), live.end()) ==
+        std::set<std::string>{"inbox-a", "inbox-b"});
+  // A ring that never arrived (sent to a registry being replaced): the sweep takes the read.
+  CHECK(put("inbox-c", "c1"));
+  f.run();
+  CHECK_FALSE(f.w->reads_inbox->empty());
+  f.advance(actors::read_inbox_sweep);
+  CHECK(f.w->reads_inbox->empty());
+  CHECK(stored("inbox-c") == std::set<std::string>{"c1"});
+  CHECK(*behind == 0);
+  caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(f.w->tool_log(), caf::exit_reason::user_shutdown);
+  f.run();
 }
