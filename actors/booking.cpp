@@ -20,16 +20,22 @@ constexpr auto day = std::chrono::hours(24);
 tenant_tool_reply fail(std::string text) { return {{std::move(text), true}, "", ""}; }
 tenant_tool_reply succeed(const json& j) { return {{j.dump(), false}, "", ""}; }
 
-// The request's arguments as an object ({} when they are not one): the webhook's parse when it
-// came with the request, else a parse of arguments_json.
-json arguments_of(const actors::tool_request& request) {
-  if (request.arguments && request.arguments->is_object()) return *request.arguments;
-  if (request.arguments) return json::object();
-  auto j = json::parse(request.arguments_json, nullptr, false);
-  return j.is_object() ? j : json::object();
+// The request's arguments object ({} when they are not one): the webhook's parse when it came
+// with the request (not copied), else a parse of arguments_json into `storage`.
+const json& arguments_of(const actors::tool_request& request, json& storage) {
+  static const json none = json::object();
+  const json* args = request.arguments.get();
+  if (!args) {
+    storage = json::parse(request.arguments_json, nullptr, false);
+    args = &storage;
+  }
+  return args->is_object() ? *args : none;
 }
 
-json arguments(const context& ctx) { return arguments_of(ctx.request); }
+json arguments(const context& ctx) {
+  json storage;
+  return arguments_of(ctx.request, storage);
+}
 
 // A string argument, "" when absent or not a string.
 std::string text_arg(const json& args, const char* name) {
@@ -234,17 +240,8 @@ tenant_tool_reply book_appointment(pqxx::connection& c, const context& ctx,
 
 std::optional<d::local_date> availability_date(const actors::tool_request& request,
                                                tenant_tool_reply* error) {
-  // No copy of the webhook's parse: only the date is read.
-  static const json no_arguments = json::object();
-  json parsed;
-  const json* args = &no_arguments;
-  if (request.arguments && request.arguments->is_object()) {
-    args = request.arguments.get();
-  } else if (!request.arguments) {
-    parsed = json::parse(request.arguments_json, nullptr, false);
-    if (parsed.is_object()) args = &parsed;
-  }
-  auto text = text_arg(*args, "date");
+  json storage;
+  auto text = text_arg(arguments_of(request, storage), "date");
   if (text.empty()) {
     *error = fail("argument 'date' is required (YYYY-MM-DD)");
     return std::nullopt;
@@ -316,7 +313,8 @@ d::busy_interval date_window(const p::tenant_record& tenant, d::local_date date,
 
 d::busy_interval busy_window(const p::tenant_record& tenant, const actors::tool_request& request,
                              d::instant now) {
-  const auto args = arguments_of(request);
+  json storage;
+  const auto& args = arguments_of(request, storage);
   const auto& tz = tenant.rules.time_zone;
   if (request.name == "check_availability") {
     if (auto date = d::parse_local_date(text_arg(args, "date")))

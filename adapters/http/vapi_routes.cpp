@@ -229,7 +229,7 @@ void on_tool_calls(context& ctx, const vapi::envelope& env, const actors::tenant
     return fail_all("the clinic's system did not answer in time, please try again");
   }
   for (const auto& r : replies)
-    results.push_back({r.name, r.tool_call_id, r.text, r.is_error});  // one line: the body's
+    results.push_back({r.name, r.tool_call_id, r.text, r.is_error});  // made one line below
   send_json(res, 200, vapi::tool_results_body(results));
 }
 
