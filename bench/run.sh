@@ -17,6 +17,8 @@
 #   RM_BUILD_DIR      build directory (default build-bench; configured Release if new)
 #   BENCH_NO_BUILD=1  use the binaries already in RM_BUILD_DIR
 #   BENCH_REF         a commit to measure instead of the working tree (e.g. HEAD; see README)
+#   BENCH_PATCH       a patch applied to that commit before the build (default BENCH_REF=HEAD),
+#                     e.g. bench/floor.patch (bench/floor.sh); the service's own code is unchanged
 #   BENCH_ROUNDS      alternating rounds (default 3); BENCH_DURATION per wrk run (default 10s)
 #   BENCH_WARMUP      wrk warm-up per measurement before round 1 (default 3s; 0 skips)
 #   BENCH_CONNECTIONS / BENCH_THREADS  wrk -c / -t (default 32 / 1)
@@ -101,16 +103,37 @@ trap 'exit 130' INT TERM
 # The working tree is shared and often holds someone's half-finished edits; BENCH_REF=HEAD (or any
 # commit) measures committed code instead: `git archive` of that commit (read-only for the repo)
 # plus this bench/ directory, extracted and built under $BUILD/ref-<sha>, kept for the next run.
+# BENCH_PATCH: a measurement that needs the service changed (bench/floor.patch) is a patch applied
+# to that extracted copy, never to the working tree; each (commit, patch) pair has its own copy.
 SRC="$REPO"
+[ -n "${BENCH_PATCH:-}" ] && [ -z "${BENCH_REF:-}" ] && BENCH_REF=HEAD
 if [ -n "${BENCH_REF:-}" ]; then
   sha=$(git -C "$REPO" rev-parse --short=12 "$BENCH_REF^{commit}") || die "unknown BENCH_REF"
-  SRC="$BUILD/ref-$sha/src"
-  BUILD="$BUILD/ref-$sha/build"
+  ref="ref-$sha"
+  if [ -n "${BENCH_PATCH:-}" ]; then
+    PATCH_FILE="$(cd "$(dirname "$BENCH_PATCH")" && pwd)/$(basename "$BENCH_PATCH")"
+    [ -f "$PATCH_FILE" ] || die "no patch $BENCH_PATCH"
+    ref="$ref-$(sha256sum "$PATCH_FILE" | cut -c1-8)"
+  fi
+  SRC="$BUILD/$ref/src"
+  BUILD="$BUILD/$ref/build"
   if [ ! -d "$SRC" ]; then
-    mkdir -p "$SRC.tmp" && git -C "$REPO" archive "$sha" | tar -x -C "$SRC.tmp" && mv "$SRC.tmp" "$SRC"
+    rm -rf "$SRC.tmp"
+    mkdir -p "$SRC.tmp" && git -C "$REPO" archive "$sha" | tar -x -C "$SRC.tmp"
+    if [ -n "${BENCH_PATCH:-}" ]; then
+      # Its own repository, so that git apply patches this copy, not the enclosing work tree.
+      git -C "$SRC.tmp" init -q && git -C "$SRC.tmp" apply "$PATCH_FILE" \
+        || die "$BENCH_PATCH does not apply to $sha"
+      rm -rf "$SRC.tmp/.git"
+    fi
+    # git archive has no node_modules; the build embeds the console's (npm ci by bootstrap.sh).
+    for m in app/console/node_modules tests/contract/node_modules; do
+      [ -d "$REPO/$m" ] && ln -s "$REPO/$m" "$SRC.tmp/$m"
+    done
+    mv "$SRC.tmp" "$SRC"
   fi
   cp -p "$HERE/CMakeLists.txt" "$HERE"/*.cpp "$SRC/bench/"
-  note "measuring commit $sha (BENCH_REF=$BENCH_REF)"
+  note "measuring commit $sha (BENCH_REF=$BENCH_REF${BENCH_PATCH:+, patched with $BENCH_PATCH})"
 fi
 if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
   if [ ! -f "$BUILD/build.ninja" ]; then
