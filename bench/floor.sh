@@ -5,16 +5,18 @@
 # built from HEAD with bench/floor.patch (run.sh's BENCH_PATCH; the service's code is unchanged):
 #   answer  the read is answered and nothing follows: no hand-off, no record
 #   copy    no actors; one writer thread stores the records with COPY as the bench's superuser
-#           (no RLS; primary and foreign keys checked): the cheapest durable record per read
+#           (no RLS; primary and foreign keys checked): the cheapest record the schema takes
 #   writer  no actors; the same writer with the tool log's own statement under the runtime role
+#   bare    no actors; the same writer COPYs into a table with only a primary key (no RLS, no
+#           foreign key, no calls rows): the floor of any durable row per read
 #   off     the service as it is (worker → call registry → call actor → tool log)
 # Prints one line per run and a median per mode. Same environment as run.sh (RM_BUILD_DIR,
-# BENCH_DURATION, PGPORT, …); FLOOR_ROUNDS (3) and FLOOR_MODES ("answer copy writer off").
+# BENCH_DURATION, PGPORT, …); FLOOR_ROUNDS (3) and FLOOR_MODES ("answer bare copy writer off").
 # The first run builds the patched copy (Release, under $RM_BUILD_DIR/ref-<sha>-<patch>).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 rounds="${FLOOR_ROUNDS:-3}"
-modes="${FLOOR_MODES:-answer copy writer off}"
+modes="${FLOOR_MODES:-answer bare copy writer off}"
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 
