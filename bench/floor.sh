@@ -18,15 +18,20 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 rounds="${FLOOR_ROUNDS:-3}"
 modes="${FLOOR_MODES:-answer bare copy writer off}"
 out="$(mktemp)"
-trap 'rm -f "$out"' EXIT
+err="$(mktemp)"
+trap 'rm -f "$out" "$err"' EXIT
 
 for round in $(seq 1 "$rounds"); do
   for mode in $modes; do
     line=$(RM_FLOOR="$mode" BENCH_PATCH="$HERE/floor.patch" BENCH_ONLY=1 BENCH_ROUNDS=1 \
-             BENCH_WARMUP="${BENCH_WARMUP:-3s}" bash "$HERE/run.sh" 2>/dev/null |
+             BENCH_WARMUP="${BENCH_WARMUP:-3s}" bash "$HERE/run.sh" 2>"$err" |
            awk '/^bench-hello POST/ {h=$(NF-2)} /^ringmaster check_availability/ {r=$(NF-2); p=$NF}
-                END {if (h && r) printf "%.1f %s %s %s", 100*r/h, p, r, h}')
-    [ -n "$line" ] || { echo "floor.sh: round $round, mode $mode: run.sh failed" >&2; exit 1; }
+                END {if (h && r) printf "%.1f %s %s %s", 100*r/h, p, r, h}') || true
+    if [ -z "$line" ]; then
+      echo "floor.sh: round $round, mode $mode: run.sh failed:" >&2
+      tail -n 5 "$err" >&2
+      exit 1
+    fi
     set -- $line
     printf 'round %s  %-6s  %5.1f %% of hello  p99 %6s ms  (%s reads/s, hello %s)\n' \
       "$round" "$mode" "$1" "$2" "$3" "$4"
